@@ -1,0 +1,61 @@
+// Mini-batch assembly and accuracy. idx holds `count` u32 row numbers (the shuffled order).
+
+// out[r, :] = images[idx[r], :] · scale   (u8 pixels → f32, scale = 1/255 puts them in [0, 1])
+export function gatherU8(out: usize, images: usize, width: i32, idx: usize, count: i32, scale: f32): void {
+  const w = <usize>width;
+  for (let r = 0; r < count; r++) {
+    const src = images + <usize>load<u32>(idx + (<usize>r << 2)) * w;
+    const dst = out + (<usize>r * w << 2);
+    for (let k: usize = 0; k < w; k++) store<f32>(dst + (k << 2), <f32>load<u8>(src + k) * scale);
+  }
+}
+
+// out[r, :] = features[idx[r], :]
+export function gatherF32(out: usize, features: usize, width: i32, idx: usize, count: i32): void {
+  const bytes = <usize>width << 2;
+  for (let r = 0; r < count; r++) {
+    memory.copy(out + <usize>r * bytes, features + <usize>load<u32>(idx + (<usize>r << 2)) * bytes, bytes);
+  }
+}
+
+// y[r, :] = one-hot(labels[idx[r]]) over nOut classes; with one output unit, y = label (0 or 1).
+export function gatherTargets(y: usize, labels: usize, idx: usize, count: i32, nOut: i32): void {
+  if (nOut == 1) {
+    for (let r = 0; r < count; r++) {
+      store<f32>(y + (<usize>r << 2), <f32>load<u8>(labels + <usize>load<u32>(idx + (<usize>r << 2))));
+    }
+    return;
+  }
+  memory.fill(y, 0, <usize>(count * nOut) << 2);
+  for (let r = 0; r < count; r++) {
+    const label = <usize>load<u8>(labels + <usize>load<u32>(idx + (<usize>r << 2)));
+    store<f32>(y + ((<usize>(r * nOut) + label) << 2), 1);
+  }
+}
+
+function argmax(p: usize, cols: i32): i32 {
+  let best = 0;
+  let v = load<f32>(p);
+  for (let j = 1; j < cols; j++) {
+    const x = load<f32>(p + (<usize>j << 2));
+    if (x > v) { v = x; best = j; }
+  }
+  return best;
+}
+
+// Rows whose predicted class (argmax of a; a ≥ 0.5 for one output) matches the target's.
+export function countCorrect(a: usize, y: usize, rows: i32, cols: i32): i32 {
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>(r * cols) << 2;
+    if (cols == 1) {
+      if ((load<f32>(a + off) >= 0.5) == (load<f32>(y + off) >= 0.5)) correct++;
+    } else if (argmax(a + off, cols) == argmax(y + off, cols)) correct++;
+  }
+  return correct;
+}
+
+// out[r] = argmax of row r of a: the predicted class, for predict().
+export function argmaxRows(out: usize, a: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) store<i32>(out + (<usize>r << 2), argmax(a + (<usize>(r * cols) << 2), cols));
+}

@@ -1,0 +1,28 @@
+// npm run build: AssemblyScript → build/wasmlp.wasm, esbuild → dist/ (wasm inlined), tsc → .d.ts.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import * as esbuild from 'esbuild';
+
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
+
+run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '--target', 'release']);
+
+rmSync('dist', { recursive: true, force: true });
+const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none' };
+// The browser-safe library: the .wasm bytes are inlined, no node: imports.
+await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', loader: { '.wasm': 'binary' } });
+// Node-only entries import the library bundle above instead of carrying a second copy of it.
+const library = {
+  name: 'library',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) => (args.importer.includes('/src/node/') ? { path: '../index.js', external: true } : undefined));
+  },
+};
+await esbuild.build({
+  ...common,
+  entryPoints: ['src/node/index.ts', 'src/node/cli.ts'],
+  outdir: 'dist/node',
+  platform: 'node',
+  plugins: [library],
+});
+run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);

@@ -1,0 +1,182 @@
+// The pure-JS twin of the WebAssembly kernels: the same signatures over the same memory, written
+// as plain loops to be read (and to be the oracle in tests and the baseline in benchmarks).
+import type { Kernels } from '../kernels.js';
+import { gemms } from './gemm.js';
+import { view } from './view.js';
+
+// Activation ids, as in assembly/activation.ts.
+const IDENTITY = 0, STEP = 1, SIGMOID = 2, TANH = 3, RELU = 4, LEAKY_RELU = 5, ELU = 6, SOFTPLUS = 7, SOFTMAX = 8;
+const MSE = 0, CE = 1;
+const EPS = 1e-7;
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+function f(act: number, z: number, p: number): number {
+  switch (act) {
+    case STEP: return z >= 0 ? 1 : 0;
+    case SIGMOID: return sigmoid(z);
+    case TANH: return Math.tanh(z);
+    case RELU: return z > 0 ? z : 0;
+    case LEAKY_RELU: return z > 0 ? z : p * z;
+    case ELU: return z > 0 ? z : p * (Math.exp(z) - 1);
+    case SOFTPLUS: return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+    default: return z;
+  }
+}
+
+function df(act: number, z: number, a: number, p: number): number {
+  switch (act) {
+    case STEP: return 0;
+    case SIGMOID: return a * (1 - a);
+    case TANH: return 1 - a * a;
+    case RELU: return z > 0 ? 1 : 0;
+    case LEAKY_RELU: return z > 0 ? 1 : p;
+    case ELU: return z > 0 ? 1 : a + p;
+    case SOFTPLUS: return sigmoid(z);
+    default: return 1;
+  }
+}
+
+export function referenceKernels(memory: WebAssembly.Memory): Kernels {
+  const v = view(memory);
+
+  function argmax(F: Float32Array, at: number, cols: number): number {
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (F[at + j] > F[at + best]) best = j;
+    return best;
+  }
+
+  return {
+    ...gemms(v),
+
+    activate(act, z, a, rows, cols, p) {
+      const F = v.f32(), Z = z >> 2, A = a >> 2;
+      if (act === SOFTMAX) {
+        for (let r = 0; r < rows; r++) {
+          const o = r * cols;
+          let zmax = -Infinity, sum = 0;
+          for (let j = 0; j < cols; j++) zmax = Math.max(zmax, F[Z + o + j]);
+          for (let j = 0; j < cols; j++) sum += (F[A + o + j] = Math.exp(F[Z + o + j] - zmax));
+          for (let j = 0; j < cols; j++) F[A + o + j] /= sum;
+        }
+        return;
+      }
+      for (let i = 0; i < rows * cols; i++) F[A + i] = f(act, F[Z + i], p);
+    },
+
+    mulDerivative(act, z, a, delta, rows, cols, p) {
+      const F = v.f32(), Z = z >> 2, A = a >> 2, D = delta >> 2;
+      if (act === IDENTITY) return;
+      if (act === SOFTMAX) {
+        for (let r = 0; r < rows; r++) {
+          const o = r * cols;
+          let dot = 0;
+          for (let j = 0; j < cols; j++) dot += F[A + o + j] * F[D + o + j];
+          for (let j = 0; j < cols; j++) F[D + o + j] = F[A + o + j] * (F[D + o + j] - dot);
+        }
+        return;
+      }
+      for (let i = 0; i < rows * cols; i++) F[D + i] *= df(act, F[Z + i], F[A + i], p);
+    },
+
+    lossDelta(loss, a, y, delta, rows, cols) {
+      const F = v.f32(), A = a >> 2, Y = y >> 2, D = delta >> 2;
+      let cost = 0;
+      for (let i = 0; i < rows * cols; i++) {
+        const ai = F[A + i], yi = F[Y + i];
+        F[D + i] = ai - yi;
+        if (loss === MSE) cost += 0.5 * (ai - yi) ** 2;
+        else if (loss === CE) { if (yi !== 0) cost -= yi * Math.log(Math.max(ai, EPS)); }
+        else {
+          const ac = Math.min(Math.max(ai, EPS), 1 - EPS);
+          cost -= yi * Math.log(ac) + (1 - yi) * Math.log(1 - ac);
+        }
+      }
+      return cost;
+    },
+
+    biasGrad(db, delta, rows, cols, alpha) {
+      const F = v.f32(), B = db >> 2, D = delta >> 2;
+      for (let j = 0; j < cols; j++) {
+        let sum = 0;
+        for (let r = 0; r < rows; r++) sum += F[D + r * cols + j];
+        F[B + j] = alpha * sum;
+      }
+    },
+
+    sgd(w, g, n, lr, l2) {
+      const F = v.f32(), W = w >> 2, G = g >> 2;
+      for (let i = 0; i < n; i++) F[W + i] -= lr * (F[G + i] + l2 * F[W + i]);
+    },
+
+    momentum(w, g, vel, n, lr, mu, l2, nesterov) {
+      const F = v.f32(), W = w >> 2, G = g >> 2, V = vel >> 2;
+      for (let i = 0; i < n; i++) {
+        const gi = F[G + i] + l2 * F[W + i];
+        const vi = (F[V + i] = mu * F[V + i] - lr * gi);
+        F[W + i] += nesterov ? mu * vi - lr * gi : vi;
+      }
+    },
+
+    adam(w, g, m, vel, n, lr, b1, b2, eps, l2, b1t, b2t) {
+      const F = v.f32(), W = w >> 2, G = g >> 2, M = m >> 2, V = vel >> 2;
+      for (let i = 0; i < n; i++) {
+        const gi = F[G + i] + l2 * F[W + i];
+        const mi = (F[M + i] = b1 * F[M + i] + (1 - b1) * gi);
+        const vi = (F[V + i] = b2 * F[V + i] + (1 - b2) * gi * gi);
+        F[W + i] -= (lr * mi / (1 - b1t)) / (Math.sqrt(vi / (1 - b2t)) + eps);
+      }
+    },
+
+    gatherU8(out, images, width, idx, count, scale) {
+      const F = v.f32(), U8 = v.u8(), I = v.u32(), O = out >> 2;
+      for (let r = 0; r < count; r++) {
+        const src = images + I[(idx >> 2) + r] * width;
+        for (let k = 0; k < width; k++) F[O + r * width + k] = U8[src + k] * scale;
+      }
+    },
+
+    gatherF32(out, features, width, idx, count) {
+      const F = v.f32(), I = v.u32(), O = out >> 2, S = features >> 2;
+      for (let r = 0; r < count; r++) {
+        const src = S + I[(idx >> 2) + r] * width;
+        for (let k = 0; k < width; k++) F[O + r * width + k] = F[src + k];
+      }
+    },
+
+    gatherTargets(y, labels, idx, count, nOut) {
+      const F = v.f32(), U8 = v.u8(), I = v.u32(), Y = y >> 2;
+      for (let r = 0; r < count; r++) {
+        const label = U8[labels + I[(idx >> 2) + r]];
+        if (nOut === 1) { F[Y + r] = label; continue; }
+        for (let j = 0; j < nOut; j++) F[Y + r * nOut + j] = j === label ? 1 : 0;
+      }
+    },
+
+    countCorrect(a, y, rows, cols) {
+      const F = v.f32(), A = a >> 2, Y = y >> 2;
+      let correct = 0;
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        if (cols === 1) correct += +((F[A + o] >= 0.5) === (F[Y + o] >= 0.5));
+        else correct += +(argmax(F, A + o, cols) === argmax(F, Y + o, cols));
+      }
+      return correct;
+    },
+
+    argmaxRows(out, a, rows, cols) {
+      const F = v.f32(), I = v.i32();
+      for (let r = 0; r < rows; r++) I[(out >> 2) + r] = argmax(F, (a >> 2) + r * cols, cols);
+    },
+
+    randn(dst, u, n, std) {
+      const F = v.f32(), U = v.u32(), D = dst >> 2, S = u >> 2;
+      for (let i = 0; i < n; i += 2) {
+        const r = Math.sqrt(-2 * Math.log((U[S + i] + 1) / 4294967296));
+        const t = 2 * Math.PI * (U[S + i + 1] / 4294967296);
+        F[D + i] = r * Math.cos(t) * std;
+        if (i + 1 < n) F[D + i + 1] = r * Math.sin(t) * std;
+      }
+    },
+  };
+}

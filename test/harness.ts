@@ -1,0 +1,53 @@
+// Both kernel sets over one memory, so a kernel and its twin can run on the same bytes.
+import { instantiateKernels, type WasmKernels } from '../src/wasm.js';
+import { referenceKernels } from '../src/reference/index.js';
+import type { Kernels } from '../src/kernels.js';
+
+export interface Harness {
+  memory: WebAssembly.Memory;
+  wasm: WasmKernels;
+  js: Kernels;
+  /** Bump-allocate n bytes (16-aligned) above the module's static data. */
+  alloc(bytes: number): number;
+  f32(ptr: number, n: number): Float32Array;
+  reset(): void;
+}
+
+export async function harness(pages = 256): Promise<Harness> {
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const wasm = await instantiateKernels(memory);
+  const js = referenceKernels(memory);
+  const base = (wasm.heapBase() + 15) & ~15;
+  let top = base;
+  return {
+    memory, wasm, js,
+    alloc(bytes) {
+      const p = top;
+      top = (top + bytes + 15) & ~15;
+      if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+      return p;
+    },
+    f32: (ptr, n) => new Float32Array(memory.buffer, ptr, n),
+    reset() { top = base; },
+  };
+}
+
+/** Deterministic pseudo-random fill in [-1, 1) (test data only). */
+export function fill(x: Float32Array, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < x.length; i++) {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    x[i] = (s >>> 0) / 2147483648 - 1;
+  }
+  return x;
+}
+
+/** Largest |x − y| / (|y| + floor) over the arrays. */
+export function maxRelErr(x: ArrayLike<number>, y: ArrayLike<number>, floor = 1): number {
+  let worst = 0;
+  for (let i = 0; i < y.length; i++) {
+    const e = Math.abs(x[i] - y[i]) / (Math.abs(y[i]) + floor);
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
+  }
+  return worst;
+}
