@@ -1,0 +1,99 @@
+import { parseIdxImages, parseIdxLabels } from './idx.js';
+
+/**
+ * Labelled rows in plain typed arrays: `features` is row-major, `length × width`.
+ * u8 features (images) are read as value × `scale` = value / 255; f32 features as they are.
+ *
+ * Immutable by convention: a Dataset keeps the arrays it is given (no copy), and `slice` returns
+ * views into them. Do not write to `features` or `labels` after building a Dataset.
+ */
+export class Dataset {
+  readonly features: Uint8Array | Float32Array;
+  readonly labels: Uint8Array;
+  readonly width: number;
+  readonly length: number;
+  readonly scale: number;
+  #numClasses = -1;
+
+  private constructor(features: Uint8Array | Float32Array, labels: Uint8Array, width: number) {
+    this.features = features;
+    this.labels = labels;
+    this.width = width;
+    this.length = labels.length;
+    this.scale = features instanceof Uint8Array ? 1 / 255 : 1;
+  }
+
+  /** Builds a dataset from an IDX images file and an IDX labels file (raw or gzip). */
+  static async fromIdx(
+    imagesBytes: Uint8Array, labelsBytes: Uint8Array, names: { images?: string; labels?: string } = {},
+  ): Promise<Dataset> {
+    const [images, labels] = await Promise.all([
+      parseIdxImages(imagesBytes, names.images ?? 'images file'),
+      parseIdxLabels(labelsBytes, names.labels ?? 'labels file'),
+    ]);
+    if (images.count !== labels.length) {
+      throw new Error(`${names.images ?? 'images file'} has ${images.count} images but ` +
+        `${names.labels ?? 'labels file'} has ${labels.length} labels; expected one label per image`);
+    }
+    return new Dataset(images.pixels, labels, images.rows * images.cols);
+  }
+
+  /** Builds a dataset from row-major features (`labels.length × width`) and one label per row. */
+  static fromArrays(features: Float32Array | Uint8Array, labels: Uint8Array, width: number): Dataset {
+    if (!(features instanceof Float32Array || features instanceof Uint8Array)) {
+      throw new Error('Dataset: features must be a Float32Array or a Uint8Array');
+    }
+    if (!(labels instanceof Uint8Array)) throw new Error('Dataset: labels must be a Uint8Array (class indices 0..255)');
+    if (!Number.isInteger(width) || width < 1) {
+      throw new Error(`Dataset: width must be an integer ≥ 1 (features per row), got ${width}`);
+    }
+    if (features.length % width !== 0) {
+      throw new Error(`Dataset: features.length ${features.length} is not a multiple of width ${width}`);
+    }
+    if (features.length !== labels.length * width) {
+      throw new Error(`Dataset: features hold ${features.length / width} rows of width ${width} but there are ` +
+        `${labels.length} labels; expected features.length = labels.length × width = ${labels.length * width}`);
+    }
+    if (features instanceof Float32Array) {
+      for (let i = 0; i < features.length; i++) {
+        if (!Number.isFinite(features[i])) {
+          throw new Error(`Dataset: features[${i}] (row ${Math.floor(i / width)}, column ${i % width}) is ` +
+            `${features[i]}; every feature must be finite`);
+        }
+      }
+    }
+    return new Dataset(features, labels, width);
+  }
+
+  /** Rows start ≤ i < end, as a Dataset of views into this one (no copy). */
+  slice(start = 0, end = this.length): Dataset {
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > this.length) {
+      throw new Error(`Dataset.slice(${start}, ${end}): expected integers with 0 ≤ start ≤ end ≤ ${this.length}`);
+    }
+    const w = this.width;
+    return new Dataset(this.features.subarray(start * w, end * w), this.labels.subarray(start, end), w);
+  }
+
+  /** Largest label + 1 (0 for an empty dataset). */
+  get numClasses(): number {
+    if (this.#numClasses < 0) {
+      let max = -1;
+      for (const y of this.labels) if (y > max) max = y;
+      this.#numClasses = max + 1;
+    }
+    return this.#numClasses;
+  }
+
+  /** A copy of row i as f32, scaled (u8 pixels become 0..1). */
+  image(i: number): Float32Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new Error(`Dataset.image(${i}): expected an integer row index in 0..${this.length - 1}`);
+    }
+    const row = this.features.subarray(i * this.width, (i + 1) * this.width);
+    const out = new Float32Array(this.width);
+    // An f32 multiply by f32(scale), as a wasm kernel given `scale` as an f32 computes it (u8 × f32 is exact in f64).
+    const scale = Math.fround(this.scale);
+    for (let k = 0; k < this.width; k++) out[k] = row[k] * scale;
+    return out;
+  }
+}
