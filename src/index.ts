@@ -1,0 +1,10 @@
+// wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
+export { Network, INIT_NAMES, type NetworkConfig, type LayerSpec, type InitName, type Parameters } from './network.js';
+export type { FitOptions, History, EpochLog, BatchLog } from './train.js';
+export type { OptimizerConfig, OptimizerName } from './optimizers.js';
+export { OPTIMIZER_NAMES } from './optimizers.js';
+export { ACTIVATIONS, ACTIVATION_NAMES, type ActivationName, type ActivationInfo } from './activations.js';
+export { LOSS_NAMES, type LossName } from './losses.js';
+export { Dataset } from './data/dataset.js';
+export { parseIdx, parseIdxImages, parseIdxLabels } from './data/idx.js';
+export { simdSupported } from './wasm.js';
