@@ -317,6 +317,20 @@ export class Network {
     return result;
   }
 
+  /** ∂C/∂W and ∂C/∂b (BP1–BP4) averaged over all rows of `data` at the current weights; nothing is updated. */
+  gradients(data: Dataset): Parameters[] {
+    this.check();
+    if (data.length === 0) throw new Error('gradients: the dataset is empty');
+    const r = this.resident(data, 1);
+    resetOrder(this.arena.u32(r.order, data.length));
+    const plan = this.plan(data.length);
+    this.gather(plan, r, r.order, data.length);
+    this.forward(plan, data.length);
+    this.outputError(plan, data.length);
+    this.backward(plan, data.length);
+    return this.layers.map((L) => ({ W: this.arena.f32(L.dW, L.nIn * L.nOut).slice(), b: this.arena.f32(L.db, L.nOut).slice() }));
+  }
+
   /** Copies of every layer's W (nOut × nIn, row j = neuron j) and b. */
   parameters(): Parameters[] {
     this.check();
