@@ -283,6 +283,7 @@ export class Network {
   evaluate(data: Dataset, { batchSize = 1000 }: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     this.check();
     checkBatchSize(batchSize);
+    if (data?.length === 0) throw new Error('evaluate: the dataset is empty; expected at least one row');
     const r = this.resident(data, 1);
     resetOrder(this.arena.u32(r.order, data.length)); // the same summation order every time
     const rows = Math.min(batchSize, data.length);

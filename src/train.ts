@@ -40,6 +40,7 @@ export async function fit(net: Network, data: Dataset, options: FitOptions): Pro
   const { epochs, batchSize, l2 = 0, shuffle = true, validationData, onEpochEnd, onBatchEnd } = options ?? ({} as FitOptions);
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be an integer ≥ 1, got ${JSON.stringify(epochs)}`);
   checkBatchSize(batchSize);
+  if (data?.length === 0) throw new Error('the training data is empty: expected at least one row');
   if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) throw new Error(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
   const untrainable = net.untrainableLayers();
   if (untrainable.length) {
