@@ -53,7 +53,12 @@ export function activate(act: i32, z: usize, a: usize, rows: i32, cols: i32, p: 
     return;
   }
   const n = <usize>(rows * cols) << 2;
-  for (let i: usize = 0; i < n; i += 4) store<f32>(a + i, f(act, load<f32>(z + i), p));
+  let i: usize = 0;
+  if (act == RELU) { // the common hidden layer: four lanes at a time
+    const zero = f32x4.splat(0);
+    for (const n4 = n & ~15; i < n4; i += 16) v128.store(a + i, f32x4.max(v128.load(z + i), zero));
+  }
+  for (; i < n; i += 4) store<f32>(a + i, f(act, load<f32>(z + i), p));
 }
 
 function softmaxRow(z: usize, a: usize, cols: i32): void {
@@ -87,6 +92,13 @@ export function mulDerivative(act: i32, z: usize, a: usize, delta: usize, rows: 
     return;
   }
   const n = <usize>(rows * cols) << 2;
+  if (act == RELU) { // δ where z > 0, else 0: a lane mask, four at a time
+    const zero = f32x4.splat(0);
+    let i: usize = 0;
+    for (const n4 = n & ~15; i < n4; i += 16) v128.store(delta + i, v128.and(v128.load(delta + i), f32x4.gt(v128.load(z + i), zero)));
+    for (; i < n; i += 4) if (!(load<f32>(z + i) > 0)) store<f32>(delta + i, 0);
+    return;
+  }
   for (let i: usize = 0; i < n; i += 4) {
     store<f32>(delta + i, load<f32>(delta + i) * df(act, load<f32>(z + i), load<f32>(a + i), p));
   }
