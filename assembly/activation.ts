@@ -24,7 +24,7 @@ export const SOFTMAX = 8;
     case TANH: return Mathf.tanh(z);
     case RELU: return z > 0 ? z : 0;
     case LEAKY_RELU: return z > 0 ? z : p * z;
-    case ELU: return z > 0 ? z : p * (Mathf.exp(z) - 1);
+    case ELU: return z > 0 ? z : p * Mathf.expm1(z); // expm1: exact near 0, where eᶻ − 1 cancels
     // ln(1 + eᶻ) without overflow: max(z, 0) + ln(1 + e^−|z|)
     case SOFTPLUS: return max(z, 0) + Mathf.log1p(Mathf.exp(-Mathf.abs(z)));
     default: return z;

@@ -6,8 +6,9 @@ export const MSE = 0;
 export const CE = 1;
 export const BCE = 2;
 
-// ln is clamped at EPS so a saturated output reports a large finite cost, not Infinity.
-const EPS: f32 = 1e-7;
+// ln is clamped at EPS so a saturated output reports a large finite cost, not Infinity. The cost
+// is computed in f64 (1 − 1e-7 has no f32, and ln(1 − a) needs log1p for small a).
+const EPS: f64 = 1e-7;
 
 // Writes delta = a − y over rows×cols and returns the summed cost of the rows (not the mean).
 export function lossDelta(loss: i32, a: usize, y: usize, delta: usize, rows: i32, cols: i32): f64 {
@@ -21,10 +22,10 @@ export function lossDelta(loss: i32, a: usize, y: usize, delta: usize, rows: i32
     if (loss == MSE) {
       cost += 0.5 * <f64>d * <f64>d;
     } else if (loss == CE) {
-      if (yi != 0) cost -= <f64>yi * <f64>Mathf.log(max(ai, EPS));
+      if (yi != 0) cost -= <f64>yi * Math.log(max(<f64>ai, EPS));
     } else {
-      const ac = min(max(ai, EPS), 1 - EPS);
-      cost -= <f64>yi * <f64>Mathf.log(ac) + <f64>(1 - yi) * <f64>Mathf.log(1 - ac);
+      const ac = min(max(<f64>ai, EPS), 1 - EPS);
+      cost -= <f64>yi * Math.log(ac) + <f64>(1 - yi) * Math.log1p(-ac);
     }
   }
   return cost;

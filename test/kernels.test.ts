@@ -1,8 +1,8 @@
 // Every non-GEMM kernel of the WebAssembly module against its pure-JS twin (src/reference/) on the
 // same bytes, over a sweep of sizes; plus oracles that are neither twin (textbook formulas in f64,
 // central finite differences, exact integer sums, sample statistics), so wasm == js cannot hide a
-// formula that both got wrong. Three KNOWN BUGs are pinned with test.fails: drop `.fails` once the
-// kernel is fixed (the test then passes; while .fails is on, a fix turns it red).
+// formula that both got wrong. The three regression tests near the end of the activate and
+// lossDelta blocks pin numerical bugs this file found (ELU near 0, the BCE clamp, ln(1 − a)).
 //
 // Tolerances, relative: |got − want| ≤ tol · (|want| + floor), stated once here.
 //   RTOL = 1e-5 for everything computed. The wasm rounds every f32 operation, the twin works in
@@ -32,8 +32,6 @@ import { Random } from '../src/random.js';
 const RTOL = 1e-5;
 const RTOL_ADAM = 1e-4;
 const TINY = 1e-30;
-/** ELU's error near 0 is absolute, p·2⁻²⁵ (see the KNOWN BUG test): floor = 2⁻²⁴ / RTOL. */
-const ELU_FLOOR = 2 ** -24 / RTOL;
 
 // Loss ids, as in assembly/loss.ts.
 const MSE = 0, CE = 1, BCE = 2;
@@ -159,8 +157,7 @@ describe('activate', () => {
         h.wasm.activate(act, inW, inW, rows, cols, c.p);
         h.js.activate(act, inJ, inJ, rows, cols, c.p);
         const w = read(aw, n), j = read(aj, n);
-        // ELU is only absolutely accurate (≈ p·2⁻²⁴) near z = 0: KNOWN BUG, pinned below.
-        const floor = c.name === 'elu' ? ELU_FLOOR : TINY;
+        const floor = TINY;
         expectSame(read(z, n), z0, `${what}: z untouched`);
         expectClose(w, j, RTOL, floor, `${what} wasm vs js`);
         expectSame(read(inW, n), w, `${what} wasm in place`);
@@ -191,11 +188,8 @@ describe('activate', () => {
     });
   }
 
-  // KNOWN BUG (remove .fails when fixed): assembly/activation.ts computes ELU as
-  // p·(Mathf.exp(z) − 1); for |z| ≪ 1 the subtraction cancels and leaves only the rounding of
-  // expf(z) near 1 (2⁻²⁵ absolute), so the relative error grows like 2⁻²⁵/|z|. p·Mathf.expm1(z) is
-  // accurate (and the twin's Math.exp(z) − 1 has the same flaw in f64, below |z| ≈ 1e-8).
-  test.fails('KNOWN BUG: elu(z) keeps its relative accuracy near z = 0 (exp(z) − 1 cancels)', () => {
+  // Regression: p·(exp(z) − 1) cancels for |z| ≪ 1 (relative error ≈ 2⁻²⁵/|z|); expm1 does not.
+  test('elu(z) keeps its relative accuracy near z = 0', () => {
     h.reset();
     const z0 = [-1e-3, -1e-5, -3e-7].map(Math.fround), n = z0.length;
     const z = buf(n, z0), a = buf(n);
@@ -327,8 +321,7 @@ describe('lossDelta', () => {
         if (r % 3 === 2) { a.fill(0, r * cols, (r + 1) * cols); a[r * cols + Math.floor(labels[r])] = 1; }
       }
     } else {
-      // a in [0.01, 0.99]: outside it the wasm cost loses relative accuracy (KNOWN BUG, below)
-      a.set(data(n, seed, 0.01, 0.99));
+      a.set(data(n, seed, 1e-6, 1 - 1e-6));
       const yy = data(n, seed + 1);
       for (let i = 0; i < n; i++) y[i] = yy[i] > 0 ? 1 : 0;
     }
@@ -367,15 +360,15 @@ describe('lossDelta', () => {
 
   test('saturated outputs (a = 0 or 1 exactly) give a large finite cost; wasm == js == f64 where the clamp is exact', () => {
     h.reset();
-    // loss, cols, a, y, twins agree: confidently wrong (cost −ln 1e-7 ≈ 16.1) and confidently right (≈ 0)
+    // loss, cols, a, y, agrees with the unclamped f64 cost: confidently wrong (cost −ln 1e-7 ≈ 16.1) and confidently right (≈ 0)
     const cases: [number, number, number[], number[], boolean][] = [
       [CE, 2, [0, 1], [1, 0], true],
       [CE, 2, [1, 0], [1, 0], true],
       [CE, 3, [0, 0, 1], [0, 1, 0], true],
       [BCE, 1, [0], [1], true],
-      [BCE, 1, [0], [0], false], // both ≈ 1e-7 (the clamp again), differing by 2e-8
-      [BCE, 1, [1], [0], false], // KNOWN BUG: 15.942 instead of 16.118, pinned below
-      [BCE, 1, [1], [1], false], // −ln(1 − 2⁻²³) instead of −ln(1 − 1e-7): both ≈ 1e-7
+      [BCE, 1, [0], [0], false], // the clamp costs −ln(1 − 1e-7) ≈ 1e-7 where f64 says 0
+      [BCE, 1, [1], [0], true],
+      [BCE, 1, [1], [1], false],
       [BCE, 2, [1, 0], [1, 0], false],
     ];
     for (const [loss, cols, av, yv, agree] of cases) {
@@ -391,28 +384,20 @@ describe('lossDelta', () => {
         else expect(c, `${what}: confidently right costs about 0`).toBeLessThan(1e-6);
       }
       expectSame(read(d, cols), av.map((x, i) => x - yv[i]), `${what}: delta`);
-      if (agree) {
-        expectClose([cw], [cj], RTOL, 1e-6, `${what}: cost wasm vs js`);
-        expectClose([cw], [c64], RTOL, 1e-6, `${what}: cost wasm vs f64`);
-      }
+      expectClose([cw], [cj], RTOL, TINY, `${what}: cost wasm vs js`);
+      if (agree) expectClose([cw], [c64], RTOL, 1e-6, `${what}: cost wasm vs f64`);
     }
   });
 
-  // KNOWN BUG (remove .fails when fixed): assembly/loss.ts clamps BCE at min(max(a, EPS), 1 − EPS)
-  // with EPS an f32, and 1 − 1e-7 is not an f32: it rounds to 1 − 2⁻²³ = 0.99999988. A saturated
-  // wrong output a = 1, y = 0 then costs −ln(2⁻²³) = 15.942 in wasm, −ln(1e-7) = 16.118 in the twin
-  // (and for a = 0, y = 1 in both): the two backends report different losses.
-  test.fails('KNOWN BUG: BCE a = 1, y = 0 costs −ln 1e-7 as in the twin (wasm clamps at 1 − 2⁻²³)', () => {
+  // Regression: an f32 clamp at 1 − 1e-7 rounds to 1 − 2⁻²³, so a = 1, y = 0 cost 15.942, not 16.118.
+  test('BCE a = 1, y = 0 costs −ln 1e-7 as in the twin', () => {
     h.reset();
     const a = buf(1, [1]), y = buf(1, [0]), d = buf(1);
     expectClose([h.wasm.lossDelta(BCE, a, y, d, 1, 1)], [h.js.lossDelta(BCE, a, y, d, 1, 1)], RTOL, TINY, 'BCE a=1 y=0');
   });
 
-  // KNOWN BUG (remove .fails when fixed): assembly/loss.ts evaluates ln(1 − a) as Mathf.log(1 − ac)
-  // in f32; 1 − a is rounded to 2⁻²⁵ absolute before the log, so for y = 0 and a small (a confident,
-  // correct output: the usual case late in training) the term −ln(1 − a) ≈ a has relative error up
-  // to 2⁻²⁵/a: 1.6e-4 at a = 1.9e-4, percent level at a = 1e-6. Mathf.log1p(−ac) is exact here.
-  test.fails('KNOWN BUG: BCE cost keeps relative accuracy for y = 0 and small a (ln(1 − a) in f32)', () => {
+  // Regression: ln(1 − a) in f32 rounds 1 − a first (relative error 2⁻²⁵/a for small a); log1p does not.
+  test('BCE cost keeps relative accuracy for y = 0 and small a', () => {
     h.reset();
     const av = [1e-4, 1e-5, 1e-6].map(Math.fround);
     const a = buf(3, av), y = buf(3, [0, 0, 0]), d = buf(3);

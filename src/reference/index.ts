@@ -18,7 +18,7 @@ function f(act: number, z: number, p: number): number {
     case TANH: return Math.tanh(z);
     case RELU: return z > 0 ? z : 0;
     case LEAKY_RELU: return z > 0 ? z : p * z;
-    case ELU: return z > 0 ? z : p * (Math.exp(z) - 1);
+    case ELU: return z > 0 ? z : p * Math.expm1(z);
     case SOFTPLUS: return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
     default: return z;
   }
@@ -89,7 +89,7 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         else if (loss === CE) { if (yi !== 0) cost -= yi * Math.log(Math.max(ai, EPS)); }
         else {
           const ac = Math.min(Math.max(ai, EPS), 1 - EPS);
-          cost -= yi * Math.log(ac) + (1 - yi) * Math.log(1 - ac);
+          cost -= yi * Math.log(ac) + (1 - yi) * Math.log1p(-ac);
         }
       }
       return cost;
