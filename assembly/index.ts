@@ -6,6 +6,7 @@ export { biasGrad } from "./backprop";
 export { sgd, momentum, adam } from "./optimizer";
 export { gatherU8, gatherF32, gatherTargets, countCorrect, argmaxRows } from "./batch";
 export { randn } from "./init";
+export { ceiling, ceiling8, ceilingStream } from "./ceiling"; // bench only: measured f32x4 and streaming ceilings
 
 // First byte above the module's static data (abort messages, constants): the arena starts here.
 export function heapBase(): usize {
