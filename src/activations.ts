@@ -1,4 +1,5 @@
 // Activation names ↔ kernel ids (assembly/activation.ts), and what we know about each.
+import { referenceKernels } from './reference/index.js';
 
 export type ActivationName = 'identity' | 'step' | 'sigmoid' | 'tanh' | 'relu' | 'leaky-relu' | 'elu' | 'softplus' | 'softmax';
 
@@ -36,4 +37,22 @@ export function activation(name: string, where: string): ActivationInfo & { name
     throw new Error(`${where}: unknown activation ${JSON.stringify(name)}; expected one of ${ACTIVATION_NAMES.join(', ')}`);
   }
   return { ...ACTIVATIONS[name as ActivationName], name: name as ActivationName };
+}
+
+/**
+ * f(z) and f'(z) at each z (the reference formulas, the same the kernels use), e.g. to plot an
+ * activation and see where it saturates. Softmax is treated as one row over all of z.
+ */
+export function activationCurve(name: ActivationName, z: Float32Array, alpha?: number): { f: Float32Array; df: Float32Array } {
+  const info = activation(name, 'activationCurve');
+  const n = z.length;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((12 * n + 64) / 65536) || 1 });
+  const k = referenceKernels(memory);
+  const F = new Float32Array(memory.buffer);
+  const zp = 16, ap = zp + 4 * n, dp = ap + 4 * n;
+  F.set(z, zp >> 2);
+  F.fill(1, dp >> 2, (dp >> 2) + n);
+  k.activate(info.id, zp, ap, 1, n, alpha ?? info.param ?? 0);
+  k.mulDerivative(info.id, zp, ap, dp, 1, n, alpha ?? info.param ?? 0);
+  return { f: F.slice(ap >> 2, (ap >> 2) + n), df: F.slice(dp >> 2, (dp >> 2) + n) };
 }

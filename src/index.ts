@@ -3,7 +3,7 @@ export { Network, INIT_NAMES, type NetworkConfig, type LayerSpec, type InitName,
 export type { FitOptions, History, EpochLog, BatchLog } from './train.js';
 export type { OptimizerConfig, OptimizerName } from './optimizers.js';
 export { OPTIMIZER_NAMES } from './optimizers.js';
-export { ACTIVATIONS, ACTIVATION_NAMES, type ActivationName, type ActivationInfo } from './activations.js';
+export { ACTIVATIONS, ACTIVATION_NAMES, activationCurve, type ActivationName, type ActivationInfo } from './activations.js';
 export { LOSS_NAMES, type LossName } from './losses.js';
 export { Dataset } from './data/dataset.js';
 export { parseIdx, parseIdxImages, parseIdxLabels } from './data/idx.js';

@@ -20,3 +20,14 @@ for (const backend of ['wasm', 'js'] as const) {
     expect(Array.from(out, (v) => (v > 0.5 ? 1 : 0))).toEqual([0, 1, 1, 0]);
   });
 }
+
+test('activationCurve gives f and f′ (zero where a step or relu saturates)', async () => {
+  const { activationCurve } = await import('../src/index.js');
+  const z = Float32Array.from([-3, -0.5, 0.5, 3]);
+  const sig = activationCurve('sigmoid', z);
+  sig.f.forEach((f, i) => expect(f).toBeCloseTo(1 / (1 + Math.exp(-z[i])), 6));
+  sig.df.forEach((d, i) => expect(d).toBeCloseTo(sig.f[i] * (1 - sig.f[i]), 6));
+  expect(Array.from(activationCurve('relu', z).df)).toEqual([0, 0, 1, 1]);
+  expect(Array.from(activationCurve('step', z).df)).toEqual([0, 0, 0, 0]);
+  expect(Array.from(activationCurve('leaky-relu', z, 0.2).df).map((v) => +v.toFixed(6))).toEqual([0.2, 0.2, 1, 1]);
+});
