@@ -99,7 +99,7 @@ function ratios(r) {
   for (const v of ['NT', 'NN', 'TN']) {
     const w = kern(`gemm${v}`, 'wasm', '128×784×128'), j = kern(`gemm${v}`, 'js', '128×784×128');
     if (w && j) {
-      add(`GEMM ${v} (128,784,128): wasm / pure-JS reference`, w.median / j.median, 40, (x) => x >= 40);
+      add(`GEMM ${v} (128,784,128): wasm / pure-JS reference`, w.median / j.median, 40, (x) => x >= 40, `${fmt(w.median)} vs ${fmt(j.median)} GFLOP/s; 40× needs ${fmt(40 * j.median)} GFLOP/s (ceiling ${fmt(r.kernels.ceiling)})`);
       add(`GEMM ${v} (128,784,128): wasm / f32x4 ceiling`, w.ofCeiling, 0.75, (x) => x >= 0.75, `${fmt(w.median)} of ${fmt(r.kernels.ceiling)} GFLOP/s`);
     }
   }
@@ -131,7 +131,7 @@ function report(r) {
   if (r.kernels) {
     const k = r.kernels.rows;
     parts.push('', 'Ceilings (same module, one core)');
-    parts.push(table(['measure', 'value', 'unit'], k.filter((x) => x.section === 'ceiling').map((x) => [x.kernel, range(x), x.unit])));
+    parts.push(table(['measure', 'value', 'unit', ''], k.filter((x) => x.section === 'ceiling').map((x) => [x.kernel, range(x), x.unit, x.note ?? ''])));
     parts.push('', 'GEMM (M×K×N; NT = forward A·Bᵀ + bias, NN = BP2 A·B, TN = BP4 Aᵀ·B / K), GFLOP/s');
     const g = k.filter((x) => x.section === 'gemm' && x.engine === 'wasm');
     parts.push(table(['kernel', 'M×K×N', 'wasm', 'pure JS', 'wasm/js', 'of ceiling'], g.map((w) => {
@@ -171,7 +171,7 @@ function report(r) {
   }
   if (r.ratios.length) {
     parts.push('', 'Targets (issue 3), from this run\'s medians');
-    parts.push(table(['target', 'measured', 'goal', 'met', 'detail'], r.ratios.map((x) => [x.target, typeof x.value === 'number' ? (x.target.includes('ceiling') ? `${(100 * x.value).toFixed(0)}%` : x.target.startsWith('memory') ? fmt(x.value) : `${fmt(x.value)}×`) : '—', typeof x.goal === 'number' ? (x.target.includes('ceiling') ? `≥ ${100 * x.goal}%` : `≥ ${x.goal}×`) : x.goal, x.met === null ? '—' : x.met ? 'yes' : 'no', x.detail ?? ''])));
+    parts.push(table(['target', 'measured', 'goal', 'met', 'detail'], r.ratios.map((x) => [x.target, typeof x.value === 'number' ? (x.target.includes('ceiling') ? `${(100 * x.value).toFixed(1)}%` : x.target.startsWith('memory') ? fmt(x.value) : `${fmt(x.value)}×`) : '—', typeof x.goal === 'number' ? (x.target.includes('ceiling') ? `≥ ${100 * x.goal}%` : `≥ ${x.goal}×`) : x.goal, x.met === null ? '—' : x.met ? 'yes' : 'no', x.detail ?? ''])));
   }
   return parts.join('\n');
 }

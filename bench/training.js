@@ -16,13 +16,13 @@ const PLAN = {
     W1: { 'wasmlp-wasm': FULL, 'wasmlp-js': FULL, 'tfjs-wasm': FULL, 'tfjs-cpu': 20000, convnetjs: FULL, 'brain.js': 20000 },
     W2: { 'wasmlp-wasm': FULL, 'wasmlp-js': 10000, 'tfjs-wasm': FULL, 'tfjs-cpu': 10000, convnetjs: 10000, 'brain.js': 10000 },
     W3: { 'wasmlp-wasm': FULL, 'wasmlp-js': 5000, 'tfjs-wasm': FULL, 'tfjs-cpu': 5000, convnetjs: 5000, 'brain.js': 500 },
-    W0: { 'wasmlp-wasm': 20000, 'wasmlp-js': 20000, 'tfjs-wasm': 2000, 'tfjs-cpu': 2000, convnetjs: 20000, 'brain.js': 20000 },
+    W0: { 'wasmlp-wasm': 100000, 'wasmlp-js': 100000, 'tfjs-wasm': 2000, 'tfjs-cpu': 2000, convnetjs: 100000, 'brain.js': 100000 },
   },
   quick: {
     W1: { 'wasmlp-wasm': FULL, 'wasmlp-js': 10000, 'tfjs-wasm': 5000, 'tfjs-cpu': 3000, convnetjs: 5000, 'brain.js': 3000 },
     W2: { 'wasmlp-wasm': FULL, 'wasmlp-js': 3000, 'tfjs-wasm': 5000, 'tfjs-cpu': 2000, convnetjs: 2000, 'brain.js': 2000 },
     W3: { 'wasmlp-wasm': 20000, 'wasmlp-js': 1000, 'tfjs-wasm': 3000, 'tfjs-cpu': 1000, convnetjs: 1000, 'brain.js': 200 },
-    W0: { 'wasmlp-wasm': 20000, 'wasmlp-js': 20000, 'tfjs-wasm': 1000, 'tfjs-cpu': 1000, convnetjs: 20000, 'brain.js': 20000 },
+    W0: { 'wasmlp-wasm': 100000, 'wasmlp-js': 100000, 'tfjs-wasm': 1000, 'tfjs-cpu': 1000, convnetjs: 100000, 'brain.js': 100000 },
   },
 };
 
@@ -31,7 +31,7 @@ export async function benchTraining({ quick, engines, mnist, only }) {
   const plan = PLAN[quick ? 'quick' : 'full'];
   const data = {
     mnist: { train: mnistFloat(mnist.train), test: mnistFloat(mnist.test) },
-    xor: { train: xorData(20000, 11), test: xorData(2000, 12) },
+    xor: { train: xorData(100000, 11), test: xorData(2000, 12) },
   };
   const usable = [];
   const unavailable = [];
@@ -54,6 +54,7 @@ export async function benchTraining({ quick, engines, mnist, only }) {
           train: d.train, test: d.test, samples, seed: 1000 + rep,
           // Warm-up: enough batches for V8 to optimise (JS) and tier up (WebAssembly), at most a fifth of the timed run.
           warmSamples: Math.max(4 * w.batchSize, Math.min(Math.round(samples / 5), w.data === 'xor' ? 400 : quick ? 1000 : 2000)),
+          warmMs: quick ? 300 : 1000,
           evaluate: samples >= d.train.length,
         };
         try {

@@ -19,7 +19,7 @@ export const WORKLOADS = [
     loss: 'cross-entropy', optimizer: { name: 'adam', learningRate: 0.001 }, batchSize: 128,
   },
   {
-    id: 'W0', title: '2-8-1 tanh+sigmoid, binary cross-entropy, sgd η=0.5, batch 4 (XOR quadrants)', data: 'xor',
+    id: 'W0', title: '2-8-1 tanh+sigmoid, binary cross-entropy, sgd η=0.5, batch 4 (XOR quadrants, 100k points)', data: 'xor',
     inputs: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
     loss: 'cross-entropy', optimizer: { name: 'sgd', learningRate: 0.5 }, batchSize: 4,
   },
