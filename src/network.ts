@@ -3,6 +3,8 @@
 import { activation, type ActivationName } from './activations.js';
 import { Dataset } from './data/dataset.js';
 import type { Kernels } from './kernels.js';
+import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type FitSettings, type SectionName } from './io/model.js';
+import { VERSION } from './io/version.js';
 import { lossPlan, type LossName, type LossPlan } from './losses.js';
 import { Arena } from './memory.js';
 import { Optimizer, resolveOptimizer, type OptimizerConfig, type Tensor } from './optimizers.js';
@@ -84,6 +86,10 @@ export class Network {
   private optimizer?: Optimizer;
   /** Stream for shuffling; initialisation used its own stream from the same seed. */
   readonly random: Random;
+  /** Every epoch this network has trained (kept in its model file). */
+  readonly history: History = [];
+  /** The settings of the last fit(), kept in model files so a run can be continued. */
+  lastFit?: FitSettings;
   private disposed = false;
 
   private constructor(config: Required<NetworkConfig>, readonly k: Kernels, readonly arena: Arena) {
@@ -356,6 +362,48 @@ export class Network {
       this.arena.f32(this.layers[l].W, p.W.length).set(p.W);
       this.arena.f32(this.layers[l].b, p.b.length).set(p.b);
     });
+  }
+
+  /**
+   * The network as a model file (src/io/model.ts): config, parameters, history, last fit settings
+   * and shuffle state. A `checkpoint` also holds the optimizer's state, so that fit() continued
+   * from it (initialEpoch: history.length) gives exactly the weights of an uninterrupted run.
+   * `meta` is any JSON object to keep alongside.
+   */
+  toBytes({ checkpoint = false, meta }: { checkpoint?: boolean; meta?: Record<string, unknown> } = {}): Uint8Array {
+    this.check();
+    const o = checkpoint ? this.optimizer : undefined;
+    if (checkpoint && (!o || !this.lastFit)) throw new Error('toBytes: a checkpoint needs a network that has been trained (fit) at least once');
+    const state = o?.getState();
+    const { inputs, layers, loss, init, seed } = this.config;
+    const sections: [SectionName, Float32Array][] = [['parameters', this.arena.f32(this.params, this.paramBytes >> 2)]];
+    if (state?.m) sections.push(['optimizer.m', state.m]);
+    if (state?.v) sections.push(['optimizer.v', state.v]);
+    return encodeModel({
+      library: `wasmlp ${VERSION}`, kind: state ? 'checkpoint' : 'model', network: { inputs, layers, loss, init, seed }, layout: PARAMETER_LAYOUT,
+      fit: this.lastFit, optimizerState: state && { steps: state.steps, beta1Power: state.b1t, beta2Power: state.b2t },
+      random: this.random.state, history: this.history, meta,
+    }, sections);
+  }
+
+  /** A network from a model file's bytes (see toBytes); a bad file throws a ModelFileError saying how. */
+  static async fromBytes(bytes: Uint8Array, { backend = 'wasm', name }: { backend?: 'wasm' | 'js'; name?: string } = {}): Promise<Network> {
+    const { header: h, sections } = decodeModel(bytes, name); // every size checked before any memory is touched
+    let net: Network;
+    try {
+      net = await Network.create({ ...h.network, backend });
+    } catch (e) {
+      throw new ModelFileError('invalid', `${name ?? 'the model file'} describes a network that cannot be built: ${(e as Error).message}`);
+    }
+    net.arena.f32(net.params, net.paramBytes >> 2).set(sections.parameters!);
+    net.history.push(...h.history);
+    net.lastFit = h.fit;
+    net.random.state = h.random;
+    if (h.optimizerState && h.fit) {
+      const { steps, beta1Power: b1t, beta2Power: b2t } = h.optimizerState;
+      net.useOptimizer(h.fit.optimizer).setState({ steps, b1t, b2t, m: sections['optimizer.m'], v: sections['optimizer.v'] });
+    }
+    return net;
   }
 
   /** Drop the network's memory. Further calls throw. */

@@ -21,6 +21,16 @@ export interface ResolvedOptimizer {
   epsilon: number;
 }
 
+/** The options each optimizer takes. */
+const OPTIONS: Record<OptimizerName, (keyof ResolvedOptimizer)[]> = {
+  sgd: ['learningRate'], momentum: ['learningRate', 'momentum', 'nesterov'], adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
+};
+
+/** The config that resolves to `r`, with only the options its optimizer takes (as saved in model files). */
+export function optimizerConfig(r: ResolvedOptimizer): OptimizerConfig {
+  return Object.fromEntries([['name', r.name], ...OPTIONS[r.name].map((k) => [k, r[k]])]) as OptimizerConfig;
+}
+
 function num(value: unknown, what: string, dflt: number | undefined, ok: (x: number) => boolean, expected: string): number {
   const x = value ?? dflt;
   if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) {
@@ -35,9 +45,9 @@ export function resolveOptimizer(config: OptimizerConfig | undefined): ResolvedO
   if (!OPTIMIZER_NAMES.includes(name)) {
     throw new Error(`unknown optimizer ${JSON.stringify(c.name)}; expected one of ${OPTIMIZER_NAMES.join(', ')}`);
   }
-  const known = { sgd: ['learningRate'], momentum: ['learningRate', 'momentum', 'nesterov'], adam: ['learningRate', 'beta1', 'beta2', 'epsilon'] }[name];
+  const known = OPTIONS[name];
   for (const key of Object.keys(c)) {
-    if (key !== 'name' && !known.includes(key)) throw new Error(`optimizer ${name} has no option ${JSON.stringify(key)}; it takes ${known.join(', ')}`);
+    if (key !== 'name' && !(known as string[]).includes(key)) throw new Error(`optimizer ${name} has no option ${JSON.stringify(key)}; it takes ${known.join(', ')}`);
   }
   const unit = (x: number) => x >= 0 && x < 1;
   return {
@@ -54,6 +64,9 @@ export function resolveOptimizer(config: OptimizerConfig | undefined): ResolvedO
 /** One tensor of the parameter block: byte offset from the block start, length, and whether L2 applies. */
 export interface Tensor { offset: number; n: number; decay: boolean }
 
+/** What an optimizer carries between steps, so a checkpoint can continue exactly. */
+export interface OptimizerState { steps: number; b1t: number; b2t: number; m?: Float32Array; v?: Float32Array }
+
 export class Optimizer {
   private m = 0;
   private v = 0;
@@ -62,11 +75,28 @@ export class Optimizer {
   private b2t = 1;
   steps = 0;
 
-  constructor(readonly config: ResolvedOptimizer, arena: Arena, private readonly bytes: number) {
+  constructor(readonly config: ResolvedOptimizer, private readonly arena: Arena, private readonly bytes: number) {
     if (config.name !== 'sgd') this.v = arena.alloc(bytes);
     if (config.name === 'adam') this.m = arena.alloc(bytes);
     if (this.v) arena.f32(this.v, bytes >> 2).fill(0);
     if (this.m) arena.f32(this.m, bytes >> 2).fill(0);
+  }
+
+  /** Copies of the step count, βᵗ products and moment buffers (m for adam, v for momentum and adam). */
+  getState(): OptimizerState {
+    const n = this.bytes >> 2;
+    return { steps: this.steps, b1t: this.b1t, b2t: this.b2t, m: this.m ? this.arena.f32(this.m, n).slice() : undefined, v: this.v ? this.arena.f32(this.v, n).slice() : undefined };
+  }
+
+  setState(s: OptimizerState): void {
+    const n = this.bytes >> 2;
+    for (const [name, ptr, a] of [['m', this.m, s.m], ['v', this.v, s.v]] as const) {
+      if (!ptr !== !a || (a && a.length !== n)) throw new Error(`${this.config.name}: optimizer state ${name} must be ${ptr ? `${n} values` : 'absent'}, got ${a ? a.length : 'none'}`);
+      if (ptr && a) this.arena.f32(ptr, n).set(a);
+    }
+    this.steps = s.steps;
+    this.b1t = s.b1t;
+    this.b2t = s.b2t;
   }
 
   /** Apply one update to params from grads (same layout); l2 applies to tensors with decay. */

@@ -2,7 +2,7 @@
 // Nothing is allocated in WebAssembly memory inside the loop: every buffer exists before it starts.
 import type { Dataset } from './data/dataset.js';
 import { checkBatchSize, resetOrder, type Network } from './network.js';
-import type { OptimizerConfig } from './optimizers.js';
+import { optimizerConfig, type OptimizerConfig } from './optimizers.js';
 
 export interface EpochLog {
   epoch: number;
@@ -20,7 +20,10 @@ export type History = EpochLog[];
 export interface BatchLog { epoch: number; batch: number; batches: number; loss: number; samples: number }
 
 export interface FitOptions {
+  /** The number of the last epoch: fit runs epochs initialEpoch+1 … epochs. */
   epochs: number;
+  /** Epochs already done, when continuing a run (e.g. from a checkpoint): they are not run again. Default 0. */
+  initialEpoch?: number;
   batchSize: number;
   optimizer?: OptimizerConfig;
   /** L2 weight decay λ: adds ½λ‖W‖² to the cost (weights only, never biases). Default 0. */
@@ -37,8 +40,9 @@ export interface FitOptions {
 const now = () => performance.now();
 
 export async function fit(net: Network, data: Dataset, options: FitOptions): Promise<History> {
-  const { epochs, batchSize, l2 = 0, shuffle = true, validationData, onEpochEnd, onBatchEnd } = options ?? ({} as FitOptions);
+  const { epochs, initialEpoch = 0, batchSize, l2 = 0, shuffle = true, validationData, onEpochEnd, onBatchEnd } = options ?? ({} as FitOptions);
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be an integer ≥ 1, got ${JSON.stringify(epochs)}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs) throw new Error(`initialEpoch must be an integer from 0 to epochs − 1 = ${epochs - 1}, got ${JSON.stringify(initialEpoch)}`);
   checkBatchSize(batchSize);
   if (data?.length === 0) throw new Error('the training data is empty: expected at least one row');
   if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) throw new Error(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
@@ -47,6 +51,7 @@ export async function fit(net: Network, data: Dataset, options: FitOptions): Pro
     throw new Error(`${untrainable.join(', ')} cannot be trained by backpropagation: the step function's derivative is 0 wherever it exists (hard saturation), so no error signal reaches its weights. Use sigmoid (a smooth step) or relu instead.`);
   }
   const optimizer = net.useOptimizer(options.optimizer);
+  net.lastFit = { epochs, batchSize, optimizer: optimizerConfig(optimizer.config), l2, shuffle };
   const train = net.resident(data, 0);
   if (validationData) net.resident(validationData, 1); // validate and copy before the first epoch
   const n = data.length;
@@ -57,7 +62,7 @@ export async function fit(net: Network, data: Dataset, options: FitOptions): Pro
   const last = plan.a.length - 1;
   net.saveSnapshot();
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
     const t0 = now();
     const order = net.arena.u32(train.order, n);
     resetOrder(order);
@@ -93,6 +98,7 @@ export async function fit(net: Network, data: Dataset, options: FitOptions): Pro
     }
     net.saveSnapshot();
     history.push(log);
+    net.history.push(log);
     if (stop || (onEpochEnd && (await onEpochEnd(log)) === false)) break;
   }
   return history;
