@@ -7,6 +7,7 @@ export { ACTIVATIONS, ACTIVATION_NAMES, activationCurve, type ActivationName, ty
 export { LOSS_NAMES, type LossName } from './losses.js';
 export { Dataset } from './data/dataset.js';
 export { parseIdx, parseIdxImages, parseIdxLabels } from './data/idx.js';
+export { loadMnist, MNIST_FILES, type LoadMnistUrlOptions, type MnistProgress } from './data/mnist.js';
 export { ModelFileError, readModelHeader, MODEL_FORMAT_VERSION, MODEL_MAX_BYTES, type ModelHeader, type ModelErrorCode, type FitSettings } from './io/model.js';
 export { VERSION } from './io/version.js';
 export { simdSupported } from './wasm.js';
