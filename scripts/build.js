@@ -1,6 +1,7 @@
 // npm run build: AssemblyScript → build/wasmlp.wasm, esbuild → dist/ (wasm inlined), tsc → .d.ts.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
@@ -26,3 +27,6 @@ await esbuild.build({
   plugins: [library],
 });
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+// The browser bundle's size (the README quotes it).
+const bundle = readFileSync('dist/index.js');
+console.log(`dist/index.js: ${(bundle.length / 1000).toFixed(1)} kB, ${(gzipSync(bundle, { level: 9 }).length / 1000).toFixed(1)} kB gzip (the .wasm inlined)`);
