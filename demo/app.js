@@ -226,7 +226,7 @@ $('clear').addEventListener('click', () => {
 // ---- gallery ------------------------------------------------------------------------------------
 function showGallery({ epoch, wrong, total, items }) {
   $('gallery-caption').textContent = `${fmtInt(wrong)} of ${fmtInt(total)} test digits misclassified ` +
-    `(${epoch ? `after epoch ${epoch}` : 'untrained network'}). The first ${items.length}, as true → predicted (probability):`;
+    `(${epoch ? `after epoch ${epoch}` : 'untrained network'}). The first ${items.length}, as true → predicted (confidence):`;
   const grid = $('gallery-grid');
   grid.replaceChildren(...items.map((it) => {
     const fig = document.createElement('figure');

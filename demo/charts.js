@@ -90,10 +90,11 @@ export class LineChart {
     const all = Object.values(this.data).flat().filter((p) => Number.isFinite(p[1]) && (!this.y.log || p[1] > 0));
     const x1 = Math.max(this.xMax, ...all.map((p) => p[0]), 1);
     const z = this.y.zoomAfter;
-    const counted = z !== undefined && all.some((p) => p[0] >= z) ? all.filter((p) => p[0] >= z) : all;
-    const ys = counted.map((p) => p[1]);
+    const zoomed = z !== undefined && all.some((p) => p[0] >= z);
+    const ys = (zoomed ? all.filter((p) => p[0] >= z) : all).map((p) => p[1]);
     let y0 = this.y.min ?? (ys.length ? Math.min(...ys) : 0);
     let y1 = this.y.max ?? (ys.length ? Math.max(...ys) : 1);
+    if (z !== undefined && !zoomed) { y0 = this.y.floor ?? y0; y1 = this.y.ceil ?? y1; } // the full range until there is something to zoom on
     let yt;
     if (this.y.log) {
       if (!ys.length) { y0 = 0.1; y1 = 1; }

@@ -95,8 +95,15 @@ function start(fit) {
   post({ type: 'state', state: 'training' });
   loop = trainLoop().catch((e) => {
     running = false;
-    fail(e);
-    post({ type: 'state', state: 'paused' });
+    if (pos === 0 && epochSeen === 0) epoch--; // the epoch never started
+    // fit restored the weights it had at the start of the failed slice; say so in the page's terms.
+    const diverged = /diverged/.test(e.message);
+    fail(diverged
+      ? new Error(`Training diverged in epoch ${epoch + (pos === 0 ? 1 : 0)}: the loss or the weights became NaN or infinite. ` +
+        `The weights were put back as they were a moment before (at most the last ~0.1 s of training is undone). ` +
+        `Lower the learning rate (now ${fitSettings.optimizer.learningRate}) and Resume, or Reset.`)
+      : e);
+    post({ type: 'state', state: epoch === 0 && pos === 0 ? 'idle' : 'paused' });
   });
 }
 
@@ -201,7 +208,10 @@ function sendGallery() {
     if (best === test.labels[i]) continue;
     wrong++;
     if (items.length < GALLERY) {
-      items.push({ index: i, label: test.labels[i], predicted: best, p: out[i * 10 + best], pixels: test.features.slice(i * 784, (i + 1) * 784) });
+      let sum = 0;
+      for (let j = 0; j < 10; j++) sum += out[i * 10 + j];
+      // Softmax outputs sum to 1; sigmoid outputs need not, so show the predicted output's share.
+      items.push({ index: i, label: test.labels[i], predicted: best, p: out[i * 10 + best] / sum, pixels: test.features.slice(i * 784, (i + 1) * 784) });
     }
   }
   post({ type: 'gallery', epoch, wrong, total: test.length, items });

@@ -48,6 +48,7 @@ test('the page trains in its worker: curves update, pause holds, accuracy rises,
   await page.click('#train'); // Pause
   await page.waitForFunction(() => (window as any).wasmlpDemo.phase !== 'training');
   const paused = await demo(page);
+  console.log(`demo page: ${paused.phase === 'paused' ? `paused after ${paused.batches} batches` : 'finished before the pause arrived'}`);
   if (paused.phase === 'paused') {
     await page.waitForTimeout(400);
     expect((await demo(page)).batches).toBe(paused.batches);
