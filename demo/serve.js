@@ -136,7 +136,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.log(`wasmlp demo: ${url}/demo/  (MNIST from ${opts.mnistDir}; ` +
       `${opts.isolation ? 'COOP/COEP on: cross-origin isolated' : 'no COOP/COEP'}; Ctrl-C stops)`);
   } catch (e) {
-    console.error(`wasmlp demo: ${e.message}`);
+    const hint = e.code === 'EADDRINUSE' ? ' — another server has this port: pass --port N (0 picks a free one)' : '';
+    console.error(`wasmlp demo: ${e.message}${hint}`);
     process.exit(e.code === 'EADDRINUSE' ? 1 : 2);
   }
 }
