@@ -1,2 +1,3 @@
-// wasmlp/node: the Node-only entry (file loading). The library itself is the main entry.
+// wasmlp/node: the Node-only entry (files). The library itself is the main entry.
 export { loadMnist, type LoadMnistOptions } from './mnist.js';
+export { loadModel, readModelFile, saveModel, writeFileAtomic } from './files.js';

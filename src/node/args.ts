@@ -1,0 +1,53 @@
+// Flag parsing for every command: util.parseArgs, then one validator per kind of value, each with a
+// message that names the flag, what it expects and what it got. A UsageError exits with code 2.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs without defaults (so "given" is `!== undefined`); prints `help` and returns undefined on --help. */
+export function parse(argv: string[], options: Options, help: string, positionals = false): { values: Record<string, string | boolean | undefined>; positionals: string[] } | undefined {
+  const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: positionals });
+  if (parsed.values.help) {
+    process.stdout.write(help);
+    return undefined;
+  }
+  return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+}
+
+export function int(flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(x) || x < min || x > max) {
+    throw new UsageError(`--${flag} expects an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(value)}`);
+  }
+  return x;
+}
+
+export function real(flag: string, value: string | undefined, ok: (x: number) => boolean, expected: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || !ok(x)) throw new UsageError(`--${flag} expects ${expected}, got ${JSON.stringify(value)}`);
+  return x;
+}
+
+export function oneOf<T extends string>(flag: string, value: string, names: readonly T[]): T {
+  if (!names.includes(value as T)) throw new UsageError(`--${flag} expects one of ${names.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+/** A path flag: present and not empty. */
+export function path(flag: string, value: string | undefined, required: true): string;
+export function path(flag: string, value: string | undefined, required?: false): string | undefined;
+export function path(flag: string, value: string | undefined, required = false): string | undefined {
+  if (value === undefined) {
+    if (required) throw new UsageError(`--${flag} is required`);
+    return undefined;
+  }
+  if (value.trim() === '') throw new UsageError(`--${flag} expects a path, got an empty string`);
+  return value;
+}
+
+export const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+export const count = (x: number) => Math.round(x).toLocaleString('en-US');

@@ -1,0 +1,51 @@
+// Progress within an epoch on stderr: a bar redrawn in place on a terminal (at most 10 times a
+// second), and otherwise a plain line at each quarter of the epoch, which logs and pipes keep readably.
+import type { BatchLog } from '../index.js';
+import { count } from './args.js';
+
+const clock = (s: number) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}` : '?');
+
+export class Progress {
+  private epochStart = performance.now();
+  private lastDraw = 0;
+  private cost = 0;
+  private seen = 0;
+  private quarter = 0;
+
+  constructor(private readonly mode: 'bar' | 'lines' | 'none', private readonly epochs: number, private readonly rows: number,
+    private readonly out: NodeJS.WriteStream = process.stderr) {}
+
+  /** Call when an epoch is about to start (after any checkpoint of the previous one is written). */
+  startEpoch(): void {
+    this.epochStart = performance.now();
+    this.cost = this.seen = this.quarter = 0;
+  }
+
+  batch(b: BatchLog): void {
+    if (this.mode === 'none') return;
+    const m = b.samples - this.seen;
+    this.cost += b.loss * m;
+    this.seen = b.samples;
+    const now = performance.now(), done = b.batch / b.batches;
+    const rate = this.seen / ((now - this.epochStart) / 1000);
+    const eta = (this.rows - this.seen) / rate;
+    const stats = `${count(this.seen)}/${count(this.rows)}  ${count(rate)} samples/s  loss ${(this.cost / this.seen).toFixed(4)}  ETA ${clock(eta)}`;
+    if (this.mode === 'bar') {
+      if (now - this.lastDraw < 100 && b.batch !== b.batches) return;
+      this.lastDraw = now;
+      const width = 24, filled = Math.round(done * width);
+      this.out.write(`\r\x1b[Kepoch ${b.epoch}/${this.epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${stats}`);
+    } else {
+      const q = Math.floor(done * 4);
+      if (q > this.quarter && q < 4) {
+        this.quarter = q;
+        this.out.write(`epoch ${b.epoch}/${this.epochs}  ${q * 25}%  ${stats}\n`);
+      }
+    }
+  }
+
+  /** Clear the bar before a line is printed on stdout. */
+  clear(): void {
+    if (this.mode === 'bar') this.out.write('\r\x1b[K');
+  }
+}
