@@ -1,5 +1,6 @@
-// Shared by the browser tests: Debian's Chromium through playwright-core (nothing downloaded), and
-// the demo's static server with the test page mounted at /test/.
+// Shared by the browser tests: Debian's Chromium through playwright-core and Debian's Firefox ESR
+// through puppeteer-core (WebDriver BiDi); nothing is downloaded. And the demo's static server with
+// the test page mounted at /test/.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,6 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer } from '../../demo/serve.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -38,4 +40,15 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(url);
   return { page, errors };
+}
+
+/** Firefox ESR (SpiderMonkey) over WebDriver BiDi: the second engine for the determinism claim. */
+export async function launchFirefox(): Promise<import('puppeteer-core').Browser> {
+  checkPrerequisites();
+  if (!existsSync(FIREFOX)) {
+    throw new Error(`no Firefox at ${FIREFOX}: install it with \`apt-get install -y --no-install-recommends firefox-esr\` ` +
+      '(or point FIREFOX_PATH at a Firefox binary); the browser tests never download one');
+  }
+  const { default: puppeteer } = await import('puppeteer-core');
+  return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
 }
