@@ -4,7 +4,8 @@
 //   --sections a,b          any of kernels, training, memory (default: all)
 //   --workloads W1,W2       training workloads to run (default: W1, W2, W3, W0)
 //   --engines a,b           training engines (default: all; names as in the table)
-//   --out FILE              JSON output (default bench/results/latest.json)
+//   --out FILE              JSON output (default bench/results/latest.json; the table goes beside it as .txt)
+//   --report FILE           print the table of a saved JSON result and exit
 // Reads the BUILT bundle (dist/) and build/wasmlp.wasm: run `npm run build` after changing sources.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,11 @@ const sections = (option('sections') ?? 'kernels,training,memory').split(',');
 const workloads = option('workloads')?.split(',');
 const engineNames = option('engines')?.split(',');
 const out = option('out') ?? `${root}bench/results/latest.json`;
+
+if (option('report')) {
+  console.log(report(JSON.parse(readFileSync(option('report'), 'utf8'))));
+  process.exit(0);
+}
 
 // The bench measures what `npm run build` produced; say so when that is older than the sources.
 for (const f of ['dist/index.js', 'dist/node/index.js', 'build/wasmlp.wasm']) {
@@ -56,6 +62,7 @@ function machine() {
     commit: git('rev-parse', '--short', 'HEAD'),
     uncommittedSources: (git('status', '--porcelain', '--', 'assembly', 'src') ?? '').split('\n').filter(Boolean).map((l) => l.slice(3)),
     mode: quick ? 'quick' : 'full',
+    loadAverageAtStart: os.loadavg().map((x) => +x.toFixed(2)), // 1, 5, 15 min: other work on the machine makes figures noisy
   };
 }
 
@@ -81,10 +88,13 @@ if (sections.includes('memory')) {
 }
 result.ratios = ratios(result);
 result.seconds = (Date.now() - t0) / 1000;
+result.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
 
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(5) : v), 2)}\n`);
-console.log(report(result));
+const text = report(result);
+writeFileSync(out.replace(/\.json$/, '') + '.txt', `${text}\n`);
+console.log(text);
 log(`\nwrote ${out.replace(root, '')} in ${result.seconds.toFixed(0)} s`);
 process.exit(0); // the TF.js wasm backend keeps the event loop alive
 
@@ -126,7 +136,8 @@ function report(r) {
   const parts = [];
   parts.push(`wasmlp bench — ${m.mode === 'quick' ? 'QUICK pass (fewer repetitions, shorter runs)' : 'full run'}, ${m.date.slice(0, 16).replace('T', ' ')} UTC`);
   parts.push(`${m.cpu} (family ${m.cpuFamily}, model ${m.cpuModel}), ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (V8 ${m.v8}), commit ${m.commit}${m.uncommittedSources.length ? ` + uncommitted changes in ${m.uncommittedSources.join(', ')}` : ''}`);
-  parts.push('Every figure: median (min–max) of the repetitions; one core; higher is better unless it says µs.');
+  if (m.loadAverageAtStart) parts.push(`Load average (1, 5, 15 min) at start ${m.loadAverageAtStart.join(', ')}, at end ${m.loadAverageAtEnd?.join(', ')}: other processes share the 2 cores, so expect noise.`);
+  parts.push(`Every figure: median (min–max) of the repetitions; one core; higher is better unless it says µs. Took ${Math.round(r.seconds ?? 0)} s.`);
   if (r.stale?.length) parts.push(`WARNING: ${r.stale.join('; ')}`);
   if (r.kernels) {
     const k = r.kernels.rows;
