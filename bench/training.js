@@ -82,7 +82,7 @@ export async function benchTraining({ quick, engines, mnist, only }) {
         usPerStep: { unit: 'µs/step', ...summary(ok.map((r) => (r.seconds * 1e6) / steps)) },
         runs: ok.map((r) => ({ samplesPerSec: r.samples / r.seconds, seconds: r.seconds, accuracy: r.accuracy ?? null })),
         samples, fullEpoch: samples >= d.train.length,
-        accuracy: acc.length ? summary(acc) : null,
+        accuracy: acc.length ? { unit: 'fraction of the 10k test set (2k for W0)', ...summary(acc) } : null,
         note: e.note(w),
         errors: rs.filter((r) => r.error).map((r) => r.error),
         leakedTensors: ok.some((r) => r.leakedTensors) ? Math.max(...ok.map((r) => r.leakedTensors ?? 0)) : undefined,
