@@ -48,7 +48,7 @@ export class LineChart {
     this.xMax = 1;
     this.w = width;
     this.h = height;
-    this.m = { l: 46, r: 12, t: 28, b: 34 };
+    this.m = { l: 56, r: 12, t: 28, b: 34 };
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
     svg.classList.add('chart');
     const clip = `clip-${++LineChart.count}`;
