@@ -3,12 +3,12 @@
 // (truncated, corrupted, wrong magic, newer version, oversized, a model where a checkpoint is needed,
 // other data) fails with exit code 1 and its own message.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { crc32 } from '../src/io/crc32.js';
-import { decodeModel } from '../src/io/model.js';
+import { decodeModel, MODEL_MAX_BYTES } from '../src/io/model.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/node/cli.js', ...args], { encoding: 'utf8' });
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
@@ -138,10 +138,28 @@ describe('bad files fail with exit code 1 and a message that says what is wrong'
     const fewer = cli('train', '--resume', ck, '--epochs', '1', '--quiet');
     expect(fewer.status).toBe(0); // all epochs already done: evaluates and stops
     expect(fewer.stdout).toContain('nothing to train: all 1 epochs are done');
+    // What a kill during a checkpoint write leaves: the resumed run, the folder's only writer, removes it.
+    writeFileSync(join(ck, '.epoch-0002.wasmlp.12345.0badf00d.tmp'), good.subarray(0, 100));
     const more = cli('train', '--resume', ck, '--data', data, '--epochs', '2', '--json', '--quiet');
     expect(more.status).toBe(0);
     expect(lastJson(more.stdout).epochs).toBe(2);
     expect(existsSync(join(ck, 'epoch-0002.wasmlp'))).toBe(true);
+  });
+
+  test('a new run will not mix its checkpoints into a folder that holds another run\'s', () => {
+    const r = cli('train', '--data', data, '--epochs', '1', '--checkpoint', ck);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--checkpoint .*ck-small already holds checkpoints of a run \(epoch-0001\.wasmlp … epoch-0002\.wasmlp\): continue it with --resume/);
+  });
+
+  test('a file larger than any model could be is refused before it is read', () => {
+    const huge = join(tmp, 'huge-sparse.wasmlp');
+    writeFileSync(huge, good);
+    truncateSync(huge, MODEL_MAX_BYTES + 1); // sparse: takes no space
+    const r = cli('info', '--model', huge);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`huge-sparse\\.wasmlp is ${MODEL_MAX_BYTES + 1} bytes, larger than any wasmlp model file can be \\(${MODEL_MAX_BYTES} bytes\\)`));
+    rmSync(huge);
   });
 
   test('atomic writes leave no temporary files behind', () => {

@@ -1,7 +1,7 @@
 // `wasmlp train`: train on MNIST with progress, validation, early stopping, checkpoints after every
 // epoch, exact resume from a checkpoint, and the model file and HTML report at the end.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   ACTIVATION_NAMES, INIT_NAMES, LOSS_NAMES, Network, OPTIMIZER_NAMES, readModelHeader, VERSION,
@@ -117,12 +117,23 @@ function split(train: Dataset, fraction: number | undefined): { train: Dataset; 
   return { train: train.slice(0, train.length - held), validation: train.slice(train.length - held) };
 }
 
-async function ensureDir(dir: string, flag: string): Promise<void> {
+/**
+ * Create the checkpoint folder. A new run refuses one holding another run's checkpoints (a later
+ * --resume DIR would pick theirs); a resumed run, the folder's only writer, removes the temporary
+ * files a kill during a write left behind.
+ */
+async function prepareCheckpointDir(dir: string, fresh: boolean): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
-    throw new Error(`--${flag} ${dir}: cannot create the folder (${(e as Error).message})`);
+    throw new Error(`--checkpoint ${dir}: cannot create the folder (${(e as Error).message})`);
   }
+  const files = await readdir(dir);
+  const found = files.filter((f) => CHECKPOINT.test(f)).sort();
+  if (fresh && found.length) {
+    throw new Error(`--checkpoint ${dir} already holds checkpoints of a run (${found[0]}${found.length > 1 ? ` … ${found.at(-1)}` : ''}): continue it with --resume ${dir}, or remove them or choose another folder to start afresh`);
+  }
+  if (!fresh) await Promise.all(files.filter((f) => /^\.epoch-\d+\.wasmlp\.\d+\.[0-9a-f]+\.tmp$/.test(f)).map((f) => unlink(join(dir, f)).catch(() => {})));
 }
 
 /** Fail before training, not after it, when an output file's folder is missing. */
@@ -249,7 +260,7 @@ export async function train(argv: string[]): Promise<void> {
     ? await resumeRun(o, resumeTarget, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag)
     : await newRun(o, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag ?? 'wasm');
   const { net, train: data, validation, test, fit, checkpointDir } = run;
-  if (checkpointDir) await ensureDir(checkpointDir, 'checkpoint');
+  if (checkpointDir) await prepareCheckpointDir(checkpointDir, !run.resumedFrom);
   checkShape(net, test, 'the network', 'the MNIST images');
 
   const log = (line: string) => process.stdout.write(line + '\n');
