@@ -253,12 +253,11 @@ export async function train(argv: string[]): Promise<void> {
   const epochsFlag = int('epochs', o.epochs, 1, 1e6);
   const earlyStopFlag = int('early-stop', o['early-stop'], 1);
   const backendFlag = o.backend === undefined ? undefined : oneOf('backend', o.backend, ['wasm', 'js'] as const);
-  // Output folders are checked before hours of training, not after.
-  for (const [file, flag] of [[out, 'out'], [report, 'report']] as const) if (file) await checkWritable(file, flag);
-
   const run = resumeTarget
     ? await resumeRun(o, resumeTarget, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag)
     : await newRun(o, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag ?? 'wasm');
+  // Output folders are checked before hours of training, not after.
+  for (const [file, flag] of [[out, 'out'], [report, 'report']] as const) if (file) await checkWritable(file, flag);
   const { net, train: data, validation, test, fit, checkpointDir } = run;
   if (checkpointDir) await prepareCheckpointDir(checkpointDir, !run.resumedFrom);
   checkShape(net, test, 'the network', 'the MNIST images');
