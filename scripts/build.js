@@ -12,7 +12,8 @@ rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none' };
 // The browser-safe library: the .wasm bytes are inlined, no node: imports.
 await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', loader: { '.wasm': 'binary' } });
-// Node-only entries import the library bundle above instead of carrying a second copy of it.
+// Node-only entries import the library bundle above instead of carrying a second copy of it, and
+// their npm dependencies (pngjs) from node_modules.
 const library = {
   name: 'library',
   setup(b) {
@@ -24,6 +25,7 @@ await esbuild.build({
   entryPoints: ['src/node/index.ts', 'src/node/cli.ts'],
   outdir: 'dist/node',
   platform: 'node',
+  packages: 'external',
   plugins: [library],
 });
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);

@@ -1,11 +1,7 @@
 // Images for `wasmlp predict` and the report: PNG (decoded by pngjs) and PGM (P2/P5, a few lines)
 // to 8-bit grey rows the way MNIST stores them, light digit on a dark ground; and back to PNG.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type * as pngjs from 'pngjs';
-
-// Loaded from node_modules at run time, not bundled: esbuild's ESM output cannot carry pngjs's require('util').
-const { PNG } = createRequire(import.meta.url)('pngjs') as typeof pngjs;
+import { PNG } from 'pngjs';
 
 export interface GreyImage { width: number; height: number; pixels: Uint8Array }
 
@@ -17,7 +13,7 @@ export async function readGreyImage(file: string): Promise<GreyImage> {
     throw new Error(`cannot read image ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });
   if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
-    let png: pngjs.PNG;
+    let png: PNG;
     try {
       png = PNG.sync.read(bytes);
     } catch (e) {
