@@ -1,9 +1,9 @@
 // The training worker: owns the data and the network, so the page never freezes.
-// fit() runs its mini-batches synchronously, so the worker trains in slices of ~100 ms (a
-// `fit` over the next rows of this epoch's shuffled order, stopped by onBatchEnd) and reads its
-// messages (pause, predict, settings) between slices. Slices cut the epoch at batch boundaries,
-// so the sequence of mini-batches is exactly that of one ordinary epoch.
-import { Dataset, Network, loadMnist, simdSupported } from '../dist/index.js';
+// One net.fit() runs the epochs; every ~100 ms its onBatchEnd returns a promise that yields to this
+// worker's messages (predict, pause, settings). Pausing is that promise waiting for Resume, so a
+// paused run continues exactly where it was: the same batches, in the same order, as net.fit alone.
+// New optimizer settings take effect from the next epoch (fit is restarted with initialEpoch).
+import { Network, loadMnist, simdSupported } from '../dist/index.js';
 
 const SLICE_MS = 100;
 const GALLERY = 40; // misclassified test digits sent per epoch
@@ -14,12 +14,12 @@ let netInfo; // { backend, parameterCount }
 let fitSettings = { optimizer: { name: 'adam', learningRate: 0.001 }, batchSize: 64, epochs: 5 };
 let trainRows = 60000;
 let seed = 1;
-let running = false;
-let loop = null; // the promise of the running training loop
-let targetEpochs = 0;
-// Position in the current epoch.
-let epoch = 0, pos = 0, order = null, epochCost = 0, epochCorrect = 0, epochSeen = 0, epochSeconds = 0;
-let sliceRows = 1024;
+let trainSet; // the first trainRows of train (a view)
+let loop = null; // the promise of the running training loop, while there is one
+let targetEpochs = 0, epochsDone = 0;
+let paused = null; // while paused: { promise, resolve(continue: boolean) }
+let stopping = false; // reset or new settings: end the current fit at the next chance
+let settingsChanged = false;
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 const fail = (e) => post({ type: 'error', message: e?.message ?? String(e) });
@@ -28,9 +28,9 @@ self.onmessage = async ({ data: msg }) => {
   try {
     if (msg.type === 'load') await load(msg.baseUrl);
     else if (msg.type === 'reset') await reset(msg.net, msg.trainRows);
-    else if (msg.type === 'settings') fitSettings = msg.fit;
+    else if (msg.type === 'settings') { fitSettings = msg.fit; settingsChanged = true; }
     else if (msg.type === 'train') start(msg.fit);
-    else if (msg.type === 'pause') await pause();
+    else if (msg.type === 'pause') pause();
     else if (msg.type === 'predict') predict(msg.id, msg.pixels);
   } catch (e) {
     fail(e);
@@ -62,10 +62,11 @@ async function load(baseUrl) {
 
 /** A new network (old one disposed); reports the untrained test accuracy as epoch 0. */
 async function reset(spec, rows) {
-  await pause();
+  await stop();
   net?.dispose();
   net = undefined;
   trainRows = Math.min(rows, train.length);
+  trainSet = train.slice(0, trainRows);
   seed = spec.seed;
   const backend = simdSupported() ? 'wasm' : 'js';
   net = await Network.create({
@@ -77,7 +78,7 @@ async function reset(spec, rows) {
     backend,
   });
   netInfo = { backend, parameterCount: net.parameterCount };
-  epoch = 0; pos = 0; order = null; targetEpochs = 0; sliceRows = 1024;
+  targetEpochs = epochsDone = 0;
   const v = net.evaluate(test);
   post({ type: 'network', ...netInfo, trainRows, valLoss: v.loss, valAccuracy: v.accuracy });
   sendGallery();
@@ -85,57 +86,35 @@ async function reset(spec, rows) {
 }
 
 function start(fit) {
-  if (running) return;
   if (!net) throw new Error('There is no network: correct the settings and press Reset.');
   fitSettings = fit;
-  // Resume the run that a pause cut short; otherwise train fit.epochs more.
-  const completed = pos > 0 ? epoch - 1 : epoch;
-  if (completed >= targetEpochs) targetEpochs = completed + fit.epochs;
-  running = true;
   post({ type: 'state', state: 'training' });
-  loop = trainLoop().catch((e) => {
-    running = false;
-    if (pos === 0 && epochSeen === 0) epoch--; // the epoch never started
-    // fit restored the weights it had at the start of the failed slice; say so in the page's terms.
-    const diverged = /diverged/.test(e.message);
-    fail(diverged
-      ? new Error(`Training diverged in epoch ${epoch + (pos === 0 ? 1 : 0)}: the loss or the weights became NaN or infinite. ` +
-        `The weights were put back as they were a moment before (at most the last ~0.1 s of training is undone). ` +
-        `Lower the learning rate (now ${fitSettings.optimizer.learningRate}) and Resume, or Reset.`)
-      : e);
-    post({ type: 'state', state: epoch === 0 && pos === 0 ? 'idle' : 'paused' });
-  });
+  if (paused) { // Resume: the suspended fit goes on from the batch it stopped at
+    paused.resolve(true);
+    paused = null;
+    return;
+  }
+  if (loop) return;
+  targetEpochs = epochsDone + fit.epochs;
+  loop = trainLoop().finally(() => { loop = null; });
 }
 
-async function pause() {
-  if (!running) return;
-  running = false;
+/** Suspend the running fit at its next yield (within ~100 ms). */
+function pause() {
+  if (!loop || paused) return;
+  let resolve;
+  const promise = new Promise((r) => { resolve = r; });
+  paused = { promise, resolve };
+}
+
+/** End the run (for Reset): a paused fit is released with "stop", a running one stops at its next batch. */
+async function stop() {
+  if (!loop) return;
+  stopping = true;
+  paused?.resolve(false);
+  paused = null;
   await loop;
-}
-
-/** Fisher–Yates with a seeded xorshift32: a new order of the training rows each epoch. */
-function shuffled(n, s) {
-  const o = new Uint32Array(n);
-  for (let i = 0; i < n; i++) o[i] = i;
-  s = (s >>> 0) || 1;
-  for (let i = n - 1; i > 0; i--) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    const j = (s >>> 0) % (i + 1);
-    const t = o[i]; o[i] = o[j]; o[j] = t;
-  }
-  return o;
-}
-
-/** Rows order[from, to) of the training set as a new Dataset (pixels stay u8). */
-function rowsOf(from, to) {
-  const n = to - from, w = train.width;
-  const pixels = new Uint8Array(n * w), labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = order[from + i];
-    pixels.set(train.features.subarray(r * w, (r + 1) * w), i * w);
-    labels[i] = train.labels[r];
-  }
-  return Dataset.fromArrays(pixels, labels, w);
+  stopping = false;
 }
 
 const yieldToMessages = () => new Promise((resolve) => {
@@ -145,56 +124,52 @@ const yieldToMessages = () => new Promise((resolve) => {
 });
 
 async function trainLoop() {
-  while (running) {
-    if (pos === 0) {
-      if (epoch >= targetEpochs) break;
-      epoch++;
-      order = shuffled(trainRows, seed * 0x9e3779b1 + epoch);
-      epochCost = epochCorrect = epochSeen = epochSeconds = 0;
+  try {
+    while (epochsDone < targetEpochs && !stopping) {
+      settingsChanged = false;
+      const { batchSize, optimizer } = fitSettings;
+      let losses = [], last = performance.now(), speed = 0;
+      await net.fit(trainSet, {
+        epochs: targetEpochs, initialEpoch: epochsDone, batchSize, optimizer, validationData: test,
+        onBatchEnd: (b) => {
+          if (stopping) return false;
+          losses.push(b.loss);
+          const t = performance.now();
+          if (t - last < SLICE_MS && b.batch < b.batches) return undefined;
+          speed = (losses.length * batchSize * 1000) / (t - last);
+          post({ type: 'batches', epoch: b.epoch, x: b.epoch - 1 + b.samples / trainRows, losses, batchSize, samplesPerSec: speed });
+          losses = [];
+          return yieldToMessages().then(async () => {
+            if (paused) {
+              post({ type: 'state', state: 'paused', epoch: b.epoch });
+              const go = await paused.promise;
+              last = performance.now();
+              return go && !stopping;
+            }
+            last = performance.now();
+            return !stopping;
+          });
+        },
+        onEpochEnd: (e) => {
+          if (stopping) return false; // a Reset cut this epoch short: nothing to report
+          epochsDone = e.epoch;
+          post({ type: 'epoch', epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds, samplesPerSec: e.samplesPerSec });
+          sendGallery();
+          return !settingsChanged && !stopping; // new settings: restart fit with them from the next epoch
+        },
+      });
     }
-    const { batchSize, optimizer } = fitSettings;
-    const rows = Math.min(trainRows - pos, Math.max(batchSize, Math.round(sliceRows / batchSize) * batchSize));
-    const t0 = performance.now();
-    const chunk = rowsOf(pos, pos + rows);
-    const losses = [];
-    let seen = 0;
-    const [log] = await net.fit(chunk, {
-      epochs: 1, batchSize, optimizer, shuffle: false,
-      onBatchEnd: (b) => {
-        losses.push(b.loss);
-        seen = b.samples;
-        if (performance.now() - t0 > SLICE_MS) return false;
-      },
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    // Aim the next slice at SLICE_MS from this one's throughput.
-    const perSec = seen / seconds;
-    sliceRows = Math.max(batchSize, Math.min(20000, perSec * SLICE_MS / 1000));
-    epochCost += log.loss * seen;
-    epochCorrect += log.accuracy * seen;
-    epochSeen += seen;
-    epochSeconds += seconds;
-    pos += seen;
-    post({ type: 'batches', epoch, x: epoch - 1 + pos / trainRows, losses, batchSize, samplesPerSec: perSec });
-    if (pos >= trainRows) {
-      pos = 0;
-      endEpoch();
-    }
-    await yieldToMessages();
+    if (!stopping) post({ type: 'state', state: 'done', epoch: epochsDone });
+  } catch (e) {
+    // fit restored the weights of the last complete epoch; say so in the page's terms.
+    fail(/diverged/.test(e.message)
+      ? new Error(`Training diverged in epoch ${epochsDone + 1}: the loss or the weights became NaN or infinite. ` +
+        `The weights were put back as they were at the end of ${epochsDone ? `epoch ${epochsDone}` : 'initialisation'}. ` +
+        `Lower the learning rate (now ${fitSettings.optimizer.learningRate}) and press Train, or Reset.`)
+      : e);
+    targetEpochs = epochsDone;
+    post({ type: 'state', state: epochsDone === 0 ? 'idle' : 'done', epoch: epochsDone });
   }
-  running = false;
-  post({ type: 'state', state: pos === 0 && epoch >= targetEpochs ? 'done' : 'paused', epoch });
-}
-
-function endEpoch() {
-  const v = net.evaluate(test);
-  post({
-    type: 'epoch', epoch,
-    loss: epochCost / epochSeen, accuracy: epochCorrect / epochSeen,
-    valLoss: v.loss, valAccuracy: v.accuracy,
-    seconds: epochSeconds, samplesPerSec: epochSeen / epochSeconds,
-  });
-  sendGallery();
 }
 
 /** The first misclassified test digits (in test-set order) with the predicted label and its probability. */
@@ -214,7 +189,7 @@ function sendGallery() {
       items.push({ index: i, label: test.labels[i], predicted: best, p: out[i * 10 + best] / sum, pixels: test.features.slice(i * 784, (i + 1) * 784) });
     }
   }
-  post({ type: 'gallery', epoch, wrong, total: test.length, items });
+  post({ type: 'gallery', epoch: epochsDone, wrong, total: test.length, items });
 }
 
 function predict(id, pixels) {

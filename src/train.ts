@@ -33,7 +33,11 @@ export interface FitOptions {
   validationData?: Dataset;
   /** Called after each epoch; may be async. Return false to stop training. */
   onEpochEnd?: (log: EpochLog) => unknown;
-  /** Called after each mini-batch (synchronously). Return false to stop training. */
+  /**
+   * Called after each mini-batch. Return false to stop training. It may return a promise, which fit
+   * awaits (the wait is not counted in the epoch's seconds): a way to yield to the event loop, or to
+   * pause mid-epoch and resume exactly where training was.
+   */
   onBatchEnd?: (log: BatchLog) => unknown;
 }
 
@@ -67,7 +71,7 @@ export async function fit(net: Network, data: Dataset, options: FitOptions): Pro
     const order = net.arena.u32(train.order, n);
     resetOrder(order);
     if (shuffle) net.random.shuffle(order);
-    let cost = 0, correct = 0, seen = 0, stop = false;
+    let cost = 0, correct = 0, seen = 0, waited = 0, stop = false;
     for (let b = 0; b < batches; b++) {
       const start = b * rows;
       const m = Math.min(rows, n - start);
@@ -83,9 +87,18 @@ export async function fit(net: Network, data: Dataset, options: FitOptions): Pro
       correct += net.k.countCorrect(plan.a[last], plan.y, m, net.outputs);
       net.backward(plan, m);
       net.step(optimizer, l2);
-      if (onBatchEnd && onBatchEnd({ epoch, batch: b + 1, batches, loss: c / m, samples: start + m }) === false) { stop = true; break; }
+      if (onBatchEnd) {
+        const r = onBatchEnd({ epoch, batch: b + 1, batches, loss: c / m, samples: start + m });
+        // Awaited only when it returns a promise: a way to yield (or pause) mid-epoch at no cost otherwise.
+        if (r instanceof Promise) {
+          const t = now();
+          const answer = await r;
+          waited += now() - t;
+          if (answer === false) { stop = true; break; }
+        } else if (r === false) { stop = true; break; }
+      }
     }
-    const seconds = (now() - t0) / 1000;
+    const seconds = (now() - t0 - waited) / 1000;
     const log: EpochLog = { epoch, loss: cost / seen, accuracy: correct / seen, seconds, samplesPerSec: seen / seconds };
     if (validationData) {
       const v = net.evaluate(validationData);

@@ -59,6 +59,7 @@ test('the page trains in its worker: curves update, pause holds, accuracy rises,
   const after = await demo(page);
   const acc = after.epochs.map((e) => e.valAccuracy);
   console.log(`demo page: test accuracy by epoch ${acc.map((a) => `${(100 * a).toFixed(2)}%`).join(', ')}`);
+  expect(await page.isHidden('#error'), (await page.textContent('#error')) ?? '').toBe(true); // no error shown by the page
   expect(after.epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
   expect(acc[1]).toBeGreaterThan(acc[0] + 0.5);
   expect(acc[3]).toBeGreaterThanOrEqual(0.95);

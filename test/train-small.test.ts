@@ -31,3 +31,22 @@ test('activationCurve gives f and f′ (zero where a step or relu saturates)', a
   expect(Array.from(activationCurve('step', z).df)).toEqual([0, 0, 0, 0]);
   expect(Array.from(activationCurve('leaky-relu', z, 0.2).df).map((v) => +v.toFixed(6))).toEqual([0.2, 0.2, 1, 1]);
 });
+
+test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends with the weights of a run that never paused', async () => {
+  const make = () => Network.create({ inputs: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'cross-entropy', seed: 4 });
+  const data = xor(64);
+  const opts = { epochs: 2, batchSize: 8, optimizer: { name: 'sgd' as const, learningRate: 0.5 } };
+  const plain = await make();
+  await plain.fit(data, opts);
+  const paused = await make();
+  let waits = 0;
+  const history = await paused.fit(data, {
+    ...opts,
+    onBatchEnd: (b) => (b.batch % 3 === 0 ? new Promise<void>((resolve) => { waits++; setTimeout(resolve, 20); }) : undefined),
+  });
+  expect(waits).toBe(4); // batches 3 and 6 of each 8-batch epoch
+  expect(paused.parameters()).toEqual(plain.parameters());
+  expect(history.length).toBe(2);
+  const stopped = await (await make()).fit(data, { ...opts, onBatchEnd: (b) => Promise.resolve(b.batch < 5) });
+  expect(stopped.length).toBe(1);
+});
