@@ -21,6 +21,12 @@ function msPerCall(fn, minMs) {
   return t / n;
 }
 
+/** Median over rounds of a[i] / b[i]: timings taken moments apart share the machine's noise. */
+function pairedRatio(a, b) {
+  const n = Math.min(a.length, b.length);
+  return summary(Array.from({ length: n }, (_, i) => a[i] / b[i]));
+}
+
 /** Warm up (V8 runs new WebAssembly in its baseline tier first), then `reps` timings of each engine, interleaved. */
 function measure(engines, { reps, minMs, warmMs }) {
   for (const e of engines) if (e.warm !== false) for (let t0 = now(), n = 0; n < 5 || now() - t0 < warmMs; n++) e.fn();
@@ -101,13 +107,15 @@ export async function benchKernels(opt) {
       const shape = `${M}×${K}×${N}`;
       const rw = row({ section: 'gemm', kernel: name, engine: 'wasm', shape, unit: 'GFLOP/s', ...stats(tw, flops) });
       const rj = row({ section: 'gemm', kernel: name, engine: 'js', shape, unit: 'GFLOP/s', ...stats(tj, flops), sampled: huge ? `${tj.length} call${tj.length > 1 ? 's' : ''}, not warmed separately` : undefined });
-      rw.speedup = rw.median / rj.median;
+      // Ratios per round (wasm, then js, then the ceiling, moments apart), median over rounds.
+      rw.speedup = pairedRatio(tj, tw).median;
+      rw.ofCeiling = pairedRatio(tc.map((t) => t * flops), tw.map((t) => t * 96 * ITER)).median;
+      rj.ofCeiling = pairedRatio(tc.map((t) => t * flops), tj.map((t) => t * 96 * ITER)).median;
       log(`  ${name} ${shape}: wasm ${rw.median.toFixed(2)}, js ${rj.median.toFixed(3)} GFLOP/s`);
     }
   }
 
   Object.assign(ceiling, stats(ceilingPool, 96 * ITER), { note: `pooled over ${ceilingPool.length} timings interleaved with the GEMMs` });
-  for (const r of rows) if (r.section === 'gemm') r.ofCeiling = r.median / ceiling.median;
 
   // Elementwise kernels and the gather: elements/s and GB/s (bytes each element reads + writes).
   const elementwise = [];
@@ -156,7 +164,7 @@ export async function benchKernels(opt) {
       r.ofStream = gb.median / stream.median;
     }
     const [rw, rj] = rows.slice(-2);
-    rw.speedup = rw.median / rj.median;
+    rw.speedup = pairedRatio(tj, tw).median;
     log(`  ${e.kernel} ${e.shape}: wasm ${rw.median.toFixed(3)}, js ${rj.median.toFixed(3)} Gelem/s`);
   }
   return { rows, ceiling: ceiling.median, stream: stream.median };
