@@ -1,7 +1,7 @@
 // brain.js 1.6.1 (the npm `latest`; its gpu.js 1.x dependency needs no native build): NeuralNetwork
 // trained one sample at a time with trainPattern() — brain.js 1.x has no mini-batches.
 import { createRequire } from 'node:module';
-import { gaussian, gc, now, permutation, rng } from '../lib/util.js';
+import { gaussian, rng, timePerSampleEpoch } from '../lib/util.js';
 import { initStd } from '../workloads.js';
 
 const require = createRequire(import.meta.url);
@@ -55,26 +55,7 @@ export const brainjs = {
         net.trainPattern({ input: F.subarray(i * width, (i + 1) * width), output: targets[Y[i]] });
       }
     };
-    epoch(build(w, ctx.seed + 1), permutation(ctx.warmSamples, ctx.seed + 1));
-    const n = Math.min(ctx.samples, ctx.train.length);
-    const net = build(w, ctx.seed), order = permutation(n, ctx.seed);
-    gc();
-    const t0 = now();
-    epoch(net, order);
-    const seconds = (now() - t0) / 1000;
-    let accuracy = null;
-    if (ctx.evaluate) {
-      const T = ctx.test;
-      let correct = 0;
-      for (let i = 0; i < T.length; i++) {
-        const out = net.runInput(T.features.subarray(i * width, (i + 1) * width));
-        let best = 0;
-        if (nOut === 1) best = out[0] >= 0.5 ? 1 : 0;
-        else for (let j = 1; j < out.length; j++) if (out[j] > out[best]) best = j;
-        correct += +(best === T.labels[i]);
-      }
-      accuracy = correct / T.length;
-    }
-    return { seconds, samples: n, accuracy };
+    const T = ctx.test.features;
+    return timePerSampleEpoch(ctx, (seed) => build(w, seed), epoch, (net, i) => net.runInput(T.subarray(i * width, (i + 1) * width)));
   },
 };

@@ -1,7 +1,7 @@
 // ConvNetJS 0.3.0: layers of Vols (Float64Array), per-sample forward/backward, the Trainer
 // accumulates gradients over batch_size samples and applies their mean.
 import { createRequire } from 'node:module';
-import { gaussian, gc, now, permutation, rng } from '../lib/util.js';
+import { gaussian, rng, timePerSampleEpoch } from '../lib/util.js';
 import { initStd } from '../workloads.js';
 
 const require = createRequire(import.meta.url);
@@ -59,26 +59,10 @@ export const convnet = {
         trainer.train(x, softmaxOut ? Y[i] : targets[Y[i]]);
       }
     };
-    epoch(build(w, ctx.seed + 1), permutation(ctx.warmSamples, ctx.seed + 1));
-    const n = Math.min(ctx.samples, ctx.train.length);
-    const model = build(w, ctx.seed), order = permutation(n, ctx.seed);
-    gc();
-    const t0 = now();
-    epoch(model, order);
-    const seconds = (now() - t0) / 1000;
-    let accuracy = null;
-    if (ctx.evaluate) {
-      const T = ctx.test;
-      let correct = 0;
-      for (let i = 0; i < T.length; i++) {
-        for (let k = 0; k < width; k++) x.w[k] = T.features[i * width + k];
-        const out = model.net.forward(x, false).w;
-        let best = 0;
-        for (let j = 1; j < out.length; j++) if (out[j] > out[best]) best = j;
-        correct += +(best === T.labels[i]);
-      }
-      accuracy = correct / T.length;
-    }
-    return { seconds, samples: n, accuracy };
+    const T = ctx.test.features;
+    return timePerSampleEpoch(ctx, (seed) => build(w, seed), epoch, (model, i) => {
+      for (let k = 0; k < width; k++) x.w[k] = T[i * width + k];
+      return model.net.forward(x, false).w;
+    });
   },
 };

@@ -72,3 +72,32 @@ export function table(header, rows) {
 }
 
 export const log = (...args) => console.error(...args);
+
+/**
+ * For the per-sample peers (ConvNetJS, brain.js): train a throwaway model on ctx.warmSamples rows
+ * (V8 tier-up), then time one epoch of a fresh model over the first ctx.samples rows, shuffled;
+ * then, if ctx.evaluate, the test accuracy (argmax, or ≥ 0.5 for a single output).
+ * build(seed) → model; epoch(model, order) trains it; predict(model, i) → outputs for test row i.
+ */
+export function timePerSampleEpoch(ctx, build, epoch, predict) {
+  epoch(build(ctx.seed + 1), permutation(ctx.warmSamples, ctx.seed + 1));
+  const n = Math.min(ctx.samples, ctx.train.length);
+  const model = build(ctx.seed), order = permutation(n, ctx.seed);
+  gc();
+  const t0 = now();
+  epoch(model, order);
+  const seconds = (now() - t0) / 1000;
+  let accuracy = null;
+  if (ctx.evaluate) {
+    let correct = 0;
+    for (let i = 0; i < ctx.test.length; i++) {
+      const out = predict(model, i);
+      let best = 0;
+      if (out.length === 1) best = out[0] >= 0.5 ? 1 : 0;
+      else for (let j = 1; j < out.length; j++) if (out[j] > out[best]) best = j;
+      correct += +(best === ctx.test.labels[i]);
+    }
+    accuracy = correct / ctx.test.length;
+  }
+  return { seconds, samples: n, accuracy };
+}
