@@ -178,8 +178,11 @@ export class Network {
     return plan;
   }
 
-  /** The dataset's rows in this arena, copied once (and again only if another dataset takes its slot). */
-  resident(data: Dataset, slot: 0 | 1): Resident {
+  /**
+   * The dataset's rows in this arena, copied once (and again only if another dataset takes its slot).
+   * Slots: 0 training data, 1 evaluation data, 2 rows given to predict() as an array.
+   */
+  resident(data: Dataset, slot: 0 | 1 | 2): Resident {
     this.check();
     if (!(data instanceof Dataset)) throw new Error('expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
     const found = this.residents.find((r) => r?.data === data);
@@ -309,7 +312,7 @@ export class Network {
   predict(x: Float32Array | Dataset): Float32Array {
     this.check();
     const data = x instanceof Dataset ? x : Dataset.fromArrays(x, new Uint8Array(x.length / this.inputs | 0), this.inputs);
-    const r = this.resident(data, 1);
+    const r = this.resident(data, x instanceof Dataset ? 1 : 2); // a drawn digit does not evict the test set
     resetOrder(this.arena.u32(r.order, data.length));
     const rows = Math.min(1000, data.length);
     const plan = this.plan(rows);

@@ -50,3 +50,16 @@ test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends wi
   const stopped = await (await make()).fit(data, { ...opts, onBatchEnd: (b) => Promise.resolve(b.batch < 5) });
   expect(stopped.length).toBe(1);
 });
+
+test('predicting single rows between evaluations keeps memory flat', async () => {
+  const net = await Network.create({ inputs: 2, layers: [{ units: 4, activation: 'relu' }, { units: 1, activation: 'sigmoid' }], loss: 'mse' });
+  const data = xor(5000);
+  net.evaluate(data);
+  net.predict(new Float32Array([1, 0]));
+  const bytes = net.memoryBytes;
+  for (let i = 0; i < 3; i++) {
+    net.predict(new Float32Array([i & 1, 1]));
+    net.evaluate(data);
+  }
+  expect(net.memoryBytes).toBe(bytes);
+});
