@@ -145,6 +145,13 @@ test('--validation-split holds out training images, --early-stop stops, --checkp
   const { epochs, stoppedEarly } = lastJson(r.stdout);
   expect(stoppedEarly).toBe(true);
   expect(epochs).toBeLessThan(30);
+  // The weights kept are the best epoch's: the final test numbers are those of its checkpoint.
+  const bestAt = Number(/after epoch (\d+)\)/.exec(r.stdout)![1]);
+  expect(bestAt).toBeLessThan(epochs);
+  expect(r.stdout).toContain(`restored the weights of epoch ${bestAt}, the best validation loss`);
+  const bestEval = lastJson(cli('eval', '--model', join(dir, `epoch-${String(bestAt).padStart(4, '0')}.wasmlp`), '--json').stdout);
+  expect(lastJson(r.stdout).testAccuracy).toBe(bestEval.accuracy);
+  expect(lastJson(r.stdout).testLoss).toBe(bestEval.loss);
   const info = lastJson(cli('info', '--model', join(dir, `epoch-${String(epochs).padStart(4, '0')}.wasmlp`), '--json').stdout);
   expect(info.kind).toBe('checkpoint');
   expect(info.meta.data).toMatchObject({ validationSplit: 0.25, trainRows: 900, validationRows: 300, limit: 1200 });

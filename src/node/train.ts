@@ -5,7 +5,7 @@ import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   ACTIVATION_NAMES, INIT_NAMES, LOSS_NAMES, Network, OPTIMIZER_NAMES, readModelHeader, VERSION,
-  type ActivationName, type Dataset, type EpochLog, type FitSettings, type History, type InitName, type LossName, type OptimizerConfig,
+  type ActivationName, type Dataset, type EpochLog, type FitSettings, type History, type InitName, type LossName, type OptimizerConfig, type Parameters,
 } from '../index.js';
 import { count, int, oneOf, parse, path, pct, real, UsageError } from './args.js';
 import { readModelFile, saveModel, writeFileAtomic } from './files.js';
@@ -38,7 +38,8 @@ Network and training:
   --seed N                seed for initialisation and shuffling (default 1)
   --validation-split F    hold out the last fraction F (0 < F < 1) of the training images for
                           validation instead of using the test set
-  --early-stop N          stop when the validation loss has not improved for N epochs
+  --early-stop N          stop when the validation loss has not improved for N epochs, and
+                          keep the weights of the epoch with the best validation loss
   --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
 
 Data:
@@ -225,11 +226,17 @@ async function resumeRun(o: Values, target: string, checkpointFlag: string | und
   };
 }
 
+/** The epoch with the lowest validation loss so far, if any epoch was validated. */
+function bestEpoch(history: History): number | undefined {
+  const scored = history.filter((e) => e.valLoss !== undefined);
+  return scored.length ? scored.reduce((b, e) => (e.valLoss! < b.valLoss! ? e : b)).epoch : undefined;
+}
+
 /** Why training should stop early (the validation loss has not improved for `patience` epochs), if it should. */
 function earlyStopReason(history: History, patience: number | undefined): string | undefined {
-  const scored = history.filter((e) => e.valLoss !== undefined);
-  if (!patience || !scored.length) return undefined;
-  const best = scored.reduce((b, e) => (e.valLoss! < b.valLoss! ? e : b));
+  const bestAt = bestEpoch(history);
+  if (!patience || bestAt === undefined) return undefined;
+  const best = history.find((e) => e.epoch === bestAt)!;
   const since = history.at(-1)!.epoch - best.epoch;
   return since >= patience ? `early stop: the validation loss has not improved for ${since} epoch${since === 1 ? '' : 's'} (best ${best.valLoss!.toFixed(4)} after epoch ${best.epoch})` : undefined;
 }
@@ -273,6 +280,7 @@ export async function train(argv: string[]): Promise<void> {
   const progress = new Progress(o.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines', fit.epochs, data.length);
   const t0 = performance.now();
   let ran: History = [];
+  let best: { epoch: number; params: Parameters[] } | undefined; // the best epoch's weights, for early stopping
   if (initialEpoch < fit.epochs && !stoppedEarly) {
     try {
       ran = await net.fit(data, {
@@ -282,6 +290,7 @@ export async function train(argv: string[]): Promise<void> {
           progress.clear();
           log(epochLine(e, fit.epochs));
           if (checkpointDir) await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), { checkpoint: true, meta: { ...run.meta } });
+          if (run.earlyStop && bestEpoch(net.history) === e.epoch) best = { epoch: e.epoch, params: net.parameters() };
           stoppedEarly = earlyStopReason(net.history, run.earlyStop);
           progress.startEpoch();
           return stoppedEarly ? false : undefined;
@@ -294,6 +303,7 @@ export async function train(argv: string[]): Promise<void> {
     log(stoppedEarly ? `nothing to train: ${stoppedEarly}` : `nothing to train: all ${fit.epochs} epochs are done`);
   }
   if (stoppedEarly && ran.length) log(stoppedEarly);
+  if (stoppedEarly) log(await restoreBest(net, bestEpoch(net.history)!, best, checkpointDir));
   const seconds = ran.reduce((s, e) => s + e.seconds, 0);
   const samplesPerSec = ran.length ? (ran.length * data.length) / seconds : null;
 
@@ -317,6 +327,24 @@ export async function train(argv: string[]): Promise<void> {
     log(`wrote the report to ${report}`);
   }
   if (o.json) log(JSON.stringify({ testAccuracy: result.accuracy, testLoss: result.loss, epochs: net.history.length, samplesPerSec, stoppedEarly: Boolean(stoppedEarly), model: out ?? null }));
+}
+
+/**
+ * After an early stop, put back the weights of the epoch with the best validation loss: kept in
+ * memory if this process trained it, else read from its checkpoint. Says what it did.
+ */
+async function restoreBest(net: Network, epoch: number, kept: { epoch: number; params: Parameters[] } | undefined, checkpointDir: string | undefined): Promise<string> {
+  if (epoch === net.history.at(-1)!.epoch) return `keeping the weights of epoch ${epoch}, the best validation loss`;
+  let params = kept?.epoch === epoch ? kept.params : undefined;
+  const file = checkpointDir && join(checkpointDir, checkpointName(epoch));
+  if (!params && file) {
+    const saved = await readModelFile(file).then((bytes) => Network.fromBytes(bytes, { name: file }), () => undefined);
+    params = saved?.parameters();
+    saved?.dispose();
+  }
+  if (!params) return `keeping the weights of epoch ${net.history.at(-1)!.epoch}: epoch ${epoch} (the best validation loss) has no checkpoint to restore`;
+  net.setParameters(params);
+  return `restored the weights of epoch ${epoch}, the best validation loss`;
 }
 
 /** Confusion matrix and a sample of up to 30 misclassified test images spread over the test set. */
