@@ -109,6 +109,25 @@ describe('end to end: train → model file → eval → predict → info, and th
     }
     expect(pics[0].inverted).toBe(true);
     expect(pics[1].inverted).toBeUndefined();
+
+    // The same digits drawn 3× larger, off-centre on a 120×100 page: brought back to MNIST's form
+    // (20×20 box, centred by mass), they are read as the 28×28 originals are.
+    const big = (i: number) => {
+      const w = 120, h = 100, page = new Uint8Array(w * h);
+      image(i).forEach((v, j) => {
+        for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) page[(10 + 3 * Math.floor(j / 28) + dy) * w + 25 + 3 * (j % 28) + dx] = v;
+      });
+      return Buffer.concat([Buffer.from(`P5\n${w} ${h}\n255\n`), page]);
+    };
+    for (let i = 0; i < 3; i++) writeFileSync(join(tmp, `big${i}.pgm`), big(i));
+    const b = cli('predict', '--model', model, ...[0, 1, 2].map((i) => join(tmp, `big${i}.pgm`)), '--json');
+    expect(b.status).toBe(0);
+    expect(b.stdout).toContain('big0.pgm (scaled to 28×28)');
+    const scaled = lastJson(b.stdout).predictions;
+    for (let i = 0; i < 3; i++) {
+      expect(scaled[i].scaled).toBe(true);
+      expect(scaled[i].label).toBe(idx.predictions[i].label);
+    }
   });
 
   test('info describes the file without running it', () => {
@@ -255,8 +274,8 @@ test('runtime failures exit 1 with a message that names the file or folder', asy
     [['predict', '--model', join(tmp, 'm.wasmlp'), join(tmp, 'nope.png')], /cannot read image .*nope\.png: no such file/],
     [['predict', '--model', join(tmp, 'm.wasmlp'), 'package.json'], /package\.json: unsupported image format \(expected PNG, or PGM P2\/P5\)/],
   ];
-  writeFileSync(join(tmp, 'big.pgm'), Buffer.concat([Buffer.from('P5 30 30 255\n'), Buffer.alloc(900)]));
-  cases.push([['predict', '--model', join(tmp, 'm.wasmlp'), join(tmp, 'big.pgm')], /big\.pgm is 30×30 = 900 pixels, but .* takes 784 inputs \(28×28\); resize the picture first/]);
+  writeFileSync(join(tmp, 'blank.pgm'), Buffer.concat([Buffer.from('P5 30 30 255\n'), Buffer.alloc(900)]));
+  cases.push([['predict', '--model', join(tmp, 'm.wasmlp'), join(tmp, 'blank.pgm')], /blank\.pgm is blank: no digit to classify/]);
   const results = await Promise.all(cases.map(([args]) => cliAsync(...args)));
   for (const [i, [args, message]] of cases.entries()) {
     const r = results[i];

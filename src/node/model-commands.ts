@@ -2,7 +2,7 @@
 // predict (classify PNG/PGM pictures or IDX images) and info (what is in the file).
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Dataset, parseIdxImages, parseIdxLabels, readModelHeader, type ModelHeader } from '../index.js';
+import { Dataset, mnistDigit, parseIdxImages, parseIdxLabels, readModelHeader, type ModelHeader } from '../index.js';
 import { count, int, oneOf, parse, path, pct, UsageError } from './args.js';
 import { loadModel, readModelFile } from './files.js';
 import { readGreyImage, toMnistPolarity } from './images.js';
@@ -49,9 +49,10 @@ export async function evaluate(argv: string[]): Promise<void> {
 export const PREDICT_HELP = `Usage: wasmlp predict --model FILE [options] [IMAGE ...]
 
 Classifies images and prints, for each, the predicted label and the top probabilities.
-IMAGE is a PNG or PGM (P2/P5) picture with as many pixels as the model has inputs (28×28 for
-MNIST); colour is reduced to grey, and since MNIST digits are light on dark, a picture with a
-light border (a dark digit on white) is inverted (see --invert). With --images, classifies the
+IMAGE is a PNG or PGM (P2/P5) picture; colour is reduced to grey, and since MNIST digits are
+light on dark, a picture with a light border (a dark digit on white) is inverted (see --invert).
+A 28×28 picture is taken as it is; for a 784-input model, a picture of any other size is brought
+to MNIST's form (scaled into a 20×20 box, centred by mass in 28×28), as MNIST's digits were. With --images, classifies the
 images of an IDX file instead of (or as well as) pictures.
 
 Options:
@@ -67,7 +68,7 @@ Options:
   -h, --help          show this help
 `;
 
-interface Prediction { source: string; inverted?: boolean; label: number; top: { label: number; p: number }[]; trueLabel?: number }
+interface Prediction { source: string; inverted?: boolean; scaled?: boolean; label: number; top: { label: number; p: number }[]; trueLabel?: number }
 
 export async function predict(argv: string[]): Promise<void> {
   const parsed = parse(argv, {
@@ -88,17 +89,22 @@ export async function predict(argv: string[]): Promise<void> {
   if (!idx && !pictures.length) throw new UsageError('give PNG or PGM image files, or --images FILE (an IDX images file)');
 
   const net = await loadModel(file, { backend });
-  const sources: string[] = [], rows: Uint8Array[] = [], truth: (number | undefined)[] = [], flipped: boolean[] = [];
+  const sources: string[] = [], rows: Uint8Array[] = [], truth: (number | undefined)[] = [], flipped: boolean[] = [], scaled: boolean[] = [];
   for (const p of pictures) {
     const img = await readGreyImage(p);
-    if (img.width * img.height !== net.inputs) {
-      throw new Error(`${p} is ${img.width}×${img.height} = ${img.width * img.height} pixels, but ${file} takes ${net.inputs} inputs${net.inputs === 784 ? ' (28×28)' : ''}; resize the picture first`);
+    const exact = img.width * img.height === net.inputs;
+    if (!exact && net.inputs !== 784) {
+      throw new Error(`${p} is ${img.width}×${img.height} = ${img.width * img.height} pixels, but ${file} takes ${net.inputs} inputs; resize the picture first`);
     }
     const { pixels, inverted } = toMnistPolarity(img, invert);
+    // A picture of another size is brought to MNIST's form: scaled into 20×20, centred by mass in 28×28.
+    const digit = exact ? pixels : mnistDigit(Float32Array.from(pixels, (v) => v / 255), img.width, img.height);
+    if (!digit) throw new Error(`${p} is blank: no digit to classify${inverted ? ' (after inverting it: it has a light border)' : ''}`);
     sources.push(p);
-    rows.push(pixels);
+    rows.push(exact ? pixels : Uint8Array.from(digit as Float32Array, (v) => Math.round(v * 255)));
     truth.push(undefined);
     flipped.push(inverted);
+    scaled.push(!exact);
   }
   if (idx) {
     const images = await parseIdxImages(await readFile(idx), idx);
@@ -121,11 +127,14 @@ export async function predict(argv: string[]): Promise<void> {
   const predictions: Prediction[] = sources.map((source, i) => {
     const row = Array.from(outputs.subarray(i * k, (i + 1) * k));
     const ranked = k === 1 ? [{ label: 1, p: row[0] }, { label: 0, p: 1 - row[0] }].sort((a, b) => b.p - a.p) : row.map((p, label) => ({ label, p })).sort((a, b) => b.p - a.p || a.label - b.label);
-    const pr: Prediction = { source, ...(flipped[i] ? { inverted: true } : {}), label: predicted[i], top: ranked.slice(0, top) };
+    const pr: Prediction = { source, ...(flipped[i] ? { inverted: true } : {}), ...(scaled[i] ? { scaled: true } : {}), label: predicted[i], top: ranked.slice(0, top) };
     if (truth[i] !== undefined) pr.trueLabel = truth[i];
     return pr;
   });
-  const shown = predictions.map((p) => (p.inverted ? `${p.source} (inverted)` : p.source));
+  const shown = predictions.map((p) => {
+    const notes = [p.inverted && 'inverted', p.scaled && 'scaled to 28×28'].filter(Boolean);
+    return notes.length ? `${p.source} (${notes.join(', ')})` : p.source;
+  });
   const width = Math.max(...shown.map((s) => s.length));
   for (const [i, p] of predictions.entries()) {
     const mark = p.trueLabel === undefined ? '' : p.trueLabel === p.label ? '  ✓' : `  ✗ (true ${p.trueLabel})`;
