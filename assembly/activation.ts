@@ -1,16 +1,7 @@
-// Activations a = f(z) and the BP1/BP2 factor σ'(z). Ids match src/activations.ts.
+// Activations a = f(z) and the BP1/BP2 factor σ'(z), by the ids of src/ids.ts.
 // Exponentials are computed here (AssemblyScript's own expf/log1pf/tanhf), never by the JS engine,
 // so every engine gets the same bits.
-
-export const IDENTITY = 0;
-export const STEP = 1;
-export const SIGMOID = 2;
-export const TANH = 3;
-export const RELU = 4;
-export const LEAKY_RELU = 5;
-export const ELU = 6;
-export const SOFTPLUS = 7;
-export const SOFTMAX = 8;
+import { ELU, IDENTITY, LEAKY_RELU, RELU, SIGMOID, SOFTMAX, SOFTPLUS, STEP, TANH } from "../src/ids";
 
 @inline function sigmoid(z: f32): f32 {
   return 1 / (1 + Mathf.exp(-z));

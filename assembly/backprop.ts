@@ -1,5 +1,5 @@
 // BP3: ∂C/∂b_j = mean over the batch of δ_j  →  db = alpha · Σ_rows delta (alpha = 1/batch).
-// BP2 and BP4 are GEMMs (gemmNN, gemmTN) followed by mulDerivative; see src/network.ts.
+// BP2 and BP4 are GEMMs (gemmNN, gemmTN) followed by mulDerivative; see src/core/backprop.ts.
 export function biasGrad(db: usize, delta: usize, rows: i32, cols: i32, alpha: f32): void {
   const n = <usize>cols << 2, n4 = <usize>(cols & ~3) << 2;
   memory.fill(db, 0, n);

@@ -45,7 +45,9 @@ export function gatherTargets(y: usize, labels: usize, idx: usize, count: i32, n
   }
 }
 
-function argmax(p: usize, cols: i32): i32 {
+// The predicted class of the row at p: the first argmax, or a ≥ 0.5 with one column.
+function predicted(p: usize, cols: i32): i32 {
+  if (cols == 1) return load<f32>(p) >= 0.5 ? 1 : 0;
   let best = 0;
   let v = load<f32>(p);
   for (let j = 1; j < cols; j++) {
@@ -55,19 +57,17 @@ function argmax(p: usize, cols: i32): i32 {
   return best;
 }
 
-// Rows whose predicted class (argmax of a; a ≥ 0.5 for one output) matches the target's.
+// Rows whose predicted class matches the target's.
 export function countCorrect(a: usize, y: usize, rows: i32, cols: i32): i32 {
   let correct = 0;
   for (let r = 0; r < rows; r++) {
     const off = <usize>(r * cols) << 2;
-    if (cols == 1) {
-      if ((load<f32>(a + off) >= 0.5) == (load<f32>(y + off) >= 0.5)) correct++;
-    } else if (argmax(a + off, cols) == argmax(y + off, cols)) correct++;
+    if (predicted(a + off, cols) == predicted(y + off, cols)) correct++;
   }
   return correct;
 }
 
-// out[r] = argmax of row r of a: the predicted class, for predict().
+// out[r] = the predicted class of row r of a (i32), for classify().
 export function argmaxRows(out: usize, a: usize, rows: i32, cols: i32): void {
-  for (let r = 0; r < rows; r++) store<i32>(out + (<usize>r << 2), argmax(a + (<usize>(r * cols) << 2), cols));
+  for (let r = 0; r < rows; r++) store<i32>(out + (<usize>r << 2), predicted(a + (<usize>(r * cols) << 2), cols));
 }

@@ -1,4 +1,6 @@
-// The module's ABI: every export takes byte offsets into the imported memory and plain numbers.
+// The module's ABI (what the library calls): every export takes byte offsets into the imported
+// memory and plain numbers. Programs (run) drive the passes; the kernels are exported too, so the
+// tests can check each against its pure-JS twin on the same bytes.
 export { gemmNT, gemmNN, gemmTN } from "./gemm";
 export { activate, mulDerivative } from "./activation";
 export { lossDelta } from "./loss";
@@ -6,7 +8,7 @@ export { biasGrad } from "./backprop";
 export { sgd, momentum, adam } from "./optimizer";
 export { gatherU8, gatherF32, gatherTargets, countCorrect, argmaxRows } from "./batch";
 export { randn } from "./init";
-export { ceiling, ceiling8, ceilingStream } from "./ceiling"; // bench only: measured f32x4 and streaming ceilings
+export { run } from "./program";
 
 // First byte above the module's static data (abort messages, constants): the arena starts here.
 export function heapBase(): usize {

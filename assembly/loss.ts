@@ -1,10 +1,8 @@
-// Cost per sample and the output error. Ids match src/losses.ts.
+// Cost per sample and the output error, by the loss ids of src/ids.ts.
 //   MSE:  C = ½‖y − a‖²                  ∂C/∂a = a − y   (the network then applies σ'(z): BP1)
 //   CE:   C = −Σ_j y_j ln a_j (softmax)   δᴸ = a − y      (σ' cancels: no learning slowdown)
 //   BCE:  C = −Σ_j [y ln a + (1−y) ln(1−a)] (sigmoid)  δᴸ = a − y
-export const MSE = 0;
-export const CE = 1;
-export const BCE = 2;
+import { CE, MSE } from "../src/ids";
 
 // ln is clamped at EPS so a saturated output reports a large finite cost, not Infinity. The cost
 // is computed in f64 (1 − 1e-7 has no f32, and ln(1 − a) needs log1p for small a).

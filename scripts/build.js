@@ -1,4 +1,5 @@
-// npm run build: AssemblyScript → build/wasmlp.wasm, esbuild → dist/ (wasm inlined), tsc → .d.ts.
+// npm run build: AssemblyScript → build/wasmlp.wasm (and the bench target, build/wasmlp-bench.wasm),
+// esbuild → dist/ (wasm inlined), tsc → .d.ts.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -6,7 +7,9 @@ import * as esbuild from 'esbuild';
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
 
-run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', 'assembly/index.ts', '--target', 'release']);
+const asc = (entry, target) => run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', entry, '--target', target]);
+asc('assembly/index.ts', 'release');
+asc('assembly/bench.ts', 'bench');
 
 rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none' };

@@ -1,7 +1,11 @@
-// Activation names ↔ kernel ids (assembly/activation.ts), and what we know about each.
+// What we know about each activation: its kernel id, range, saturation and trainability.
+import { ACTIVATION_NAMES, type ActivationName } from './config.js';
+import * as id from './ids.js';
+import { Arena } from './memory.js';
 import { referenceKernels } from './reference/index.js';
 
-export type ActivationName = 'identity' | 'step' | 'sigmoid' | 'tanh' | 'relu' | 'leaky-relu' | 'elu' | 'softplus' | 'softmax';
+export type { ActivationName };
+export { ACTIVATION_NAMES };
 
 export interface ActivationInfo {
   id: number;
@@ -18,41 +22,34 @@ export interface ActivationInfo {
 }
 
 export const ACTIVATIONS: Record<ActivationName, ActivationInfo> = {
-  identity: { id: 0, range: [-Infinity, Infinity], saturation: { left: 'none', right: 'none' }, trainable: true, init: 'xavier' },
-  step: { id: 1, range: [0, 1], saturation: { left: 'hard', right: 'hard' }, trainable: false, init: 'xavier' },
-  sigmoid: { id: 2, range: [0, 1], saturation: { left: 'soft', right: 'soft' }, trainable: true, init: 'xavier' },
-  tanh: { id: 3, range: [-1, 1], saturation: { left: 'soft', right: 'soft' }, trainable: true, init: 'xavier' },
-  relu: { id: 4, range: [0, Infinity], saturation: { left: 'hard', right: 'none' }, trainable: true, init: 'he' },
-  'leaky-relu': { id: 5, range: [-Infinity, Infinity], saturation: { left: 'none', right: 'none' }, trainable: true, param: 0.01, init: 'he' },
-  elu: { id: 6, range: [-1, Infinity], saturation: { left: 'soft', right: 'none' }, trainable: true, param: 1, init: 'he' },
-  softplus: { id: 7, range: [0, Infinity], saturation: { left: 'soft', right: 'none' }, trainable: true, init: 'he' },
-  softmax: { id: 8, range: [0, 1], saturation: { left: 'soft', right: 'soft' }, trainable: true, init: 'xavier' },
+  identity: { id: id.IDENTITY, range: [-Infinity, Infinity], saturation: { left: 'none', right: 'none' }, trainable: true, init: 'xavier' },
+  step: { id: id.STEP, range: [0, 1], saturation: { left: 'hard', right: 'hard' }, trainable: false, init: 'xavier' },
+  sigmoid: { id: id.SIGMOID, range: [0, 1], saturation: { left: 'soft', right: 'soft' }, trainable: true, init: 'xavier' },
+  tanh: { id: id.TANH, range: [-1, 1], saturation: { left: 'soft', right: 'soft' }, trainable: true, init: 'xavier' },
+  relu: { id: id.RELU, range: [0, Infinity], saturation: { left: 'hard', right: 'none' }, trainable: true, init: 'he' },
+  'leaky-relu': { id: id.LEAKY_RELU, range: [-Infinity, Infinity], saturation: { left: 'none', right: 'none' }, trainable: true, param: 0.01, init: 'he' },
+  elu: { id: id.ELU, range: [-1, Infinity], saturation: { left: 'soft', right: 'none' }, trainable: true, param: 1, init: 'he' },
+  softplus: { id: id.SOFTPLUS, range: [0, Infinity], saturation: { left: 'soft', right: 'none' }, trainable: true, init: 'he' },
+  softmax: { id: id.SOFTMAX, range: [0, 1], saturation: { left: 'soft', right: 'soft' }, trainable: true, init: 'xavier' },
 };
-
-export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
-
-/** Look up an activation by name, with an error that lists the known ones. */
-export function activation(name: string, where: string): ActivationInfo & { name: ActivationName } {
-  if (!Object.hasOwn(ACTIVATIONS, name)) {
-    throw new Error(`${where}: unknown activation ${JSON.stringify(name)}; expected one of ${ACTIVATION_NAMES.join(', ')}`);
-  }
-  return { ...ACTIVATIONS[name as ActivationName], name: name as ActivationName };
-}
 
 /**
  * f(z) and f'(z) at each z (the reference formulas, the same the kernels use), e.g. to plot an
  * activation and see where it saturates. Softmax is treated as one row over all of z.
  */
 export function activationCurve(name: ActivationName, z: Float32Array, alpha?: number): { f: Float32Array; df: Float32Array } {
-  const info = activation(name, 'activationCurve');
+  if (!Object.hasOwn(ACTIVATIONS, name)) {
+    throw new Error(`activationCurve: unknown activation ${JSON.stringify(name)}; expected one of ${ACTIVATION_NAMES.join(', ')}`);
+  }
+  const info = ACTIVATIONS[name];
   const n = z.length;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((12 * n + 64) / 65536) || 1 });
-  const k = referenceKernels(memory);
-  const F = new Float32Array(memory.buffer);
-  const zp = 16, ap = zp + 4 * n, dp = ap + 4 * n;
-  F.set(z, zp >> 2);
-  F.fill(1, dp >> 2, (dp >> 2) + n);
-  k.activate(info.id, zp, ap, 1, n, alpha ?? info.param ?? 0);
-  k.mulDerivative(info.id, zp, ap, dp, 1, n, alpha ?? info.param ?? 0);
-  return { f: F.slice(ap >> 2, (ap >> 2) + n), df: F.slice(dp >> 2, (dp >> 2) + n) };
+  const arena = new Arena(new WebAssembly.Memory({ initial: 1 }), 16);
+  const k = referenceKernels(arena.memory);
+  const zp = arena.alloc(4 * n), ap = arena.alloc(4 * n), dp = arena.alloc(4 * n);
+  arena.f32(zp, n).set(z);
+  arena.f32(dp, n).fill(1);
+  const p = alpha ?? info.param ?? 0;
+  k.activate(info.id, zp, ap, 1, n, p);
+  k.mulDerivative(info.id, zp, ap, dp, 1, n, p);
+  return { f: arena.f32(ap, n).slice(), df: arena.f32(dp, n).slice() };
 }

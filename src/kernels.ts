@@ -21,8 +21,15 @@ export interface Kernels {
   gatherU8(out: number, images: number, width: number, idx: number, count: number, scale: number): void;
   gatherF32(out: number, features: number, width: number, idx: number, count: number): void;
   gatherTargets(y: number, labels: number, idx: number, count: number, nOut: number): void;
+  /** Rows whose predicted class (see argmaxRows) is the target's. */
   countCorrect(a: number, y: number, rows: number, cols: number): number;
+  /** out[r] = the predicted class of row r (i32): the first argmax, or a ≥ 0.5 with one column. */
   argmaxRows(out: number, a: number, rows: number, cols: number): void;
   /** dst[0..n) = std·N(0,1) by Box–Muller from 2⌈n/2⌉ uniform u32 words at u. */
   randn(dst: number, u: number, n: number, std: number): void;
+  /**
+   * Run a program: `count` records of OP_WORDS f64 words at `ops` (src/ids.ts), each a kernel call.
+   * Returns the records run: fewer than `count` when an OP_LOSS_DELTA with `stop` saw a non-finite cost.
+   */
+  run(ops: number, count: number): number;
 }

@@ -1,11 +1,7 @@
-// Loss names ↔ kernel ids (assembly/loss.ts). Cross-entropy takes the form its output layer
-// needs: categorical −Σ y ln a for softmax, binary for sigmoid; both give δᴸ = a − y.
-import type { ActivationName } from './activations.js';
-
-export type LossName = 'mse' | 'cross-entropy';
-export const LOSS_NAMES: LossName[] = ['mse', 'cross-entropy'];
-
-const MSE = 0, CE = 1, BCE = 2;
+// Loss names → kernel ids. Cross-entropy takes the form its output layer needs: categorical
+// −Σ y ln a for softmax, binary for sigmoid; both give δᴸ = a − y (validateConfig allows no other).
+import type { ActivationName, LossName } from './config.js';
+import { BCE, CE, MSE } from './ids.js';
 
 export interface LossPlan {
   id: number;
@@ -13,12 +9,7 @@ export interface LossPlan {
   cancelsDerivative: boolean;
 }
 
-export function lossPlan(name: string, output: ActivationName): LossPlan {
+export function lossPlan(name: LossName, output: ActivationName): LossPlan {
   if (name === 'mse') return { id: MSE, cancelsDerivative: false };
-  if (name === 'cross-entropy') {
-    if (output === 'softmax') return { id: CE, cancelsDerivative: true };
-    if (output === 'sigmoid') return { id: BCE, cancelsDerivative: true };
-    throw new Error(`loss "cross-entropy" needs a softmax or sigmoid output layer (its outputs are probabilities); the last layer is ${JSON.stringify(output)}`);
-  }
-  throw new Error(`unknown loss ${JSON.stringify(name)}; expected one of ${LOSS_NAMES.join(', ')}`);
+  return { id: output === 'softmax' ? CE : BCE, cancelsDerivative: true };
 }

@@ -1,12 +1,44 @@
 // Arena over one WebAssembly.Memory: 16-byte-aligned bump allocation that grows the memory.
-// Views are made on demand: growth detaches every old view, so never keep one across an alloc.
+// Growth detaches every old view, so views are made on demand (f32, u8, …) or re-derived when the
+// buffer changed (view): never keep one across an alloc.
 const PAGE = 65536;
+
+/**
+ * Whole-memory typed views, re-derived after growth replaced the buffer. Growth detaches the old
+ * buffer, which gives its views length 0: checking that is much cheaper than memory.buffer.
+ */
+export interface View {
+  f32(): Float32Array;
+  f64(): Float64Array;
+  u32(): Uint32Array;
+  i32(): Int32Array;
+  u8(): Uint8Array;
+}
+
+export function view(memory: WebAssembly.Memory): View {
+  let f32 = new Float32Array(0), f64 = new Float64Array(0), u32 = new Uint32Array(0), i32 = new Int32Array(0), u8 = new Uint8Array(0);
+  const fresh = () => {
+    if (u8.length === 0) {
+      const buffer = memory.buffer as ArrayBuffer;
+      f32 = new Float32Array(buffer); f64 = new Float64Array(buffer); u32 = new Uint32Array(buffer); i32 = new Int32Array(buffer); u8 = new Uint8Array(buffer);
+    }
+  };
+  return {
+    f32: () => (fresh(), f32),
+    f64: () => (fresh(), f64),
+    u32: () => (fresh(), u32),
+    i32: () => (fresh(), i32),
+    u8: () => (fresh(), u8),
+  };
+}
 
 export class Arena {
   private top: number;
+  readonly view: View;
 
   constructor(readonly memory: WebAssembly.Memory, base: number) {
     this.top = align(Math.max(base, 16)); // 0 means "no buffer" in the kernel ABI
+    this.view = view(memory);
   }
 
   /** Bytes in use. */

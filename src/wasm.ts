@@ -8,19 +8,23 @@ export interface WasmKernels extends Kernels {
   heapBase(): number;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+const compiled = new WeakMap<Uint8Array, Promise<WebAssembly.Module>>();
 
 /** True when this engine runs WebAssembly SIMD (the module needs it). */
 export function simdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
 }
 
-/** Instantiate the kernels over `memory` (the module imports it; one instance per network). */
-export async function instantiateKernels(memory: WebAssembly.Memory): Promise<WasmKernels> {
+/**
+ * Instantiate the kernels over `memory` (the module imports it; one instance per network).
+ * `module` is another build of the same ABI (the bench target); by default, the library's.
+ */
+export async function instantiateKernels(memory: WebAssembly.Memory, module: Uint8Array = bytes): Promise<WasmKernels> {
   if (!simdSupported()) {
     throw new Error('wasmlp needs WebAssembly with SIMD (Node ≥ 16.4, Chrome ≥ 91, Firefox ≥ 89, Safari ≥ 16.4); this engine has none. Use backend: "js" instead.');
   }
-  compiled ??= WebAssembly.compile(bytes);
-  const { exports } = await instantiate<Record<string, unknown>>(await compiled, { env: { memory } });
+  let m = compiled.get(module);
+  if (!m) compiled.set(module, (m = WebAssembly.compile(module as Uint8Array<ArrayBuffer>)));
+  const { exports } = await instantiate<Record<string, unknown>>(await m, { env: { memory } });
   return exports as unknown as WasmKernels;
 }

@@ -632,13 +632,13 @@ describe('batch assembly', () => {
     }
   });
 
-  test('argmaxRows with one column is 0', () => {
+  test('argmaxRows with one column is the class countCorrect counts: a ≥ 0.5 is 1', () => {
     h.reset();
     const a = buf(5, [0.3, -1, 7, 0.5, 0]);
     for (const k of [h.wasm, h.js]) {
       const out = buf(5, new Array(5).fill(NaN));
       k.argmaxRows(out, a, 5, 1);
-      expect(Array.from(new Int32Array(h.memory.buffer, out, 5))).toEqual([0, 0, 0, 0, 0]);
+      expect(Array.from(new Int32Array(h.memory.buffer, out, 5))).toEqual([0, 0, 1, 1, 0]);
     }
   });
 });

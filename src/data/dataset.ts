@@ -14,6 +14,8 @@ export class Dataset {
   readonly length: number;
   readonly scale: number;
   #numClasses = -1;
+  /** splitValidation's results by fraction: the same slices each time, so a network copies them once. */
+  #splits = new Map<number, { train: Dataset; validation: Dataset }>();
 
   private constructor(features: Uint8Array | Float32Array, labels: Uint8Array, width: number) {
     this.features = features;
@@ -72,6 +74,23 @@ export class Dataset {
     }
     const w = this.width;
     return new Dataset(this.features.subarray(start * w, end * w), this.labels.subarray(start, end), w);
+  }
+
+  /**
+   * The last `fraction` of the rows (before any shuffle) held out for validation, as Keras's
+   * validation_split: `{ train, validation }`, views into this dataset. Throws when that holds out
+   * no row or every row (the message starts with the fraction, for the caller to name it).
+   */
+  splitValidation(fraction: number): { train: Dataset; validation: Dataset } {
+    let split = this.#splits.get(fraction);
+    if (split) return split;
+    const held = Math.round(this.length * fraction);
+    if (!(held >= 1 && held < this.length)) {
+      throw new Error(`${fraction} of ${this.length} training rows holds out ${held}; expected at least 1 and fewer than all of them`);
+    }
+    split = { train: this.slice(0, this.length - held), validation: this.slice(this.length - held) };
+    this.#splits.set(fraction, split);
+    return split;
   }
 
   /** Largest label + 1 (0 for an empty dataset). */

@@ -15,11 +15,7 @@
 //   28 + H    pad  zeros up to D, the next multiple of 8
 //        D      P  payload: the header's sections in order, f32 little-endian
 //    D + P      4  u32 CRC-32 of bytes 0..D+P−1
-import { ACTIVATION_NAMES, type ActivationName } from '../activations.js';
-import { lossPlan, LOSS_NAMES, type LossName } from '../losses.js';
-import { INIT_NAMES, type InitName, type LayerSpec } from '../network.js';
-import { resolveOptimizer, type OptimizerConfig } from '../optimizers.js';
-import type { History } from '../train.js';
+import { parameterCount, validateConfig, validateFitSettings, type FitSettings, type History, type InitName, type LayerSpec, type LossName } from '../config.js';
 import { crc32 } from './crc32.js';
 import { VERSION } from './version.js';
 
@@ -32,6 +28,7 @@ export const MODEL_LIMITS = {
   /** Values per section: 2^28 f32 = 1 GiB; a network needs several times its parameters in wasm memory (4 GiB at most). */
   sectionValues: 2 ** 28,
   sections: 3,
+  layers: 1000,
 };
 /** The largest file the limits allow. */
 export const MODEL_MAX_BYTES = PREAMBLE + MODEL_LIMITS.headerBytes + 8 + 4 * MODEL_LIMITS.sectionValues * MODEL_LIMITS.sections + 4;
@@ -47,16 +44,6 @@ export class ModelFileError extends Error {
 }
 
 export type SectionName = 'parameters' | 'optimizer.m' | 'optimizer.v';
-
-/** The serialisable settings of a fit() call: what a resumed run passes to fit() again. */
-export interface FitSettings {
-  /** The number of the last epoch (with initialEpoch, the run covers initialEpoch+1 … epochs). */
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerConfig;
-  l2: number;
-  shuffle: boolean;
-}
 
 export interface ModelHeader {
   /** "wasmlp <version>" of the library that wrote the file. */
@@ -91,13 +78,6 @@ export const PARAMETER_LAYOUT = 'per layer in order: W (units × inputs, row-maj
 const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const hex = (x: number) => `0x${x.toString(16).padStart(8, '0')}`;
-
-/** Number of weights and biases of a network with these layer sizes. */
-export function parameterCount(inputs: number, layers: { units: number }[]): number {
-  let n = 0, nIn = inputs;
-  for (const l of layers) { n += nIn * l.units + l.units; nIn = l.units; }
-  return n;
-}
 
 /** The file's bytes for a header (its `sections` are filled in from `sections`) and payload sections. */
 export function encodeModel(header: Omit<ModelHeader, 'sections'>, sections: [SectionName, Float32Array][]): Uint8Array {
@@ -213,19 +193,9 @@ function checkHeader(h: ModelHeader): void {
   expect(h.kind === 'model' || h.kind === 'checkpoint', `kind must be "model" or "checkpoint", got ${JSON.stringify(h.kind)}`);
   const net = h.network;
   expect(isObject(net), 'network must be an object');
-  expect(isInt(net.inputs, 1, 2 ** 24), `network.inputs must be an integer from 1 to 2^24, got ${JSON.stringify(net.inputs)}`);
-  expect(Array.isArray(net.layers) && net.layers.length >= 1 && net.layers.length <= 1000, 'network.layers must be an array of 1 to 1000 layers');
-  net.layers.forEach((l, i) => {
-    expect(isObject(l) && isInt(l.units, 1, 2 ** 24), `network.layers[${i}].units must be an integer from 1 to 2^24`);
-    expect(l.activation === undefined || ACTIVATION_NAMES.includes(l.activation as ActivationName), `network.layers[${i}].activation ${JSON.stringify(l.activation)} is not one of ${ACTIVATION_NAMES.join(', ')}`);
-    expect(l.alpha === undefined || isNum(l.alpha), `network.layers[${i}].alpha must be a finite number`);
-  });
-  expect(LOSS_NAMES.includes(net.loss), `network.loss ${JSON.stringify(net.loss)} is not one of ${LOSS_NAMES.join(', ')}`);
-  const last = net.layers.length - 1;
-  net.layers.forEach((l, i) => expect(i === last || l.activation !== 'softmax', `network.layers[${i}]: softmax is only allowed on the last layer`));
-  lossPlan(net.loss, net.layers[last].activation ?? 'softmax'); // throws if the loss does not fit the output layer
-  expect(net.init === undefined || INIT_NAMES.includes(net.init), `network.init ${JSON.stringify(net.init)} is not one of ${INIT_NAMES.join(', ')}`);
-  expect(isInt(net.seed, 0, 0xffffffff), 'network.seed must be an integer from 0 to 4294967295');
+  expect(!Array.isArray(net.layers) || net.layers.length <= MODEL_LIMITS.layers, `network.layers must hold at most ${MODEL_LIMITS.layers} layers`);
+  expect(net.seed !== undefined, 'network.seed is missing');
+  validateConfig({ ...net, backend: undefined }); // the rules Network.create applies, with its messages (the reader picks the backend)
 
   const params = parameterCount(net.inputs, net.layers);
   expect(Array.isArray(h.sections) && h.sections.length >= 1 && h.sections.length <= MODEL_LIMITS.sections, `sections must list 1 to ${MODEL_LIMITS.sections} sections`);
@@ -237,11 +207,12 @@ function checkHeader(h: ModelHeader): void {
 
   if (h.fit !== undefined) {
     const f = h.fit;
-    expect(isObject(f), 'fit must be an object');
-    expect(isInt(f.epochs, 1, 2 ** 31) && isInt(f.batchSize, 1, 2 ** 31), 'fit.epochs and fit.batchSize must be integers ≥ 1');
-    expect(isNum(f.l2) && f.l2 >= 0, 'fit.l2 must be a finite number ≥ 0');
-    expect(typeof f.shuffle === 'boolean', 'fit.shuffle must be true or false');
-    resolveOptimizer(f.optimizer); // throws a message naming the bad field
+    expect(isObject(f) && f.l2 !== undefined && f.shuffle !== undefined, 'fit must be an object with epochs, batchSize, optimizer, l2 and shuffle');
+    try {
+      validateFitSettings(f); // the rules fit() applies
+    } catch (e) {
+      throw new Error(`fit: ${(e as Error).message}`);
+    }
   }
   const optimizerSections = h.sections.slice(1).map((s) => s.name).join(',');
   if (h.kind === 'checkpoint') {

@@ -1,6 +1,6 @@
 // The three GEMM shapes as plain loops (the oracle for assembly/gemm.ts). Sums are kept in f64,
 // so the oracle is at least as accurate as any f32 kernel it checks.
-import type { View } from './view.js';
+import type { View } from '../memory.js';
 
 function epilogue(C: Float32Array, bias: Float32Array | null, ci: number, j: number, acc: number, alpha: number, beta: number): void {
   let v = alpha * acc;

@@ -1,12 +1,11 @@
 // The pure-JS twin of the WebAssembly kernels: the same signatures over the same memory, written
 // as plain loops to be read (and to be the oracle in tests and the baseline in benchmarks).
+import * as op from '../ids.js';
+import { CE, ELU, IDENTITY, LEAKY_RELU, MSE, OP_WORDS, RELU, SIGMOID, SOFTMAX, SOFTPLUS, STEP, TANH } from '../ids.js';
 import type { Kernels } from '../kernels.js';
+import { view } from '../memory.js';
 import { gemms } from './gemm.js';
-import { view } from './view.js';
 
-// Activation ids, as in assembly/activation.ts.
-const IDENTITY = 0, STEP = 1, SIGMOID = 2, TANH = 3, RELU = 4, LEAKY_RELU = 5, ELU = 6, SOFTPLUS = 7, SOFTMAX = 8;
-const MSE = 0, CE = 1;
 const EPS = 1e-7;
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -40,13 +39,15 @@ function df(act: number, z: number, a: number, p: number): number {
 export function referenceKernels(memory: WebAssembly.Memory): Kernels {
   const v = view(memory);
 
-  function argmax(F: Float32Array, at: number, cols: number): number {
+  /** The predicted class of the row at F[at…]: the first argmax, or a ≥ 0.5 with one column. */
+  function predicted(F: Float32Array, at: number, cols: number): number {
+    if (cols === 1) return F[at] >= 0.5 ? 1 : 0;
     let best = 0;
     for (let j = 1; j < cols; j++) if (F[at + j] > F[at + best]) best = j;
     return best;
   }
 
-  return {
+  const k: Kernels = {
     ...gemms(v),
 
     activate(act, z, a, rows, cols, p) {
@@ -156,17 +157,13 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     countCorrect(a, y, rows, cols) {
       const F = v.f32(), A = a >> 2, Y = y >> 2;
       let correct = 0;
-      for (let r = 0; r < rows; r++) {
-        const o = r * cols;
-        if (cols === 1) correct += +((F[A + o] >= 0.5) === (F[Y + o] >= 0.5));
-        else correct += +(argmax(F, A + o, cols) === argmax(F, Y + o, cols));
-      }
+      for (let r = 0; r < rows; r++) correct += +(predicted(F, A + r * cols, cols) === predicted(F, Y + r * cols, cols));
       return correct;
     },
 
     argmaxRows(out, a, rows, cols) {
       const F = v.f32(), I = v.i32();
-      for (let r = 0; r < rows; r++) I[(out >> 2) + r] = argmax(F, (a >> 2) + r * cols, cols);
+      for (let r = 0; r < rows; r++) I[(out >> 2) + r] = predicted(F, (a >> 2) + r * cols, cols);
     },
 
     randn(dst, u, n, std) {
@@ -178,5 +175,36 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         if (i + 1 < n) F[D + i + 1] = r * Math.sin(t) * std;
       }
     },
+
+    run(ops, count) {
+      for (let i = 0; i < count; i++) {
+        const W = v.f64(), o = (ops >> 3) + i * OP_WORDS, a = (j: number) => W[o + j];
+        switch (W[o]) {
+          case op.OP_GATHER_U8: k.gatherU8(a(1), a(2), a(3), a(4), a(5), a(6)); break;
+          case op.OP_GATHER_F32: k.gatherF32(a(1), a(2), a(3), a(4), a(5)); break;
+          case op.OP_GATHER_TARGETS: k.gatherTargets(a(1), a(2), a(3), a(4), a(5)); break;
+          case op.OP_GEMM_NT: k.gemmNT(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9)); break;
+          case op.OP_GEMM_NN: k.gemmNN(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9)); break;
+          case op.OP_GEMM_TN: k.gemmTN(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9)); break;
+          case op.OP_ACTIVATE: k.activate(a(1), a(2), a(3), a(4), a(5), a(6)); break;
+          case op.OP_MUL_DERIVATIVE: k.mulDerivative(a(1), a(2), a(3), a(4), a(5), a(6), a(7)); break;
+          case op.OP_LOSS_DELTA: {
+            const cost = k.lossDelta(a(1), a(2), a(3), a(4), a(5), a(6));
+            v.f64()[a(7) >> 3] = cost;
+            if (a(8) && !Number.isFinite(cost)) return i + 1;
+            break;
+          }
+          case op.OP_BIAS_GRAD: k.biasGrad(a(1), a(2), a(3), a(4), a(5)); break;
+          case op.OP_SGD: k.sgd(a(1), a(2), a(3), a(4), a(5)); break;
+          case op.OP_MOMENTUM: k.momentum(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8)); break;
+          case op.OP_ADAM: k.adam(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12)); break;
+          case op.OP_COUNT_CORRECT: v.f64()[a(5) >> 3] = k.countCorrect(a(1), a(2), a(3), a(4)); break;
+          case op.OP_ARGMAX_ROWS: k.argmaxRows(a(1), a(2), a(3), a(4)); break;
+          default: throw new Error(`program: unknown op ${W[o]} in record ${i}`);
+        }
+      }
+      return count;
+    },
   };
+  return k;
 }

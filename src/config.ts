@@ -1,0 +1,224 @@
+// The plain data everyone shares: names, the network config and the fit settings, their defaults
+// and their validation. A leaf: it imports nothing of ours, so every module (and the model-file
+// reader, which checks a header with these same functions) can import it.
+
+export type ActivationName = 'identity' | 'step' | 'sigmoid' | 'tanh' | 'relu' | 'leaky-relu' | 'elu' | 'softplus' | 'softmax';
+export const ACTIVATION_NAMES: ActivationName[] = ['identity', 'step', 'sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu', 'softplus', 'softmax'];
+
+export type LossName = 'mse' | 'cross-entropy';
+export const LOSS_NAMES: LossName[] = ['mse', 'cross-entropy'];
+
+export type InitName = 'normal' | 'lecun' | 'xavier' | 'he';
+export const INIT_NAMES: InitName[] = ['normal', 'lecun', 'xavier', 'he'];
+
+export type Backend = 'wasm' | 'js';
+
+export interface LayerSpec {
+  units: number;
+  activation?: ActivationName;
+  /** The activation's parameter: leaky-relu slope (default 0.01) or elu alpha (default 1). */
+  alpha?: number;
+}
+
+export interface NetworkConfig {
+  inputs: number;
+  layers: LayerSpec[];
+  loss: LossName;
+  /** Weight initialiser; default: 'he' for the relu family, 'xavier' otherwise. */
+  init?: InitName;
+  /** Seed for initialisation and shuffling (default 1): same seed, same weights, bit for bit. */
+  seed?: number;
+  /** 'wasm' (default): SIMD WebAssembly kernels; 'js': the pure-JS reference kernels. */
+  backend?: Backend;
+}
+
+/** One layer's weights W (nOut × nIn, row-major: row j = neuron j) and biases b. */
+export interface Parameters { W: Float32Array; b: Float32Array }
+
+/** Layer l's activation: as given, else relu for hidden layers and softmax for the last. */
+export function activationOf(layers: readonly LayerSpec[], l: number): ActivationName {
+  return layers[l].activation ?? (l === layers.length - 1 ? 'softmax' : 'relu');
+}
+
+/** Classes a network with `outputs` output units tells apart: one unit means two classes (a ≥ 0.5 is class 1). */
+export const classCount = (outputs: number): number => (outputs === 1 ? 2 : outputs);
+
+/** Number of weights and biases of a network with these layer sizes. */
+export function parameterCount(inputs: number, layers: readonly { units: number }[]): number {
+  let n = 0, nIn = inputs;
+  for (const l of layers) { n += nIn * l.units + l.units; nIn = l.units; }
+  return n;
+}
+
+const isCount = (x: unknown, max = 2 ** 24): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= max;
+
+/** The config with its defaults, or an Error saying what is wrong. The model-file reader calls this too. */
+export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
+  if (!config || typeof config !== 'object') throw new Error('Network.create expects a config object { inputs, layers, loss }');
+  const { inputs, layers, loss, init, seed = 1, backend = 'wasm' } = config;
+  if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${JSON.stringify(inputs)}`);
+  if (!Array.isArray(layers) || layers.length === 0) throw new Error('layers must be a non-empty array of { units, activation }');
+  layers.forEach((l, i) => {
+    if (!isCount(l?.units)) throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${JSON.stringify(l?.units)}`);
+    if (l.activation !== undefined && !ACTIVATION_NAMES.includes(l.activation)) {
+      throw new Error(`layer ${i + 1}: unknown activation ${JSON.stringify(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`);
+    }
+    if (l.alpha !== undefined && !Number.isFinite(l.alpha)) throw new Error(`layer ${i + 1}: alpha must be a finite number, got ${l.alpha}`);
+    if (l.activation === 'softmax' && i !== layers.length - 1) {
+      throw new Error(`layer ${i + 1}: softmax is only allowed on the last layer (it normalises outputs into probabilities); use relu, tanh or sigmoid for hidden layers`);
+    }
+  });
+  if (!LOSS_NAMES.includes(loss)) throw new Error(`unknown loss ${JSON.stringify(loss)}; expected one of ${LOSS_NAMES.join(', ')}`);
+  const output = activationOf(layers, layers.length - 1);
+  if (loss === 'cross-entropy' && output !== 'softmax' && output !== 'sigmoid') {
+    throw new Error(`loss "cross-entropy" needs a softmax or sigmoid output layer (its outputs are probabilities); the last layer is ${JSON.stringify(output)}`);
+  }
+  if (init !== undefined && !INIT_NAMES.includes(init)) throw new Error(`unknown init ${JSON.stringify(init)}; expected one of ${INIT_NAMES.join(', ')}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer from 0 to 4294967295, got ${seed}`);
+  if (backend !== 'wasm' && backend !== 'js') throw new Error(`unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
+  return { inputs, layers: layers.map((l) => ({ ...l })), loss, init: init as InitName, seed, backend };
+}
+
+// ---- Optimizers ---------------------------------------------------------------------------------
+
+export type OptimizerConfig =
+  | { name: 'sgd'; learningRate: number }
+  | { name: 'momentum'; learningRate: number; momentum?: number; nesterov?: boolean }
+  | { name: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number };
+
+export type OptimizerName = OptimizerConfig['name'];
+export const OPTIMIZER_NAMES: OptimizerName[] = ['sgd', 'momentum', 'adam'];
+
+/**
+ * A learning rate to start from for each optimizer (the CLI's and the demo's default; adam's also
+ * when a config leaves it out). Momentum 0.9 multiplies the step by 1/(1 − 0.9) = 10, so it gets
+ * sgd's rate / 10.
+ */
+export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = { sgd: 0.1, momentum: 0.01, adam: 0.001 };
+
+export interface ResolvedOptimizer {
+  name: OptimizerName;
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** The options each optimizer takes. */
+const OPTIMIZER_OPTIONS: Record<OptimizerName, (keyof ResolvedOptimizer)[]> = {
+  sgd: ['learningRate'], momentum: ['learningRate', 'momentum', 'nesterov'], adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
+};
+
+/** The config that resolves to `r`, with only the options its optimizer takes (as saved in model files). */
+export function optimizerConfig(r: ResolvedOptimizer): OptimizerConfig {
+  return Object.fromEntries([['name', r.name], ...OPTIMIZER_OPTIONS[r.name].map((k) => [k, r[k]])]) as OptimizerConfig;
+}
+
+function optimizerNumber(value: unknown, what: string, dflt: number | undefined, ok: (x: number) => boolean, expected: string): number {
+  const x = value ?? dflt;
+  if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) {
+    throw new Error(`optimizer ${what} must be ${expected}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  }
+  return x;
+}
+
+/** Every option of the optimizer, defaults filled in (adam when `config` is undefined). */
+export function resolveOptimizer(config: OptimizerConfig | undefined): ResolvedOptimizer {
+  const c = (config ?? { name: 'adam' }) as Record<string, unknown>;
+  const name = c.name as OptimizerName;
+  if (!OPTIMIZER_NAMES.includes(name)) {
+    throw new Error(`unknown optimizer ${JSON.stringify(c.name)}; expected one of ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  const known = OPTIMIZER_OPTIONS[name];
+  for (const key of Object.keys(c)) {
+    if (key !== 'name' && !(known as string[]).includes(key)) throw new Error(`optimizer ${name} has no option ${JSON.stringify(key)}; it takes ${known.join(', ')}`);
+  }
+  const unit = (x: number) => x >= 0 && x < 1;
+  return {
+    name,
+    learningRate: optimizerNumber(c.learningRate, 'learningRate', name === 'adam' ? DEFAULT_LEARNING_RATES.adam : undefined, (x) => x > 0, 'a finite number > 0'),
+    momentum: optimizerNumber(c.momentum, 'momentum', 0.9, unit, 'in [0, 1)'),
+    nesterov: Boolean(c.nesterov ?? false),
+    beta1: optimizerNumber(c.beta1, 'beta1', 0.9, unit, 'in [0, 1)'),
+    beta2: optimizerNumber(c.beta2, 'beta2', 0.999, unit, 'in [0, 1)'),
+    epsilon: optimizerNumber(c.epsilon, 'epsilon', 1e-8, (x) => x > 0, 'a finite number > 0'),
+  };
+}
+
+// ---- Training settings and history --------------------------------------------------------------
+
+/** Stop when the validation loss has not improved for `patience` epochs. */
+export interface EarlyStopping {
+  patience: number;
+  /** On stopping, put back the weights of the epoch with the lowest validation loss. Default true. */
+  restoreBest?: boolean;
+}
+
+/** How the last fit() ended, when early stopping ended it. */
+export interface EarlyStopped {
+  /** The last epoch trained. */
+  epoch: number;
+  /** The epoch with the lowest validation loss, and that loss. */
+  bestEpoch: number;
+  bestValLoss: number;
+  /** True when the weights are now bestEpoch's (it was the last, or restoreBest put them back). */
+  restored: boolean;
+}
+
+/** The serialisable settings of a fit() call: what a resumed run passes to fit() again (kept in model files). */
+export interface FitSettings {
+  /** The number of the last epoch (with initialEpoch, the run covers initialEpoch+1 … epochs). */
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  l2: number;
+  shuffle: boolean;
+  /** Validation on the last fraction of the training rows (present only when given). */
+  validationSplit?: number;
+  earlyStopping?: Required<EarlyStopping>;
+}
+
+export interface EpochLog {
+  epoch: number;
+  /** Mean cost per training sample over the epoch (as the weights moved), without the L2 term. */
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+export type History = EpochLog[];
+
+export interface BatchLog { epoch: number; batch: number; batches: number; loss: number; samples: number }
+
+export function checkBatchSize(b: unknown): void {
+  if (!isCount(b, Number.MAX_SAFE_INTEGER)) throw new Error(`batch size must be an integer ≥ 1, got ${JSON.stringify(b)}`);
+}
+
+/** The settings fit() runs with (defaults filled in), or an Error saying what is wrong. Model headers are checked by it too. */
+export function validateFitSettings(s: Partial<Omit<FitSettings, 'earlyStopping'>> & { earlyStopping?: EarlyStopping }): FitSettings {
+  const { epochs, batchSize, l2 = 0, shuffle = true, validationSplit, earlyStopping } = s;
+  if (!isCount(epochs, Number.MAX_SAFE_INTEGER)) throw new Error(`epochs must be an integer ≥ 1, got ${JSON.stringify(epochs)}`);
+  checkBatchSize(batchSize);
+  if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) throw new Error(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
+  if (typeof shuffle !== 'boolean') throw new Error(`shuffle must be true or false, got ${JSON.stringify(shuffle)}`);
+  const optimizer = optimizerConfig(resolveOptimizer(s.optimizer));
+  const settings: FitSettings = { epochs, batchSize: batchSize as number, optimizer, l2, shuffle };
+  if (validationSplit !== undefined) {
+    if (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1)) {
+      throw new Error(`validationSplit must be a fraction between 0 and 1 (exclusive), got ${JSON.stringify(validationSplit)}`);
+    }
+    settings.validationSplit = validationSplit;
+  }
+  if (earlyStopping !== undefined) {
+    const { patience, restoreBest = true } = (earlyStopping ?? {}) as Partial<EarlyStopping>;
+    if (!isCount(patience, Number.MAX_SAFE_INTEGER)) throw new Error(`earlyStopping.patience must be an integer ≥ 1 (epochs without a lower validation loss), got ${JSON.stringify(patience)}`);
+    if (typeof restoreBest !== 'boolean') throw new Error(`earlyStopping.restoreBest must be true or false, got ${JSON.stringify(restoreBest)}`);
+    settings.earlyStopping = { patience, restoreBest };
+  }
+  return settings;
+}

@@ -1,0 +1,71 @@
+// The algorithm, as the kernel calls a pass is made of: the forward pass, the output error (BP1)
+// and the backward pass (BP2–BP4), for a mini-batch of `rows` samples, one sample per row:
+//   Z = A_prev·Wᵀ + b,  A = σ(Z)                                   (forward)
+//   Δᴸ = ∇_a C ⊙ σ'(Zᴸ)                                            (BP1)
+//   Δ_prev = (Δ·W) ⊙ σ'(Z_prev)                                     (BP2)
+//   ∂C/∂b = column-mean of Δ,  ∂C/∂W = Δᵀ·A_prev / rows             (BP3, BP4)
+// Pointers are byte offsets in the network's arena; `rows` is the batch's size, set when it runs.
+import type { LossPlan } from '../losses.js';
+import type { Arg, Ops } from './program.js';
+
+/** One layer: z = W·a_prev + b, a = f(z). W is nOut × nIn (row j = neuron j). */
+export interface Layer {
+  nIn: number;
+  nOut: number;
+  /** Activation id (src/ids.ts) and its parameter (leaky slope, elu alpha). */
+  act: number;
+  p: number;
+  W: number;
+  b: number;
+  dW: number;
+  db: number;
+}
+
+/** Buffers for one batch size: input x, targets y, and z, a, delta per layer. */
+export interface Plan {
+  rows: number;
+  x: number;
+  y: number;
+  z: number[];
+  a: number[];
+  delta: number[];
+  /** i32 per row: the predicted class (classify). */
+  out: number;
+  /** Two f64: the batch's summed cost, and its count of correct rows. */
+  results: number;
+}
+
+export const cost = (plan: Plan) => plan.results;
+export const correct = (plan: Plan) => plan.results + 8;
+
+/** z = W a_prev + b, a = f(z), layer by layer, from plan.x. */
+export function forward(k: Ops, layers: Layer[], plan: Plan, rows: Arg): void {
+  let aPrev = plan.x;
+  layers.forEach((L, l) => {
+    k.gemmNT(plan.z[l], aPrev, L.W, L.b, rows, L.nOut, L.nIn, 1, 0);
+    k.activate(L.act, plan.z[l], plan.a[l], rows, L.nOut, L.p);
+    aPrev = plan.a[l];
+  });
+}
+
+/** The batch's summed cost, and δᴸ (BP1) into plan.delta[last]; `stop`: a non-finite cost ends the pass. */
+export function outputError(k: Ops, layers: Layer[], loss: LossPlan, plan: Plan, rows: Arg, stop: boolean): void {
+  const last = layers.length - 1, L = layers[last];
+  k.lossDelta(loss.id, plan.a[last], plan.y, plan.delta[last], rows, L.nOut, cost(plan), stop ? 1 : 0); // δᴸ = a − y …
+  if (!loss.cancelsDerivative) k.mulDerivative(L.act, plan.z[last], plan.a[last], plan.delta[last], rows, L.nOut, L.p); // BP1: … ⊙ σ'(zᴸ)
+}
+
+/** Backward pass from δᴸ: gradients averaged over the batch into every layer's dW, db. */
+export function backward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, inv: Arg): void {
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const L = layers[l];
+    const aPrev = l > 0 ? plan.a[l - 1] : plan.x;
+    k.biasGrad(L.db, plan.delta[l], rows, L.nOut, inv); // BP3
+    k.gemmTN(L.dW, plan.delta[l], aPrev, 0, L.nOut, L.nIn, rows, inv, 0); // BP4
+    if (l > 0) {
+      const P = layers[l - 1];
+      k.gemmNN(plan.delta[l - 1], plan.delta[l], L.W, 0, rows, L.nIn, L.nOut, 1, 0); // BP2: (Wᵀδ)ᵀ …
+      k.mulDerivative(P.act, plan.z[l - 1], plan.a[l - 1], plan.delta[l - 1], rows, P.nOut, P.p); // … ⊙ σ'(z)
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// The optimizer's state (velocity, moments, step count, Adam's βᵗ) and the kernel calls of an
+// update. State lives in the network's arena with the same layout as the parameters, allocated once.
+import type { ResolvedOptimizer } from '../config.js';
+import type { Arena } from '../memory.js';
+import type { Ops, Program } from './program.js';
+
+/** One tensor of the parameter block: byte offset from the block start, length, and whether L2 applies. */
+export interface Tensor { offset: number; n: number; decay: boolean }
+
+/** What an optimizer carries between steps, so a checkpoint can continue exactly. */
+export interface OptimizerState { steps: number; b1t: number; b2t: number; m?: Float32Array; v?: Float32Array }
+
+export class Optimizer {
+  private m = 0;
+  private v = 0;
+  /** Adam's β₁ᵗ and β₂ᵗ, kept as exact running products (no Math.pow: same bits in every engine). */
+  private b1t = 1;
+  private b2t = 1;
+  steps = 0;
+
+  constructor(readonly config: ResolvedOptimizer, private readonly arena: Arena, private readonly bytes: number) {
+    if (config.name !== 'sgd') this.v = arena.alloc(bytes);
+    if (config.name === 'adam') this.m = arena.alloc(bytes);
+    if (this.v) arena.f32(this.v, bytes >> 2).fill(0);
+    if (this.m) arena.f32(this.m, bytes >> 2).fill(0);
+  }
+
+  /** Copies of the step count, βᵗ products and moment buffers (m for adam, v for momentum and adam). */
+  getState(): OptimizerState {
+    const n = this.bytes >> 2;
+    return { steps: this.steps, b1t: this.b1t, b2t: this.b2t, m: this.m ? this.arena.f32(this.m, n).slice() : undefined, v: this.v ? this.arena.f32(this.v, n).slice() : undefined };
+  }
+
+  setState(s: OptimizerState): void {
+    const n = this.bytes >> 2;
+    for (const [name, ptr, a] of [['m', this.m, s.m], ['v', this.v, s.v]] as const) {
+      if (!ptr !== !a || (a && a.length !== n)) throw new Error(`${this.config.name}: optimizer state ${name} must be ${ptr ? `${n} values` : 'absent'}, got ${a ? a.length : 'none'}`);
+      if (ptr && a) this.arena.f32(ptr, n).set(a);
+    }
+    this.steps = s.steps;
+    this.b1t = s.b1t;
+    this.b2t = s.b2t;
+  }
+
+  /**
+   * The update of params from grads (same layout). Without L2 every tensor gets the same update:
+   * one call over the whole block; with it, one per tensor, L2 (slot 'l2') where it applies.
+   */
+  update(k: Ops, params: number, grads: number, tensors: Tensor[], withL2: boolean): void {
+    if (!withL2) this.tensor(k, params, grads, 0, this.bytes >> 2, 0);
+    else for (const t of tensors) this.tensor(k, params, grads, t.offset, t.n, t.decay ? 'l2' : 0);
+  }
+
+  private tensor(k: Ops, params: number, grads: number, o: number, n: number, l2: 'l2' | 0): void {
+    const c = this.config;
+    if (c.name === 'sgd') k.sgd(params + o, grads + o, n, c.learningRate, l2);
+    else if (c.name === 'momentum') k.momentum(params + o, grads + o, this.v + o, n, c.learningRate, c.momentum, l2, c.nesterov ? 1 : 0);
+    else k.adam(params + o, grads + o, this.m + o, this.v + o, n, c.learningRate, c.beta1, c.beta2, c.epsilon, l2, 'b1t', 'b2t');
+  }
+
+  /** Give `program` (which holds this update) its λ, once per fit. */
+  prepare(program: Program, l2: number): void {
+    program.set('l2', l2);
+  }
+
+  /** Give `program` the βᵗ of the next step; call stepped() once it ran. */
+  next(program: Program): void {
+    const c = this.config;
+    if (c.name !== 'adam') return;
+    program.set('b1t', this.b1t * c.beta1);
+    program.set('b2t', this.b2t * c.beta2);
+  }
+
+  stepped(): void {
+    const c = this.config;
+    this.steps++;
+    if (c.name === 'adam') {
+      this.b1t *= c.beta1;
+      this.b2t *= c.beta2;
+    }
+  }
+}
