@@ -1,5 +1,5 @@
 // The page: settings, curves, drawing pad, gallery and explorer. All training happens in worker.js.
-import { ACTIVATION_NAMES, OPTIMIZER_NAMES } from '../dist/index.js';
+import { ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES } from '../dist/index.js';
 import { LineChart } from './charts.js';
 import { DrawPad, paintDigit } from './draw.js';
 import { activationExplorer } from './explorer.js';
@@ -10,7 +10,6 @@ const PRESETS = {
   'sigmoid-ce': { hidden: '30', activation: 'sigmoid', output: 'softmax', loss: 'cross-entropy', init: '', optimizer: 'sgd', lr: 0.5, batch: 10 },
   deep: { hidden: '256,128,64', activation: 'relu', output: 'softmax', loss: 'cross-entropy', init: '', optimizer: 'adam', lr: 0.001, batch: 64 },
 };
-const DEFAULT_LR = { sgd: 0.1, momentum: 0.05, adam: 0.001 };
 const NETWORK_FIELDS = ['hidden', 'activation', 'output', 'loss', 'init', 'seed', 'rows'];
 const $ = (id) => document.getElementById(id);
 const form = $('config');
@@ -65,7 +64,7 @@ function readFit() {
   if (!(learningRate > 0)) throw new Error('Learning rate: expected a number > 0');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('Batch size: expected an integer ≥ 1');
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error('Epochs per run: expected an integer ≥ 1');
-  const optimizer = name === 'momentum' ? { name, learningRate, momentum: 0.9, nesterov: true } : { name, learningRate };
+  const optimizer = name === 'momentum' ? { name, learningRate, nesterov: true } : { name, learningRate };
   return { optimizer, batchSize, epochs };
 }
 
@@ -89,7 +88,7 @@ form.addEventListener('change', (e) => {
   const name = e.target.name;
   if (name === 'preset') applyPreset(e.target.value);
   else if (name !== 'epochs') field('preset').value = 'custom';
-  if (name === 'optimizer') field('lr').value = String(DEFAULT_LR[e.target.value]);
+  if (name === 'optimizer') field('lr').value = String(DEFAULT_LEARNING_RATES[e.target.value]);
   showError(null);
   if (name === 'preset' || NETWORK_FIELDS.includes(name)) {
     highlightActivations();

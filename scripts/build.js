@@ -2,6 +2,7 @@
 // esbuild → dist/ (wasm inlined), tsc → .d.ts.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
@@ -20,7 +21,9 @@ await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/i
 const library = {
   name: 'library',
   setup(b) {
-    b.onResolve({ filter: /^\.\.\/index\.js$/ }, (args) => (args.importer.includes('/src/node/') ? { path: '../index.js', external: true } : undefined));
+    // Any src/node/ file's import of src/index.ts is the bundle dist/index.js, i.e. '../index.js' from dist/node/.
+    b.onResolve({ filter: /^(\.\.\/)+index\.js$/ }, (args) =>
+      args.importer.includes('/src/node/') && resolve(args.resolveDir, args.path) === resolve('src/index.js') ? { path: '../index.js', external: true } : undefined);
   },
 };
 await esbuild.build({

