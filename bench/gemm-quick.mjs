@@ -6,7 +6,7 @@
 // (M=batch, K=nOut, N=nIn), TN BP4 Δᵀ·A_prev (M=nOut, K=batch, N=nIn).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { loadLibrary, padded } from './lib/library.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,25 +26,15 @@ const role = {
 };
 
 const memory = new WebAssembly.Memory({ initial: 256 });
-const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), {
-  env: { memory, abort: () => { throw new Error('abort'); } },
-});
-const wasm = instance.exports;
+const { instantiateKernels, Arena, referenceKernels } = await loadLibrary();
+const wasm = await instantiateKernels(memory, readFileSync(wasmPath));
+const js = referenceKernels(memory);
 
-// The reference twin, bundled on the fly so this stays a plain .mjs.
-const out = await esbuild.build({ entryPoints: [`${root}src/reference/gemm.ts`], bundle: true, format: 'esm', write: false, platform: 'neutral' });
-const { gemms } = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-let f32 = new Float32Array(memory.buffer);
-const js = gemms({ f32: () => (f32.buffer === memory.buffer ? f32 : (f32 = new Float32Array(memory.buffer))) });
-
-const base = ((wasm.heapBase ? wasm.heapBase() : 65536) + 63) & ~63;
 function buffers(M, N, K) {
-  let top = base;
-  const alloc = (n) => { const p = top; top += ((n * 4 + 63) & ~63) + 64; return p; };
-  const a = alloc(M * K), b = alloc(N * K), c = alloc(M * N), bias = alloc(N);
-  if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+  const arena = new Arena(memory, wasm.heapBase ? wasm.heapBase() : 65536); // older builds have no heapBase
+  const a = padded(arena, 4 * M * K), b = padded(arena, 4 * N * K), c = padded(arena, 4 * M * N), bias = padded(arena, 4 * N);
   const F = new Float32Array(memory.buffer);
-  for (let i = (a >> 2); i < (top >> 2); i++) F[i] = Math.random() * 2 - 1;
+  for (let i = (a >> 2); i < (arena.used >> 2); i++) F[i] = Math.random() * 2 - 1;
   return { a, b, c, bias };
 }
 

@@ -1,12 +1,8 @@
 // Kernel section: GFLOP/s of the three GEMMs (wasm vs the pure-JS reference), elementwise kernels
 // and the batch gather in elements/s and GB/s, and the ceilings they are measured against, all in
-// one instance of build/wasmlp.wasm over one memory.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadReference } from './lib/reference.js';
+// one instance of build/wasmlp-bench.wasm (the library's kernels + the ceilings) over one memory.
+import { loadLibrary, padded } from './lib/library.js';
 import { gc, log, now, rng, summary } from './lib/util.js';
-
-const root = fileURLToPath(new URL('../', import.meta.url));
 
 export const GEMM_SHAPES = [[10, 784, 30], [64, 784, 128], [128, 784, 128], [256, 784, 256], [64, 128, 10], [1024, 1024, 1024]];
 const VARIANTS = ['NT', 'NN', 'TN'];
@@ -44,24 +40,15 @@ export async function benchKernels(opt) {
   const minMs = quick ? 40 : 150;
   const warmMs = quick ? 60 : 200;
   const memory = new WebAssembly.Memory({ initial: 256 });
-  const { instance } = await WebAssembly.instantiate(readFileSync(`${root}build/wasmlp.wasm`), {
-    env: { memory, abort() { throw new Error('wasm abort'); } },
-  });
-  const w = instance.exports;
-  if (typeof w.ceiling !== 'function') throw new Error('build/wasmlp.wasm has no ceiling export: run `npm run build` first');
-  const { referenceKernels } = await loadReference();
+  const { instantiateKernels, Arena, referenceKernels, benchModule } = await loadLibrary();
+  const w = await instantiateKernels(memory, benchModule);
   const js = referenceKernels(memory);
 
-  // Bump allocation above the module's static data; reset per benchmark.
-  const base = (w.heapBase() + 63) & ~63;
-  let top = base;
-  const reset = () => { top = base; };
-  const alloc = (bytes) => {
-    const p = top;
-    top += ((bytes + 63) & ~63) + 1088; // + 1 KiB + 64: keeps buffers off 4 KiB aliasing of each other
-    if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
-    return p;
-  };
+  // A fresh arena per benchmark (an Arena holds no other state).
+  let arena;
+  const reset = () => { arena = new Arena(memory, w.heapBase()); };
+  const alloc = (bytes) => padded(arena, bytes);
+  reset();
   const rand = rng(7);
   const fill = (p, n, lo = -1, hi = 1) => { const F = new Float32Array(memory.buffer, p, n); for (let i = 0; i < n; i++) F[i] = lo + (hi - lo) * rand(); };
 

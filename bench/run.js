@@ -6,7 +6,7 @@
 //   --engines a,b           training engines (default: all; names as in the table)
 //   --out FILE              JSON output (default bench/results/latest.json; the table goes beside it as .txt)
 //   --report FILE           print the table of a saved JSON result and exit
-// Reads the BUILT bundle (dist/) and build/wasmlp.wasm: run `npm run build` after changing sources.
+// Reads the BUILT bundle (dist/) and build/*.wasm (release and bench targets): run `npm run build` after changing sources.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,12 +30,14 @@ if (option('report')) {
 }
 
 // The bench measures what `npm run build` produced; say so when that is older than the sources.
-for (const f of ['dist/index.js', 'dist/node/index.js', 'build/wasmlp.wasm']) {
+for (const f of ['dist/index.js', 'dist/node/index.js', 'build/wasmlp.wasm', 'build/wasmlp-bench.wasm']) {
   if (!existsSync(`${root}${f}`)) { console.error(`${f} is missing: run \`npm run build\` first`); process.exit(1); }
 }
 const newest = (dir) => Math.max(...readdirSync(`${root}${dir}`, { recursive: true }).filter((f) => f.endsWith('.ts')).map((f) => statSync(`${root}${dir}/${f}`).mtimeMs));
 const stale = [];
-if (newest('assembly') > statSync(`${root}build/wasmlp.wasm`).mtimeMs) stale.push('build/wasmlp.wasm is older than assembly/');
+for (const f of ['build/wasmlp.wasm', 'build/wasmlp-bench.wasm']) {
+  if (newest('assembly') > statSync(`${root}${f}`).mtimeMs) stale.push(`${f} is older than assembly/`);
+}
 if (Math.max(newest('src'), newest('assembly')) > statSync(`${root}dist/index.js`).mtimeMs) stale.push('dist/ is older than src/ or assembly/');
 for (const s of stale) log(`warning: ${s}: run \`npm run build\` to bench the current sources`);
 

@@ -25,6 +25,8 @@ export async function instantiateKernels(memory: WebAssembly.Memory, module: Uin
   }
   let m = compiled.get(module);
   if (!m) compiled.set(module, (m = WebAssembly.compile(module as Uint8Array<ArrayBuffer>)));
-  const { exports } = await instantiate<Record<string, unknown>>(await m, { env: { memory } });
-  return exports as unknown as WasmKernels;
+  // The loader supplies `abort` (an AssemblyScript abort becomes a readable Error); the raw exports
+  // skip the wrapper it puts around each function, which only matters for optional arguments.
+  const { instance } = await instantiate<Record<string, unknown>>(await m, { env: { memory } });
+  return instance.exports as unknown as WasmKernels;
 }

@@ -1,4 +1,5 @@
 // Both kernel sets over one memory, so a kernel and its twin can run on the same bytes.
+import { Arena } from '../src/memory.js';
 import { instantiateKernels, type WasmKernels } from '../src/wasm.js';
 import { referenceKernels } from '../src/reference/index.js';
 import type { Kernels } from '../src/kernels.js';
@@ -17,18 +18,14 @@ export async function harness(pages = 256): Promise<Harness> {
   const memory = new WebAssembly.Memory({ initial: pages });
   const wasm = await instantiateKernels(memory);
   const js = referenceKernels(memory);
-  const base = (wasm.heapBase() + 15) & ~15;
-  let top = base;
+  // reset() starts a fresh arena over the same memory: an Arena holds no other state.
+  const fresh = () => new Arena(memory, wasm.heapBase());
+  let arena = fresh();
   return {
     memory, wasm, js,
-    alloc(bytes) {
-      const p = top;
-      top = (top + bytes + 15) & ~15;
-      if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
-      return p;
-    },
-    f32: (ptr, n) => new Float32Array(memory.buffer, ptr, n),
-    reset() { top = base; },
+    alloc: (bytes) => arena.alloc(bytes),
+    f32: (ptr, n) => arena.f32(ptr, n),
+    reset() { arena = fresh(); },
   };
 }
 
