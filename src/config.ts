@@ -225,3 +225,21 @@ export function validateFitSettings(s: Partial<Omit<FitSettings, 'earlyStopping'
   }
   return settings;
 }
+
+/** The validated epoch with the lowest validation loss (the first of equals), if any. */
+export function bestEpoch(history: History): EpochLog | undefined {
+  let best: EpochLog | undefined;
+  for (const e of history) if (e.valLoss !== undefined && (best === undefined || e.valLoss < best.valLoss!)) best = e;
+  return best;
+}
+
+/**
+ * The early-stopping rule: a run whose validation loss has not improved for `patience` epochs
+ * stops. Returns where (`restored` says whether the weights are the best epoch's: true only when
+ * that is the last), or undefined while it goes on.
+ */
+export function earlyStopReached(history: History, patience: number): EarlyStopped | undefined {
+  const best = bestEpoch(history), last = history.at(-1);
+  if (!best || !last || last.epoch - best.epoch < patience) return undefined;
+  return { epoch: last.epoch, bestEpoch: best.epoch, bestValLoss: best.valLoss!, restored: best === last };
+}

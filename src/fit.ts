@@ -1,39 +1,10 @@
 // fit(): epochs of seeded shuffles and mini-batches, validation, early stopping, callbacks and
 // history. Nothing is allocated in WebAssembly memory inside the loop: every buffer and program
 // exists before it starts.
-import { validateFitSettings, type BatchLog, type EarlyStopped, type EarlyStopping, type EpochLog, type History, type OptimizerConfig } from './config.js';
+import { bestEpoch, earlyStopReached, validateFitSettings, type EarlyStopped, type EarlyStopping, type EpochLog, type History } from './config.js';
 import { resetOrder, type Core } from './core/core.js';
 import type { Dataset } from './data/dataset.js';
-
-export interface FitOptions {
-  /** The number of the last epoch: fit runs epochs initialEpoch+1 … epochs. */
-  epochs: number;
-  /** Epochs already done, when continuing a run (e.g. from a checkpoint): they are not run again. Default 0. */
-  initialEpoch?: number;
-  batchSize: number;
-  optimizer?: OptimizerConfig;
-  /** L2 weight decay λ: adds ½λ‖W‖² to the cost (weights only, never biases). Default 0. */
-  l2?: number;
-  /** Shuffle the training rows every epoch (seeded by the network's seed). Default true. */
-  shuffle?: boolean;
-  validationData?: Dataset;
-  /** Validate on the last fraction of `data` instead (held out before any shuffle, as Keras's validation_split). */
-  validationSplit?: number;
-  /**
-   * Stop when the validation loss has not improved for `patience` epochs (counted over the whole
-   * history, so a resumed run stops where an uninterrupted one would), and with `restoreBest`
-   * (default true) put back the weights of the best epoch; `net.earlyStopped` then says what happened.
-   */
-  earlyStopping?: EarlyStopping;
-  /** Called after each epoch; may be async. Return false to stop training. */
-  onEpochEnd?: (log: EpochLog) => unknown;
-  /**
-   * Called after each mini-batch. Return false to stop training. It may return a promise, which fit
-   * awaits (the wait is not counted in the epoch's seconds): a way to yield to the event loop, or to
-   * pause mid-epoch and resume exactly where training was.
-   */
-  onBatchEnd?: (log: BatchLog) => unknown;
-}
+import type { FitOptions } from './network.js';
 
 const now = () => performance.now();
 
@@ -127,24 +98,6 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
     if (epoch === epochs) stopsEarly(); // the last epoch can meet the rule too
   }
   return history;
-}
-
-/** The validated epoch with the lowest validation loss (the first of equals), if any. */
-export function bestEpoch(history: History): EpochLog | undefined {
-  let best: EpochLog | undefined;
-  for (const e of history) if (e.valLoss !== undefined && (best === undefined || e.valLoss < best.valLoss!)) best = e;
-  return best;
-}
-
-/**
- * The early-stopping rule: a run whose validation loss has not improved for `patience` epochs
- * stops. Returns where (`restored` says whether the weights are the best epoch's: true only when
- * that is the last), or undefined while it goes on.
- */
-export function earlyStopReached(history: History, patience: number): EarlyStopped | undefined {
-  const best = bestEpoch(history), last = history.at(-1);
-  if (!best || !last || last.epoch - best.epoch < patience) return undefined;
-  return { epoch: last.epoch, bestEpoch: best.epoch, bestValLoss: best.valLoss!, restored: best === last };
 }
 
 /** The rule, and with restoreBest the best epoch's weights put back if this network kept them (keepBest). */

@@ -1,8 +1,7 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
-export { Network } from './network.js';
-export { earlyStopReached, type FitOptions } from './fit.js';
+export { Network, type FitOptions } from './network.js';
 export {
-  ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES, activationOf, classCount, classProbabilities,
+  ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES, activationOf, classCount, classProbabilities, earlyStopReached,
   type ActivationName, type BatchLog, type EarlyStopped, type EarlyStopping, type EpochLog, type FitSettings, type History, type InitName,
   type LayerSpec, type LossName, type NetworkConfig, type OptimizerConfig, type OptimizerName, type Parameters,
 } from './config.js';

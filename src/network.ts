@@ -1,11 +1,41 @@
 // Network: the public facade. It checks what callers pass and drives the training core
 // (src/core/), which owns the memory, the buffers and the passes.
-import { checkBatchSize, type EarlyStopped, type FitSettings, type History, type NetworkConfig, type Parameters } from './config.js';
+import { checkBatchSize, type BatchLog, type EarlyStopped, type EarlyStopping, type EpochLog, type FitSettings, type History, type NetworkConfig, type OptimizerConfig, type Parameters } from './config.js';
 import { Core } from './core/core.js';
 import { Dataset } from './data/dataset.js';
-import { fit, type FitOptions } from './fit.js';
+import { fit } from './fit.js';
 import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type SectionName } from './io/model.js';
 import { VERSION } from './io/version.js';
+
+export interface FitOptions {
+  /** The number of the last epoch: fit runs epochs initialEpoch+1 … epochs. */
+  epochs: number;
+  /** Epochs already done, when continuing a run (e.g. from a checkpoint): they are not run again. Default 0. */
+  initialEpoch?: number;
+  batchSize: number;
+  optimizer?: OptimizerConfig;
+  /** L2 weight decay λ: adds ½λ‖W‖² to the cost (weights only, never biases). Default 0. */
+  l2?: number;
+  /** Shuffle the training rows every epoch (seeded by the network's seed). Default true. */
+  shuffle?: boolean;
+  validationData?: Dataset;
+  /** Validate on the last fraction of `data` instead (held out before any shuffle, as Keras's validation_split). */
+  validationSplit?: number;
+  /**
+   * Stop when the validation loss has not improved for `patience` epochs (counted over the whole
+   * history, so a resumed run stops where an uninterrupted one would), and with `restoreBest`
+   * (default true) put back the weights of the best epoch; `net.earlyStopped` then says what happened.
+   */
+  earlyStopping?: EarlyStopping;
+  /** Called after each epoch; may be async. Return false to stop training. */
+  onEpochEnd?: (log: EpochLog) => unknown;
+  /**
+   * Called after each mini-batch. Return false to stop training. It may return a promise, which fit
+   * awaits (the wait is not counted in the epoch's seconds): a way to yield to the event loop, or to
+   * pause mid-epoch and resume exactly where training was.
+   */
+  onBatchEnd?: (log: BatchLog) => unknown;
+}
 
 export class Network {
   readonly #core: Core;

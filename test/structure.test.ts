@@ -1,0 +1,81 @@
+// The shape of the code, held by tests: imports run one way, the leaves import nothing of ours, the
+// public types never show the training core, kernel ids have one source, and the release module
+// holds what the library calls (the bench's ceilings live in the bench target).
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { referenceKernels } from '../src/reference/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filesUnder = (dir: string, ext: RegExp): string[] =>
+  readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => ext.test(f)).map((f) => join(root, dir, f));
+
+/** Relative imports of a file: [resolved .ts path, type-only?]. */
+function imports(file: string): [string, boolean][] {
+  const src = readFileSync(file, 'utf8');
+  const found: [string, boolean][] = [];
+  for (const m of src.matchAll(/^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"](\.[^'"]+)['"]/gm)) {
+    const names = m[2].replace(/^\{|\}$/g, '').split(',').filter((n) => n.trim());
+    const typeOnly = Boolean(m[1]) || (m[2].startsWith('{') && names.length > 0 && names.every((n) => /^\s*type\s/.test(n)));
+    found.push([resolve(dirname(file), m[3]).replace(/\.js$/, '.ts'), typeOnly]);
+  }
+  return found;
+}
+
+const sources = filesUnder('src', /\.ts$/).filter((f) => !f.endsWith('.d.ts'));
+const name = (f: string) => relative(join(root, 'src'), f);
+
+test('src/ has no circle of run-time imports', () => {
+  const edges = new Map(sources.map((f) => [f, imports(f).filter(([, typeOnly]) => !typeOnly).map(([t]) => t)]));
+  const circles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (f: string, path: string[]) => {
+    state.set(f, 'open');
+    for (const t of edges.get(f) ?? []) {
+      if (state.get(t) === 'open') circles.push([...path.slice(path.indexOf(t)), t].map(name).join(' → '));
+      else if (!state.has(t)) visit(t, [...path, t]);
+    }
+    state.set(f, 'done');
+  };
+  for (const f of sources) if (!state.has(f)) visit(f, [f]);
+  expect(circles).toEqual([]);
+});
+
+test('the leaves (config.ts, ids.ts) import nothing of ours', () => {
+  for (const leaf of ['config.ts', 'ids.ts']) expect(imports(join(root, 'src', leaf)), leaf).toEqual([]);
+});
+
+test('the public declarations never reach the training core', () => {
+  const seen = new Set<string>();
+  const walk = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/from\s*['"](\.[^'"]+)['"]/g)) walk(resolve(dirname(file), m[1]).replace(/\.js$/, '.d.ts'));
+  };
+  walk(join(root, 'dist/index.d.ts'));
+  walk(join(root, 'dist/node/index.d.ts'));
+  const reached = [...seen].map((f) => relative(join(root, 'dist'), f));
+  expect(reached).toContain('network.d.ts');
+  expect(reached.filter((f) => f.startsWith('core/'))).toEqual([]);
+});
+
+test('kernel ids are defined once, in src/ids.ts, and compiled by both sides', () => {
+  const ids = readFileSync(join(root, 'src/ids.ts'), 'utf8');
+  const names = [...ids.matchAll(/^export const (\w+) = \d+;/gm)].map((m) => m[1]);
+  expect(names).toEqual(expect.arrayContaining(['RELU', 'SOFTMAX', 'MSE', 'BCE', 'OP_GEMM_NT', 'OP_WORDS']));
+  for (const file of [...filesUnder('assembly', /\.ts$/), ...sources.filter((f) => !f.endsWith('ids.ts'))]) {
+    const src = readFileSync(file, 'utf8');
+    const redefined = names.filter((n) => new RegExp(`\\b(const|let|var)\\s+${n}\\s*=`).test(src));
+    expect(redefined, relative(root, file)).toEqual([]);
+  }
+  expect(readFileSync(join(root, 'assembly/activation.ts'), 'utf8')).toMatch(/from "\.\.\/src\/ids"/);
+});
+
+test('the release module exports what the library calls; the bench target adds the ceilings', () => {
+  const exportsOf = (file: string) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(join(root, file)))).map((e) => e.name).sort();
+  const kernels = Object.keys(referenceKernels(new WebAssembly.Memory({ initial: 1 })));
+  expect(exportsOf('build/wasmlp.wasm')).toEqual([...kernels, 'heapBase', 'memory'].sort());
+  expect(exportsOf('build/wasmlp-bench.wasm')).toEqual([...kernels, 'heapBase', 'memory', 'ceiling', 'ceiling8', 'ceilingStream'].sort());
+});
