@@ -4,7 +4,14 @@
 import { loadLibrary, padded } from './lib/library.js';
 import { gc, log, now, rng, summary } from './lib/util.js';
 
-export const GEMM_SHAPES = [[10, 784, 30], [64, 784, 128], [128, 784, 128], [256, 784, 256], [64, 128, 10], [1024, 1024, 1024]];
+export const GEMM_SHAPES = [
+  [10, 784, 30],
+  [64, 784, 128],
+  [128, 784, 128],
+  [256, 784, 256],
+  [64, 128, 10],
+  [1024, 1024, 1024],
+];
 const VARIANTS = ['NT', 'NN', 'TN'];
 const ACT = { sigmoid: 2, tanh: 3, relu: 4, softmax: 8 };
 
@@ -13,7 +20,11 @@ function msPerCall(fn, minMs) {
   let n = 0;
   const t0 = now();
   let t;
-  do { fn(); n++; t = now() - t0; } while (t < minMs);
+  do {
+    fn();
+    n++;
+    t = now() - t0;
+  } while (t < minMs);
   return t / n;
 }
 
@@ -29,7 +40,9 @@ function measure(engines, { reps, minMs, warmMs }) {
   const times = engines.map(() => []);
   const rounds = Math.max(...engines.map((e) => e.reps ?? reps));
   for (let r = 0; r < rounds; r++) {
-    engines.forEach((e, i) => { if (r < (e.reps ?? reps)) times[i].push(msPerCall(e.fn, e.minMs ?? minMs)); });
+    engines.forEach((e, i) => {
+      if (r < (e.reps ?? reps)) times[i].push(msPerCall(e.fn, e.minMs ?? minMs));
+    });
   }
   return times;
 }
@@ -46,15 +59,23 @@ export async function benchKernels(opt) {
 
   // A fresh arena per benchmark (an Arena holds no other state).
   let arena;
-  const reset = () => { arena = new Arena(memory, w.heapBase()); };
+  const reset = () => {
+    arena = new Arena(memory, w.heapBase());
+  };
   const alloc = (bytes) => padded(arena, bytes);
   reset();
   const rand = rng(7);
-  const fill = (p, n, lo = -1, hi = 1) => { const F = new Float32Array(memory.buffer, p, n); for (let i = 0; i < n; i++) F[i] = lo + (hi - lo) * rand(); };
+  const fill = (p, n, lo = -1, hi = 1) => {
+    const F = new Float32Array(memory.buffer, p, n);
+    for (let i = 0; i < n; i++) F[i] = lo + (hi - lo) * rand();
+  };
 
   const rows = [];
-  const row = (r) => { rows.push(r); return r; };
-  const stats = (times, work, unit) => summary(times.map((ms) => work / (ms * 1e6))); // work per ms → G-units/s
+  const row = (r) => {
+    rows.push(r);
+    return r;
+  };
+  const stats = (times, work) => summary(times.map((ms) => work / (ms * 1e6))); // work per ms → G-units/s
 
   // Ceilings: f32x4 mul+add (12 chains, and 8 chains for comparison), and a v128 copy stream.
   // The 12-chain ceiling is measured again in every round of every GEMM measurement below and
@@ -64,75 +85,156 @@ export async function benchKernels(opt) {
   const ceilingRun = { fn: () => w.ceiling(ITER, 0.999, 0.001) };
   const ceil = measure([ceilingRun, { fn: () => w.ceiling8(ITER, 0.999, 0.001) }], { reps, minMs, warmMs });
   const ceilingPool = [...ceil[0]];
-  const ceiling = row({ section: 'ceiling', kernel: 'f32x4 mul+add (12 chains)', engine: 'wasm', shape: '', unit: 'GFLOP/s' });
-  row({ section: 'ceiling', kernel: 'f32x4 mul+add (8 chains)', engine: 'wasm', shape: '', unit: 'GFLOP/s', ...stats(ceil[1], 64 * ITER) });
+  const ceiling = row({
+    section: 'ceiling',
+    kernel: 'f32x4 mul+add (12 chains)',
+    engine: 'wasm',
+    shape: '',
+    unit: 'GFLOP/s',
+  });
+  row({
+    section: 'ceiling',
+    kernel: 'f32x4 mul+add (8 chains)',
+    engine: 'wasm',
+    shape: '',
+    unit: 'GFLOP/s',
+    ...stats(ceil[1], 64 * ITER),
+  });
   reset();
   const SB = 32 * 1024; // 32 KiB in + 32 KiB out: the footprint of a batch-sized activation buffer
-  const src = alloc(SB), dst = alloc(SB);
+  const src = alloc(SB),
+    dst = alloc(SB);
   fill(src, SB >> 2);
   const [st] = measure([{ fn: () => w.ceilingStream(dst, src, SB, 64) }], { reps, minMs, warmMs });
-  const stream = row({ section: 'ceiling', kernel: 'v128 copy stream (32 KiB)', engine: 'wasm', shape: '', unit: 'GB/s', ...stats(st, 2 * SB * 64) });
+  const stream = row({
+    section: 'ceiling',
+    kernel: 'v128 copy stream (32 KiB)',
+    engine: 'wasm',
+    shape: '',
+    unit: 'GB/s',
+    ...stats(st, 2 * SB * 64),
+  });
   log(`  ceiling ${stats(ceilingPool, 96 * ITER).median.toFixed(1)} GFLOP/s, stream ${stream.median.toFixed(1)} GB/s`);
 
   // GEMMs as the training step calls them: NT forward (Z = A·Wᵀ + b), NN BP2 (Δ·W), TN BP4 (Δᵀ·A / B).
   for (const v of VARIANTS) {
     for (const [M, K, N] of GEMM_SHAPES) {
       reset();
-      const a = alloc(4 * M * K), b = alloc(4 * K * N), c = alloc(4 * M * N), bias = alloc(4 * N);
-      fill(a, M * K); fill(b, K * N); fill(bias, N); fill(c, M * N);
+      const a = alloc(4 * M * K),
+        b = alloc(4 * K * N),
+        c = alloc(4 * M * N),
+        bias = alloc(4 * N);
+      fill(a, M * K);
+      fill(b, K * N);
+      fill(bias, N);
+      fill(c, M * N);
       const name = `gemm${v}`;
-      const args = v === 'NT' ? [c, a, b, bias, M, N, K, 1, 0] : v === 'NN' ? [c, a, b, 0, M, N, K, 1, 0] : [c, a, b, 0, M, N, K, 1 / K, 0];
+      const args =
+        v === 'NT'
+          ? [c, a, b, bias, M, N, K, 1, 0]
+          : v === 'NN'
+            ? [c, a, b, 0, M, N, K, 1, 0]
+            : [c, a, b, 0, M, N, K, 1 / K, 0];
       const flops = 2 * M * N * K;
       const huge = flops > 1e9; // the JS reference takes seconds per call here: fewer, unwarmed reps (it is already optimised by the smaller shapes)
       gc();
-      const [tw, tj, tc] = measure([
-        { fn: () => w[name](...args) },
-        { fn: () => js[name](...args), warm: !huge, reps: huge ? (quick ? 1 : 3) : undefined, minMs: huge ? 0 : undefined },
-        { ...ceilingRun, warm: false, reps },
-      ], { reps, minMs, warmMs });
+      const [tw, tj, tc] = measure(
+        [
+          { fn: () => w[name](...args) },
+          {
+            fn: () => js[name](...args),
+            warm: !huge,
+            reps: huge ? (quick ? 1 : 3) : undefined,
+            minMs: huge ? 0 : undefined,
+          },
+          { ...ceilingRun, warm: false, reps },
+        ],
+        { reps, minMs, warmMs },
+      );
       ceilingPool.push(...tc);
       const shape = `${M}×${K}×${N}`;
       const rw = row({ section: 'gemm', kernel: name, engine: 'wasm', shape, unit: 'GFLOP/s', ...stats(tw, flops) });
-      const rj = row({ section: 'gemm', kernel: name, engine: 'js', shape, unit: 'GFLOP/s', ...stats(tj, flops), sampled: huge ? `${tj.length} call${tj.length > 1 ? 's' : ''}, not warmed separately` : undefined });
+      const rj = row({
+        section: 'gemm',
+        kernel: name,
+        engine: 'js',
+        shape,
+        unit: 'GFLOP/s',
+        ...stats(tj, flops),
+        sampled: huge ? `${tj.length} call${tj.length > 1 ? 's' : ''}, not warmed separately` : undefined,
+      });
       // Ratios per round (wasm, then js, then the ceiling, moments apart), median over rounds.
       rw.speedup = pairedRatio(tj, tw).median;
-      rw.ofCeiling = pairedRatio(tc.map((t) => t * flops), tw.map((t) => t * 96 * ITER)).median;
-      rj.ofCeiling = pairedRatio(tc.map((t) => t * flops), tj.map((t) => t * 96 * ITER)).median;
+      rw.ofCeiling = pairedRatio(
+        tc.map((t) => t * flops),
+        tw.map((t) => t * 96 * ITER),
+      ).median;
+      rj.ofCeiling = pairedRatio(
+        tc.map((t) => t * flops),
+        tj.map((t) => t * 96 * ITER),
+      ).median;
       log(`  ${name} ${shape}: wasm ${rw.median.toFixed(2)}, js ${rj.median.toFixed(3)} GFLOP/s`);
     }
   }
 
-  Object.assign(ceiling, stats(ceilingPool, 96 * ITER), { note: `pooled over ${ceilingPool.length} timings interleaved with the GEMMs` });
+  Object.assign(ceiling, stats(ceilingPool, 96 * ITER), {
+    note: `pooled over ${ceilingPool.length} timings interleaved with the GEMMs`,
+  });
 
   // Elementwise kernels and the gather: elements/s and GB/s (bytes each element reads + writes).
   const elementwise = [];
   const ew = (kernel, shape, n, bytesPer, setup) => elementwise.push({ kernel, shape, n, bytesPer, setup });
-  for (const [act, R, C] of [['sigmoid', 64, 128], ['tanh', 64, 128], ['relu', 64, 128], ['softmax', 64, 10], ['sigmoid', 10, 30]]) {
+  for (const [act, R, C] of [
+    ['sigmoid', 64, 128],
+    ['tanh', 64, 128],
+    ['relu', 64, 128],
+    ['softmax', 64, 10],
+    ['sigmoid', 10, 30],
+  ]) {
     ew(`activate ${act}`, `${R}×${C}`, R * C, 8, () => {
-      const z = alloc(4 * R * C), out = alloc(4 * R * C);
+      const z = alloc(4 * R * C),
+        out = alloc(4 * R * C);
       fill(z, R * C, -4, 4);
       return (k) => () => k.activate(ACT[act], z, out, R, C, 0);
     });
   }
-  for (const [act, R, C] of [['sigmoid', 64, 128], ['relu', 64, 128]]) {
+  for (const [act, R, C] of [
+    ['sigmoid', 64, 128],
+    ['relu', 64, 128],
+  ]) {
     ew(`mulDerivative ${act}`, `${R}×${C}`, R * C, 16, () => {
-      const z = alloc(4 * R * C), a = alloc(4 * R * C), d = alloc(4 * R * C);
-      fill(z, R * C, -4, 4); fill(a, R * C, 0, 1); fill(d, R * C);
+      const z = alloc(4 * R * C),
+        a = alloc(4 * R * C),
+        d = alloc(4 * R * C);
+      fill(z, R * C, -4, 4);
+      fill(a, R * C, 0, 1);
+      fill(d, R * C);
       return (k) => () => k.mulDerivative(ACT[act], z, a, d, R, C, 0);
     });
   }
   const images = opt.mnist.train;
   ew('gatherU8 (MNIST rows, shuffled)', `64×784`, 64 * 784, 5, () => {
-    const img = alloc(images.features.length), idx = alloc(4 * 64), out = alloc(4 * 64 * 784);
+    const img = alloc(images.features.length),
+      idx = alloc(4 * 64),
+      out = alloc(4 * 64 * 784);
     new Uint8Array(memory.buffer, img, images.features.length).set(images.features);
     const I = new Uint32Array(memory.buffer, idx, 64);
     for (let i = 0; i < 64; i++) I[i] = Math.floor(rand() * images.length);
     return (k) => () => k.gatherU8(out, img, 784, idx, 64, 1 / 255);
   });
-  for (const [opt_, n, label] of [['sgd', 101770, 'W2 parameters'], ['adam', 235146, 'W3 parameters']]) {
+  for (const [opt_, n, label] of [
+    ['sgd', 101770, 'W2 parameters'],
+    ['adam', 235146, 'W3 parameters'],
+  ]) {
     ew(`${opt_} (${label})`, `${n}`, n, opt_ === 'sgd' ? 12 : 28, () => {
-      const p = alloc(4 * n), g = alloc(4 * n), m = alloc(4 * n), vv = alloc(4 * n);
-      fill(p, n); fill(g, n, -1e-3, 1e-3); fill(m, n, 0, 0); fill(vv, n, 0, 0);
+      const p = alloc(4 * n),
+        g = alloc(4 * n),
+        m = alloc(4 * n),
+        vv = alloc(4 * n);
+      fill(p, n);
+      fill(g, n, -1e-3, 1e-3);
+      fill(m, n, 0, 0);
+      fill(vv, n, 0, 0);
       return opt_ === 'sgd'
         ? (k) => () => k.sgd(p, g, n, 1e-9, 0)
         : (k) => () => k.adam(p, g, m, vv, n, 1e-9, 0.9, 0.999, 1e-8, 0, 0.9, 0.999);
@@ -143,8 +245,18 @@ export async function benchKernels(opt) {
     const make = e.setup();
     gc();
     const [tw, tj] = measure([{ fn: make(w) }, { fn: make(js) }], { reps, minMs, warmMs });
-    for (const [engine, t] of [['wasm', tw], ['js', tj]]) {
-      const r = row({ section: 'elementwise', kernel: e.kernel, engine, shape: e.shape, unit: 'Gelem/s', ...stats(t, e.n) });
+    for (const [engine, t] of [
+      ['wasm', tw],
+      ['js', tj],
+    ]) {
+      const r = row({
+        section: 'elementwise',
+        kernel: e.kernel,
+        engine,
+        shape: e.shape,
+        unit: 'Gelem/s',
+        ...stats(t, e.n),
+      });
       const gb = stats(t, e.n * e.bytesPer);
       r.gbps = gb.median;
       r.bytesPerElement = e.bytesPer;

@@ -13,18 +13,32 @@ export async function benchMemory({ quick, mnist }) {
   const sample = (at, net) => {
     gc();
     const m = process.memoryUsage();
-    return { at, rssMiB: m.rss / MiB, heapUsedMiB: m.heapUsed / MiB, externalMiB: m.external / MiB, wasmMiB: net.memoryBytes / MiB };
+    return {
+      at,
+      rssMiB: m.rss / MiB,
+      heapUsedMiB: m.heapUsed / MiB,
+      externalMiB: m.external / MiB,
+      wasmMiB: net.memoryBytes / MiB,
+    };
   };
   const net = await Network.create({ inputs: w.inputs, layers: w.layers, loss: w.loss, seed: 1, backend: 'wasm' });
   const points = [sample('created', net)];
   await net.fit(mnist.train, {
-    epochs, batchSize: w.batchSize, optimizer: w.optimizer,
-    onEpochEnd: (e) => { points.push(sample(`epoch ${e.epoch}`, net)); },
+    epochs,
+    batchSize: w.batchSize,
+    optimizer: w.optimizer,
+    onEpochEnd: (e) => {
+      points.push(sample(`epoch ${e.epoch}`, net));
+    },
   });
   net.dispose();
-  const first = points[1], last = points.at(-1);
+  const first = points[1],
+    last = points.at(-1);
   return {
-    workload: 'W2', engine: 'wasmlp-wasm', epochs, points,
+    workload: 'W2',
+    engine: 'wasmlp-wasm',
+    epochs,
+    points,
     growthAfterEpoch1: {
       rssMiB: last.rssMiB - first.rssMiB,
       heapUsedMiB: last.heapUsedMiB - first.heapUsedMiB,

@@ -17,7 +17,10 @@ import { fmt, log, table } from './lib/util.js';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
-const option = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+const option = (name) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 const quick = flag('quick');
 const sections = (option('sections') ?? 'kernels,training,memory').split(',');
 const workloads = option('workloads')?.split(',');
@@ -31,14 +34,23 @@ if (option('report')) {
 
 // The bench measures what `npm run build` produced; say so when that is older than the sources.
 for (const f of ['dist/index.js', 'dist/node/index.js', 'build/wasmlp.wasm', 'build/wasmlp-bench.wasm']) {
-  if (!existsSync(`${root}${f}`)) { console.error(`${f} is missing: run \`npm run build\` first`); process.exit(1); }
+  if (!existsSync(`${root}${f}`)) {
+    console.error(`${f} is missing: run \`npm run build\` first`);
+    process.exit(1);
+  }
 }
-const newest = (dir) => Math.max(...readdirSync(`${root}${dir}`, { recursive: true }).filter((f) => f.endsWith('.ts')).map((f) => statSync(`${root}${dir}/${f}`).mtimeMs));
+const newest = (dir) =>
+  Math.max(
+    ...readdirSync(`${root}${dir}`, { recursive: true })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => statSync(`${root}${dir}/${f}`).mtimeMs),
+  );
 const stale = [];
 for (const f of ['build/wasmlp.wasm', 'build/wasmlp-bench.wasm']) {
   if (newest('assembly') > statSync(`${root}${f}`).mtimeMs) stale.push(`${f} is older than assembly/`);
 }
-if (Math.max(newest('src'), newest('assembly')) > statSync(`${root}dist/index.js`).mtimeMs) stale.push('dist/ is older than src/ or assembly/');
+if (Math.max(newest('src'), newest('assembly')) > statSync(`${root}dist/index.js`).mtimeMs)
+  stale.push('dist/ is older than src/ or assembly/');
 for (const s of stale) log(`warning: ${s}: run \`npm run build\` to bench the current sources`);
 
 const { loadMnist } = await import('../dist/node/index.js');
@@ -53,16 +65,28 @@ const { brainjs } = await import('./engines/brainjs.js');
 function machine() {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const field = (k) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1];
-  const git = (...a) => { try { return execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trimEnd(); } catch { return undefined; } };
+  const git = (...a) => {
+    try {
+      return execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trimEnd();
+    } catch {
+      return undefined;
+    }
+  };
   return {
     cpu: field('model name') ?? os.cpus()[0]?.model,
-    cpuFamily: field('cpu family'), cpuModel: field('model'),
+    cpuFamily: field('cpu family'),
+    cpuModel: field('model'),
     cores: os.cpus().length,
     memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
-    node: process.version, v8: process.versions.v8, platform: `${process.platform} ${os.release()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform} ${os.release()}`,
     date: new Date().toISOString(),
     commit: git('rev-parse', '--short', 'HEAD'),
-    uncommittedSources: (git('status', '--porcelain', '--', 'assembly', 'src') ?? '').split('\n').filter(Boolean).map((l) => l.slice(3)),
+    uncommittedSources: (git('status', '--porcelain', '--', 'assembly', 'src') ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3)),
     mode: quick ? 'quick' : 'full',
     loadAverageAtStart: os.loadavg().map((x) => +x.toFixed(2)), // 1, 5, 15 min: other work on the machine makes figures noisy
   };
@@ -70,7 +94,9 @@ function machine() {
 
 const t0 = Date.now();
 const result = { machine: machine(), stale };
-log(`wasmlp bench (${quick ? 'QUICK: fewer repetitions, shorter runs' : 'full'}) on ${result.machine.cpu}, ${result.machine.cores} cores, Node ${process.version}`);
+log(
+  `wasmlp bench (${quick ? 'QUICK: fewer repetitions, shorter runs' : 'full'}) on ${result.machine.cpu}, ${result.machine.cores} cores, Node ${process.version}`,
+);
 const mnist = await loadMnist();
 
 if (sections.includes('kernels')) {
@@ -93,7 +119,10 @@ result.seconds = (Date.now() - t0) / 1000;
 result.machine.loadAverageAtEnd = os.loadavg().map((x) => +x.toFixed(2));
 
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(result, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(5) : v), 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify(result, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(5) : v), 2)}\n`,
+);
 const text = report(result);
 writeFileSync(out.replace(/\.json$/, '') + '.txt', `${text}\n`);
 console.log(text);
@@ -105,59 +134,145 @@ function ratios(r) {
   const list = [];
   const k = r.kernels?.rows ?? [];
   const t = r.training?.rows ?? [];
-  const kern = (kernel, engine, shape) => k.find((x) => x.kernel === kernel && x.engine === engine && x.shape === shape);
+  const kern = (kernel, engine, shape) =>
+    k.find((x) => x.kernel === kernel && x.engine === engine && x.shape === shape);
   const train = (w, e) => t.find((x) => x.workload === w && x.engine === e && x.median);
-  const add = (target, value, goal, cmp, detail) => list.push({ target, value, goal, met: value === null || value === undefined ? null : cmp(value), detail });
+  const add = (target, value, goal, cmp, detail) =>
+    list.push({ target, value, goal, met: value === null || value === undefined ? null : cmp(value), detail });
   for (const v of ['NT', 'NN', 'TN']) {
-    const w = kern(`gemm${v}`, 'wasm', '128×784×128'), j = kern(`gemm${v}`, 'js', '128×784×128');
+    const w = kern(`gemm${v}`, 'wasm', '128×784×128'),
+      j = kern(`gemm${v}`, 'js', '128×784×128');
     if (w && j) {
-      add(`GEMM ${v} (128,784,128): wasm / pure-JS reference`, w.speedup, 40, (x) => x >= 40, `${fmt(w.median)} vs ${fmt(j.median)} GFLOP/s; 40× needs ${fmt(40 * j.median)} GFLOP/s (ceiling ${fmt(r.kernels.ceiling)})`);
-      add(`GEMM ${v} (128,784,128): wasm / f32x4 ceiling`, w.ofCeiling, 0.75, (x) => x >= 0.75, `${fmt(w.median)} of ${fmt(r.kernels.ceiling)} GFLOP/s`);
+      add(
+        `GEMM ${v} (128,784,128): wasm / pure-JS reference`,
+        w.speedup,
+        40,
+        (x) => x >= 40,
+        `${fmt(w.median)} vs ${fmt(j.median)} GFLOP/s; 40× needs ${fmt(40 * j.median)} GFLOP/s (ceiling ${fmt(r.kernels.ceiling)})`,
+      );
+      add(
+        `GEMM ${v} (128,784,128): wasm / f32x4 ceiling`,
+        w.ofCeiling,
+        0.75,
+        (x) => x >= 0.75,
+        `${fmt(w.median)} of ${fmt(r.kernels.ceiling)} GFLOP/s`,
+      );
     }
   }
   const vs = (wl, a, b, goal) => {
-    const x = train(wl, a), y = train(wl, b);
-    if (x && y) add(`${wl}: ${a} / ${b} (samples/s)`, x.median / y.median, goal, (v) => v >= goal, `${fmt(x.median)} vs ${fmt(y.median)}${y.fullEpoch ? '' : ` (${b}: first ${y.samples} samples)`}`);
+    const x = train(wl, a),
+      y = train(wl, b);
+    if (x && y)
+      add(
+        `${wl}: ${a} / ${b} (samples/s)`,
+        x.median / y.median,
+        goal,
+        (v) => v >= goal,
+        `${fmt(x.median)} vs ${fmt(y.median)}${y.fullEpoch ? '' : ` (${b}: first ${y.samples} samples)`}`,
+      );
   };
   vs('W2', 'wasmlp-wasm', 'wasmlp-js', 25);
   vs('W2', 'wasmlp-wasm', 'tfjs-wasm', 8);
   vs('W1', 'wasmlp-wasm', 'tfjs-wasm', 10);
   vs('W3', 'wasmlp-wasm', 'tfjs-wasm', 8);
-  const w0w = train('W0', 'wasmlp-wasm'), w0j = train('W0', 'wasmlp-js');
-  if (w0w && w0j) add('W0: wasmlp-js µs/step ÷ wasmlp-wasm µs/step', w0j.usPerStep.median / w0w.usPerStep.median, 1, (x) => x >= 1, `${fmt(w0w.usPerStep.median)} vs ${fmt(w0j.usPerStep.median)} µs per step`);
+  const w0w = train('W0', 'wasmlp-wasm'),
+    w0j = train('W0', 'wasmlp-js');
+  if (w0w && w0j)
+    add(
+      'W0: wasmlp-js µs/step ÷ wasmlp-wasm µs/step',
+      w0j.usPerStep.median / w0w.usPerStep.median,
+      1,
+      (x) => x >= 1,
+      `${fmt(w0w.usPerStep.median)} vs ${fmt(w0j.usPerStep.median)} µs per step`,
+    );
   if (r.memory) {
     const g = r.memory.growthAfterEpoch1;
-    add(`memory: growth from epoch 1 to ${r.memory.epochs} (W2, wasm), MiB RSS / heap / wasm`, g.rssMiB, '≈ 0', () => Math.abs(g.rssMiB) < 8 && Math.abs(g.heapUsedMiB) < 2 && g.wasmMiB === 0, `${fmt(g.rssMiB)} / ${fmt(g.heapUsedMiB)} / ${fmt(g.wasmMiB)}`);
+    add(
+      `memory: growth from epoch 1 to ${r.memory.epochs} (W2, wasm), MiB RSS / heap / wasm`,
+      g.rssMiB,
+      '≈ 0',
+      () => Math.abs(g.rssMiB) < 8 && Math.abs(g.heapUsedMiB) < 2 && g.wasmMiB === 0,
+      `${fmt(g.rssMiB)} / ${fmt(g.heapUsedMiB)} / ${fmt(g.wasmMiB)}`,
+    );
   }
   return list;
 }
 
 function report(r) {
   const m = r.machine;
-  const range = (x) => (x.median === null ? '—' : x.n > 1 ? `${fmt(x.median)} (${fmt(x.min)}–${fmt(x.max)})` : fmt(x.median));
+  const range = (x) =>
+    x.median === null ? '—' : x.n > 1 ? `${fmt(x.median)} (${fmt(x.min)}–${fmt(x.max)})` : fmt(x.median);
   const parts = [];
-  parts.push(`wasmlp bench — ${m.mode === 'quick' ? 'QUICK pass (fewer repetitions, shorter runs)' : 'full run'}, ${m.date.slice(0, 16).replace('T', ' ')} UTC`);
-  parts.push(`${m.cpu} (family ${m.cpuFamily}, model ${m.cpuModel}), ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (V8 ${m.v8}), commit ${m.commit}${m.uncommittedSources.length ? ` + uncommitted changes in ${m.uncommittedSources.join(', ')}` : ''}`);
-  if (m.loadAverageAtStart) parts.push(`Load average (1, 5, 15 min) at start ${m.loadAverageAtStart.join(', ')}, at end ${m.loadAverageAtEnd?.join(', ')}: other processes share the 2 cores, so expect noise.`);
-  parts.push(`Every figure: median (min–max) of the repetitions; one core; higher is better unless it says µs. Took ${Math.round(r.seconds ?? 0)} s.`);
+  parts.push(
+    `wasmlp bench — ${m.mode === 'quick' ? 'QUICK pass (fewer repetitions, shorter runs)' : 'full run'}, ${m.date.slice(0, 16).replace('T', ' ')} UTC`,
+  );
+  parts.push(
+    `${m.cpu} (family ${m.cpuFamily}, model ${m.cpuModel}), ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (V8 ${m.v8}), commit ${m.commit}${m.uncommittedSources.length ? ` + uncommitted changes in ${m.uncommittedSources.join(', ')}` : ''}`,
+  );
+  if (m.loadAverageAtStart)
+    parts.push(
+      `Load average (1, 5, 15 min) at start ${m.loadAverageAtStart.join(', ')}, at end ${m.loadAverageAtEnd?.join(', ')}: other processes share the 2 cores, so expect noise.`,
+    );
+  parts.push(
+    `Every figure: median (min–max) of the repetitions; one core; higher is better unless it says µs. Took ${Math.round(r.seconds ?? 0)} s.`,
+  );
   if (r.stale?.length) parts.push(`WARNING: ${r.stale.join('; ')}`);
   if (r.kernels) {
     const k = r.kernels.rows;
     parts.push('', 'Ceilings (same module, one core)');
-    parts.push(table(['measure', 'value', 'unit', ''], k.filter((x) => x.section === 'ceiling').map((x) => [x.kernel, range(x), x.unit, x.note ?? ''])));
-    parts.push('', 'GEMM (M×K×N; NT = forward A·Bᵀ + bias, NN = BP2 A·B, TN = BP4 Aᵀ·B / K), GFLOP/s; wasm/js and of ceiling are medians of per-round ratios (timings moments apart)');
+    parts.push(
+      table(
+        ['measure', 'value', 'unit', ''],
+        k.filter((x) => x.section === 'ceiling').map((x) => [x.kernel, range(x), x.unit, x.note ?? '']),
+      ),
+    );
+    parts.push(
+      '',
+      'GEMM (M×K×N; NT = forward A·Bᵀ + bias, NN = BP2 A·B, TN = BP4 Aᵀ·B / K), GFLOP/s; wasm/js and of ceiling are medians of per-round ratios (timings moments apart)',
+    );
     const g = k.filter((x) => x.section === 'gemm' && x.engine === 'wasm');
-    parts.push(table(['kernel', 'M×K×N', 'wasm', 'pure JS', 'wasm/js', 'of ceiling'], g.map((w) => {
-      const j = k.find((x) => x.section === 'gemm' && x.engine === 'js' && x.kernel === w.kernel && x.shape === w.shape);
-      return [w.kernel, w.shape, range(w), `${range(j)}${j.sampled ? ' *' : ''}`, `${fmt(w.speedup)}×`, `${(100 * w.ofCeiling).toFixed(0)}%`];
-    })));
-    if (k.some((x) => x.sampled)) parts.push(`* pure JS on 1024³: ${k.find((x) => x.sampled).sampled} (seconds per call)`);
-    parts.push('', `Elementwise kernels and the batch gather (GB/s counts the bytes each element reads + writes; stream = ${fmt(r.kernels.stream)} GB/s)`);
+    parts.push(
+      table(
+        ['kernel', 'M×K×N', 'wasm', 'pure JS', 'wasm/js', 'of ceiling'],
+        g.map((w) => {
+          const j = k.find(
+            (x) => x.section === 'gemm' && x.engine === 'js' && x.kernel === w.kernel && x.shape === w.shape,
+          );
+          return [
+            w.kernel,
+            w.shape,
+            range(w),
+            `${range(j)}${j.sampled ? ' *' : ''}`,
+            `${fmt(w.speedup)}×`,
+            `${(100 * w.ofCeiling).toFixed(0)}%`,
+          ];
+        }),
+      ),
+    );
+    if (k.some((x) => x.sampled))
+      parts.push(`* pure JS on 1024³: ${k.find((x) => x.sampled).sampled} (seconds per call)`);
+    parts.push(
+      '',
+      `Elementwise kernels and the batch gather (GB/s counts the bytes each element reads + writes; stream = ${fmt(r.kernels.stream)} GB/s)`,
+    );
     const e = k.filter((x) => x.section === 'elementwise' && x.engine === 'wasm');
-    parts.push(table(['kernel', 'size', 'wasm Gelem/s', 'wasm GB/s', 'of stream', 'pure JS Gelem/s', 'wasm/js'], e.map((w) => {
-      const j = k.find((x) => x.section === 'elementwise' && x.engine === 'js' && x.kernel === w.kernel);
-      return [w.kernel, w.shape, range(w), fmt(w.gbps), `${(100 * w.ofStream).toFixed(0)}%`, range(j), `${fmt(w.speedup)}×`];
-    })));
+    parts.push(
+      table(
+        ['kernel', 'size', 'wasm Gelem/s', 'wasm GB/s', 'of stream', 'pure JS Gelem/s', 'wasm/js'],
+        e.map((w) => {
+          const j = k.find((x) => x.section === 'elementwise' && x.engine === 'js' && x.kernel === w.kernel);
+          return [
+            w.kernel,
+            w.shape,
+            range(w),
+            fmt(w.gbps),
+            `${(100 * w.ofStream).toFixed(0)}%`,
+            range(j),
+            `${fmt(w.speedup)}×`,
+          ];
+        }),
+      ),
+    );
   }
   if (r.training) {
     const notes = [];
@@ -165,26 +280,73 @@ function report(r) {
       const rows = r.training.rows.filter((x) => x.workload === w.id);
       if (!rows.length) continue;
       parts.push('', `${w.id}: ${w.title}`);
-      parts.push(table(['engine', 'samples/s', 'µs/step', 'timed over', 'test accuracy', 'note'], rows.map((x) => {
-        let mark = '';
-        if (x.note) { notes.push(`[${notes.length + 1}] ${w.id} ${x.engine}: ${x.note}`); mark = `[${notes.length}]`; }
-        if (x.errors.length) { notes.push(`[${notes.length + 1}] ${w.id} ${x.engine}: ${x.errors.length} run(s) failed: ${x.errors[0]}`); mark += `[${notes.length}]`; }
-        const acc = x.accuracy ? (x.accuracy.n > 1 ? `${(100 * x.accuracy.median).toFixed(2)}% (${(100 * x.accuracy.min).toFixed(2)}–${(100 * x.accuracy.max).toFixed(2)})` : `${(100 * x.accuracy.median).toFixed(2)}%`) : '—';
-        return [x.engine, range(x), range(x.usPerStep), x.fullEpoch ? `epoch (${x.samples})` : `first ${x.samples}`, acc, mark];
-      })));
+      parts.push(
+        table(
+          ['engine', 'samples/s', 'µs/step', 'timed over', 'test accuracy', 'note'],
+          rows.map((x) => {
+            let mark = '';
+            if (x.note) {
+              notes.push(`[${notes.length + 1}] ${w.id} ${x.engine}: ${x.note}`);
+              mark = `[${notes.length}]`;
+            }
+            if (x.errors.length) {
+              notes.push(`[${notes.length + 1}] ${w.id} ${x.engine}: ${x.errors.length} run(s) failed: ${x.errors[0]}`);
+              mark += `[${notes.length}]`;
+            }
+            const acc = x.accuracy
+              ? x.accuracy.n > 1
+                ? `${(100 * x.accuracy.median).toFixed(2)}% (${(100 * x.accuracy.min).toFixed(2)}–${(100 * x.accuracy.max).toFixed(2)})`
+                : `${(100 * x.accuracy.median).toFixed(2)}%`
+              : '—';
+            return [
+              x.engine,
+              range(x),
+              range(x.usPerStep),
+              x.fullEpoch ? `epoch (${x.samples})` : `first ${x.samples}`,
+              acc,
+              mark,
+            ];
+          }),
+        ),
+      );
     }
-    parts.push('', 'Timed over: "epoch" = one full epoch (after a warm-up on a throwaway model); "first N" = the first N training rows, shuffled, as one epoch of their own (accuracy only after full epochs).');
+    parts.push(
+      '',
+      'Timed over: "epoch" = one full epoch (after a warm-up on a throwaway model); "first N" = the first N training rows, shuffled, as one epoch of their own (accuracy only after full epochs).',
+    );
     if (notes.length) parts.push('Where a peer differs from the workload:', ...notes.map((n) => `  ${n}`));
     for (const u of r.training.unavailable) parts.push(`${u.engine}: not available here (${u.reason})`);
   }
   if (r.memory) {
     const mm = r.memory;
     parts.push('', `Memory: W2 on wasmlp wasm, ${mm.epochs} epochs in one fit(), after a full GC (MiB)`);
-    parts.push(table(['when', 'process RSS', 'JS heap used', 'external', 'network wasm memory'], mm.points.map((p) => [p.at, fmt(p.rssMiB), fmt(p.heapUsedMiB), fmt(p.externalMiB), fmt(p.wasmMiB)])));
+    parts.push(
+      table(
+        ['when', 'process RSS', 'JS heap used', 'external', 'network wasm memory'],
+        mm.points.map((p) => [p.at, fmt(p.rssMiB), fmt(p.heapUsedMiB), fmt(p.externalMiB), fmt(p.wasmMiB)]),
+      ),
+    );
   }
   if (r.ratios.length) {
-    parts.push('', 'Targets (issue 3), from this run\'s medians');
-    parts.push(table(['target', 'measured', 'goal', 'met', 'detail'], r.ratios.map((x) => [x.target, typeof x.value === 'number' ? (x.target.includes('ceiling') ? `${(100 * x.value).toFixed(1)}%` : x.target.startsWith('memory') ? fmt(x.value) : `${fmt(x.value)}×`) : '—', typeof x.goal === 'number' ? (x.target.includes('ceiling') ? `≥ ${100 * x.goal}%` : `≥ ${x.goal}×`) : x.goal, x.met === null ? '—' : x.met ? 'yes' : 'no', x.detail ?? ''])));
+    parts.push('', "Targets (issue 3), from this run's medians");
+    parts.push(
+      table(
+        ['target', 'measured', 'goal', 'met', 'detail'],
+        r.ratios.map((x) => [
+          x.target,
+          typeof x.value === 'number'
+            ? x.target.includes('ceiling')
+              ? `${(100 * x.value).toFixed(1)}%`
+              : x.target.startsWith('memory')
+                ? fmt(x.value)
+                : `${fmt(x.value)}×`
+            : '—',
+          typeof x.goal === 'number' ? (x.target.includes('ceiling') ? `≥ ${100 * x.goal}%` : `≥ ${x.goal}×`) : x.goal,
+          x.met === null ? '—' : x.met ? 'yes' : 'no',
+          x.detail ?? '',
+        ]),
+      ),
+    );
   }
   return parts.join('\n');
 }

@@ -4,24 +4,58 @@ import { rng } from './lib/util.js';
 
 export const WORKLOADS = [
   {
-    id: 'W1', title: '784-30-10 sigmoid, mse, sgd η=3.0, batch 10', data: 'mnist',
-    inputs: 784, layers: [{ units: 30, activation: 'sigmoid' }, { units: 10, activation: 'sigmoid' }],
-    loss: 'mse', init: 'normal', optimizer: { name: 'sgd', learningRate: 3.0 }, batchSize: 10,
+    id: 'W1',
+    title: '784-30-10 sigmoid, mse, sgd η=3.0, batch 10',
+    data: 'mnist',
+    inputs: 784,
+    layers: [
+      { units: 30, activation: 'sigmoid' },
+      { units: 10, activation: 'sigmoid' },
+    ],
+    loss: 'mse',
+    init: 'normal',
+    optimizer: { name: 'sgd', learningRate: 3.0 },
+    batchSize: 10,
   },
   {
-    id: 'W2', title: '784-128-10 relu+softmax, cross-entropy, sgd η=0.1, batch 64', data: 'mnist',
-    inputs: 784, layers: [{ units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }],
-    loss: 'cross-entropy', optimizer: { name: 'sgd', learningRate: 0.1 }, batchSize: 64,
+    id: 'W2',
+    title: '784-128-10 relu+softmax, cross-entropy, sgd η=0.1, batch 64',
+    data: 'mnist',
+    inputs: 784,
+    layers: [
+      { units: 128, activation: 'relu' },
+      { units: 10, activation: 'softmax' },
+    ],
+    loss: 'cross-entropy',
+    optimizer: { name: 'sgd', learningRate: 0.1 },
+    batchSize: 64,
   },
   {
-    id: 'W3', title: '784-256-128-10 relu+softmax, cross-entropy, adam 1e-3, batch 128', data: 'mnist',
-    inputs: 784, layers: [{ units: 256, activation: 'relu' }, { units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }],
-    loss: 'cross-entropy', optimizer: { name: 'adam', learningRate: 0.001 }, batchSize: 128,
+    id: 'W3',
+    title: '784-256-128-10 relu+softmax, cross-entropy, adam 1e-3, batch 128',
+    data: 'mnist',
+    inputs: 784,
+    layers: [
+      { units: 256, activation: 'relu' },
+      { units: 128, activation: 'relu' },
+      { units: 10, activation: 'softmax' },
+    ],
+    loss: 'cross-entropy',
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    batchSize: 128,
   },
   {
-    id: 'W0', title: '2-8-1 tanh+sigmoid, binary cross-entropy, sgd η=0.5, batch 4 (XOR quadrants, 100k points)', data: 'xor',
-    inputs: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
-    loss: 'cross-entropy', optimizer: { name: 'sgd', learningRate: 0.5 }, batchSize: 4,
+    id: 'W0',
+    title: '2-8-1 tanh+sigmoid, binary cross-entropy, sgd η=0.5, batch 4 (XOR quadrants, 100k points)',
+    data: 'xor',
+    inputs: 2,
+    layers: [
+      { units: 8, activation: 'tanh' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+    loss: 'cross-entropy',
+    optimizer: { name: 'sgd', learningRate: 0.5 },
+    batchSize: 4,
   },
 ];
 
@@ -46,10 +80,13 @@ export function initStd(w) {
  */
 export function xorData(n, seed) {
   const rand = rng(seed);
-  const features = new Float32Array(2 * n), labels = new Uint8Array(n);
+  const features = new Float32Array(2 * n),
+    labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const x = 2 * rand() - 1, y = 2 * rand() - 1;
-    features[2 * i] = x; features[2 * i + 1] = y;
+    const x = 2 * rand() - 1,
+      y = 2 * rand() - 1;
+    features[2 * i] = x;
+    features[2 * i + 1] = y;
     labels[i] = x * y > 0 ? 1 : 0;
   }
   return { dataset: Dataset.fromArrays(features, labels, 2), features, labels, length: n, width: 2 };
@@ -57,7 +94,8 @@ export function xorData(n, seed) {
 
 /** MNIST rows as f32 in [0, 1] (u8 × 1/255), for the peers that take floats. */
 export function mnistFloat(ds) {
-  const f = new Float32Array(ds.features.length), s = Math.fround(1 / 255);
+  const f = new Float32Array(ds.features.length),
+    s = Math.fround(1 / 255);
   for (let i = 0; i < f.length; i++) f[i] = ds.features[i] * s;
   return { dataset: ds, features: f, labels: ds.labels, length: ds.length, width: ds.width };
 }

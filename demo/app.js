@@ -5,10 +5,46 @@ import { DrawPad, paintDigit } from './draw.js';
 import { activationExplorer } from './explorer.js';
 
 const PRESETS = {
-  modern: { hidden: '128', activation: 'relu', output: 'softmax', loss: 'cross-entropy', init: '', optimizer: 'adam', lr: 0.001, batch: 64 },
-  textbook: { hidden: '30', activation: 'sigmoid', output: 'sigmoid', loss: 'mse', init: 'normal', optimizer: 'sgd', lr: 3, batch: 10 },
-  'sigmoid-ce': { hidden: '30', activation: 'sigmoid', output: 'softmax', loss: 'cross-entropy', init: '', optimizer: 'sgd', lr: 0.5, batch: 10 },
-  deep: { hidden: '256,128,64', activation: 'relu', output: 'softmax', loss: 'cross-entropy', init: '', optimizer: 'adam', lr: 0.001, batch: 64 },
+  modern: {
+    hidden: '128',
+    activation: 'relu',
+    output: 'softmax',
+    loss: 'cross-entropy',
+    init: '',
+    optimizer: 'adam',
+    lr: 0.001,
+    batch: 64,
+  },
+  textbook: {
+    hidden: '30',
+    activation: 'sigmoid',
+    output: 'sigmoid',
+    loss: 'mse',
+    init: 'normal',
+    optimizer: 'sgd',
+    lr: 3,
+    batch: 10,
+  },
+  'sigmoid-ce': {
+    hidden: '30',
+    activation: 'sigmoid',
+    output: 'softmax',
+    loss: 'cross-entropy',
+    init: '',
+    optimizer: 'sgd',
+    lr: 0.5,
+    batch: 10,
+  },
+  deep: {
+    hidden: '256,128,64',
+    activation: 'relu',
+    output: 'softmax',
+    loss: 'cross-entropy',
+    init: '',
+    optimizer: 'adam',
+    lr: 0.001,
+    batch: 64,
+  },
 };
 const NETWORK_FIELDS = ['hidden', 'activation', 'output', 'loss', 'init', 'seed', 'rows'];
 const $ = (id) => document.getElementById(id);
@@ -32,7 +68,8 @@ window.wasmlpDemo = state;
 for (const name of ACTIVATION_NAMES.filter((a) => a !== 'softmax')) {
   field('activation').add(new Option(name === 'step' ? 'step (not trainable)' : name, name));
 }
-for (const name of OPTIMIZER_NAMES) field('optimizer').add(new Option(name === 'momentum' ? 'momentum (Nesterov)' : name, name));
+for (const name of OPTIMIZER_NAMES)
+  field('optimizer').add(new Option(name === 'momentum' ? 'momentum (Nesterov)' : name, name));
 
 function applyPreset(name) {
   const p = PRESETS[name];
@@ -42,17 +79,30 @@ function applyPreset(name) {
 applyPreset('modern');
 // Any form field can be preset from the query string, e.g. ?preset=textbook&rows=1000&epochs=2.
 const query = new URLSearchParams(location.search);
-if (query.has('preset')) { field('preset').value = query.get('preset'); applyPreset(query.get('preset')); }
+if (query.has('preset')) {
+  field('preset').value = query.get('preset');
+  applyPreset(query.get('preset'));
+}
 for (const [k, v] of query) if (k !== 'preset' && field(k)) field(k).value = v;
 
 function readNetwork() {
-  const hidden = field('hidden').value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const hidden = field('hidden')
+    .value.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   if (!hidden.length || hidden.some((u) => !Number.isInteger(u) || u < 1 || u > 4096)) {
-    throw new Error('Hidden layers: give the units of each hidden layer, comma-separated (1..4096 each), e.g. 128 or 256,64');
+    throw new Error(
+      'Hidden layers: give the units of each hidden layer, comma-separated (1..4096 each), e.g. 128 or 256,64',
+    );
   }
   return {
-    hidden, activation: field('activation').value, output: field('output').value, loss: field('loss').value,
-    init: field('init').value, seed: Number(field('seed').value) >>> 0,
+    hidden,
+    activation: field('activation').value,
+    output: field('output').value,
+    loss: field('loss').value,
+    init: field('init').value,
+    seed: Number(field('seed').value) >>> 0,
   };
 }
 
@@ -78,7 +128,14 @@ function setPhase(phase) {
   const busy = phase === 'loading';
   $('train').disabled = busy;
   $('reset').disabled = busy;
-  $('train').textContent = phase === 'training' ? 'Pause' : phase === 'paused' ? 'Resume' : state.fresh || phase === 'idle' ? 'Train' : 'Train more';
+  $('train').textContent =
+    phase === 'training'
+      ? 'Pause'
+      : phase === 'paused'
+        ? 'Resume'
+        : state.fresh || phase === 'idle'
+          ? 'Train'
+          : 'Train more';
   $('train').classList.toggle('pause', phase === 'training');
   $('stat-state').textContent = phase;
   document.body.dataset.phase = phase;
@@ -92,11 +149,16 @@ form.addEventListener('change', (e) => {
   showError(null);
   if (name === 'preset' || NETWORK_FIELDS.includes(name)) {
     highlightActivations();
-    if (state.fresh && state.phase !== 'training') reset(); // nothing to lose yet
+    if (state.fresh && state.phase !== 'training')
+      reset(); // nothing to lose yet
     else $('pending').hidden = false;
   }
   if (state.phase === 'training') {
-    try { worker.postMessage({ type: 'settings', fit: readFit() }); } catch (err) { showError(err.message); }
+    try {
+      worker.postMessage({ type: 'settings', fit: readFit() });
+    } catch (err) {
+      showError(err.message);
+    }
   }
 });
 form.addEventListener('submit', (e) => e.preventDefault());
@@ -124,7 +186,11 @@ let runTarget = 0;
 function reset() {
   showError(null);
   let net;
-  try { net = readNetwork(); } catch (err) { return showError(err.message); }
+  try {
+    net = readNetwork();
+  } catch (err) {
+    return showError(err.message);
+  }
   $('pending').hidden = true;
   setPhase('loading');
   $('stat-state').textContent = 'building';
@@ -133,7 +199,8 @@ function reset() {
 
 // ---- curves -------------------------------------------------------------------------------------
 const lossChart = new LineChart($('loss-chart'), {
-  xLabel: 'epoch', yLabel: 'loss (log scale)',
+  xLabel: 'epoch',
+  yLabel: 'loss (log scale)',
   y: { log: true },
   series: [
     { key: 'smooth', label: 'batch loss (smoothed)', color: '#9bb7d9', width: 1.5 },
@@ -142,7 +209,8 @@ const lossChart = new LineChart($('loss-chart'), {
   ],
 });
 const accChart = new LineChart($('acc-chart'), {
-  xLabel: 'epoch', yLabel: 'accuracy',
+  xLabel: 'epoch',
+  yLabel: 'accuracy',
   y: { ceil: 1, floor: 0, zoomAfter: 1, format: (v) => `${+(v * 100).toFixed(1)}%` },
   series: [
     { key: 'train', label: 'training accuracy', color: '#1f5fa8', dots: true },
@@ -169,8 +237,15 @@ function clearCurves(v) {
 
 function epochRow(e) {
   const tr = document.createElement('tr');
-  const cells = [e.epoch, e.loss?.toFixed(4), e.valLoss.toFixed(4), e.accuracy === undefined ? undefined : pct(e.accuracy),
-    pct(e.valAccuracy), e.seconds?.toFixed(2), e.samplesPerSec === undefined ? undefined : fmtInt(e.samplesPerSec)];
+  const cells = [
+    e.epoch,
+    e.loss?.toFixed(4),
+    e.valLoss.toFixed(4),
+    e.accuracy === undefined ? undefined : pct(e.accuracy),
+    pct(e.valAccuracy),
+    e.seconds?.toFixed(2),
+    e.samplesPerSec === undefined ? undefined : fmtInt(e.samplesPerSec),
+  ];
   for (const c of cells) tr.insertCell().textContent = c ?? '–';
   return tr;
 }
@@ -184,7 +259,9 @@ const barEls = Array.from({ length: 10 }, (_, d) => {
   bars.appendChild(row);
   return row;
 });
-let predictId = 0, predictQueued = false, lastPredict = 0;
+let predictId = 0,
+  predictQueued = false,
+  lastPredict = 0;
 const pad = new DrawPad($('pad'), { onChange: () => requestPredict() });
 
 function requestPredict() {
@@ -218,26 +295,33 @@ $('clear').addEventListener('click', () => {
   pad.clear();
   $('preview').getContext('2d').clearRect(0, 0, 28, 28);
   $('guess').textContent = '–';
-  barEls.forEach((row) => { row.querySelector('.fill').style.width = '0'; row.querySelector('.p').textContent = '–'; row.classList.remove('best'); });
+  barEls.forEach((row) => {
+    row.querySelector('.fill').style.width = '0';
+    row.querySelector('.p').textContent = '–';
+    row.classList.remove('best');
+  });
   state.prediction = null;
 });
 
 // ---- gallery ------------------------------------------------------------------------------------
 function showGallery({ epoch, wrong, total, items }) {
-  $('gallery-caption').textContent = `${fmtInt(wrong)} of ${fmtInt(total)} test digits misclassified ` +
+  $('gallery-caption').textContent =
+    `${fmtInt(wrong)} of ${fmtInt(total)} test digits misclassified ` +
     `(${epoch ? `after epoch ${epoch}` : 'untrained network'}). The first ${items.length}, as true → predicted (confidence):`;
   const grid = $('gallery-grid');
-  grid.replaceChildren(...items.map((it) => {
-    const fig = document.createElement('figure');
-    const c = document.createElement('canvas');
-    c.width = c.height = 28;
-    paintDigit(c, it.pixels);
-    const cap = document.createElement('figcaption');
-    cap.innerHTML = `${it.label} → <b>${it.predicted}</b> <small>${Math.round(100 * it.p)}%</small>`;
-    fig.title = `test digit #${it.index}: labelled ${it.label}, predicted ${it.predicted} with output ${it.p.toFixed(3)}`;
-    fig.append(c, cap);
-    return fig;
-  }));
+  grid.replaceChildren(
+    ...items.map((it) => {
+      const fig = document.createElement('figure');
+      const c = document.createElement('canvas');
+      c.width = c.height = 28;
+      paintDigit(c, it.pixels);
+      const cap = document.createElement('figcaption');
+      cap.innerHTML = `${it.label} → <b>${it.predicted}</b> <small>${Math.round(100 * it.p)}%</small>`;
+      fig.title = `test digit #${it.index}: labelled ${it.label}, predicted ${it.predicted} with output ${it.p.toFixed(3)}`;
+      fig.append(c, cap);
+      return fig;
+    }),
+  );
 }
 
 // ---- activation explorer -----------------------------------------------------------------------
@@ -254,7 +338,9 @@ worker.onmessage = ({ data: msg }) => {
       state.env = msg.env;
       const e = msg.env;
       $('env').innerHTML = [
-        e.simd ? 'Kernels: <b>WebAssembly SIMD</b>' : 'Kernels: <b>pure JavaScript</b> (this browser has no WebAssembly SIMD)',
+        e.simd
+          ? 'Kernels: <b>WebAssembly SIMD</b>'
+          : 'Kernels: <b>pure JavaScript</b> (this browser has no WebAssembly SIMD)',
         'training in a module <b>Web Worker</b>, one thread',
         crossOriginIsolated
           ? 'page is <b>cross-origin isolated</b> (COOP/COEP): SharedArrayBuffer is available, though this single-threaded build does not need it'
@@ -264,8 +350,12 @@ worker.onmessage = ({ data: msg }) => {
     }
     case 'progress': {
       const p = $('progress');
-      if (msg.total) { p.max = msg.total; p.value = msg.loaded; } else p.removeAttribute('value');
-      $('progress-text').textContent = `Loading MNIST: ${(msg.loaded / 1e6).toFixed(1)}${msg.total ? ` of ${(msg.total / 1e6).toFixed(1)}` : ''} MB`;
+      if (msg.total) {
+        p.max = msg.total;
+        p.value = msg.loaded;
+      } else p.removeAttribute('value');
+      $('progress-text').textContent =
+        `Loading MNIST: ${(msg.loaded / 1e6).toFixed(1)}${msg.total ? ` of ${(msg.total / 1e6).toFixed(1)}` : ''} MB`;
       break;
     }
     case 'loaded':

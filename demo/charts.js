@@ -15,7 +15,8 @@ export function ticks(lo, hi, count = 5) {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= count) ?? 10 * mag;
   const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -52,21 +53,59 @@ export class LineChart {
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
     svg.classList.add('chart');
     const clip = `clip-${++LineChart.count}`;
-    el('rect', { x: this.m.l, y: this.m.t - 4, width: width - this.m.l - this.m.r + 4, height: height - this.m.t - this.m.b + 8 }, el('clipPath', { id: clip }, svg));
+    el(
+      'rect',
+      {
+        x: this.m.l,
+        y: this.m.t - 4,
+        width: width - this.m.l - this.m.r + 4,
+        height: height - this.m.t - this.m.b + 8,
+      },
+      el('clipPath', { id: clip }, svg),
+    );
     this.axes = el('g', { class: 'axes' }, svg);
     this.plot = el('g', { 'clip-path': `url(#${clip})` }, svg);
     this.paths = {};
     this.dots = {};
     for (const s of series) {
-      this.paths[s.key] = el('path', { fill: 'none', stroke: s.color, 'stroke-width': s.width ?? 2, 'stroke-dasharray': s.dash ?? '', 'stroke-linejoin': 'round', 'data-series': s.key }, this.plot);
+      this.paths[s.key] = el(
+        'path',
+        {
+          fill: 'none',
+          stroke: s.color,
+          'stroke-width': s.width ?? 2,
+          'stroke-dasharray': s.dash ?? '',
+          'stroke-linejoin': 'round',
+          'data-series': s.key,
+        },
+        this.plot,
+      );
       if (s.dots) this.dots[s.key] = el('g', { fill: s.color }, this.plot);
     }
-    el('text', { x: this.m.l + (width - this.m.l - this.m.r) / 2, y: height - 4, 'text-anchor': 'middle', class: 'axis-label' }, svg).textContent = xLabel;
-    el('text', { x: 12, y: this.m.t + (height - this.m.t - this.m.b) / 2, transform: `rotate(-90 12 ${this.m.t + (height - this.m.t - this.m.b) / 2})`, 'text-anchor': 'middle', class: 'axis-label' }, svg).textContent = yLabel;
+    el(
+      'text',
+      { x: this.m.l + (width - this.m.l - this.m.r) / 2, y: height - 4, 'text-anchor': 'middle', class: 'axis-label' },
+      svg,
+    ).textContent = xLabel;
+    el(
+      'text',
+      {
+        x: 12,
+        y: this.m.t + (height - this.m.t - this.m.b) / 2,
+        transform: `rotate(-90 12 ${this.m.t + (height - this.m.t - this.m.b) / 2})`,
+        'text-anchor': 'middle',
+        class: 'axis-label',
+      },
+      svg,
+    ).textContent = yLabel;
     const legend = el('g', { class: 'legend' }, svg);
     let lx = this.m.l + 8;
     for (const s of series) {
-      el('line', { x1: lx, x2: lx + 18, y1: 10, y2: 10, stroke: s.color, 'stroke-width': 2.5, 'stroke-dasharray': s.dash ?? '' }, legend);
+      el(
+        'line',
+        { x1: lx, x2: lx + 18, y1: 10, y2: 10, stroke: s.color, 'stroke-width': 2.5, 'stroke-dasharray': s.dash ?? '' },
+        legend,
+      );
       const t = el('text', { x: lx + 22, y: 14 }, legend);
       t.textContent = s.label;
       lx += 30 + 6.2 * s.label.length;
@@ -74,30 +113,53 @@ export class LineChart {
     this.render();
   }
 
-  set(key, points) { this.data[key] = points; this.schedule(); }
-  push(key, point) { this.data[key].push(point); this.schedule(); }
-  clear() { for (const k in this.data) this.data[k] = []; this.schedule(); }
-  setXMax(x) { this.xMax = x; this.schedule(); }
+  set(key, points) {
+    this.data[key] = points;
+    this.schedule();
+  }
+  push(key, point) {
+    this.data[key].push(point);
+    this.schedule();
+  }
+  clear() {
+    for (const k in this.data) this.data[k] = [];
+    this.schedule();
+  }
+  setXMax(x) {
+    this.xMax = x;
+    this.schedule();
+  }
 
   schedule() {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => { this.pending = false; this.render(); });
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.render();
+    });
   }
 
   render() {
     const { m, w, h } = this;
-    const all = Object.values(this.data).flat().filter((p) => Number.isFinite(p[1]) && (!this.y.log || p[1] > 0));
+    const all = Object.values(this.data)
+      .flat()
+      .filter((p) => Number.isFinite(p[1]) && (!this.y.log || p[1] > 0));
     const x1 = Math.max(this.xMax, ...all.map((p) => p[0]), 1);
     const z = this.y.zoomAfter;
     const zoomed = z !== undefined && all.some((p) => p[0] >= z);
     const ys = (zoomed ? all.filter((p) => p[0] >= z) : all).map((p) => p[1]);
     let y0 = this.y.min ?? (ys.length ? Math.min(...ys) : 0);
     let y1 = this.y.max ?? (ys.length ? Math.max(...ys) : 1);
-    if (z !== undefined && !zoomed) { y0 = this.y.floor ?? y0; y1 = this.y.ceil ?? y1; } // the full range until there is something to zoom on
+    if (z !== undefined && !zoomed) {
+      y0 = this.y.floor ?? y0;
+      y1 = this.y.ceil ?? y1;
+    } // the full range until there is something to zoom on
     let yt;
     if (this.y.log) {
-      if (!ys.length) { y0 = 0.1; y1 = 1; }
+      if (!ys.length) {
+        y0 = 0.1;
+        y1 = 1;
+      }
       // Round out to tenths of a decade, and show at least half a decade.
       y0 = 10 ** (Math.floor(Math.log10(y0) * 10) / 10);
       y1 = 10 ** (Math.ceil(Math.log10(y1) * 10) / 10);
@@ -106,14 +168,19 @@ export class LineChart {
     } else {
       if (this.y.floor !== undefined) y0 = Math.max(this.y.floor, y0 - 0.05 * (y1 - y0 || 1));
       if (this.y.ceil !== undefined) y1 = Math.min(this.y.ceil, y1 + 0.05 * (y1 - y0 || 1));
-      if (y1 - y0 < 1e-6) { y0 -= 0.5; y1 += 0.5; }
+      if (y1 - y0 < 1e-6) {
+        y0 -= 0.5;
+        y1 += 0.5;
+      }
       yt = ticks(y0, y1, 4);
-      y0 = Math.min(y0, yt[0]); y1 = Math.max(y1, yt[yt.length - 1]);
+      y0 = Math.min(y0, yt[0]);
+      y1 = Math.max(y1, yt[yt.length - 1]);
     }
     const t = this.y.log ? Math.log10 : (v) => v;
     const X = (x) => m.l + (x / x1) * (w - m.l - m.r);
     const Y = (y) => h - m.b - ((t(y) - t(y0)) / (t(y1) - t(y0))) * (h - m.t - m.b);
-    this.X = X; this.Y = Y;
+    this.X = X;
+    this.Y = Y;
 
     this.axes.replaceChildren();
     const fmt = this.y.format ?? ((v) => String(+v.toPrecision(3)));
@@ -131,7 +198,10 @@ export class LineChart {
 
     for (const s of this.series) {
       const pts = this.data[s.key].filter((p) => Number.isFinite(p[1]) && (!this.y.log || p[1] > 0));
-      this.paths[s.key].setAttribute('d', pts.map((p, i) => `${i ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(''));
+      this.paths[s.key].setAttribute(
+        'd',
+        pts.map((p, i) => `${i ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(''),
+      );
       if (this.dots[s.key]) {
         this.dots[s.key].replaceChildren();
         for (const p of pts) el('circle', { cx: X(p[0]), cy: Y(p[1]), r: 3 }, this.dots[s.key]);

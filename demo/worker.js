@@ -13,10 +13,10 @@ let net; // Network
 let netInfo; // { backend, parameterCount }
 let fitSettings = { optimizer: { name: 'adam', learningRate: 0.001 }, batchSize: 64, epochs: 5 };
 let trainRows = 60000;
-let seed = 1;
 let trainSet; // the first trainRows of train (a view)
 let loop = null; // the promise of the running training loop, while there is one
-let targetEpochs = 0, epochsDone = 0;
+let targetEpochs = 0,
+  epochsDone = 0;
 let paused = null; // while paused: { promise, resolve(continue: boolean) }
 let stopping = false; // reset or new settings: end the current fit at the next chance
 let settingsChanged = false;
@@ -28,8 +28,10 @@ self.onmessage = async ({ data: msg }) => {
   try {
     if (msg.type === 'load') await load(msg.baseUrl);
     else if (msg.type === 'reset') await reset(msg.net, msg.trainRows);
-    else if (msg.type === 'settings') { fitSettings = msg.fit; settingsChanged = true; }
-    else if (msg.type === 'train') start(msg.fit);
+    else if (msg.type === 'settings') {
+      fitSettings = msg.fit;
+      settingsChanged = true;
+    } else if (msg.type === 'train') start(msg.fit);
     else if (msg.type === 'pause') pause();
     else if (msg.type === 'predict') predict(msg.id, msg.pixels);
   } catch (e) {
@@ -67,11 +69,13 @@ async function reset(spec, rows) {
   net = undefined;
   trainRows = Math.min(rows, train.length);
   trainSet = train.slice(0, trainRows);
-  seed = spec.seed;
   const backend = simdSupported() ? 'wasm' : 'js';
   net = await Network.create({
     inputs: 784,
-    layers: [...spec.hidden.map((units) => ({ units, activation: spec.activation })), { units: 10, activation: spec.output }],
+    layers: [
+      ...spec.hidden.map((units) => ({ units, activation: spec.activation })),
+      { units: 10, activation: spec.output },
+    ],
     loss: spec.loss,
     init: spec.init || undefined,
     seed: spec.seed,
@@ -89,21 +93,26 @@ function start(fit) {
   if (!net) throw new Error('There is no network: correct the settings and press Reset.');
   fitSettings = fit;
   post({ type: 'state', state: 'training' });
-  if (paused) { // Resume: the suspended fit goes on from the batch it stopped at
+  if (paused) {
+    // Resume: the suspended fit goes on from the batch it stopped at
     paused.resolve(true);
     paused = null;
     return;
   }
   if (loop) return;
   targetEpochs = epochsDone + fit.epochs;
-  loop = trainLoop().finally(() => { loop = null; });
+  loop = trainLoop().finally(() => {
+    loop = null;
+  });
 }
 
 /** Suspend the running fit at its next yield (within ~100 ms). */
 function pause() {
   if (!loop || paused) return;
   let resolve;
-  const promise = new Promise((r) => { resolve = r; });
+  const promise = new Promise((r) => {
+    resolve = r;
+  });
   paused = { promise, resolve };
 }
 
@@ -117,27 +126,44 @@ async function stop() {
   stopping = false;
 }
 
-const yieldToMessages = () => new Promise((resolve) => {
-  const { port1, port2 } = new MessageChannel();
-  port1.onmessage = () => { port1.close(); resolve(); };
-  port2.postMessage(null);
-});
+const yieldToMessages = () =>
+  new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 
 async function trainLoop() {
   try {
     while (epochsDone < targetEpochs && !stopping) {
       settingsChanged = false;
       const { batchSize, optimizer } = fitSettings;
-      let losses = [], last = performance.now(), speed = 0;
+      let losses = [],
+        last = performance.now(),
+        speed = 0;
       await net.fit(trainSet, {
-        epochs: targetEpochs, initialEpoch: epochsDone, batchSize, optimizer, validationData: test,
+        epochs: targetEpochs,
+        initialEpoch: epochsDone,
+        batchSize,
+        optimizer,
+        validationData: test,
         onBatchEnd: (b) => {
           if (stopping) return false;
           losses.push(b.loss);
           const t = performance.now();
           if (t - last < SLICE_MS && b.batch < b.batches) return undefined;
           speed = (losses.length * batchSize * 1000) / (t - last);
-          post({ type: 'batches', epoch: b.epoch, x: b.epoch - 1 + b.samples / trainRows, losses, batchSize, samplesPerSec: speed });
+          post({
+            type: 'batches',
+            epoch: b.epoch,
+            x: b.epoch - 1 + b.samples / trainRows,
+            losses,
+            batchSize,
+            samplesPerSec: speed,
+          });
           losses = [];
           return yieldToMessages().then(async () => {
             if (paused) {
@@ -153,7 +179,16 @@ async function trainLoop() {
         onEpochEnd: (e) => {
           if (stopping) return false; // a Reset cut this epoch short: nothing to report
           epochsDone = e.epoch;
-          post({ type: 'epoch', epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds, samplesPerSec: e.samplesPerSec });
+          post({
+            type: 'epoch',
+            epoch: e.epoch,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            valLoss: e.valLoss,
+            valAccuracy: e.valAccuracy,
+            seconds: e.seconds,
+            samplesPerSec: e.samplesPerSec,
+          });
           sendGallery();
           return !settingsChanged && !stopping; // new settings: restart fit with them from the next epoch
         },
@@ -162,11 +197,15 @@ async function trainLoop() {
     if (!stopping) post({ type: 'state', state: 'done', epoch: epochsDone });
   } catch (e) {
     // fit restored the weights of the last complete epoch; say so in the page's terms.
-    fail(/diverged/.test(e.message)
-      ? new Error(`Training diverged in epoch ${epochsDone + 1}: the loss or the weights became NaN or infinite. ` +
-        `The weights were put back as they were at the end of ${epochsDone ? `epoch ${epochsDone}` : 'initialisation'}. ` +
-        `Lower the learning rate (now ${fitSettings.optimizer.learningRate}) and press Train, or Reset.`)
-      : e);
+    fail(
+      /diverged/.test(e.message)
+        ? new Error(
+            `Training diverged in epoch ${epochsDone + 1}: the loss or the weights became NaN or infinite. ` +
+              `The weights were put back as they were at the end of ${epochsDone ? `epoch ${epochsDone}` : 'initialisation'}. ` +
+              `Lower the learning rate (now ${fitSettings.optimizer.learningRate}) and press Train, or Reset.`,
+          )
+        : e,
+    );
     targetEpochs = epochsDone;
     post({ type: 'state', state: epochsDone === 0 ? 'idle' : 'done', epoch: epochsDone });
   }
@@ -186,7 +225,13 @@ function sendGallery() {
       let sum = 0;
       for (let j = 0; j < 10; j++) sum += out[i * 10 + j];
       // Softmax outputs sum to 1; sigmoid outputs need not, so show the predicted output's share.
-      items.push({ index: i, label: test.labels[i], predicted: best, p: out[i * 10 + best] / sum, pixels: test.features.slice(i * 784, (i + 1) * 784) });
+      items.push({
+        index: i,
+        label: test.labels[i],
+        predicted: best,
+        p: out[i * 10 + best] / sum,
+        pixels: test.features.slice(i * 784, (i + 1) * 784),
+      });
     }
   }
   post({ type: 'gallery', epoch: epochsDone, wrong, total: test.length, items });

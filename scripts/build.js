@@ -8,14 +8,21 @@ import * as esbuild from 'esbuild';
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
 
-const asc = (entry, target) => run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', entry, '--target', target]);
+const asc = (entry, target) =>
+  run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', entry, '--target', target]);
 asc('assembly/index.ts', 'release');
 asc('assembly/bench.ts', 'bench');
 
 rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none' };
 // The browser-safe library: the .wasm bytes are inlined, no node: imports.
-await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', loader: { '.wasm': 'binary' } });
+await esbuild.build({
+  ...common,
+  entryPoints: ['src/index.ts'],
+  outfile: 'dist/index.js',
+  platform: 'neutral',
+  loader: { '.wasm': 'binary' },
+});
 // Node-only entries import the library bundle above instead of carrying a second copy of it, and
 // their npm dependencies (pngjs) from node_modules.
 const library = {
@@ -23,7 +30,10 @@ const library = {
   setup(b) {
     // Any src/node/ file's import of src/index.ts is the bundle dist/index.js, i.e. '../index.js' from dist/node/.
     b.onResolve({ filter: /^(\.\.\/)+index\.js$/ }, (args) =>
-      args.importer.includes('/src/node/') && resolve(args.resolveDir, args.path) === resolve('src/index.js') ? { path: '../index.js', external: true } : undefined);
+      args.importer.includes('/src/node/') && resolve(args.resolveDir, args.path) === resolve('src/index.js')
+        ? { path: '../index.js', external: true }
+        : undefined,
+    );
   },
 };
 await esbuild.build({
@@ -37,4 +47,6 @@ await esbuild.build({
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
 // The browser bundle's size (the README quotes it).
 const bundle = readFileSync('dist/index.js');
-console.log(`dist/index.js: ${(bundle.length / 1000).toFixed(1)} kB, ${(gzipSync(bundle, { level: 9 }).length / 1000).toFixed(1)} kB gzip (the .wasm inlined)`);
+console.log(
+  `dist/index.js: ${(bundle.length / 1000).toFixed(1)} kB, ${(gzipSync(bundle, { level: 9 }).length / 1000).toFixed(1)} kB gzip (the .wasm inlined)`,
+);

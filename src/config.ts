@@ -2,8 +2,19 @@
 // and their validation. A leaf: it imports nothing of ours, so every module (and the model-file
 // reader, which checks a header with these same functions) can import it.
 
-export type ActivationName = 'identity' | 'step' | 'sigmoid' | 'tanh' | 'relu' | 'leaky-relu' | 'elu' | 'softplus' | 'softmax';
-export const ACTIVATION_NAMES: ActivationName[] = ['identity', 'step', 'sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu', 'softplus', 'softmax'];
+export type ActivationName =
+  'identity' | 'step' | 'sigmoid' | 'tanh' | 'relu' | 'leaky-relu' | 'elu' | 'softplus' | 'softmax';
+export const ACTIVATION_NAMES: ActivationName[] = [
+  'identity',
+  'step',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'leaky-relu',
+  'elu',
+  'softplus',
+  'softmax',
+];
 
 export type LossName = 'mse' | 'cross-entropy';
 export const LOSS_NAMES: LossName[] = ['mse', 'cross-entropy'];
@@ -33,7 +44,10 @@ export interface NetworkConfig {
 }
 
 /** One layer's weights W (nOut × nIn, row-major: row j = neuron j) and biases b. */
-export interface Parameters { W: Float32Array; b: Float32Array }
+export interface Parameters {
+  W: Float32Array;
+  b: Float32Array;
+}
 
 /** Layer l's activation: as given, else relu for hidden layers and softmax for the last. */
 export function activationOf(layers: readonly LayerSpec[], l: number): ActivationName {
@@ -44,41 +58,61 @@ export function activationOf(layers: readonly LayerSpec[], l: number): Activatio
 export const classCount = (outputs: number): number => (outputs === 1 ? 2 : outputs);
 
 /** Each class's probability from one row of outputs: the outputs themselves, or [1 − a, a] for one unit. */
-export const classProbabilities = (row: ArrayLike<number>): number[] => (row.length === 1 ? [1 - row[0], row[0]] : Array.from(row));
+export const classProbabilities = (row: ArrayLike<number>): number[] =>
+  row.length === 1 ? [1 - row[0], row[0]] : Array.from(row);
 
 /** Number of weights and biases of a network with these layer sizes. */
 export function parameterCount(inputs: number, layers: readonly { units: number }[]): number {
-  let n = 0, nIn = inputs;
-  for (const l of layers) { n += nIn * l.units + l.units; nIn = l.units; }
+  let n = 0,
+    nIn = inputs;
+  for (const l of layers) {
+    n += nIn * l.units + l.units;
+    nIn = l.units;
+  }
   return n;
 }
 
-const isCount = (x: unknown, max = 2 ** 24): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= max;
+const isCount = (x: unknown, max = 2 ** 24): x is number =>
+  typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= max;
 
 /** The config with its defaults, or an Error saying what is wrong. The model-file reader calls this too. */
 export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
-  if (!config || typeof config !== 'object') throw new Error('Network.create expects a config object { inputs, layers, loss }');
+  if (!config || typeof config !== 'object')
+    throw new Error('Network.create expects a config object { inputs, layers, loss }');
   const { inputs, layers, loss, init, seed = 1, backend = 'wasm' } = config;
   if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${JSON.stringify(inputs)}`);
-  if (!Array.isArray(layers) || layers.length === 0) throw new Error('layers must be a non-empty array of { units, activation }');
+  if (!Array.isArray(layers) || layers.length === 0)
+    throw new Error('layers must be a non-empty array of { units, activation }');
   layers.forEach((l, i) => {
-    if (!isCount(l?.units)) throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${JSON.stringify(l?.units)}`);
+    if (!isCount(l?.units))
+      throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${JSON.stringify(l?.units)}`);
     if (l.activation !== undefined && !ACTIVATION_NAMES.includes(l.activation)) {
-      throw new Error(`layer ${i + 1}: unknown activation ${JSON.stringify(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`);
+      throw new Error(
+        `layer ${i + 1}: unknown activation ${JSON.stringify(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`,
+      );
     }
-    if (l.alpha !== undefined && !Number.isFinite(l.alpha)) throw new Error(`layer ${i + 1}: alpha must be a finite number, got ${l.alpha}`);
+    if (l.alpha !== undefined && !Number.isFinite(l.alpha))
+      throw new Error(`layer ${i + 1}: alpha must be a finite number, got ${l.alpha}`);
     if (l.activation === 'softmax' && i !== layers.length - 1) {
-      throw new Error(`layer ${i + 1}: softmax is only allowed on the last layer (it normalises outputs into probabilities); use relu, tanh or sigmoid for hidden layers`);
+      throw new Error(
+        `layer ${i + 1}: softmax is only allowed on the last layer (it normalises outputs into probabilities); use relu, tanh or sigmoid for hidden layers`,
+      );
     }
   });
-  if (!LOSS_NAMES.includes(loss)) throw new Error(`unknown loss ${JSON.stringify(loss)}; expected one of ${LOSS_NAMES.join(', ')}`);
+  if (!LOSS_NAMES.includes(loss))
+    throw new Error(`unknown loss ${JSON.stringify(loss)}; expected one of ${LOSS_NAMES.join(', ')}`);
   const output = activationOf(layers, layers.length - 1);
   if (loss === 'cross-entropy' && output !== 'softmax' && output !== 'sigmoid') {
-    throw new Error(`loss "cross-entropy" needs a softmax or sigmoid output layer (its outputs are probabilities); the last layer is ${JSON.stringify(output)}`);
+    throw new Error(
+      `loss "cross-entropy" needs a softmax or sigmoid output layer (its outputs are probabilities); the last layer is ${JSON.stringify(output)}`,
+    );
   }
-  if (init !== undefined && !INIT_NAMES.includes(init)) throw new Error(`unknown init ${JSON.stringify(init)}; expected one of ${INIT_NAMES.join(', ')}`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer from 0 to 4294967295, got ${seed}`);
-  if (backend !== 'wasm' && backend !== 'js') throw new Error(`unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
+  if (init !== undefined && !INIT_NAMES.includes(init))
+    throw new Error(`unknown init ${JSON.stringify(init)}; expected one of ${INIT_NAMES.join(', ')}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new Error(`seed must be an integer from 0 to 4294967295, got ${seed}`);
+  if (backend !== 'wasm' && backend !== 'js')
+    throw new Error(`unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
   return { inputs, layers: layers.map((l) => ({ ...l })), loss, init: init as InitName, seed, backend };
 }
 
@@ -111,7 +145,9 @@ export interface ResolvedOptimizer {
 
 /** The options each optimizer takes. */
 const OPTIMIZER_OPTIONS: Record<OptimizerName, (keyof ResolvedOptimizer)[]> = {
-  sgd: ['learningRate'], momentum: ['learningRate', 'momentum', 'nesterov'], adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
+  sgd: ['learningRate'],
+  momentum: ['learningRate', 'momentum', 'nesterov'],
+  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
 };
 
 /** The config that resolves to `r`, with only the options its optimizer takes (as saved in model files). */
@@ -119,10 +155,18 @@ export function optimizerConfig(r: ResolvedOptimizer): OptimizerConfig {
   return Object.fromEntries([['name', r.name], ...OPTIMIZER_OPTIONS[r.name].map((k) => [k, r[k]])]) as OptimizerConfig;
 }
 
-function optimizerNumber(value: unknown, what: string, dflt: number | undefined, ok: (x: number) => boolean, expected: string): number {
+function optimizerNumber(
+  value: unknown,
+  what: string,
+  dflt: number | undefined,
+  ok: (x: number) => boolean,
+  expected: string,
+): number {
   const x = value ?? dflt;
   if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) {
-    throw new Error(`optimizer ${what} must be ${expected}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+    throw new Error(
+      `optimizer ${what} must be ${expected}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
+    );
   }
   return x;
 }
@@ -136,12 +180,19 @@ export function resolveOptimizer(config: OptimizerConfig | undefined): ResolvedO
   }
   const known = OPTIMIZER_OPTIONS[name];
   for (const key of Object.keys(c)) {
-    if (key !== 'name' && !(known as string[]).includes(key)) throw new Error(`optimizer ${name} has no option ${JSON.stringify(key)}; it takes ${known.join(', ')}`);
+    if (key !== 'name' && !(known as string[]).includes(key))
+      throw new Error(`optimizer ${name} has no option ${JSON.stringify(key)}; it takes ${known.join(', ')}`);
   }
   const unit = (x: number) => x >= 0 && x < 1;
   return {
     name,
-    learningRate: optimizerNumber(c.learningRate, 'learningRate', name === 'adam' ? DEFAULT_LEARNING_RATES.adam : undefined, (x) => x > 0, 'a finite number > 0'),
+    learningRate: optimizerNumber(
+      c.learningRate,
+      'learningRate',
+      name === 'adam' ? DEFAULT_LEARNING_RATES.adam : undefined,
+      (x) => x > 0,
+      'a finite number > 0',
+    ),
     momentum: optimizerNumber(c.momentum, 'momentum', 0.9, unit, 'in [0, 1)'),
     nesterov: Boolean(c.nesterov ?? false),
     beta1: optimizerNumber(c.beta1, 'beta1', 0.9, unit, 'in [0, 1)'),
@@ -196,31 +247,48 @@ export interface EpochLog {
 
 export type History = EpochLog[];
 
-export interface BatchLog { epoch: number; batch: number; batches: number; loss: number; samples: number }
+export interface BatchLog {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  samples: number;
+}
 
 export function checkBatchSize(b: unknown): void {
-  if (!isCount(b, Number.MAX_SAFE_INTEGER)) throw new Error(`batch size must be an integer ≥ 1, got ${JSON.stringify(b)}`);
+  if (!isCount(b, Number.MAX_SAFE_INTEGER))
+    throw new Error(`batch size must be an integer ≥ 1, got ${JSON.stringify(b)}`);
 }
 
 /** The settings fit() runs with (defaults filled in), or an Error saying what is wrong. Model headers are checked by it too. */
-export function validateFitSettings(s: Partial<Omit<FitSettings, 'earlyStopping'>> & { earlyStopping?: EarlyStopping }): FitSettings {
+export function validateFitSettings(
+  s: Partial<Omit<FitSettings, 'earlyStopping'>> & { earlyStopping?: EarlyStopping },
+): FitSettings {
   const { epochs, batchSize, l2 = 0, shuffle = true, validationSplit, earlyStopping } = s;
-  if (!isCount(epochs, Number.MAX_SAFE_INTEGER)) throw new Error(`epochs must be an integer ≥ 1, got ${JSON.stringify(epochs)}`);
+  if (!isCount(epochs, Number.MAX_SAFE_INTEGER))
+    throw new Error(`epochs must be an integer ≥ 1, got ${JSON.stringify(epochs)}`);
   checkBatchSize(batchSize);
-  if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0) throw new Error(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
+  if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0)
+    throw new Error(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
   if (typeof shuffle !== 'boolean') throw new Error(`shuffle must be true or false, got ${JSON.stringify(shuffle)}`);
   const optimizer = optimizerConfig(resolveOptimizer(s.optimizer));
   const settings: FitSettings = { epochs, batchSize: batchSize as number, optimizer, l2, shuffle };
   if (validationSplit !== undefined) {
     if (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1)) {
-      throw new Error(`validationSplit must be a fraction between 0 and 1 (exclusive), got ${JSON.stringify(validationSplit)}`);
+      throw new Error(
+        `validationSplit must be a fraction between 0 and 1 (exclusive), got ${JSON.stringify(validationSplit)}`,
+      );
     }
     settings.validationSplit = validationSplit;
   }
   if (earlyStopping !== undefined) {
     const { patience, restoreBest = true } = (earlyStopping ?? {}) as Partial<EarlyStopping>;
-    if (!isCount(patience, Number.MAX_SAFE_INTEGER)) throw new Error(`earlyStopping.patience must be an integer ≥ 1 (epochs without a lower validation loss), got ${JSON.stringify(patience)}`);
-    if (typeof restoreBest !== 'boolean') throw new Error(`earlyStopping.restoreBest must be true or false, got ${JSON.stringify(restoreBest)}`);
+    if (!isCount(patience, Number.MAX_SAFE_INTEGER))
+      throw new Error(
+        `earlyStopping.patience must be an integer ≥ 1 (epochs without a lower validation loss), got ${JSON.stringify(patience)}`,
+      );
+    if (typeof restoreBest !== 'boolean')
+      throw new Error(`earlyStopping.restoreBest must be true or false, got ${JSON.stringify(restoreBest)}`);
     settings.earlyStopping = { patience, restoreBest };
   }
   return settings;
@@ -239,7 +307,8 @@ export function bestEpoch(history: History): EpochLog | undefined {
  * that is the last), or undefined while it goes on.
  */
 export function earlyStopReached(history: History, patience: number): EarlyStopped | undefined {
-  const best = bestEpoch(history), last = history.at(-1);
+  const best = bestEpoch(history),
+    last = history.at(-1);
   if (!best || !last || last.epoch - best.epoch < patience) return undefined;
   return { epoch: last.epoch, bestEpoch: best.epoch, bestValLoss: best.valLoss!, restored: best === last };
 }

@@ -1,7 +1,15 @@
 // fit(): epochs of seeded shuffles and mini-batches, validation, early stopping, callbacks and
 // history. Nothing is allocated in WebAssembly memory inside the loop: every buffer and program
 // exists before it starts.
-import { bestEpoch, earlyStopReached, validateFitSettings, type EarlyStopped, type EarlyStopping, type EpochLog, type History } from './config.js';
+import {
+  bestEpoch,
+  earlyStopReached,
+  validateFitSettings,
+  type EarlyStopped,
+  type EarlyStopping,
+  type EpochLog,
+  type History,
+} from './config.js';
 import { resetOrder, type Core } from './core/core.js';
 import type { Dataset } from './data/dataset.js';
 import type { FitOptions } from './network.js';
@@ -14,14 +22,21 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
   const { initialEpoch = 0, onEpochEnd, onBatchEnd } = o;
   const settings = validateFitSettings(o);
   const { epochs, batchSize, l2, shuffle, earlyStopping } = settings;
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs) throw new Error(`initialEpoch must be an integer from 0 to epochs − 1 = ${epochs - 1}, got ${JSON.stringify(initialEpoch)}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs)
+    throw new Error(
+      `initialEpoch must be an integer from 0 to epochs − 1 = ${epochs - 1}, got ${JSON.stringify(initialEpoch)}`,
+    );
   if (data?.length === 0) throw new Error('the training data is empty: expected at least one row');
-  if (o.validationData && settings.validationSplit !== undefined) throw new Error('give validationData or validationSplit, not both');
+  if (o.validationData && settings.validationSplit !== undefined)
+    throw new Error('give validationData or validationSplit, not both');
   const untrainable = core.untrainableLayers();
   if (untrainable.length) {
-    throw new Error(`${untrainable.join(', ')} cannot be trained by backpropagation: the step function's derivative is 0 wherever it exists (hard saturation), so no error signal reaches its weights. Use sigmoid (a smooth step) or relu instead.`);
+    throw new Error(
+      `${untrainable.join(', ')} cannot be trained by backpropagation: the step function's derivative is 0 wherever it exists (hard saturation), so no error signal reaches its weights. Use sigmoid (a smooth step) or relu instead.`,
+    );
   }
-  let train = data, validationData = o.validationData;
+  let train = data,
+    validationData = o.validationData;
   if (settings.validationSplit !== undefined) {
     try {
       ({ train, validation: validationData } = data.splitValidation(settings.validationSplit));
@@ -29,7 +44,8 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
       throw new Error(`validationSplit ${(e as Error).message}`);
     }
   }
-  if (earlyStopping && !validationData) throw new Error('earlyStopping needs validation data: give validationData or validationSplit');
+  if (earlyStopping && !validationData)
+    throw new Error('earlyStopping needs validation data: give validationData or validationSplit');
   const optimizer = core.useOptimizer(settings.optimizer);
   core.lastFit = settings;
   core.earlyStopped = undefined;
@@ -44,7 +60,8 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
   if (earlyStopping?.restoreBest) core.reserveBest();
   const batches = Math.ceil(n / rows);
   const history: History = [];
-  const stopsEarly = () => earlyStopping !== undefined && (core.earlyStopped = earlyStop(core, earlyStopping)) !== undefined;
+  const stopsEarly = () =>
+    earlyStopping !== undefined && (core.earlyStopped = earlyStop(core, earlyStopping)) !== undefined;
   core.saveSnapshot();
 
   // A resumed run whose history already says stop trains nothing.
@@ -53,7 +70,11 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
     const order = core.arena.u32(r.order, n);
     resetOrder(order);
     if (shuffle) core.random.shuffle(order);
-    let cost = 0, correct = 0, seen = 0, waited = 0, stop = false;
+    let cost = 0,
+      correct = 0,
+      seen = 0,
+      waited = 0,
+      stop = false;
     for (let b = 0; b < batches; b++) {
       const start = b * rows;
       const m = Math.min(rows, n - start);
@@ -62,7 +83,9 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
       const c = core.cost(plan);
       if (!finite) {
         core.restoreSnapshot();
-        throw new Error(`the loss became ${c} in epoch ${epoch}, batch ${b + 1} of ${batches}: training diverged. Try a lower learning rate (now ${optimizer.config.learningRate}). The weights were restored to the end of ${epoch > 1 ? `epoch ${epoch - 1}` : 'initialisation'}.`);
+        throw new Error(
+          `the loss became ${c} in epoch ${epoch}, batch ${b + 1} of ${batches}: training diverged. Try a lower learning rate (now ${optimizer.config.learningRate}). The weights were restored to the end of ${epoch > 1 ? `epoch ${epoch - 1}` : 'initialisation'}.`,
+        );
       }
       optimizer.stepped();
       cost += c;
@@ -75,12 +98,24 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
           const t = now();
           const value = await answer;
           waited += now() - t;
-          if (value === false) { stop = true; break; }
-        } else if (answer === false) { stop = true; break; }
+          if (value === false) {
+            stop = true;
+            break;
+          }
+        } else if (answer === false) {
+          stop = true;
+          break;
+        }
       }
     }
     const seconds = (now() - t0 - waited) / 1000;
-    const log: EpochLog = { epoch, loss: cost / seen, accuracy: correct / seen, seconds, samplesPerSec: seen / seconds };
+    const log: EpochLog = {
+      epoch,
+      loss: cost / seen,
+      accuracy: correct / seen,
+      seconds,
+      samplesPerSec: seen / seconds,
+    };
     if (validationData) {
       const v = core.evaluate(validationData, 1000);
       log.valLoss = v.loss;
@@ -88,7 +123,9 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
     }
     if (!Number.isFinite(log.loss) || core.parametersNonFinite()) {
       core.restoreSnapshot();
-      throw new Error(`the weights became non-finite in epoch ${epoch}: training diverged. Try a lower learning rate (now ${optimizer.config.learningRate}). The weights were restored to the end of ${epoch > 1 ? `epoch ${epoch - 1}` : 'initialisation'}.`);
+      throw new Error(
+        `the weights became non-finite in epoch ${epoch}: training diverged. Try a lower learning rate (now ${optimizer.config.learningRate}). The weights were restored to the end of ${epoch > 1 ? `epoch ${epoch - 1}` : 'initialisation'}.`,
+      );
     }
     core.saveSnapshot();
     history.push(log);
@@ -109,4 +146,3 @@ function earlyStop(core: Core, { patience, restoreBest }: Required<EarlyStopping
   }
   return stop;
 }
-

@@ -1,15 +1,42 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
 export { Network, type FitOptions } from './network.js';
 export {
-  ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, INIT_NAMES, LOSS_NAMES, OPTIMIZER_NAMES, activationOf, classCount, classProbabilities, earlyStopReached,
-  type ActivationName, type BatchLog, type EarlyStopped, type EarlyStopping, type EpochLog, type FitSettings, type History, type InitName,
-  type LayerSpec, type LossName, type NetworkConfig, type OptimizerConfig, type OptimizerName, type Parameters,
+  ACTIVATION_NAMES,
+  DEFAULT_LEARNING_RATES,
+  INIT_NAMES,
+  LOSS_NAMES,
+  OPTIMIZER_NAMES,
+  activationOf,
+  classCount,
+  classProbabilities,
+  earlyStopReached,
+  type ActivationName,
+  type BatchLog,
+  type EarlyStopped,
+  type EarlyStopping,
+  type EpochLog,
+  type FitSettings,
+  type History,
+  type InitName,
+  type LayerSpec,
+  type LossName,
+  type NetworkConfig,
+  type OptimizerConfig,
+  type OptimizerName,
+  type Parameters,
 } from './config.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
 export { Dataset } from './data/dataset.js';
 export { mnistDigit } from './data/digit.js';
 export { parseIdx, parseIdxImages, parseIdxLabels } from './data/idx.js';
 export { loadMnist, MNIST_FILES, type LoadMnistUrlOptions, type MnistProgress } from './data/mnist.js';
-export { ModelFileError, readModelHeader, MODEL_FORMAT_VERSION, MODEL_MAX_BYTES, type ModelHeader, type ModelErrorCode } from './io/model.js';
+export {
+  ModelFileError,
+  readModelHeader,
+  MODEL_FORMAT_VERSION,
+  MODEL_MAX_BYTES,
+  type ModelHeader,
+  type ModelErrorCode,
+} from './io/model.js';
 export { VERSION } from './io/version.js';
 export { simdSupported } from './wasm.js';

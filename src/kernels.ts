@@ -2,11 +2,41 @@
 // (src/reference/). Pointers are byte offsets into one WebAssembly.Memory; nothing allocates.
 export interface Kernels {
   /** C[M×N] = alpha·A·Bᵀ + beta·C + bias; A is M×K, B is N×K (forward: Z = A_prev·Wᵀ + b). */
-  gemmNT(c: number, a: number, b: number, bias: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  gemmNT(
+    c: number,
+    a: number,
+    b: number,
+    bias: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    beta: number,
+  ): void;
   /** C[M×N] = alpha·A·B + beta·C + bias; A is M×K, B is K×N (BP2: Δ·W). */
-  gemmNN(c: number, a: number, b: number, bias: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  gemmNN(
+    c: number,
+    a: number,
+    b: number,
+    bias: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    beta: number,
+  ): void;
   /** C[M×N] = alpha·Aᵀ·B + beta·C + bias; A is K×M, B is K×N (BP4: Δᵀ·A_prev). */
-  gemmTN(c: number, a: number, b: number, bias: number, M: number, N: number, K: number, alpha: number, beta: number): void;
+  gemmTN(
+    c: number,
+    a: number,
+    b: number,
+    bias: number,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    beta: number,
+  ): void;
   /** a = f(z) over rows×cols (softmax per row). */
   activate(act: number, z: number, a: number, rows: number, cols: number, p: number): void;
   /** delta ⊙= σ'(z) (softmax: Jacobian-vector product). */
@@ -17,7 +47,20 @@ export interface Kernels {
   biasGrad(db: number, delta: number, rows: number, cols: number, alpha: number): void;
   sgd(w: number, g: number, n: number, lr: number, l2: number): void;
   momentum(w: number, g: number, v: number, n: number, lr: number, mu: number, l2: number, nesterov: number): void;
-  adam(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, l2: number, b1t: number, b2t: number): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    l2: number,
+    b1t: number,
+    b2t: number,
+  ): void;
   gatherU8(out: number, images: number, width: number, idx: number, count: number, scale: number): void;
   gatherF32(out: number, features: number, width: number, idx: number, count: number): void;
   gatherTargets(y: number, labels: number, idx: number, count: number, nOut: number): void;

@@ -16,11 +16,19 @@ export interface View {
 }
 
 export function view(memory: WebAssembly.Memory): View {
-  let f32 = new Float32Array(0), f64 = new Float64Array(0), u32 = new Uint32Array(0), i32 = new Int32Array(0), u8 = new Uint8Array(0);
+  let f32 = new Float32Array(0),
+    f64 = new Float64Array(0),
+    u32 = new Uint32Array(0),
+    i32 = new Int32Array(0),
+    u8 = new Uint8Array(0);
   const fresh = () => {
     if (u8.length === 0) {
       const buffer = memory.buffer as ArrayBuffer;
-      f32 = new Float32Array(buffer); f64 = new Float64Array(buffer); u32 = new Uint32Array(buffer); i32 = new Int32Array(buffer); u8 = new Uint8Array(buffer);
+      f32 = new Float32Array(buffer);
+      f64 = new Float64Array(buffer);
+      u32 = new Uint32Array(buffer);
+      i32 = new Int32Array(buffer);
+      u8 = new Uint8Array(buffer);
     }
   };
   return {
@@ -36,13 +44,18 @@ export class Arena {
   private top: number;
   readonly view: View;
 
-  constructor(readonly memory: WebAssembly.Memory, base: number) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    base: number,
+  ) {
     this.top = align(Math.max(base, 16)); // 0 means "no buffer" in the kernel ABI
     this.view = view(memory);
   }
 
   /** Bytes in use. */
-  get used(): number { return this.top; }
+  get used(): number {
+    return this.top;
+  }
 
   alloc(bytes: number): number {
     const p = this.top;
@@ -53,16 +66,26 @@ export class Arena {
       try {
         this.memory.grow(pages);
       } catch {
-        throw new Error(`out of WebAssembly memory: needed ${(this.top / 2 ** 20).toFixed(1)} MiB, the engine refused to grow beyond ${(have / 2 ** 20).toFixed(1)} MiB`);
+        throw new Error(
+          `out of WebAssembly memory: needed ${(this.top / 2 ** 20).toFixed(1)} MiB, the engine refused to grow beyond ${(have / 2 ** 20).toFixed(1)} MiB`,
+        );
       }
     }
     return p;
   }
 
-  f32(ptr: number, n: number): Float32Array { return new Float32Array(this.memory.buffer, ptr, n); }
-  u32(ptr: number, n: number): Uint32Array { return new Uint32Array(this.memory.buffer, ptr, n); }
-  i32(ptr: number, n: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, n); }
-  u8(ptr: number, n: number): Uint8Array { return new Uint8Array(this.memory.buffer, ptr, n); }
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+  u32(ptr: number, n: number): Uint32Array {
+    return new Uint32Array(this.memory.buffer, ptr, n);
+  }
+  i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, n);
+  }
+  u8(ptr: number, n: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, n);
+  }
 
   /** memmove within the memory (for snapshots of parameters). */
   copy(dst: number, src: number, bytes: number): void {

@@ -1,6 +1,17 @@
 // Network: the public facade. It checks what callers pass and drives the training core
 // (src/core/), which owns the memory, the buffers and the passes.
-import { checkBatchSize, type BatchLog, type EarlyStopped, type EarlyStopping, type EpochLog, type FitSettings, type History, type NetworkConfig, type OptimizerConfig, type Parameters } from './config.js';
+import {
+  checkBatchSize,
+  type BatchLog,
+  type EarlyStopped,
+  type EarlyStopping,
+  type EpochLog,
+  type FitSettings,
+  type History,
+  type NetworkConfig,
+  type OptimizerConfig,
+  type Parameters,
+} from './config.js';
 import { Core } from './core/core.js';
 import { Dataset } from './data/dataset.js';
 import { fit } from './fit.js';
@@ -50,19 +61,35 @@ export class Network {
   }
 
   /** The config it was built with, defaults filled in. */
-  get config(): Readonly<Required<NetworkConfig>> { return this.#core.config; }
-  get inputs(): number { return this.#core.config.inputs; }
-  get outputs(): number { return this.#core.outputs; }
+  get config(): Readonly<Required<NetworkConfig>> {
+    return this.#core.config;
+  }
+  get inputs(): number {
+    return this.#core.config.inputs;
+  }
+  get outputs(): number {
+    return this.#core.outputs;
+  }
   /** Number of trainable parameters (weights and biases). */
-  get parameterCount(): number { return this.#core.paramBytes >> 2; }
+  get parameterCount(): number {
+    return this.#core.paramBytes >> 2;
+  }
   /** Bytes of WebAssembly memory this network holds. */
-  get memoryBytes(): number { return this.#core.arena.memory.buffer.byteLength; }
+  get memoryBytes(): number {
+    return this.#core.arena.memory.buffer.byteLength;
+  }
   /** Every epoch this network has trained (kept in its model file). */
-  get history(): History { return this.#core.history; }
+  get history(): History {
+    return this.#core.history;
+  }
   /** The settings of the last fit(), kept in model files so a run can be continued. */
-  get lastFit(): FitSettings | undefined { return this.#core.lastFit; }
+  get lastFit(): FitSettings | undefined {
+    return this.#core.lastFit;
+  }
   /** Set when the last fit() ended by early stopping: the best epoch, and whether its weights are the ones kept. */
-  get earlyStopped(): EarlyStopped | undefined { return this.#core.earlyStopped; }
+  get earlyStopped(): EarlyStopped | undefined {
+    return this.#core.earlyStopped;
+  }
 
   /** Train on `data`; see FitOptions. Resolves to the history of the epochs it ran. */
   async fit(data: Dataset, options: FitOptions): Promise<History> {
@@ -104,7 +131,10 @@ export class Network {
   parameters(): Parameters[] {
     const core = this.#core;
     core.check();
-    return core.layers.map((L) => ({ W: core.arena.f32(L.W, L.nIn * L.nOut).slice(), b: core.arena.f32(L.b, L.nOut).slice() }));
+    return core.layers.map((L) => ({
+      W: core.arena.f32(L.W, L.nIn * L.nOut).slice(),
+      b: core.arena.f32(L.b, L.nOut).slice(),
+    }));
   }
 
   /** Replace every layer's W and b (shapes as parameters() returns them). */
@@ -112,12 +142,20 @@ export class Network {
     const core = this.#core;
     core.check();
     if (!Array.isArray(params) || params.length !== core.layers.length) {
-      throw new Error(`expected parameters for ${core.layers.length} layers, got ${Array.isArray(params) ? params.length : typeof params}`);
+      throw new Error(
+        `expected parameters for ${core.layers.length} layers, got ${Array.isArray(params) ? params.length : typeof params}`,
+      );
     }
     params.forEach((p, l) => {
       const L = core.layers[l];
-      for (const [name, arr, n] of [['W', p?.W, L.nIn * L.nOut], ['b', p?.b, L.nOut]] as const) {
-        if (!(arr instanceof Float32Array) || arr.length !== n) throw new Error(`layer ${l + 1}: ${name} must be a Float32Array of ${n} values, got ${arr instanceof Float32Array ? arr.length : typeof arr}`);
+      for (const [name, arr, n] of [
+        ['W', p?.W, L.nIn * L.nOut],
+        ['b', p?.b, L.nOut],
+      ] as const) {
+        if (!(arr instanceof Float32Array) || arr.length !== n)
+          throw new Error(
+            `layer ${l + 1}: ${name} must be a Float32Array of ${n} values, got ${arr instanceof Float32Array ? arr.length : typeof arr}`,
+          );
         const bad = arr.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) throw new Error(`layer ${l + 1}: ${name}[${bad}] is ${arr[bad]}; parameters must be finite`);
       }
@@ -138,27 +176,43 @@ export class Network {
     const core = this.#core;
     core.check();
     const o = checkpoint ? core.optimizer : undefined;
-    if (checkpoint && (!o || !core.lastFit)) throw new Error('toBytes: a checkpoint needs a network that has been trained (fit) at least once');
+    if (checkpoint && (!o || !core.lastFit))
+      throw new Error('toBytes: a checkpoint needs a network that has been trained (fit) at least once');
     const state = o?.getState();
     const { inputs, layers, loss, init, seed } = core.config;
     const sections: [SectionName, Float32Array][] = [['parameters', core.parametersView()]];
     if (state?.m) sections.push(['optimizer.m', state.m]);
     if (state?.v) sections.push(['optimizer.v', state.v]);
-    return encodeModel({
-      library: `wasmlp ${VERSION}`, kind: state ? 'checkpoint' : 'model', network: { inputs, layers, loss, init, seed }, layout: PARAMETER_LAYOUT,
-      fit: core.lastFit, optimizerState: state && { steps: state.steps, beta1Power: state.b1t, beta2Power: state.b2t },
-      random: core.random.state, history: core.history, meta,
-    }, sections);
+    return encodeModel(
+      {
+        library: `wasmlp ${VERSION}`,
+        kind: state ? 'checkpoint' : 'model',
+        network: { inputs, layers, loss, init, seed },
+        layout: PARAMETER_LAYOUT,
+        fit: core.lastFit,
+        optimizerState: state && { steps: state.steps, beta1Power: state.b1t, beta2Power: state.b2t },
+        random: core.random.state,
+        history: core.history,
+        meta,
+      },
+      sections,
+    );
   }
 
   /** A network from a model file's bytes (see toBytes); a bad file throws a ModelFileError saying how. */
-  static async fromBytes(bytes: Uint8Array, { backend = 'wasm', name }: { backend?: 'wasm' | 'js'; name?: string } = {}): Promise<Network> {
+  static async fromBytes(
+    bytes: Uint8Array,
+    { backend = 'wasm', name }: { backend?: 'wasm' | 'js'; name?: string } = {},
+  ): Promise<Network> {
     const { header: h, sections } = decodeModel(bytes, name); // every size checked before any memory is touched
     let core: Core;
     try {
       core = await Core.create({ ...h.network, backend });
     } catch (e) {
-      throw new ModelFileError('invalid', `${name ?? 'the model file'} describes a network that cannot be built: ${(e as Error).message}`);
+      throw new ModelFileError(
+        'invalid',
+        `${name ?? 'the model file'} describes a network that cannot be built: ${(e as Error).message}`,
+      );
     }
     core.parametersView().set(sections.parameters!);
     core.history.push(...h.history);
@@ -166,7 +220,9 @@ export class Network {
     core.random.state = h.random;
     if (h.optimizerState && h.fit) {
       const { steps, beta1Power: b1t, beta2Power: b2t } = h.optimizerState;
-      core.useOptimizer(h.fit.optimizer).setState({ steps, b1t, b2t, m: sections['optimizer.m'], v: sections['optimizer.v'] });
+      core
+        .useOptimizer(h.fit.optimizer)
+        .setState({ steps, b1t, b2t, m: sections['optimizer.m'], v: sections['optimizer.v'] });
     }
     return new Network(core);
   }

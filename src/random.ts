@@ -12,8 +12,12 @@ export class Random {
   }
 
   /** The generator's state (4 words), to save and restore a stream exactly. */
-  get state(): number[] { return Array.from(this.s); }
-  set state(words: number[]) { this.s.set(words); }
+  get state(): number[] {
+    return Array.from(this.s);
+  }
+  set state(words: number[]) {
+    this.s.set(words);
+  }
 
   u32(): number {
     const s = this.s;
@@ -39,7 +43,9 @@ export class Random {
   shuffle(a: Uint32Array, n = a.length): void {
     for (let i = n - 1; i > 0; i--) {
       const j = this.below(i + 1);
-      const t = a[i]; a[i] = a[j]; a[j] = t;
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
     }
   }
 }

@@ -21,7 +21,9 @@ export function simdSupported(): boolean {
  */
 export async function instantiateKernels(memory: WebAssembly.Memory, module: Uint8Array = bytes): Promise<WasmKernels> {
   if (!simdSupported()) {
-    throw new Error('wasmlp needs WebAssembly with SIMD (Node ≥ 16.4, Chrome ≥ 91, Firefox ≥ 89, Safari ≥ 16.4); this engine has none. Use backend: "js" instead.');
+    throw new Error(
+      'wasmlp needs WebAssembly with SIMD (Node ≥ 16.4, Chrome ≥ 91, Firefox ≥ 89, Safari ≥ 16.4); this engine has none. Use backend: "js" instead.',
+    );
   }
   let m = compiled.get(module);
   if (!m) compiled.set(module, (m = WebAssembly.compile(module as Uint8Array<ArrayBuffer>)));

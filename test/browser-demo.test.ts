@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launch, openPage, serve, type Served } from './browser/chromium.js';
+import type { PageGlobals } from './browser/workloads.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 const servers: Served[] = [];
@@ -20,15 +21,24 @@ async function openDemo(query: string, isolation = true): Promise<{ page: Page; 
   const server = await serve({ isolation });
   servers.push(server);
   const opened = await openPage(browser, `${server.url}/demo/${query}`, { width: 1400, height: 1300 });
-  await opened.page.waitForFunction(() => (window as any).wasmlpDemo?.phase === 'idle', null, { timeout: 30_000 })
-    .catch((e) => { throw new Error(`the demo did not get ready: ${opened.errors.join('; ') || e.message}`); });
+  await opened.page
+    .waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo?.phase === 'idle', null, { timeout: 30_000 })
+    .catch((e) => {
+      throw new Error(`the demo did not get ready: ${opened.errors.join('; ') || e.message}`);
+    });
   return opened;
 }
 
-const demo = (page: Page) => page.evaluate(() => {
-  const s = (window as any).wasmlpDemo;
-  return { phase: s.phase as string, batches: s.batches as number, epochs: s.epochs as { epoch: number; valAccuracy: number }[], prediction: s.prediction as { digit: number; probs: number[] } | null };
-});
+const demo = (page: Page) =>
+  page.evaluate(() => {
+    const s = (window as unknown as PageGlobals).wasmlpDemo;
+    return {
+      phase: s.phase as string,
+      batches: s.batches as number,
+      epochs: s.epochs as { epoch: number; valAccuracy: number }[],
+      prediction: s.prediction as { digit: number; probs: number[] } | null,
+    };
+  });
 const pathPoints = (page: Page, chart: string, series: string) =>
   page.$eval(`#${chart} path[data-series="${series}"]`, (p) => (p.getAttribute('d')?.match(/[ML]/g) ?? []).length);
 
@@ -43,19 +53,23 @@ test('the page trains in its worker: curves update, pause holds, accuracy rises,
 
   // Start, see the per-batch curve move, then pause: nothing more is trained until Resume.
   await page.click('#train');
-  await page.waitForFunction(() => (window as any).wasmlpDemo.batches > 0);
+  await page.waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo.batches > 0);
   expect(await pathPoints(page, 'loss-chart', 'smooth')).toBeGreaterThan(0);
   await page.click('#train'); // Pause
-  await page.waitForFunction(() => (window as any).wasmlpDemo.phase !== 'training');
+  await page.waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo.phase !== 'training');
   const paused = await demo(page);
-  console.log(`demo page: ${paused.phase === 'paused' ? `paused after ${paused.batches} batches` : 'finished before the pause arrived'}`);
+  console.log(
+    `demo page: ${paused.phase === 'paused' ? `paused after ${paused.batches} batches` : 'finished before the pause arrived'}`,
+  );
   if (paused.phase === 'paused') {
     await page.waitForTimeout(400);
     expect((await demo(page)).batches).toBe(paused.batches);
     await expect.poll(() => page.textContent('#train')).toBe('Resume');
     await page.click('#train');
   }
-  await page.waitForFunction(() => (window as any).wasmlpDemo.phase === 'done', null, { timeout: 90_000 });
+  await page.waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo.phase === 'done', null, {
+    timeout: 90_000,
+  });
   const after = await demo(page);
   const acc = after.epochs.map((e) => e.valAccuracy);
   console.log(`demo page: test accuracy by epoch ${acc.map((a) => `${(100 * a).toFixed(2)}%`).join(', ')}`);
@@ -75,7 +89,7 @@ test('the page trains in its worker: curves update, pause holds, accuracy rises,
   await page.mouse.down();
   for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + 150 - i * 0.8, box.y + 40 + i * 10);
   await page.mouse.up();
-  await page.waitForFunction(() => (window as any).wasmlpDemo.prediction !== null);
+  await page.waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo.prediction !== null);
   const { prediction } = await demo(page);
   expect(prediction!.probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 4);
   expect(prediction!.digit).toBe(1);
@@ -91,7 +105,9 @@ test('the page works without COOP/COEP, and says so', async () => {
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
   await expect.poll(() => page.textContent('#env')).toMatch(/not cross-origin isolated/);
   await page.click('#train');
-  await page.waitForFunction(() => (window as any).wasmlpDemo.phase === 'done', null, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo.phase === 'done', null, {
+    timeout: 60_000,
+  });
   const { epochs } = await demo(page);
   expect(epochs).toHaveLength(2);
   expect(epochs[1].valAccuracy).toBeGreaterThan(0.7);

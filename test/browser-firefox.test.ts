@@ -4,7 +4,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchFirefox, serve, type Served } from './browser/chromium.js';
 // @ts-expect-error: plain JS shared with the browser
-import { DETERMINISM_CASES, determinismRun, smallRun } from './browser/workloads.js';
+import { DETERMINISM_CASES, determinismRun, smallRun, type PageGlobals } from './browser/workloads.js';
 
 const lib = await import('../dist/index.js');
 const { loadMnist: loadMnistFiles } = await import('../dist/node/index.js');
@@ -28,11 +28,13 @@ test('Firefox: SIMD kernels train the small net to the same accuracy as Node and
   const { train, test: t } = await loadMnistFiles();
   const node = await smallRun(lib, train, t);
   const firefox = await page.evaluate(async () => {
-    const { lib, mnist, smallRun } = (window as any).harness;
+    const { lib, mnist, smallRun } = (window as unknown as PageGlobals).harness;
     const { train, test } = await mnist(lib);
     return { simd: lib.simdSupported(), ...(await smallRun(lib, train, test)) };
   });
-  console.log(`Firefox ${await browser.version()}: test accuracy ${(100 * firefox.accuracy).toFixed(2)}% (Node ${(100 * node.accuracy).toFixed(2)}%)`);
+  console.log(
+    `Firefox ${await browser.version()}: test accuracy ${(100 * firefox.accuracy).toFixed(2)}% (Node ${(100 * node.accuracy).toFixed(2)}%)`,
+  );
   expect(firefox.simd).toBe(true);
   expect(firefox.accuracy).toBeGreaterThanOrEqual(0.92);
   expect(firefox.accuracy).toBe(node.accuracy);
@@ -45,12 +47,12 @@ test('Firefox: same seed, data and settings → the same weights as Node, bit fo
   const node = [];
   for (const c of DETERMINISM_CASES) node.push(await determinismRun(lib, train, c));
   const firefox = await page.evaluate(async (cases) => {
-    const { lib, mnist, determinismRun } = (window as any).harness;
+    const { lib, mnist, determinismRun } = (window as unknown as PageGlobals).harness;
     const { train } = await mnist(lib);
     const out = [];
     for (const c of cases) out.push(await determinismRun(lib, train, c));
     return out;
   }, DETERMINISM_CASES);
-  console.log(`Firefox vs Node weight hashes: ${firefox.map((f: any, i: number) => `${f.hash}/${node[i].hash}`).join(', ')}`);
+  console.log(`Firefox vs Node weight hashes: ${firefox.map((f, i) => `${f.hash}/${node[i].hash}`).join(', ')}`);
   expect(firefox).toEqual(node);
 });

@@ -63,8 +63,13 @@ test('the real raw files load whole and match the Node loader', async () => {
 test('errors say which URL failed and what was expected', async () => {
   await expect(loadMnist({ baseUrl: `${server.url}/nowhere/` })).rejects.toThrow(
     // the four downloads run at once: whichever fails first is reported
-    new RegExp(`GET ${server.url}/nowhere/([a-z0-9-]+-ubyte)\\.gz failed: HTTP 404.*after ${server.url}/nowhere/\\1 \\(404\\)`));
-  await expect(loadMnist({ baseUrl: 'http://127.0.0.1:9/' })).rejects.toThrow(/could not fetch http:\/\/127\.0\.0\.1:9\/[a-z0-9-]+-ubyte/);
+    new RegExp(
+      `GET ${server.url}/nowhere/([a-z0-9-]+-ubyte)\\.gz failed: HTTP 404.*after ${server.url}/nowhere/\\1 \\(404\\)`,
+    ),
+  );
+  await expect(loadMnist({ baseUrl: 'http://127.0.0.1:9/' })).rejects.toThrow(
+    /could not fetch http:\/\/127\.0\.0\.1:9\/[a-z0-9-]+-ubyte/,
+  );
   await expect(loadMnist({ baseUrl: 'relative/' })).rejects.toThrow(/not a valid URL.*pass an absolute URL/);
   await expect(loadMnist({} as never)).rejects.toThrow(/expected \{ baseUrl \}/);
   await expect(loadMnist({ baseUrl: server.url, limit: 0 })).rejects.toThrow(/limit must be an integer ≥ 1/);

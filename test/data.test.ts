@@ -82,7 +82,12 @@ describe('gzip', () => {
   });
 
   test('corrupt and truncated gzip are reported', async () => {
-    const gz = gzipSync(idx([100], new Uint8Array(100).map((_, i) => i % 10)));
+    const gz = gzipSync(
+      idx(
+        [100],
+        new Uint8Array(100).map((_, i) => i % 10),
+      ),
+    );
     const corrupt = Uint8Array.from(gz);
     corrupt[gz.length - 6] ^= 0xff; // inside the CRC32 / size trailer
     await expect(parseIdx(corrupt, 'x.gz')).rejects.toThrow(/x\.gz: corrupt gzip data/);
@@ -97,23 +102,27 @@ describe('gzip', () => {
 
 describe('IDX errors', () => {
   test('wrong magic shows the bytes found and the expected start', async () => {
-    await expect(parseIdx(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), 'a.zip'))
-      .rejects.toThrow(/a\.zip: not an IDX file: found first bytes \[50 4b 03 04\].*starts with 00 00 08 <rank>/);
+    await expect(parseIdx(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), 'a.zip')).rejects.toThrow(
+      /a\.zip: not an IDX file: found first bytes \[50 4b 03 04\].*starts with 00 00 08 <rank>/,
+    );
     await expect(parseIdx(new Uint8Array([0]))).rejects.toThrow(/found first bytes \[00\] \(1 bytes\)/);
   });
 
   test('unsupported type and bad rank', async () => {
-    await expect(parseIdx(idx([2], new Uint8Array(8), 0x0d)))
-      .rejects.toThrow(/unsupported IDX element type 0x0d \(float32\); only 0x08 \(unsigned byte\)/);
+    await expect(parseIdx(idx([2], new Uint8Array(8), 0x0d))).rejects.toThrow(
+      /unsupported IDX element type 0x0d \(float32\); only 0x08 \(unsigned byte\)/,
+    );
     await expect(parseIdx(new Uint8Array([0, 0, 8, 0]))).rejects.toThrow(/bad IDX rank 0/);
-    await expect(parseIdx(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1])))
-      .rejects.toThrow(/truncated IDX header: rank 3 needs 16 header bytes, found 8 bytes/);
+    await expect(parseIdx(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1]))).rejects.toThrow(
+      /truncated IDX header: rank 3 needs 16 header bytes, found 8 bytes/,
+    );
   });
 
   test('truncated data and trailing garbage name the sizes', async () => {
     const full = idx([3, 2, 2], new Uint8Array(12));
-    await expect(parseIdx(full.subarray(0, full.length - 5)))
-      .rejects.toThrow(/truncated IDX file: the header \(dims 3×2×2\) promises 16 header \+ 12 data = 28 bytes, found 23 bytes/);
+    await expect(parseIdx(full.subarray(0, full.length - 5))).rejects.toThrow(
+      /truncated IDX file: the header \(dims 3×2×2\) promises 16 header \+ 12 data = 28 bytes, found 23 bytes/,
+    );
     const longer = new Uint8Array(full.length + 3);
     longer.set(full);
     await expect(parseIdx(longer)).rejects.toThrow(/3 bytes of trailing garbage.*= 28 bytes, found 31 bytes/);
@@ -122,18 +131,21 @@ describe('IDX errors', () => {
   test('images passed as labels and labels passed as images', async () => {
     const images = idx([2, 2, 2], new Uint8Array(8));
     const labels = idx([2], new Uint8Array([1, 2]));
-    await expect(parseIdxLabels(images, 'imgs'))
-      .rejects.toThrow(/imgs: expected a labels file \(magic 2049.*found an images file \(magic 2051.*swapped/);
-    await expect(parseIdxImages(labels))
-      .rejects.toThrow(/expected an images file \(magic 2051.*found a labels file \(magic 2049.*swapped/);
+    await expect(parseIdxLabels(images, 'imgs')).rejects.toThrow(
+      /imgs: expected a labels file \(magic 2049.*found an images file \(magic 2051.*swapped/,
+    );
+    await expect(parseIdxImages(labels)).rejects.toThrow(
+      /expected an images file \(magic 2051.*found a labels file \(magic 2049.*swapped/,
+    );
     await expect(Dataset.fromIdx(labels, images)).rejects.toThrow(/swapped/);
   });
 
   test('image and label counts must match', async () => {
     const images = idx([3, 2, 2], new Uint8Array(12));
     const labels = idx([2], new Uint8Array([1, 2]));
-    await expect(Dataset.fromIdx(images, labels))
-      .rejects.toThrow(/images file has 3 images but labels file has 2 labels/);
+    await expect(Dataset.fromIdx(images, labels)).rejects.toThrow(
+      /images file has 3 images but labels file has 2 labels/,
+    );
     const ds = await Dataset.fromIdx(images, idx([3], [0, 4, 1]));
     expect([ds.length, ds.width, ds.numClasses]).toEqual([3, 4, 5]);
   });
@@ -155,19 +167,27 @@ describe('Dataset.fromArrays', () => {
   test('non-finite features report the index and row', () => {
     const f = new Float32Array(12);
     f[7] = NaN;
-    expect(() => Dataset.fromArrays(f, new Uint8Array(3), 4))
-      .toThrow(/features\[7\] \(row 1, column 3\) is NaN; every feature must be finite/);
-    f[7] = 0; f[2] = -Infinity;
+    expect(() => Dataset.fromArrays(f, new Uint8Array(3), 4)).toThrow(
+      /features\[7\] \(row 1, column 3\) is NaN; every feature must be finite/,
+    );
+    f[7] = 0;
+    f[2] = -Infinity;
     expect(() => Dataset.fromArrays(f, new Uint8Array(3), 4)).toThrow(/features\[2\] \(row 0, column 2\) is -Infinity/);
   });
 
   test('width mismatches', () => {
-    expect(() => Dataset.fromArrays(new Float32Array(10), new Uint8Array(3), 3))
-      .toThrow(/features\.length 10 is not a multiple of width 3/);
-    expect(() => Dataset.fromArrays(new Float32Array(12), new Uint8Array(3), 2))
-      .toThrow(/features hold 6 rows of width 2 but there are 3 labels; expected features\.length = labels\.length × width = 6/);
-    expect(() => Dataset.fromArrays(new Float32Array(12), new Uint8Array(3), 0)).toThrow(/width must be an integer ≥ 1/);
-    expect(() => Dataset.fromArrays(new Float32Array(12), new Uint8Array(3), 2.5)).toThrow(/width must be an integer ≥ 1/);
+    expect(() => Dataset.fromArrays(new Float32Array(10), new Uint8Array(3), 3)).toThrow(
+      /features\.length 10 is not a multiple of width 3/,
+    );
+    expect(() => Dataset.fromArrays(new Float32Array(12), new Uint8Array(3), 2)).toThrow(
+      /features hold 6 rows of width 2 but there are 3 labels; expected features\.length = labels\.length × width = 6/,
+    );
+    expect(() => Dataset.fromArrays(new Float32Array(12), new Uint8Array(3), 0)).toThrow(
+      /width must be an integer ≥ 1/,
+    );
+    expect(() => Dataset.fromArrays(new Float32Array(12), new Uint8Array(3), 2.5)).toThrow(
+      /width must be an integer ≥ 1/,
+    );
   });
 });
 
@@ -175,7 +195,12 @@ describe('loadMnist from a directory', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'wasmlp-mnist-'));
   afterAll(() => rm(dir, { recursive: true, force: true }));
   const small = {
-    'train-images.idx3-ubyte.gz': gzipSync(idx([5, 2, 2], new Uint8Array(20).map((_, i) => i))),
+    'train-images.idx3-ubyte.gz': gzipSync(
+      idx(
+        [5, 2, 2],
+        new Uint8Array(20).map((_, i) => i),
+      ),
+    ),
     'train-labels-idx1-ubyte': idx([5], [3, 1, 4, 1, 5]),
     't10k-images-idx3-ubyte': idx([2, 2, 2], new Uint8Array(8)),
   };
@@ -183,8 +208,11 @@ describe('loadMnist from a directory', async () => {
 
   test('a missing file names the directory and the files expected', async () => {
     await expect(loadMnist({ dir })).rejects.toThrow(
-      new RegExp(`t10k-labels-idx1-ubyte \\(or t10k-labels-idx1-ubyte\\.gz\\) not found in ${dir}; ` +
-        'expected the files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte'));
+      new RegExp(
+        `t10k-labels-idx1-ubyte \\(or t10k-labels-idx1-ubyte\\.gz\\) not found in ${dir}; ` +
+          'expected the files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte',
+      ),
+    );
     await expect(loadMnist({ dir: join(dir, 'nope') })).rejects.toThrow(/cannot read directory .*nope/);
   });
 

@@ -3,43 +3,88 @@ import { describe, expect, test } from 'vitest';
 import { Dataset, Network, type NetworkConfig } from '../src/index.js';
 
 const small = (over: Partial<NetworkConfig> = {}): NetworkConfig => ({
-  inputs: 4, loss: 'cross-entropy', layers: [{ units: 6, activation: 'relu' }, { units: 3, activation: 'softmax' }], ...over,
+  inputs: 4,
+  loss: 'cross-entropy',
+  layers: [
+    { units: 6, activation: 'relu' },
+    { units: 3, activation: 'softmax' },
+  ],
+  ...over,
 });
 
 function data(rows: number, width: number, classes: number): Dataset {
-  return Dataset.fromArrays(Float32Array.from({ length: rows * width }, (_, i) => Math.sin(i)), Uint8Array.from({ length: rows }, (_, i) => i % classes), width);
+  return Dataset.fromArrays(
+    Float32Array.from({ length: rows * width }, (_, i) => Math.sin(i)),
+    Uint8Array.from({ length: rows }, (_, i) => i % classes),
+    width,
+  );
 }
 
 describe('network configuration', () => {
   test('unknown activation', async () => {
-    await expect(Network.create(small({ layers: [{ units: 6, activation: 'swish' as never }, { units: 3, activation: 'softmax' }] })))
-      .rejects.toThrow(/layer 1: unknown activation "swish"; expected one of identity, step, sigmoid/);
+    await expect(
+      Network.create(
+        small({
+          layers: [
+            { units: 6, activation: 'swish' as never },
+            { units: 3, activation: 'softmax' },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(/layer 1: unknown activation "swish"; expected one of identity, step, sigmoid/);
   });
   test('unknown loss', async () => {
-    await expect(Network.create(small({ loss: 'hinge' as never }))).rejects.toThrow(/unknown loss "hinge"; expected one of mse, cross-entropy/);
+    await expect(Network.create(small({ loss: 'hinge' as never }))).rejects.toThrow(
+      /unknown loss "hinge"; expected one of mse, cross-entropy/,
+    );
   });
   test('softmax anywhere but the last layer', async () => {
-    await expect(Network.create(small({ layers: [{ units: 6, activation: 'softmax' }, { units: 3, activation: 'softmax' }] })))
-      .rejects.toThrow(/layer 1: softmax is only allowed on the last layer/);
+    await expect(
+      Network.create(
+        small({
+          layers: [
+            { units: 6, activation: 'softmax' },
+            { units: 3, activation: 'softmax' },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(/layer 1: softmax is only allowed on the last layer/);
   });
   test('cross-entropy without a probability output', async () => {
-    await expect(Network.create(small({ layers: [{ units: 3, activation: 'relu' }] }))).rejects.toThrow(/cross-entropy" needs a softmax or sigmoid output layer/);
+    await expect(Network.create(small({ layers: [{ units: 3, activation: 'relu' }] }))).rejects.toThrow(
+      /cross-entropy" needs a softmax or sigmoid output layer/,
+    );
   });
   test('bad sizes, init and backend', async () => {
     await expect(Network.create(small({ inputs: 0 }))).rejects.toThrow(/inputs must be an integer ≥ 1, got 0/);
     await expect(Network.create(small({ layers: [] }))).rejects.toThrow(/layers must be a non-empty array/);
-    await expect(Network.create(small({ layers: [{ units: 2.5 }] }))).rejects.toThrow(/layer 1: units must be an integer ≥ 1, got 2.5/);
-    await expect(Network.create(small({ init: 'zeros' as never }))).rejects.toThrow(/unknown init "zeros"; expected one of normal, lecun, xavier, he/);
+    await expect(Network.create(small({ layers: [{ units: 2.5 }] }))).rejects.toThrow(
+      /layer 1: units must be an integer ≥ 1, got 2.5/,
+    );
+    await expect(Network.create(small({ init: 'zeros' as never }))).rejects.toThrow(
+      /unknown init "zeros"; expected one of normal, lecun, xavier, he/,
+    );
     await expect(Network.create(small({ backend: 'gpu' as never }))).rejects.toThrow(/unknown backend "gpu"/);
-    await expect(Network.create(small({ seed: -1 }))).rejects.toThrow(/seed must be an integer from 0 to 4294967295, got -1/);
+    await expect(Network.create(small({ seed: -1 }))).rejects.toThrow(
+      /seed must be an integer from 0 to 4294967295, got -1/,
+    );
   });
 });
 
 describe('training input', () => {
   test('step in a layer that must be trained', async () => {
-    const net = await Network.create(small({ layers: [{ units: 6, activation: 'step' }, { units: 3, activation: 'softmax' }] }));
+    const net = await Network.create(
+      small({
+        layers: [
+          { units: 6, activation: 'step' },
+          { units: 3, activation: 'softmax' },
+        ],
+      }),
+    );
     const before = net.parameters();
-    await expect(net.fit(data(12, 4, 3), { epochs: 1, batchSize: 4 })).rejects.toThrow(/layer 1 \(step\) cannot be trained by backpropagation: the step function's derivative is 0/);
+    await expect(net.fit(data(12, 4, 3), { epochs: 1, batchSize: 4 })).rejects.toThrow(
+      /layer 1 \(step\) cannot be trained by backpropagation: the step function's derivative is 0/,
+    );
     expect(net.parameters()).toEqual(before);
     // A step network still runs forward (a perceptron with hand-set weights).
     expect(net.predict(new Float32Array(4)).length).toBe(3);
@@ -49,26 +94,41 @@ describe('training input', () => {
     const d = data(12, 4, 3);
     await expect(net.fit(d, { epochs: 1, batchSize: 0 })).rejects.toThrow(/batch size must be an integer ≥ 1, got 0/);
     await expect(net.fit(d, { epochs: 0, batchSize: 4 })).rejects.toThrow(/epochs must be an integer ≥ 1, got 0/);
-    await expect(net.fit(d, { epochs: 1, batchSize: 4, l2: -1 })).rejects.toThrow(/l2 must be a finite number ≥ 0, got -1/);
-    await expect(net.fit(d, { epochs: 1, batchSize: 4, optimizer: { name: 'rmsprop' } as never })).rejects.toThrow(/unknown optimizer "rmsprop"; expected one of sgd, momentum, adam/);
-    await expect(net.fit(d, { epochs: 1, batchSize: 4, optimizer: { name: 'sgd' } as never })).rejects.toThrow(/optimizer learningRate must be a finite number > 0, got nothing/);
-    await expect(net.fit(d, { epochs: 1, batchSize: 4, optimizer: { name: 'sgd', learningRate: 0.1, beta1: 0.9 } as never })).rejects.toThrow(/optimizer sgd has no option "beta1"/);
+    await expect(net.fit(d, { epochs: 1, batchSize: 4, l2: -1 })).rejects.toThrow(
+      /l2 must be a finite number ≥ 0, got -1/,
+    );
+    await expect(net.fit(d, { epochs: 1, batchSize: 4, optimizer: { name: 'rmsprop' } as never })).rejects.toThrow(
+      /unknown optimizer "rmsprop"; expected one of sgd, momentum, adam/,
+    );
+    await expect(net.fit(d, { epochs: 1, batchSize: 4, optimizer: { name: 'sgd' } as never })).rejects.toThrow(
+      /optimizer learningRate must be a finite number > 0, got nothing/,
+    );
+    await expect(
+      net.fit(d, { epochs: 1, batchSize: 4, optimizer: { name: 'sgd', learningRate: 0.1, beta1: 0.9 } as never }),
+    ).rejects.toThrow(/optimizer sgd has no option "beta1"/);
     expect(() => net.evaluate(d, { batchSize: -3 })).toThrow(/batch size must be an integer ≥ 1, got -3/);
   });
   test('input width ≠ network inputs', async () => {
     const net = await Network.create(small());
-    await expect(net.fit(data(12, 5, 3), { epochs: 1, batchSize: 4 })).rejects.toThrow(/data rows have 5 features but the network has 4 inputs/);
+    await expect(net.fit(data(12, 5, 3), { epochs: 1, batchSize: 4 })).rejects.toThrow(
+      /data rows have 5 features but the network has 4 inputs/,
+    );
     expect(() => net.predict(new Float32Array(7))).toThrow(/not a multiple of width 4/);
   });
   test('labels outside the output size', async () => {
     const net = await Network.create(small());
-    await expect(net.fit(data(12, 4, 5), { epochs: 1, batchSize: 4 })).rejects.toThrow(/label 3 at row 3 is outside the network's 3 outputs \(expected 0..2\)/);
+    await expect(net.fit(data(12, 4, 5), { epochs: 1, batchSize: 4 })).rejects.toThrow(
+      /label 3 at row 3 is outside the network's 3 outputs \(expected 0..2\)/,
+    );
     const binary = await Network.create(small({ layers: [{ units: 1, activation: 'sigmoid' }] }));
-    expect(() => binary.evaluate(data(6, 4, 3))).toThrow(/label 2 at row 2 is outside the network's 1 output \(expected 0 or 1\)/);
+    expect(() => binary.evaluate(data(6, 4, 3))).toThrow(
+      /label 2 at row 2 is outside the network's 1 output \(expected 0 or 1\)/,
+    );
   });
   test('non-finite inputs', async () => {
     const net = await Network.create(small());
-    const x = new Float32Array(8); x[5] = NaN;
+    const x = new Float32Array(8);
+    x[5] = NaN;
     expect(() => net.predict(x)).toThrow(/features\[5\] \(row 1, column 1\) is NaN; every feature must be finite/);
   });
   test('empty data', async () => {
@@ -83,13 +143,25 @@ describe('training input', () => {
   });
 });
 
-test('a diverging fit stops with the epoch and batch, and keeps the last good epoch\'s weights', async () => {
-  const net = await Network.create({ inputs: 4, loss: 'mse', seed: 2, layers: [{ units: 8, activation: 'relu' }, { units: 3, activation: 'identity' }] });
+test("a diverging fit stops with the epoch and batch, and keeps the last good epoch's weights", async () => {
+  const net = await Network.create({
+    inputs: 4,
+    loss: 'mse',
+    seed: 2,
+    layers: [
+      { units: 8, activation: 'relu' },
+      { units: 3, activation: 'identity' },
+    ],
+  });
   const d = data(64, 4, 3);
   await net.fit(d, { epochs: 1, batchSize: 8, optimizer: { name: 'sgd', learningRate: 0.01 } });
   const good = net.parameters();
-  const err = await net.fit(d, { epochs: 3, batchSize: 8, optimizer: { name: 'sgd', learningRate: 1e12 } }).catch((e: Error) => e);
+  const err = await net
+    .fit(d, { epochs: 3, batchSize: 8, optimizer: { name: 'sgd', learningRate: 1e12 } })
+    .catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
-  expect((err as Error).message).toMatch(/the loss became (NaN|Infinity) in epoch 1, batch \d+ of 8: training diverged\. Try a lower learning rate \(now 1000000000000\)/);
+  expect((err as Error).message).toMatch(
+    /the loss became (NaN|Infinity) in epoch 1, batch \d+ of 8: training diverged\. Try a lower learning rate \(now 1000000000000\)/,
+  );
   expect(net.parameters()).toEqual(good);
 });

@@ -26,27 +26,47 @@ const shapes = new Map<string, [number, number, number]>();
 const add = (M: number, N: number, K: number) => shapes.set(`${M}×${N}×${K}`, [M, N, K]);
 values.forEach((v, i) => {
   for (let t = 0; t < 3; t++) {
-    const x = values[(i * 5 + t * 7 + 3) % values.length], y = values[(i * 3 + t * 11 + 7) % values.length];
-    add(v, x, y); add(x, v, y); add(x, y, v);
+    const x = values[(i * 5 + t * 7 + 3) % values.length],
+      y = values[(i * 3 + t * 11 + 7) % values.length];
+    add(v, x, y);
+    add(x, v, y);
+    add(x, y, v);
   }
 });
 // The MLP's layers (batch, nIn, nOut) in their three roles: forward Z = A·Wᵀ + b (M=batch, N=nOut,
 // K=nIn), BP2 Δ·W (M=batch, N=nIn, K=nOut), BP4 Δᵀ·A_prev (M=nOut, N=nIn, K=batch); and a larger one.
-for (const [B, nIn, nOut] of [[10, 784, 30], [64, 784, 128], [128, 784, 128], [256, 784, 256], [64, 128, 10]]) {
-  add(B, nOut, nIn); add(B, nIn, nOut); add(nOut, nIn, B);
+for (const [B, nIn, nOut] of [
+  [10, 784, 30],
+  [64, 784, 128],
+  [128, 784, 128],
+  [256, 784, 256],
+  [64, 128, 10],
+]) {
+  add(B, nOut, nIn);
+  add(B, nIn, nOut);
+  add(nOut, nIn, B);
 }
 add(300, 200, 784);
 // K just past multiples of 128 (the K block of gemmNN/gemmTN).
-add(7, 13, 129); add(33, 9, 257);
+add(7, 13, 129);
+add(33, 9, 257);
 // K = 0 (not used by the network, but defined): C = beta·C + bias.
 add(5, 9, 0);
 
-interface Params { bias: boolean; beta: number; alpha: 'one' | '1/batch' }
+interface Params {
+  bias: boolean;
+  beta: number;
+  alpha: 'one' | '1/batch';
+}
 const allParams: Params[] = [];
-for (const bias of [false, true]) for (const beta of [0, 1, 0.5]) for (const alpha of ['one', '1/batch'] as const) allParams.push({ bias, beta, alpha });
+for (const bias of [false, true])
+  for (const beta of [0, 1, 0.5])
+    for (const alpha of ['one', '1/batch'] as const) allParams.push({ bias, beta, alpha });
 // Large shapes (the reference is slow) get three combinations that still cover every option.
 const someParams: Params[] = [
-  { bias: true, beta: 0, alpha: '1/batch' }, { bias: false, beta: 1, alpha: 'one' }, { bias: true, beta: 0.5, alpha: '1/batch' },
+  { bias: true, beta: 0, alpha: '1/batch' },
+  { bias: false, beta: 1, alpha: 'one' },
+  { bias: true, beta: 0.5, alpha: '1/batch' },
 ];
 
 const h = await harness();
@@ -62,25 +82,39 @@ test.each(cases)('%s M=%i N=%i K=%i', (v, M, N, K) => {
     h.reset();
     // Pointers are only 4-byte aligned in general: shift each buffer by 0..12 bytes.
     const skew = (n: number) => ((q + n) % 4) * 4;
-    const nA = M * K, nB = N * K, nC = M * N; // in every variant
+    const nA = M * K,
+      nB = N * K,
+      nC = M * N; // in every variant
     const bias = h.alloc(N * 4 + 16) + skew(2);
-    const cw = h.alloc((nC + 2 * GUARD) * 4 + 16) + skew(3), c = cw + GUARD * 4; // wasm output, with guards
-    const cr = h.alloc(nC * 4), s = h.alloc(nC * 4); // reference output, error scale S
-    const absA = h.alloc(nA * 4), absB = h.alloc(nB * 4), absBias = h.alloc(N * 4);
+    const cw = h.alloc((nC + 2 * GUARD) * 4 + 16) + skew(3),
+      c = cw + GUARD * 4; // wasm output, with guards
+    const cr = h.alloc(nC * 4),
+      s = h.alloc(nC * 4); // reference output, error scale S
+    const absA = h.alloc(nA * 4),
+      absB = h.alloc(nB * 4),
+      absBias = h.alloc(N * 4);
     // A or B (alternately) ends exactly at the end of memory, so reading one float past it traps.
-    const last = h.alloc(Math.max(nA, nB) * 4 + 16) + skew(q % 2), atEnd = h.memory.buffer.byteLength;
-    const a = q % 2 ? atEnd - nA * 4 : last, b = q % 2 ? last : atEnd - nB * 4;
+    const last = h.alloc(Math.max(nA, nB) * 4 + 16) + skew(q % 2),
+      atEnd = h.memory.buffer.byteLength;
+    const a = q % 2 ? atEnd - nA * 4 : last,
+      b = q % 2 ? last : atEnd - nB * 4;
     expect(Math.max(a, b)).toBeGreaterThanOrEqual(last + Math.max(nA, nB) * 4);
-    fill(h.f32(a, nA), 11 + q); fill(h.f32(b, nB), 23 + q); fill(h.f32(bias, N), 37 + q);
+    fill(h.f32(a, nA), 11 + q);
+    fill(h.f32(b, nB), 23 + q);
+    fill(h.f32(bias, N), 37 + q);
     if (p.beta === 0) {
-      h.f32(c, nC).fill(NaN); h.f32(cr, nC).fill(NaN); h.f32(s, nC).fill(0); // beta = 0: C must not be read
+      h.f32(c, nC).fill(NaN);
+      h.f32(cr, nC).fill(NaN);
+      h.f32(s, nC).fill(0); // beta = 0: C must not be read
     } else {
-      fill(h.f32(c, nC), 41 + q); h.f32(cr, nC).set(h.f32(c, nC));
+      fill(h.f32(c, nC), 41 + q);
+      h.f32(cr, nC).set(h.f32(c, nC));
       h.f32(s, nC).set(h.f32(c, nC).map(Math.abs));
     }
     new Uint32Array(h.memory.buffer, cw, GUARD).fill(SENTINEL);
     new Uint32Array(h.memory.buffer, c + nC * 4, GUARD).fill(SENTINEL);
-    h.f32(absA, nA).set(h.f32(a, nA).map(Math.abs)); h.f32(absB, nB).set(h.f32(b, nB).map(Math.abs));
+    h.f32(absA, nA).set(h.f32(a, nA).map(Math.abs));
+    h.f32(absB, nB).set(h.f32(b, nB).map(Math.abs));
     h.f32(absBias, N).set(h.f32(bias, N).map(Math.abs));
     const inputs = [h.f32(a, nA).slice(), h.f32(b, nB).slice(), h.f32(bias, N).slice()];
     const alpha = Math.fround(p.alpha === 'one' ? 1 : 1 / Math.max(1, batchOf(v, M, K)));
@@ -90,17 +124,27 @@ test.each(cases)('%s M=%i N=%i K=%i', (v, M, N, K) => {
     h.js[v](s, absA, absB, p.bias ? absBias : 0, M, N, K, alpha, p.beta);
 
     const what = `bias=${p.bias} beta=${p.beta} alpha=${p.alpha}`;
-    const x = h.f32(c, nC), y = h.f32(cr, nC), S = h.f32(s, nC), tol = tolerance(K);
-    let bad = 0, first = '';
+    const x = h.f32(c, nC),
+      y = h.f32(cr, nC),
+      S = h.f32(s, nC),
+      tol = tolerance(K);
+    let bad = 0,
+      first = '';
     for (let e = 0; e < nC; e++) {
-      if (!(Math.abs(x[e] - y[e]) <= tol * S[e])) { // NaN fails too
+      if (!(Math.abs(x[e] - y[e]) <= tol * S[e])) {
+        // NaN fails too
         if (!bad++) first = `C[${Math.floor(e / N)},${e % N}] = ${x[e]}, reference ${y[e]}, bound ${tol * S[e]}`;
       }
     }
     if (bad) failures.push(`${what}: ${bad} elements off, first ${first}`);
-    const guards = [...new Uint32Array(h.memory.buffer, cw, GUARD), ...new Uint32Array(h.memory.buffer, c + nC * 4, GUARD)];
+    const guards = [
+      ...new Uint32Array(h.memory.buffer, cw, GUARD),
+      ...new Uint32Array(h.memory.buffer, c + nC * 4, GUARD),
+    ];
     if (guards.some((g) => g !== SENTINEL)) failures.push(`${what}: wrote outside C`);
-    if (![h.f32(a, nA), h.f32(b, nB), h.f32(bias, N)].every((arr, i) => arr.every((z, e) => Object.is(z, inputs[i][e])))) {
+    if (
+      ![h.f32(a, nA), h.f32(b, nB), h.f32(bias, N)].every((arr, i) => arr.every((z, e) => Object.is(z, inputs[i][e])))
+    ) {
       failures.push(`${what}: changed an input`);
     }
   });

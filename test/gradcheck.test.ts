@@ -16,15 +16,29 @@ const f64: Record<string, (z: number, p: number) => number> = {
 const ALPHA: Record<string, number> = { 'leaky-relu': 0.1, elu: 1 };
 
 /** Mean cost per sample over the batch, all in f64. */
-function cost(params: { W: Float64Array; b: Float64Array }[], acts: ActivationName[], loss: LossName, x: Float32Array, labels: Uint8Array, nIn: number): number {
+function cost(
+  params: { W: Float64Array; b: Float64Array }[],
+  acts: ActivationName[],
+  loss: LossName,
+  x: Float32Array,
+  labels: Uint8Array,
+  nIn: number,
+): number {
   let total = 0;
   for (let s = 0; s < labels.length; s++) {
     let a = Array.from(x.subarray(s * nIn, (s + 1) * nIn), Number);
     params.forEach(({ W, b }, l) => {
-      const nOut = b.length, nPrev = a.length;
-      const z = Array.from({ length: nOut }, (_, j) => { let v = b[j]; for (let k = 0; k < nPrev; k++) v += W[j * nPrev + k] * a[k]; return v; });
+      const nOut = b.length,
+        nPrev = a.length;
+      const z = Array.from({ length: nOut }, (_, j) => {
+        let v = b[j];
+        for (let k = 0; k < nPrev; k++) v += W[j * nPrev + k] * a[k];
+        return v;
+      });
       if (acts[l] === 'softmax') {
-        const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), sum = e.reduce((p, q) => p + q);
+        const m = Math.max(...z),
+          e = z.map((v) => Math.exp(v - m)),
+          sum = e.reduce((p, q) => p + q);
         a = e.map((v) => v / sum);
       } else a = z.map((v) => f64[acts[l]](v, ALPHA[acts[l]] ?? 0));
     });
@@ -43,17 +57,21 @@ function numericGradients(params: Parameters[], acts: ActivationName[], loss: Lo
   const p64 = params.map((p) => ({ W: Float64Array.from(p.W), b: Float64Array.from(p.b) }));
   const x = data.features as Float32Array;
   const h = 1e-5;
-  return p64.flatMap((p) => [p.W, p.b]).map((arr) => {
-    const g = new Float64Array(arr.length);
-    for (let i = 0; i < arr.length; i++) {
-      const keep = arr[i];
-      arr[i] = keep + h; const up = cost(p64, acts, loss, x, data.labels, data.width);
-      arr[i] = keep - h; const down = cost(p64, acts, loss, x, data.labels, data.width);
-      arr[i] = keep;
-      g[i] = (up - down) / (2 * h);
-    }
-    return g;
-  });
+  return p64
+    .flatMap((p) => [p.W, p.b])
+    .map((arr) => {
+      const g = new Float64Array(arr.length);
+      for (let i = 0; i < arr.length; i++) {
+        const keep = arr[i];
+        arr[i] = keep + h;
+        const up = cost(p64, acts, loss, x, data.labels, data.width);
+        arr[i] = keep - h;
+        const down = cost(p64, acts, loss, x, data.labels, data.width);
+        arr[i] = keep;
+        g[i] = (up - down) / (2 * h);
+      }
+      return g;
+    });
 }
 
 // ‖analytic − numeric‖ / (‖analytic‖ + ‖numeric‖). Measured: ≤ 1.3e-7 on both backends (f32 network vs
@@ -61,15 +79,28 @@ function numericGradients(params: Parameters[], acts: ActivationName[], loss: Lo
 const TOLERANCE = 1e-5;
 
 function relativeError(analytic: Float32Array[], numeric: Float64Array[]): number {
-  let diff = 0, na = 0, nn = 0;
-  analytic.forEach((a, t) => a.forEach((v, i) => { diff += (v - numeric[t][i]) ** 2; na += v * v; nn += numeric[t][i] ** 2; }));
+  let diff = 0,
+    na = 0,
+    nn = 0;
+  analytic.forEach((a, t) =>
+    a.forEach((v, i) => {
+      diff += (v - numeric[t][i]) ** 2;
+      na += v * v;
+      nn += numeric[t][i] ** 2;
+    }),
+  );
   return Math.sqrt(diff) / (Math.sqrt(na) + Math.sqrt(nn));
 }
 
 const HIDDEN = Object.keys(f64) as ActivationName[];
 const OUTPUTS: [ActivationName, LossName, number][] = [
-  ['sigmoid', 'mse', 3], ['softmax', 'mse', 3], ['identity', 'mse', 3], ['tanh', 'mse', 3],
-  ['softmax', 'cross-entropy', 3], ['sigmoid', 'cross-entropy', 3], ['sigmoid', 'cross-entropy', 1],
+  ['sigmoid', 'mse', 3],
+  ['softmax', 'mse', 3],
+  ['identity', 'mse', 3],
+  ['tanh', 'mse', 3],
+  ['softmax', 'cross-entropy', 3],
+  ['sigmoid', 'cross-entropy', 3],
+  ['sigmoid', 'cross-entropy', 1],
 ];
 
 function batch(nIn: number, rows: number, classes: number, seed: number): Dataset {
@@ -87,8 +118,16 @@ for (const backend of ['wasm', 'js'] as const) {
         test(`${hidden} → ${output}×${units}, ${loss}`, async () => {
           const acts: ActivationName[] = [hidden, hidden, output];
           const net = await Network.create({
-            inputs: 4, loss, seed: 7, backend, init: 'xavier',
-            layers: [{ units: 5, activation: hidden, alpha: ALPHA[hidden] }, { units: 4, activation: hidden, alpha: ALPHA[hidden] }, { units, activation: output }],
+            inputs: 4,
+            loss,
+            seed: 7,
+            backend,
+            init: 'xavier',
+            layers: [
+              { units: 5, activation: hidden, alpha: ALPHA[hidden] },
+              { units: 4, activation: hidden, alpha: ALPHA[hidden] },
+              { units, activation: output },
+            ],
           });
           const data = batch(4, 6, Math.max(units, 2), 11);
           const analytic = net.gradients(data).flatMap((g) => [g.W, g.b]);
@@ -102,7 +141,15 @@ for (const backend of ['wasm', 'js'] as const) {
 }
 
 test('a deliberately wrong gradient fails the check (the check can fail)', async () => {
-  const net = await Network.create({ inputs: 4, loss: 'mse', seed: 7, layers: [{ units: 5, activation: 'sigmoid' }, { units: 3, activation: 'sigmoid' }] });
+  const net = await Network.create({
+    inputs: 4,
+    loss: 'mse',
+    seed: 7,
+    layers: [
+      { units: 5, activation: 'sigmoid' },
+      { units: 3, activation: 'sigmoid' },
+    ],
+  });
   const data = batch(4, 6, 3, 11);
   const analytic = net.gradients(data).flatMap((g) => [g.W, g.b]);
   const numeric = numericGradients(net.parameters(), ['sigmoid', 'sigmoid'], 'mse', data);

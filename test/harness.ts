@@ -22,10 +22,14 @@ export async function harness(pages = 256): Promise<Harness> {
   const fresh = () => new Arena(memory, wasm.heapBase());
   let arena = fresh();
   return {
-    memory, wasm, js,
+    memory,
+    wasm,
+    js,
     alloc: (bytes) => arena.alloc(bytes),
     f32: (ptr, n) => arena.f32(ptr, n),
-    reset() { arena = fresh(); },
+    reset() {
+      arena = fresh();
+    },
   };
 }
 
@@ -33,7 +37,9 @@ export async function harness(pages = 256): Promise<Harness> {
 export function fill(x: Float32Array, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
   for (let i = 0; i < x.length; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
     x[i] = (s >>> 0) / 2147483648 - 1;
   }
   return x;

@@ -34,7 +34,9 @@ const RTOL_ADAM = 1e-4;
 const TINY = 1e-30;
 
 // Loss ids, as in assembly/loss.ts.
-const MSE = 0, CE = 1, BCE = 2;
+const MSE = 0,
+  CE = 1,
+  BCE = 2;
 
 const SWEEP = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 128];
 const LARGE: [number, number] = [256, 784];
@@ -84,10 +86,14 @@ function softmax64(z: ArrayLike<number>, at: number, cols: number): number[] {
 
 /** Worst |x − y| / (|y| + floor), and where: NaN or a missing value counts as Infinity. */
 function worst(x: ArrayLike<number>, y: ArrayLike<number>, floor: number) {
-  let err = 0, at = -1;
+  let err = 0,
+    at = -1;
   for (let i = 0; i < y.length; i++) {
     const e = Math.abs(x[i] - y[i]) / (Math.abs(y[i]) + floor);
-    if (!(e <= err)) { err = Number.isNaN(e) ? Infinity : e; at = i; }
+    if (!(e <= err)) {
+      err = Number.isNaN(e) ? Infinity : e;
+      at = i;
+    }
   }
   return { err, at };
 }
@@ -110,7 +116,9 @@ const GUARD = 4;
 const SENTINEL = 1234.5;
 
 let h: Harness;
-beforeAll(async () => { h = await harness(512); });
+beforeAll(async () => {
+  h = await harness(512);
+});
 
 /** A fresh f32 buffer of n floats (optionally initialised), followed by GUARD sentinel floats. */
 function buf(n: number, init?: ArrayLike<number>): number {
@@ -137,8 +145,8 @@ const EXTREMES = [80, -80, 1e4, -1e4, 88.5, -88.5, -104, 0, -0, 1e-20, -1e-20, 3
 const NEAR_ZERO = [1e-2, -1e-2, 1e-3, -1e-3, 1e-5, -1e-5, 3e-7, -3e-7];
 function zInput(n: number, seed: number): Float32Array {
   const z = data(n, seed, -30, 30);
-  for (let i = 3; i < n; i += 11) z[i] = EXTREMES[(i / 11 | 0) % EXTREMES.length];
-  for (let i = 7; i < n; i += 11) z[i] = NEAR_ZERO[(i / 11 | 0) % NEAR_ZERO.length];
+  for (let i = 3; i < n; i += 11) z[i] = EXTREMES[((i / 11) | 0) % EXTREMES.length];
+  for (let i = 7; i < n; i += 11) z[i] = NEAR_ZERO[((i / 11) | 0) % NEAR_ZERO.length];
   return z;
 }
 
@@ -149,14 +157,20 @@ describe('activate', () => {
     test(`${label(c)}: wasm == js == f64 formula, separate buffers and in place, finite, in range`, () => {
       for (const [rows, cols] of SHAPES) {
         h.reset();
-        const n = rows * cols, what = `${label(c)} ${rows}×${cols}`;
+        const n = rows * cols,
+          what = `${label(c)} ${rows}×${cols}`;
         const z0 = zInput(n, n * 31 + act);
-        const z = buf(n, z0), aw = buf(n), aj = buf(n), inW = buf(n, z0), inJ = buf(n, z0);
+        const z = buf(n, z0),
+          aw = buf(n),
+          aj = buf(n),
+          inW = buf(n, z0),
+          inJ = buf(n, z0);
         h.wasm.activate(act, z, aw, rows, cols, c.p);
         h.js.activate(act, z, aj, rows, cols, c.p);
         h.wasm.activate(act, inW, inW, rows, cols, c.p);
         h.js.activate(act, inJ, inJ, rows, cols, c.p);
-        const w = read(aw, n), j = read(aj, n);
+        const w = read(aw, n),
+          j = read(aj, n);
         const floor = TINY;
         expectSame(read(z, n), z0, `${what}: z untouched`);
         expectClose(w, j, RTOL, floor, `${what} wasm vs js`);
@@ -191,8 +205,10 @@ describe('activate', () => {
   // Regression: p·(exp(z) − 1) cancels for |z| ≪ 1 (relative error ≈ 2⁻²⁵/|z|); expm1 does not.
   test('elu(z) keeps its relative accuracy near z = 0', () => {
     h.reset();
-    const z0 = [-1e-3, -1e-5, -3e-7].map(Math.fround), n = z0.length;
-    const z = buf(n, z0), a = buf(n);
+    const z0 = [-1e-3, -1e-5, -3e-7].map(Math.fround),
+      n = z0.length;
+    const z = buf(n, z0),
+      a = buf(n);
     h.wasm.activate(ACTIVATIONS.elu.id, z, a, 1, n, 1);
     expectClose(read(a, n), z0.map(Math.expm1), RTOL, TINY, 'elu near 0 vs expm1');
   });
@@ -200,12 +216,33 @@ describe('activate', () => {
   test('softmax and sigmoid stay finite for rows of ±1e4 and ±80 only', () => {
     h.reset();
     const cols = 6;
-    const z0 = Float32Array.from([1e4, 1e4, -1e4, 80, -80, 0, /**/ -1e4, -1e4, -1e4, -1e4, -1e4, -1e4, /**/ 80, 80, 80, 80, 80, 80, /**/ -80, 79, 80, -1e4, 1e4, 1e4]);
-    const rows = z0.length / cols, n = z0.length;
-    const z = buf(n, z0), a = buf(n), s = buf(n);
+    const z0 = Float32Array.from([
+      1e4, 1e4, -1e4, 80, -80, 0, /**/ -1e4, -1e4, -1e4, -1e4, -1e4, -1e4, /**/ 80, 80, 80, 80, 80, 80, /**/ -80, 79,
+      80, -1e4, 1e4, 1e4,
+    ]);
+    const rows = z0.length / cols,
+      n = z0.length;
+    const z = buf(n, z0),
+      a = buf(n),
+      s = buf(n);
     h.wasm.activate(ACTIVATIONS.softmax.id, z, a, rows, cols, 0);
     h.wasm.activate(ACTIVATIONS.sigmoid.id, z, s, rows, cols, 0);
-    const expected = [0.5, 0.5, 0, 0, 0, 0, ...new Array(6).fill(1 / 6), ...new Array(6).fill(1 / 6), 0, 0, 0, 0, 0.5, 0.5];
+    const expected = [
+      0.5,
+      0.5,
+      0,
+      0,
+      0,
+      0,
+      ...new Array(6).fill(1 / 6),
+      ...new Array(6).fill(1 / 6),
+      0,
+      0,
+      0,
+      0,
+      0.5,
+      0.5,
+    ];
     expectClose(read(a, n), expected, 2 ** -23, TINY, 'softmax of extremes');
     const sig = read(s, n);
     for (let i = 0; i < n; i++) expect(sig[i]).toBeCloseTo(F64.sigmoid(z0[i], 0), 7);
@@ -221,27 +258,40 @@ describe('mulDerivative', () => {
     test(`${label(c)}: wasm == js on delta ⊙ σ'(z)`, () => {
       for (const [rows, cols] of SHAPES) {
         h.reset();
-        const n = rows * cols, what = `${label(c)} ${rows}×${cols}`;
-        const z0 = zInput(n, n * 7 + act), d0 = data(n, n + 99);
-        const z = buf(n, z0), a = buf(n);
+        const n = rows * cols,
+          what = `${label(c)} ${rows}×${cols}`;
+        const z0 = zInput(n, n * 7 + act),
+          d0 = data(n, n + 99);
+        const z = buf(n, z0),
+          a = buf(n);
         h.js.activate(act, z, a, rows, cols, c.p);
         const a0 = read(a, n);
-        const dw = buf(n, d0), dj = buf(n, d0);
+        const dw = buf(n, d0),
+          dj = buf(n, d0);
         h.wasm.mulDerivative(act, z, a, dw, rows, cols, c.p);
         h.js.mulDerivative(act, z, a, dj, rows, cols, c.p);
-        const w = read(dw, n), j = read(dj, n);
+        const w = read(dw, n),
+          j = read(dj, n);
         expectSame(read(z, n), z0, `${what}: z untouched`);
         expectSame(read(a, n), a0, `${what}: a untouched`);
         expectGuard(dw, n, what);
         expectClose(w, j, RTOL, 1, `${what} wasm vs js`);
         for (let i = 0; i < n; i++) if (!Number.isFinite(w[i])) expect.fail(`${what}: delta[${i}] = ${w[i]}`);
         if (c.name === 'identity') expectSame(w, d0, `${what}: identity leaves delta unchanged`);
-        if (c.name === 'step') expect(w.every((x) => x === 0), `${what}: step has σ' = 0`).toBe(true);
+        if (c.name === 'step')
+          expect(
+            w.every((x) => x === 0),
+            `${what}: step has σ' = 0`,
+          ).toBe(true);
         if (c.name === 'softmax') {
           // Jᵀg is orthogonal to the ones vector: softmax outputs sum to 1 whatever z is.
           for (let r = 0; r < rows; r++) {
-            let s = 0, m = 0;
-            for (let k = 0; k < cols; k++) { s += w[r * cols + k]; m = Math.max(m, Math.abs(d0[r * cols + k])); }
+            let s = 0,
+              m = 0;
+            for (let k = 0; k < cols; k++) {
+              s += w[r * cols + k];
+              m = Math.max(m, Math.abs(d0[r * cols + k]));
+            }
             expect(Math.abs(s), `${what}: row ${r} of Jᵀg sums to ${s}`).toBeLessThanOrEqual(1e-5 * (m + 1));
           }
         }
@@ -254,11 +304,13 @@ describe('mulDerivative', () => {
   const Z_FD = [-6.3, -3.1, -1.3, -0.45, 0.27, 0.83, 1.9, 4.2].map(Math.fround);
   for (const c of ACTS) {
     if (c.name === 'softmax') continue;
-    const act = ACTIVATIONS[c.name].id, f = F64[c.name];
+    const act = ACTIVATIONS[c.name].id,
+      f = F64[c.name];
     test(`${label(c)}: σ' matches a central difference of f (f64, and the kernels' own f32 f)`, () => {
       h.reset();
       const n = Z_FD.length;
-      const z = buf(n, Z_FD), a = buf(n);
+      const z = buf(n, Z_FD),
+        a = buf(n);
       h.js.activate(act, z, a, 1, n, c.p);
       for (const k of [h.wasm, h.js]) {
         const d = buf(n, new Array(n).fill(1));
@@ -271,12 +323,27 @@ describe('mulDerivative', () => {
         // Same on the kernel's own f, evaluated in f32 with h = 2⁻⁶: truncation h²/6·|f'''| ≲ 1e-4,
         // rounding 2⁻²⁴·|f|/h ≲ 1e-5. Proves df is the derivative of the f this kernel set computes.
         const H = 2 ** -6;
-        const zp = buf(n, Z_FD.map((x) => x + H)), zm = buf(n, Z_FD.map((x) => x - H));
-        const ap = buf(n), am = buf(n);
+        const zp = buf(
+            n,
+            Z_FD.map((x) => x + H),
+          ),
+          zm = buf(
+            n,
+            Z_FD.map((x) => x - H),
+          );
+        const ap = buf(n),
+          am = buf(n);
         k.activate(act, zp, ap, 1, n, c.p);
         k.activate(act, zm, am, 1, n, c.p);
-        const P = read(ap, n), M = read(am, n);
-        expectClose(got, Z_FD.map((_, i) => (P[i] - M[i]) / (2 * H)), 2e-4, 1, `${label(c)} σ' vs f32 central difference`);
+        const P = read(ap, n),
+          M = read(am, n);
+        expectClose(
+          got,
+          Z_FD.map((_, i) => (P[i] - M[i]) / (2 * H)),
+          2e-4,
+          1,
+          `${label(c)} σ' vs f32 central difference`,
+        );
       }
     });
   }
@@ -284,14 +351,18 @@ describe('mulDerivative', () => {
   test('softmax: Jᵀg matches a central difference of g·softmax(z) in f64', () => {
     for (const cols of [1, 2, 3, 5, 10, 17]) {
       h.reset();
-      const z0 = data(cols, cols + 5, -4, 4), g0 = data(cols, cols + 6);
-      const z = buf(cols, z0), a = buf(cols);
+      const z0 = data(cols, cols + 5, -4, 4),
+        g0 = data(cols, cols + 6);
+      const z = buf(cols, z0),
+        a = buf(cols);
       h.js.activate(ACTIVATIONS.softmax.id, z, a, 1, cols, 0);
       const phi = (zz: number[]) => softmax64(zz, 0, cols).reduce((s, x, j) => s + x * g0[j], 0);
       const hh = 1e-5;
       const fd = Array.from(z0, (_, k) => {
-        const zp = Array.from(z0), zm = Array.from(z0);
-        zp[k] += hh; zm[k] -= hh;
+        const zp = Array.from(z0),
+          zm = Array.from(z0);
+        zp[k] += hh;
+        zm[k] -= hh;
         return (phi(zp) - phi(zm)) / (2 * hh);
       });
       for (const k of [h.wasm, h.js]) {
@@ -308,17 +379,26 @@ describe('lossDelta', () => {
   /** Inputs a, y for a loss over rows×cols, with saturated outputs mixed in for CE and BCE. */
   function inputs(loss: number, rows: number, cols: number, seed: number) {
     const n = rows * cols;
-    const a = new Float32Array(n), y = new Float32Array(n);
+    const a = new Float32Array(n),
+      y = new Float32Array(n);
     if (loss === MSE) {
-      a.set(data(n, seed, -2, 2)); y.set(data(n, seed + 1));
+      a.set(data(n, seed, -2, 2));
+      y.set(data(n, seed + 1));
     } else if (loss === CE) {
-      const z = data(n, seed, -5, 5), labels = data(rows, seed + 1, 0, cols);
+      const z = data(n, seed, -5, 5),
+        labels = data(rows, seed + 1, 0, cols);
       for (let r = 0; r < rows; r++) {
         a.set(softmax64(z, r * cols, cols), r * cols);
         y[r * cols + Math.floor(labels[r])] = 1;
         // every third row saturated: all mass on a wrong class (cost −ln EPS) or on the right one
-        if (r % 3 === 1) { a.fill(0, r * cols, (r + 1) * cols); a[r * cols + ((Math.floor(labels[r]) + 1) % cols)] = 1; }
-        if (r % 3 === 2) { a.fill(0, r * cols, (r + 1) * cols); a[r * cols + Math.floor(labels[r])] = 1; }
+        if (r % 3 === 1) {
+          a.fill(0, r * cols, (r + 1) * cols);
+          a[r * cols + ((Math.floor(labels[r]) + 1) % cols)] = 1;
+        }
+        if (r % 3 === 2) {
+          a.fill(0, r * cols, (r + 1) * cols);
+          a[r * cols + Math.floor(labels[r])] = 1;
+        }
       }
     } else {
       a.set(data(n, seed, 1e-6, 1 - 1e-6));
@@ -338,13 +418,21 @@ describe('lossDelta', () => {
     return c;
   }
 
-  for (const [loss, name] of [[MSE, 'mse'], [CE, 'cross-entropy (softmax)'], [BCE, 'binary cross-entropy (sigmoid)']] as const) {
+  for (const [loss, name] of [
+    [MSE, 'mse'],
+    [CE, 'cross-entropy (softmax)'],
+    [BCE, 'binary cross-entropy (sigmoid)'],
+  ] as const) {
     test(`${name}: cost and delta = a − y, wasm == js == f64`, () => {
       for (const [rows, cols] of SHAPES) {
         h.reset();
-        const n = rows * cols, what = `${name} ${rows}×${cols}`;
+        const n = rows * cols,
+          what = `${name} ${rows}×${cols}`;
         const { a: a0, y: y0 } = inputs(loss, rows, cols, n + loss);
-        const a = buf(n, a0), y = buf(n, y0), dw = buf(n, new Array(n).fill(NaN)), dj = buf(n, new Array(n).fill(NaN));
+        const a = buf(n, a0),
+          y = buf(n, y0),
+          dw = buf(n, new Array(n).fill(NaN)),
+          dj = buf(n, new Array(n).fill(NaN));
         const cw = h.wasm.lossDelta(loss, a, y, dw, rows, cols);
         const cj = h.js.lossDelta(loss, a, y, dj, rows, cols);
         expectGuard(dw, n, what);
@@ -373,7 +461,9 @@ describe('lossDelta', () => {
     ];
     for (const [loss, cols, av, yv, agree] of cases) {
       const what = `${loss === CE ? 'CE' : 'BCE'} a=[${av}] y=[${yv}]`;
-      const a = buf(cols, av), y = buf(cols, yv), d = buf(cols);
+      const a = buf(cols, av),
+        y = buf(cols, yv),
+        d = buf(cols);
       const cw = h.wasm.lossDelta(loss, a, y, d, 1, cols);
       const cj = h.js.lossDelta(loss, a, y, d, 1, cols);
       const c64 = cost64(loss, Float32Array.from(av), Float32Array.from(yv));
@@ -383,7 +473,11 @@ describe('lossDelta', () => {
         if (wrong) expect(c, `${what}: confidently wrong costs about −ln 1e-7`).toBeGreaterThan(15);
         else expect(c, `${what}: confidently right costs about 0`).toBeLessThan(1e-6);
       }
-      expectSame(read(d, cols), av.map((x, i) => x - yv[i]), `${what}: delta`);
+      expectSame(
+        read(d, cols),
+        av.map((x, i) => x - yv[i]),
+        `${what}: delta`,
+      );
       expectClose([cw], [cj], RTOL, TINY, `${what}: cost wasm vs js`);
       if (agree) expectClose([cw], [c64], RTOL, 1e-6, `${what}: cost wasm vs f64`);
     }
@@ -392,15 +486,25 @@ describe('lossDelta', () => {
   // Regression: an f32 clamp at 1 − 1e-7 rounds to 1 − 2⁻²³, so a = 1, y = 0 cost 15.942, not 16.118.
   test('BCE a = 1, y = 0 costs −ln 1e-7 as in the twin', () => {
     h.reset();
-    const a = buf(1, [1]), y = buf(1, [0]), d = buf(1);
-    expectClose([h.wasm.lossDelta(BCE, a, y, d, 1, 1)], [h.js.lossDelta(BCE, a, y, d, 1, 1)], RTOL, TINY, 'BCE a=1 y=0');
+    const a = buf(1, [1]),
+      y = buf(1, [0]),
+      d = buf(1);
+    expectClose(
+      [h.wasm.lossDelta(BCE, a, y, d, 1, 1)],
+      [h.js.lossDelta(BCE, a, y, d, 1, 1)],
+      RTOL,
+      TINY,
+      'BCE a=1 y=0',
+    );
   });
 
   // Regression: ln(1 − a) in f32 rounds 1 − a first (relative error 2⁻²⁵/a for small a); log1p does not.
   test('BCE cost keeps relative accuracy for y = 0 and small a', () => {
     h.reset();
     const av = [1e-4, 1e-5, 1e-6].map(Math.fround);
-    const a = buf(3, av), y = buf(3, [0, 0, 0]), d = buf(3);
+    const a = buf(3, av),
+      y = buf(3, [0, 0, 0]),
+      d = buf(3);
     const want = av.reduce((s, x) => s - Math.log1p(-x), 0);
     expectClose([h.wasm.lossDelta(BCE, a, y, d, 1, 3)], [want], RTOL, TINY, 'BCE small a, y = 0');
   });
@@ -411,9 +515,12 @@ describe('biasGrad', () => {
   test('db = alpha · column sums, wasm == js; overwrites db', () => {
     for (const [rows, cols] of SHAPES) {
       h.reset();
-      const n = rows * cols, what = `biasGrad ${rows}×${cols}`;
+      const n = rows * cols,
+        what = `biasGrad ${rows}×${cols}`;
       const d0 = data(n, n + 3);
-      const delta = buf(n, d0), bw = buf(cols, new Array(cols).fill(NaN)), bj = buf(cols, new Array(cols).fill(NaN));
+      const delta = buf(n, d0),
+        bw = buf(cols, new Array(cols).fill(NaN)),
+        bj = buf(cols, new Array(cols).fill(NaN));
       h.wasm.biasGrad(bw, delta, rows, cols, 1 / rows);
       h.js.biasGrad(bj, delta, rows, cols, 1 / rows);
       expectGuard(bw, cols, what);
@@ -427,12 +534,17 @@ describe('biasGrad', () => {
     h.reset();
     const n = rows * cols;
     const d0 = Float32Array.from(data(n, 5), (x) => Math.round(x * 100)); // |Σ| ≤ 25600 < 2²⁴
-    const delta = buf(n, d0), db = buf(cols);
+    const delta = buf(n, d0),
+      db = buf(cols);
     const want = new Float64Array(cols);
     for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) want[j] += d0[r * cols + j];
     for (const alpha of [1, 0.5]) {
       h.wasm.biasGrad(db, delta, rows, cols, alpha);
-      expectSame(read(db, cols), Array.from(want, (x) => x * alpha), `biasGrad exact, alpha ${alpha}`);
+      expectSame(
+        read(db, cols),
+        Array.from(want, (x) => x * alpha),
+        `biasGrad exact, alpha ${alpha}`,
+      );
     }
   });
 });
@@ -443,14 +555,24 @@ describe('optimizers', () => {
     test(`sgd, l2 = ${l2}: wasm == js == w − lr(g + l2·w)`, () => {
       for (const n of LENGTHS) {
         h.reset();
-        const what = `sgd n=${n}`, lr = 0.1;
-        const w0 = data(n, n + 1), g0 = data(n, n + 2);
-        const ww = buf(n, w0), wj = buf(n, w0), g = buf(n, g0);
+        const what = `sgd n=${n}`,
+          lr = 0.1;
+        const w0 = data(n, n + 1),
+          g0 = data(n, n + 2);
+        const ww = buf(n, w0),
+          wj = buf(n, w0),
+          g = buf(n, g0);
         h.wasm.sgd(ww, g, n, lr, l2);
         h.js.sgd(wj, g, n, lr, l2);
         expectGuard(ww, n, what);
         expectClose(read(ww, n), read(wj, n), RTOL, 1, what);
-        expectClose(read(ww, n), Array.from(w0, (x, i) => x - lr * (g0[i] + l2 * x)), RTOL, 1, `${what} vs f64`);
+        expectClose(
+          read(ww, n),
+          Array.from(w0, (x, i) => x - lr * (g0[i] + l2 * x)),
+          RTOL,
+          1,
+          `${what} vs f64`,
+        );
       }
     });
 
@@ -458,11 +580,18 @@ describe('optimizers', () => {
       test(`momentum, nesterov = ${nesterov}, l2 = ${l2}: 4 steps, wasm == js (w and v)`, () => {
         for (const n of LENGTHS) {
           h.reset();
-          const what = `momentum n=${n}`, lr = 0.05, mu = 0.9;
+          const what = `momentum n=${n}`,
+            lr = 0.05,
+            mu = 0.9;
           const w0 = data(n, n + 1);
-          const ww = buf(n, w0), wj = buf(n, w0), vw = buf(n), vj = buf(n), g = buf(n);
+          const ww = buf(n, w0),
+            wj = buf(n, w0),
+            vw = buf(n),
+            vj = buf(n),
+            g = buf(n);
           // f64 oracle of the same recurrence
-          const W = Float64Array.from(w0), V = new Float64Array(n);
+          const W = Float64Array.from(w0),
+            V = new Float64Array(n);
           for (let step = 0; step < 4; step++) {
             const g0 = data(n, n + 10 + step);
             h.f32(g, n).set(g0);
@@ -474,7 +603,8 @@ describe('optimizers', () => {
               W[i] += nesterov ? mu * V[i] - lr * gi : V[i];
             }
           }
-          expectGuard(ww, n, what); expectGuard(vw, n, what);
+          expectGuard(ww, n, what);
+          expectGuard(vw, n, what);
           expectClose(read(ww, n), read(wj, n), RTOL, 1, `${what} w`);
           expectClose(read(vw, n), read(vj, n), RTOL, 1, `${what} v`);
           expectClose(read(ww, n), W, RTOL, 1, `${what} w vs f64`);
@@ -483,24 +613,39 @@ describe('optimizers', () => {
     }
 
     test(`adam, l2 = ${l2}: 5 steps with β₁ᵗ, β₂ᵗ as running products, wasm == js (w, m, v)`, () => {
-      const lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+      const lr = 0.01,
+        b1 = 0.9,
+        b2 = 0.999,
+        eps = 1e-8;
       for (const n of LENGTHS) {
         h.reset();
         const what = `adam n=${n}`;
         const w0 = data(n, n + 1);
-        const ww = buf(n, w0), wj = buf(n, w0), mw = buf(n), mj = buf(n), vw = buf(n), vj = buf(n), g = buf(n);
-        let b1t = 1, b2t = 1; // as src/optimizers.ts keeps them
+        const ww = buf(n, w0),
+          wj = buf(n, w0),
+          mw = buf(n),
+          mj = buf(n),
+          vw = buf(n),
+          vj = buf(n),
+          g = buf(n);
+        let b1t = 1,
+          b2t = 1; // as src/optimizers.ts keeps them
         for (let step = 1; step <= 5; step++) {
-          b1t *= b1; b2t *= b2;
+          b1t *= b1;
+          b2t *= b2;
           h.f32(g, n).set(data(n, n + 10 + step));
-          const beforeW = read(ww, n), beforeJ = read(wj, n);
+          const beforeW = read(ww, n),
+            beforeJ = read(wj, n);
           h.wasm.adam(ww, g, mw, vw, n, lr, b1, b2, eps, l2, b1t, b2t);
           h.js.adam(wj, g, mj, vj, n, lr, b1, b2, eps, l2, b1t, b2t);
           // The step itself, relative to lr (each Adam step moves a weight by about lr).
-          const uw = read(ww, n).map((x, i) => (x - beforeW[i]) / lr), uj = read(wj, n).map((x, i) => (x - beforeJ[i]) / lr);
+          const uw = read(ww, n).map((x, i) => (x - beforeW[i]) / lr),
+            uj = read(wj, n).map((x, i) => (x - beforeJ[i]) / lr);
           expectClose(uw, uj, RTOL_ADAM, 1, `${what} step ${step} update/lr`);
         }
-        expectGuard(ww, n, what); expectGuard(mw, n, what); expectGuard(vw, n, what);
+        expectGuard(ww, n, what);
+        expectGuard(mw, n, what);
+        expectGuard(vw, n, what);
         expectClose(read(ww, n), read(wj, n), RTOL, 1, `${what} w`);
         // m is a signed sum of (1 − β₁)·g terms that may cancel: measure against one term's size.
         expectClose(read(mw, n), read(mj, n), RTOL, 1 - b1, `${what} m`);
@@ -523,7 +668,9 @@ describe('batch assembly', () => {
 
   test('gatherU8 (scale 1/255) and gatherF32: rows idx[r] in order, wasm == js == expected', () => {
     for (let t = 0; t < COUNTS.length; t++) {
-      const count = COUNTS[t], width = WIDTHS[(t * 5) % WIDTHS.length], what = `gather ${count}×${width}`;
+      const count = COUNTS[t],
+        width = WIDTHS[(t * 5) % WIDTHS.length],
+        what = `gather ${count}×${width}`;
       h.reset();
       const ix = shuffled(count, t + 1);
       const idx = h.alloc(count * 4);
@@ -532,13 +679,17 @@ describe('batch assembly', () => {
       const px = new Uint8Array(h.memory.buffer, images, ROWS * width);
       for (let i = 0; i < px.length; i++) px[i] = (i * 2654435761) >>> 24; // all 256 values occur
       const features = buf(ROWS * width, data(ROWS * width, t + 7));
-      const uw = buf(count * width), uj = buf(count * width), fw = buf(count * width), fj = buf(count * width);
+      const uw = buf(count * width),
+        uj = buf(count * width),
+        fw = buf(count * width),
+        fj = buf(count * width);
       h.wasm.gatherU8(uw, images, width, idx, count, 1 / 255);
       h.js.gatherU8(uj, images, width, idx, count, 1 / 255);
       h.wasm.gatherF32(fw, features, width, idx, count);
       h.js.gatherF32(fj, features, width, idx, count);
       for (const p of [uw, uj, fw, fj]) expectGuard(p, count * width, what);
-      const wantU = new Float32Array(count * width), wantF = new Float32Array(count * width);
+      const wantU = new Float32Array(count * width),
+        wantF = new Float32Array(count * width);
       const F = h.f32(features, ROWS * width);
       for (let r = 0; r < count; r++) {
         for (let k = 0; k < width; k++) {
@@ -550,7 +701,8 @@ describe('batch assembly', () => {
       // wasm scales by f32(1/255), the twin by f64 1/255: at most one f32 ulp apart.
       expectClose(U, read(uj, count * width), 2 ** -23, TINY, `${what} u8 wasm vs js`);
       expectClose(U, wantU, 2 ** -23, TINY, `${what} u8 wasm vs px/255`);
-      for (let i = 0; i < U.length; i++) if (!(U[i] >= 0 && U[i] <= 1)) expect.fail(`${what}: pixel ${i} → ${U[i]} outside [0, 1]`);
+      for (let i = 0; i < U.length; i++)
+        if (!(U[i] >= 0 && U[i] <= 1)) expect.fail(`${what}: pixel ${i} → ${U[i]} outside [0, 1]`);
       expectSame(read(fw, count * width), wantF, `${what} f32 wasm`);
       expectSame(read(fj, count * width), wantF, `${what} f32 js`);
     }
@@ -558,7 +710,8 @@ describe('batch assembly', () => {
 
   test('gatherU8: 0 → 0 and 255 → 1 exactly', () => {
     h.reset();
-    const idx = h.alloc(8), images = h.alloc(2);
+    const idx = h.alloc(8),
+      images = h.alloc(2);
     new Uint32Array(h.memory.buffer, idx, 2).set([1, 0]);
     new Uint8Array(h.memory.buffer, images, 2).set([0, 255]);
     for (const k of [h.wasm, h.js]) {
@@ -574,7 +727,8 @@ describe('batch assembly', () => {
         h.reset();
         const what = `gatherTargets ${count}×${nOut}`;
         const ix = shuffled(count, count + nOut);
-        const idx = h.alloc(count * 4), labels = h.alloc(ROWS);
+        const idx = h.alloc(count * 4),
+          labels = h.alloc(ROWS);
         new Uint32Array(h.memory.buffer, idx, count).set(ix);
         const L = new Uint8Array(h.memory.buffer, labels, ROWS);
         for (let i = 0; i < ROWS; i++) L[i] = (i * 7 + 3) % (nOut === 1 ? 2 : nOut);
@@ -596,8 +750,10 @@ describe('batch assembly', () => {
   test('countCorrect and argmaxRows: argmax (first on ties), threshold 0.5 for one column', () => {
     for (const [rows, cols] of SHAPES) {
       h.reset();
-      const n = rows * cols, what = `countCorrect ${rows}×${cols}`;
-      const a0 = data(n, n + 11, 0, 1), y0 = new Float32Array(n);
+      const n = rows * cols,
+        what = `countCorrect ${rows}×${cols}`;
+      const a0 = data(n, n + 11, 0, 1),
+        y0 = new Float32Array(n);
       // Row r by r % 4: 0 right, 1 wrong, 2 a tie with the target on the later maximum (wrong:
       // the first maximum is the prediction), 3 a tie with the target on the first (right).
       // One column: 0 a = 0.5, y = 1 (right: 0.5 counts as class 1), 1 a = 0.5, y = 0 (wrong),
@@ -605,7 +761,8 @@ describe('batch assembly', () => {
       let want = 0;
       const wantArg = new Int32Array(rows);
       for (let r = 0; r < rows; r++) {
-        const o = r * cols, kind = r % 4;
+        const o = r * cols,
+          kind = r % 4;
         if (cols === 1) {
           if (kind < 2) a0[o] = 0.5;
           else a0[o] = kind === 2 ? a0[o] / 2.01 : 0.5 + a0[o] / 2.01;
@@ -613,13 +770,17 @@ describe('batch assembly', () => {
           want += +(kind === 0 || kind === 2);
           continue;
         }
-        if (kind >= 2) { a0[o] = 2; a0[o + cols - 1] = 2; } // tie at the first and last column
+        if (kind >= 2) {
+          a0[o] = 2;
+          a0[o + cols - 1] = 2;
+        } // tie at the first and last column
         const m = kind >= 2 ? 0 : argmax(a0, o, cols);
         wantArg[r] = m;
         y0[o + (kind === 0 || kind === 3 ? m : kind === 1 ? (m + 1) % cols : cols - 1)] = 1;
         want += +(kind === 0 || kind === 3);
       }
-      const a = buf(n, a0), y = buf(n, y0);
+      const a = buf(n, a0),
+        y = buf(n, y0);
       expect(h.wasm.countCorrect(a, y, rows, cols), `${what} wasm`).toBe(want);
       expect(h.js.countCorrect(a, y, rows, cols), `${what} js`).toBe(want);
       if (cols === 1) continue;
@@ -660,28 +821,44 @@ describe('randn', () => {
         const words = 2 * Math.ceil(n / 2);
         const u = h.alloc(words * 4);
         new Random(n).fill(new Uint32Array(h.memory.buffer, u, words));
-        const dw = buf(n), dj = buf(n);
+        const dw = buf(n),
+          dj = buf(n);
         h.wasm.randn(dw, u, n, std);
         h.js.randn(dj, u, n, std);
-        expectGuard(dw, n, what); expectGuard(dj, n, what);
+        expectGuard(dw, n, what);
+        expectGuard(dj, n, what);
         // f64 ln/sqrt/cos/sin in both, rounded to f32 (wasm rounds once more after ·std): ~1 f32 ulp,
         // measured against the scale std (values near a zero of cos/sin have no relative accuracy).
-        expectClose(read(dw, n).map((x) => x / std), read(dj, n).map((x) => x / std), RTOL, 1, what);
+        expectClose(
+          read(dw, n).map((x) => x / std),
+          read(dj, n).map((x) => x / std),
+          RTOL,
+          1,
+          what,
+        );
       }
     }
   });
 
   test('mean ≈ 0 and std ≈ requested over 100k samples (5 standard errors)', () => {
-    const n = 100_000, std = 0.5;
+    const n = 100_000,
+      std = 0.5;
     h.reset();
     const u = h.alloc(n * 4);
     new Random(2024).fill(new Uint32Array(h.memory.buffer, u, n));
     const d = buf(n);
     h.wasm.randn(d, u, n, std);
     const x = read(d, n);
-    let s = 0, s2 = 0, within = 0;
-    for (const v of x) { s += v; s2 += v * v; if (Math.abs(v) <= std) within++; }
-    const mean = s / n, sd = Math.sqrt(s2 / n - mean * mean);
+    let s = 0,
+      s2 = 0,
+      within = 0;
+    for (const v of x) {
+      s += v;
+      s2 += v * v;
+      if (Math.abs(v) <= std) within++;
+    }
+    const mean = s / n,
+      sd = Math.sqrt(s2 / n - mean * mean);
     // SE(mean) = σ/√n; SE(sd) ≈ σ/√(2n); SE(fraction within 1σ) = √(p(1−p)/n), p = 0.6827
     expect(Math.abs(mean)).toBeLessThan((5 * std) / Math.sqrt(n));
     expect(Math.abs(sd - std)).toBeLessThan((5 * std) / Math.sqrt(2 * n));

@@ -9,15 +9,21 @@ import { referenceKernels } from '../src/reference/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filesUnder = (dir: string, ext: RegExp): string[] =>
-  readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => ext.test(f)).map((f) => join(root, dir, f));
+  readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => ext.test(f))
+    .map((f) => join(root, dir, f));
 
 /** Relative imports of a file: [resolved .ts path, type-only?]. */
 function imports(file: string): [string, boolean][] {
   const src = readFileSync(file, 'utf8');
   const found: [string, boolean][] = [];
   for (const m of src.matchAll(/^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"](\.[^'"]+)['"]/gm)) {
-    const names = m[2].replace(/^\{|\}$/g, '').split(',').filter((n) => n.trim());
-    const typeOnly = Boolean(m[1]) || (m[2].startsWith('{') && names.length > 0 && names.every((n) => /^\s*type\s/.test(n)));
+    const names = m[2]
+      .replace(/^\{|\}$/g, '')
+      .split(',')
+      .filter((n) => n.trim());
+    const typeOnly =
+      Boolean(m[1]) || (m[2].startsWith('{') && names.length > 0 && names.every((n) => /^\s*type\s/.test(n)));
     found.push([resolve(dirname(file), m[3]).replace(/\.js$/, '.ts'), typeOnly]);
   }
   return found;
@@ -27,7 +33,14 @@ const sources = filesUnder('src', /\.ts$/).filter((f) => !f.endsWith('.d.ts'));
 const name = (f: string) => relative(join(root, 'src'), f);
 
 test('src/ has no circle of run-time imports', () => {
-  const edges = new Map(sources.map((f) => [f, imports(f).filter(([, typeOnly]) => !typeOnly).map(([t]) => t)]));
+  const edges = new Map(
+    sources.map((f) => [
+      f,
+      imports(f)
+        .filter(([, typeOnly]) => !typeOnly)
+        .map(([t]) => t),
+    ]),
+  );
   const circles: string[] = [];
   const state = new Map<string, 'open' | 'done'>();
   const visit = (f: string, path: string[]) => {
@@ -52,7 +65,8 @@ test('the public declarations never reach the training core', () => {
     if (seen.has(file)) return;
     seen.add(file);
     const src = readFileSync(file, 'utf8');
-    for (const m of src.matchAll(/from\s*['"](\.[^'"]+)['"]/g)) walk(resolve(dirname(file), m[1]).replace(/\.js$/, '.d.ts'));
+    for (const m of src.matchAll(/from\s*['"](\.[^'"]+)['"]/g))
+      walk(resolve(dirname(file), m[1]).replace(/\.js$/, '.d.ts'));
   };
   walk(join(root, 'dist/index.d.ts'));
   walk(join(root, 'dist/node/index.d.ts'));
@@ -74,8 +88,13 @@ test('kernel ids are defined once, in src/ids.ts, and compiled by both sides', (
 });
 
 test('the release module exports what the library calls; the bench target adds the ceilings', () => {
-  const exportsOf = (file: string) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(join(root, file)))).map((e) => e.name).sort();
+  const exportsOf = (file: string) =>
+    WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(join(root, file))))
+      .map((e) => e.name)
+      .sort();
   const kernels = Object.keys(referenceKernels(new WebAssembly.Memory({ initial: 1 })));
   expect(exportsOf('build/wasmlp.wasm')).toEqual([...kernels, 'heapBase', 'memory'].sort());
-  expect(exportsOf('build/wasmlp-bench.wasm')).toEqual([...kernels, 'heapBase', 'memory', 'ceiling', 'ceiling8', 'ceilingStream'].sort());
+  expect(exportsOf('build/wasmlp-bench.wasm')).toEqual(
+    [...kernels, 'heapBase', 'memory', 'ceiling', 'ceiling8', 'ceilingStream'].sort(),
+  );
 });

@@ -2,17 +2,30 @@ import { expect, test } from 'vitest';
 import { Dataset, Network } from '../src/index.js';
 
 function xor(n: number) {
-  const x = new Float32Array(n * 2), y = new Uint8Array(n);
+  const x = new Float32Array(n * 2),
+    y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const a = i & 1, b = (i >> 1) & 1;
-    x[2 * i] = a; x[2 * i + 1] = b; y[i] = a ^ b;
+    const a = i & 1,
+      b = (i >> 1) & 1;
+    x[2 * i] = a;
+    x[2 * i + 1] = b;
+    y[i] = a ^ b;
   }
   return Dataset.fromArrays(x, y, 2);
 }
 
 for (const backend of ['wasm', 'js'] as const) {
   test(`${backend}: 2-8-1 learns XOR`, async () => {
-    const net = await Network.create({ inputs: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'cross-entropy', seed: 3, backend });
+    const net = await Network.create({
+      inputs: 2,
+      layers: [
+        { units: 8, activation: 'tanh' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+      loss: 'cross-entropy',
+      seed: 3,
+      backend,
+    });
     const data = xor(4);
     const h = await net.fit(data, { epochs: 500, batchSize: 4, optimizer: { name: 'adam', learningRate: 0.05 } });
     expect(h[h.length - 1].accuracy).toBe(1);
@@ -33,7 +46,16 @@ test('activationCurve gives f and f′ (zero where a step or relu saturates)', a
 });
 
 test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends with the weights of a run that never paused', async () => {
-  const make = () => Network.create({ inputs: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], loss: 'cross-entropy', seed: 4 });
+  const make = () =>
+    Network.create({
+      inputs: 2,
+      layers: [
+        { units: 8, activation: 'tanh' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+      loss: 'cross-entropy',
+      seed: 4,
+    });
   const data = xor(64);
   const opts = { epochs: 2, batchSize: 8, optimizer: { name: 'sgd' as const, learningRate: 0.5 } };
   const plain = await make();
@@ -42,7 +64,13 @@ test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends wi
   let waits = 0;
   const history = await paused.fit(data, {
     ...opts,
-    onBatchEnd: (b) => (b.batch % 3 === 0 ? new Promise<void>((resolve) => { waits++; setTimeout(resolve, 20); }) : undefined),
+    onBatchEnd: (b) =>
+      b.batch % 3 === 0
+        ? new Promise<void>((resolve) => {
+            waits++;
+            setTimeout(resolve, 20);
+          })
+        : undefined,
   });
   expect(waits).toBe(4); // batches 3 and 6 of each 8-batch epoch
   expect(paused.parameters()).toEqual(plain.parameters());
@@ -52,7 +80,14 @@ test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends wi
 });
 
 test('predicting single rows between evaluations keeps memory flat', async () => {
-  const net = await Network.create({ inputs: 2, layers: [{ units: 4, activation: 'relu' }, { units: 1, activation: 'sigmoid' }], loss: 'mse' });
+  const net = await Network.create({
+    inputs: 2,
+    layers: [
+      { units: 4, activation: 'relu' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+    loss: 'mse',
+  });
   const data = xor(5000);
   net.evaluate(data);
   net.predict(new Float32Array([1, 0]));

@@ -20,7 +20,8 @@ function build(w, seed) {
   net.trainOpts.learningRate = o.learningRate;
   net.trainOpts.momentum = 0;
   net.initialize();
-  const std = initStd(w), normal = gaussian(rng(seed));
+  const std = initStd(w),
+    normal = gaussian(rng(seed));
   for (let l = 1; l < net.sizes.length; l++) {
     for (const row of net.weights[l]) for (let k = 0; k < row.length; k++) row[k] = normal(std[l - 1].weight);
     for (let j = 0; j < net.biases[l].length; j++) net.biases[l][j] = std[l - 1].bias ? normal(std[l - 1].bias) : 0;
@@ -35,9 +36,13 @@ export const brainjs = {
   note: (w) => {
     const hidden = w.layers[0].activation;
     const parts = [`online updates (batch 1): brain.js 1.x has no mini-batches, so η acts per sample`];
-    if (w.optimizer.name === 'sgd' && (w.optimizer.learningRate >= 1)) parts.push(`η = ${w.optimizer.learningRate} set in trainOpts directly (its option check rejects η ≥ 1)`);
-    if (w.layers.at(-1).activation !== hidden || w.loss !== 'mse') parts.push(`output layer ${hidden} with ½·Σ(a−y)² (brain.js has one activation for all layers and only this loss)`);
-    if (w.optimizer.name === 'adam') parts.push('praxis: adam (brain.js\'s own, per sample)');
+    if (w.optimizer.name === 'sgd' && w.optimizer.learningRate >= 1)
+      parts.push(`η = ${w.optimizer.learningRate} set in trainOpts directly (its option check rejects η ≥ 1)`);
+    if (w.layers.at(-1).activation !== hidden || w.loss !== 'mse')
+      parts.push(
+        `output layer ${hidden} with ½·Σ(a−y)² (brain.js has one activation for all layers and only this loss)`,
+      );
+    if (w.optimizer.name === 'adam') parts.push("praxis: adam (brain.js's own, per sample)");
     return parts.join('; ');
   },
   async available() {
@@ -45,10 +50,14 @@ export const brainjs = {
     return true;
   },
   async run(w, ctx) {
-    const width = ctx.train.width, F = ctx.train.features, Y = ctx.train.labels, nOut = w.layers.at(-1).units;
-    const targets = nOut === 1
-      ? [Float32Array.of(0), Float32Array.of(1)]
-      : Array.from({ length: nOut }, (_, c) => Float32Array.from({ length: nOut }, (_, j) => (j === c ? 1 : 0)));
+    const width = ctx.train.width,
+      F = ctx.train.features,
+      Y = ctx.train.labels,
+      nOut = w.layers.at(-1).units;
+    const targets =
+      nOut === 1
+        ? [Float32Array.of(0), Float32Array.of(1)]
+        : Array.from({ length: nOut }, (_, c) => Float32Array.from({ length: nOut }, (_, j) => (j === c ? 1 : 0)));
     const epoch = (net, order) => {
       for (let s = 0; s < order.length; s++) {
         const i = order[s];
@@ -56,6 +65,11 @@ export const brainjs = {
       }
     };
     const T = ctx.test.features;
-    return timePerSampleEpoch(ctx, (seed) => build(w, seed), epoch, (net, i) => net.runInput(T.subarray(i * width, (i + 1) * width)));
+    return timePerSampleEpoch(
+      ctx,
+      (seed) => build(w, seed),
+      epoch,
+      (net, i) => net.runInput(T.subarray(i * width, (i + 1) * width)),
+    );
   },
 };

@@ -11,7 +11,12 @@ export async function loadLibrary() {
   mkdirSync(`${root}bench/.cache`, { recursive: true });
   await esbuild.build({
     entryPoints: [`${root}bench/lib/entry.ts`],
-    bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', outfile, logLevel: 'warning',
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    outfile,
+    logLevel: 'warning',
     loader: { '.wasm': 'binary' }, // the .wasm files inlined, as in dist/
   });
   return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);

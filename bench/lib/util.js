@@ -8,7 +8,8 @@ export const now = () => performance.now();
 export function summary(values) {
   const s = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return { median: null, min: null, max: null, n: 0 };
-  const n = s.length, h = n >> 1;
+  const n = s.length,
+    h = n >> 1;
   return { median: n % 2 ? s[h] : (s[h - 1] + s[h]) / 2, min: s[0], max: s[n - 1], n };
 }
 
@@ -39,11 +40,14 @@ export function gaussian(rand) {
 
 /** A seeded Fisher–Yates permutation of 0..n-1. */
 export function permutation(n, seed) {
-  const p = new Uint32Array(n), rand = rng(seed);
+  const p = new Uint32Array(n),
+    rand = rng(seed);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
-    const t = p[i]; p[i] = p[j]; p[j] = t;
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
   }
   return p;
 }
@@ -62,12 +66,20 @@ export function fmt(x) {
 export function table(header, rows) {
   const cells = [header, ...rows].map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))));
   const width = header.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
-  const numeric = header.map((_, i) => rows.every((r) => r[i] === undefined || r[i] === null || r[i] === '' || /^[-−+]?[\d,.]+[%×]?$|^—$/.test(String(r[i]))));
+  const numeric = header.map((_, i) =>
+    rows.every(
+      (r) => r[i] === undefined || r[i] === null || r[i] === '' || /^[-−+]?[\d,.]+[%×]?$|^—$/.test(String(r[i])),
+    ),
+  );
   const pad = (s, i) => {
     const fill = ' '.repeat(width[i] - [...s].length);
     return numeric[i] ? fill + s : s + fill;
   };
-  const line = (r) => r.map((c, i) => pad(c ?? '', i)).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => pad(c ?? '', i))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]), width.map((w) => '─'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -82,7 +94,8 @@ export const log = (...args) => console.error(...args);
 export function timePerSampleEpoch(ctx, build, epoch, predict) {
   epoch(build(ctx.seed + 1), permutation(ctx.warmSamples, ctx.seed + 1));
   const n = Math.min(ctx.samples, ctx.train.length);
-  const model = build(ctx.seed), order = permutation(n, ctx.seed);
+  const model = build(ctx.seed),
+    order = permutation(n, ctx.seed);
   gc();
   const t0 = now();
   epoch(model, order);

@@ -50,7 +50,8 @@ export function forward(k: Ops, layers: Layer[], plan: Plan, rows: Arg): void {
 
 /** The batch's summed cost, and δᴸ (BP1) into plan.delta[last]; `stop`: a non-finite cost ends the pass. */
 export function outputError(k: Ops, layers: Layer[], loss: LossPlan, plan: Plan, rows: Arg, stop: boolean): void {
-  const last = layers.length - 1, L = layers[last];
+  const last = layers.length - 1,
+    L = layers[last];
   k.lossDelta(loss.id, plan.a[last], plan.y, plan.delta[last], rows, L.nOut, cost(plan), stop ? 1 : 0); // δᴸ = a − y …
   if (!loss.cancelsDerivative) k.mulDerivative(L.act, plan.z[last], plan.a[last], plan.delta[last], rows, L.nOut, L.p); // BP1: … ⊙ σ'(zᴸ)
 }

@@ -2,7 +2,18 @@
 // size, the datasets it works on) and its passes as programs of kernel calls. fit() and the Network
 // facade drive it; nothing here is public API. TypeScript decides, the kernels compute.
 import { ACTIVATIONS } from '../activations.js';
-import { activationOf, classCount, resolveOptimizer, validateConfig, type EarlyStopped, type FitSettings, type History, type NetworkConfig, type OptimizerConfig, type Parameters } from '../config.js';
+import {
+  activationOf,
+  classCount,
+  resolveOptimizer,
+  validateConfig,
+  type EarlyStopped,
+  type FitSettings,
+  type History,
+  type NetworkConfig,
+  type OptimizerConfig,
+  type Parameters,
+} from '../config.js';
 import { Dataset } from '../data/dataset.js';
 import type { Kernels } from '../kernels.js';
 import { lossPlan, type LossPlan } from '../losses.js';
@@ -57,14 +68,28 @@ export class Core {
   earlyStopped?: EarlyStopped;
   disposed = false;
 
-  private constructor(config: Required<NetworkConfig>, readonly k: Kernels, readonly arena: Arena) {
+  private constructor(
+    config: Required<NetworkConfig>,
+    readonly k: Kernels,
+    readonly arena: Arena,
+  ) {
     this.config = config;
     let nIn = config.inputs;
     let offset = 0;
     const shapes = config.layers.map((spec, l) => {
       const info = ACTIVATIONS[activationOf(config.layers, l)];
-      const shape = { nIn, nOut: spec.units, info, p: spec.alpha ?? info.param ?? 0, wOff: offset, bOff: offset + 4 * nIn * spec.units };
-      this.tensors.push({ offset: shape.wOff, n: nIn * spec.units, decay: true }, { offset: shape.bOff, n: spec.units, decay: false });
+      const shape = {
+        nIn,
+        nOut: spec.units,
+        info,
+        p: spec.alpha ?? info.param ?? 0,
+        wOff: offset,
+        bOff: offset + 4 * nIn * spec.units,
+      };
+      this.tensors.push(
+        { offset: shape.wOff, n: nIn * spec.units, decay: true },
+        { offset: shape.bOff, n: spec.units, decay: false },
+      );
       offset = shape.bOff + 4 * spec.units;
       nIn = spec.units;
       return shape;
@@ -76,7 +101,16 @@ export class Core {
     this.grads = arena.alloc(offset);
     this.snapshot = arena.alloc(offset);
     for (const s of shapes) {
-      this.layers.push({ nIn: s.nIn, nOut: s.nOut, act: s.info.id, p: s.p, W: this.params + s.wOff, b: this.params + s.bOff, dW: this.grads + s.wOff, db: this.grads + s.bOff });
+      this.layers.push({
+        nIn: s.nIn,
+        nOut: s.nOut,
+        act: s.info.id,
+        p: s.p,
+        W: this.params + s.wOff,
+        b: this.params + s.bOff,
+        dW: this.grads + s.wOff,
+        db: this.grads + s.bOff,
+      });
     }
     this.initialise(new Random(config.seed));
     this.random = new Random((config.seed ^ 0x5bd1e995) >>> 0);
@@ -97,7 +131,14 @@ export class Core {
     const u = this.arena.alloc(4 * (maxN + 1)); // uniform words; reused by every layer (growth happens before the views below)
     this.layers.forEach((L, l) => {
       const init = this.config.init ?? ACTIVATIONS[activationOf(this.config.layers, l)].init;
-      const std = init === 'normal' ? 1 : init === 'lecun' ? Math.sqrt(1 / L.nIn) : init === 'he' ? Math.sqrt(2 / L.nIn) : Math.sqrt(2 / (L.nIn + L.nOut));
+      const std =
+        init === 'normal'
+          ? 1
+          : init === 'lecun'
+            ? Math.sqrt(1 / L.nIn)
+            : init === 'he'
+              ? Math.sqrt(2 / L.nIn)
+              : Math.sqrt(2 / (L.nIn + L.nOut));
       const fillNormal = (dst: number, n: number, s: number) => {
         rng.fill(this.arena.u32(u, n + (n & 1)));
         this.k.randn(dst, u, n, s);
@@ -119,7 +160,9 @@ export class Core {
     const a = this.arena;
     const x = a.alloc(4 * rows * this.config.inputs);
     const y = a.alloc(4 * rows * this.outputs);
-    const z: number[] = [], act: number[] = [], delta: number[] = [];
+    const z: number[] = [],
+      act: number[] = [],
+      delta: number[] = [];
     for (const l of this.layers) {
       z.push(a.alloc(4 * rows * l.nOut));
       act.push(a.alloc(4 * rows * l.nOut));
@@ -133,7 +176,8 @@ export class Core {
   /** The dataset's rows in this arena, copied once (and again only if another dataset takes its slot). */
   resident(data: Dataset, slot: ResidentSlot): Resident {
     this.check();
-    if (!(data instanceof Dataset)) throw new Error('expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
+    if (!(data instanceof Dataset))
+      throw new Error('expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
     const found = this.residents.find((r) => r?.data === data);
     if (found) return found;
     if (data.width !== this.config.inputs) {
@@ -143,15 +187,25 @@ export class Core {
     const maxLabel = data.labels.reduce((m, x) => Math.max(m, x), 0);
     if (maxLabel >= classes) {
       const at = data.labels.findIndex((x) => x >= classes);
-      throw new Error(`label ${data.labels[at]} at row ${at} is outside the network's ${this.outputs} output${this.outputs === 1 ? ' (expected 0 or 1)' : `s (expected 0..${classes - 1})`}`);
+      throw new Error(
+        `label ${data.labels[at]} at row ${at} is outside the network's ${this.outputs} output${this.outputs === 1 ? ' (expected 0 or 1)' : `s (expected 0..${classes - 1})`}`,
+      );
     }
     const n = data.length;
     // Layout in one region: features, labels, order (each 16-byte aligned).
-    const labelsAt = align16(data.features.byteLength), orderAt = labelsAt + align16(n), bytes = orderAt + 4 * n;
+    const labelsAt = align16(data.features.byteLength),
+      orderAt = labelsAt + align16(n),
+      bytes = orderAt + 4 * n;
     const old = this.residents[slot];
     const base = old && old.bytes >= bytes ? old.features : this.arena.alloc(bytes);
     // bytes is the region's capacity, so a later dataset that fits can reuse it.
-    const r: Resident = { data, features: base, labels: base + labelsAt, order: base + orderAt, bytes: base === old?.features ? old.bytes : bytes };
+    const r: Resident = {
+      data,
+      features: base,
+      labels: base + labelsAt,
+      order: base + orderAt,
+      bytes: base === old?.features ? old.bytes : bytes,
+    };
     this.residents[slot] = r;
     const f = data.features;
     if (f instanceof Uint8Array) this.arena.u8(r.features, f.length).set(f);
@@ -170,12 +224,22 @@ export class Core {
     let program = this.programs.get(key);
     if (program) return program;
     program = new Program(this.k, this.arena, (k) => {
-      const { layers, loss } = this, last = layers.length - 1;
-      gather(k, plan, this.config.inputs, this.outputs, u8 ? r.data.scale : 0, pass !== 'predict' && pass !== 'classify');
+      const { layers, loss } = this,
+        last = layers.length - 1;
+      gather(
+        k,
+        plan,
+        this.config.inputs,
+        this.outputs,
+        u8 ? r.data.scale : 0,
+        pass !== 'predict' && pass !== 'classify',
+      );
       forward(k, layers, plan, 'rows');
       if (pass === 'classify') k.argmaxRows(plan.out, plan.a[last], 'rows', this.outputs);
-      if (pass === 'evaluate' || pass === 'gradients' || pass === 'train') outputError(k, layers, loss, plan, 'rows', pass === 'train');
-      if (pass === 'evaluate' || pass === 'train') k.countCorrect(plan.a[last], plan.y, 'rows', this.outputs, correct(plan));
+      if (pass === 'evaluate' || pass === 'gradients' || pass === 'train')
+        outputError(k, layers, loss, plan, 'rows', pass === 'train');
+      if (pass === 'evaluate' || pass === 'train')
+        k.countCorrect(plan.a[last], plan.y, 'rows', this.outputs, correct(plan));
       if (pass === 'gradients' || pass === 'train') backward(k, layers, plan, 'rows', 'invRows');
       if (pass === 'train') o!.update(k, this.params, this.grads, this.tensors, key.endsWith('l2'));
     });
@@ -197,17 +261,29 @@ export class Core {
   }
 
   /** The batch's summed cost and count of correct rows, as the last run of a program on `plan` left them. */
-  cost(plan: Plan): number { return this.arena.view.f64()[cost(plan) >> 3]; }
-  correct(plan: Plan): number { return this.arena.view.f64()[correct(plan) >> 3]; }
+  cost(plan: Plan): number {
+    return this.arena.view.f64()[cost(plan) >> 3];
+  }
+  correct(plan: Plan): number {
+    return this.arena.view.f64()[correct(plan) >> 3];
+  }
 
   /**
    * The one batch loop of evaluate, predict, classify and gradients: `pass` over every row of
    * `data` in order, in batches of up to `batchSize`, `each(plan, n, start)` after each batch.
    */
-  sweep(data: Dataset, slot: ResidentSlot, batchSize: number, pass: Pass, each: (plan: Plan, n: number, start: number) => void): void {
+  sweep(
+    data: Dataset,
+    slot: ResidentSlot,
+    batchSize: number,
+    pass: Pass,
+    each: (plan: Plan, n: number, start: number) => void,
+  ): void {
     const r = this.resident(data, slot);
     resetOrder(this.arena.u32(r.order, data.length)); // the same summation order every time
-    const rows = Math.min(batchSize, data.length), plan = this.plan(rows), program = this.program(pass, plan, r);
+    const rows = Math.min(batchSize, data.length),
+      plan = this.plan(rows),
+      program = this.program(pass, plan, r);
     this.useRows(program, r);
     for (let start = 0; start < data.length; start += rows) {
       const n = Math.min(rows, data.length - start);
@@ -218,7 +294,8 @@ export class Core {
 
   /** Mean cost per sample and accuracy over a dataset. */
   evaluate(data: Dataset, batchSize: number): { loss: number; accuracy: number } {
-    let loss = 0, right = 0;
+    let loss = 0,
+      right = 0;
     this.sweep(data, 1, batchSize, 'evaluate', (plan) => {
       loss += this.cost(plan);
       right += this.correct(plan);
@@ -228,9 +305,12 @@ export class Core {
 
   /** The outputs a for each row, rows × outputs. */
   predict(data: Dataset, slot: ResidentSlot): Float32Array {
-    const k = this.outputs, last = this.layers.length - 1;
+    const k = this.outputs,
+      last = this.layers.length - 1;
     const result = new Float32Array(data.length * k);
-    this.sweep(data, slot, 1000, 'predict', (plan, n, start) => result.set(this.arena.f32(plan.a[last], n * k), start * k));
+    this.sweep(data, slot, 1000, 'predict', (plan, n, start) =>
+      result.set(this.arena.f32(plan.a[last], n * k), start * k),
+    );
     return result;
   }
 
@@ -244,7 +324,10 @@ export class Core {
   /** ∂C/∂W and ∂C/∂b (BP1–BP4) averaged over all rows of `data` at the current weights, in one batch. */
   gradients(data: Dataset): Parameters[] {
     this.sweep(data, 1, data.length, 'gradients', () => {});
-    return this.layers.map((L) => ({ W: this.arena.f32(L.dW, L.nIn * L.nOut).slice(), b: this.arena.f32(L.db, L.nOut).slice() }));
+    return this.layers.map((L) => ({
+      W: this.arena.f32(L.dW, L.nIn * L.nOut).slice(),
+      b: this.arena.f32(L.db, L.nOut).slice(),
+    }));
   }
 
   /** The optimizer for this fit: state kept while the config is unchanged, so fit() can continue. */
@@ -265,14 +348,20 @@ export class Core {
     });
   }
 
-  parametersView(): Float32Array { return this.arena.f32(this.params, this.paramBytes >> 2); }
+  parametersView(): Float32Array {
+    return this.arena.f32(this.params, this.paramBytes >> 2);
+  }
 
   parametersNonFinite(): boolean {
     return this.parametersView().some((v) => !Number.isFinite(v));
   }
 
-  saveSnapshot(): void { this.arena.copy(this.snapshot, this.params, this.paramBytes); }
-  restoreSnapshot(): void { this.arena.copy(this.params, this.snapshot, this.paramBytes); }
+  saveSnapshot(): void {
+    this.arena.copy(this.snapshot, this.params, this.paramBytes);
+  }
+  restoreSnapshot(): void {
+    this.arena.copy(this.params, this.snapshot, this.paramBytes);
+  }
 
   /** Keep a copy of the parameters as epoch `epoch`'s, the best so far (early stopping), or put that copy back. */
   keepBest(epoch: number): void {
@@ -280,9 +369,13 @@ export class Core {
     this.arena.copy(this.best, this.params, this.paramBytes);
     this.bestKept = epoch;
   }
-  restoreBest(): void { this.arena.copy(this.params, this.best, this.paramBytes); }
+  restoreBest(): void {
+    this.arena.copy(this.params, this.best, this.paramBytes);
+  }
   /** Allocate the best-epoch copy now, so that fit() allocates nothing once it runs. */
-  reserveBest(): void { this.best ||= this.arena.alloc(this.paramBytes); }
+  reserveBest(): void {
+    this.best ||= this.arena.alloc(this.paramBytes);
+  }
 
   dispose(): void {
     this.disposed = true;

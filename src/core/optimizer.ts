@@ -5,10 +5,20 @@ import type { Arena } from '../memory.js';
 import type { Ops, Program } from './program.js';
 
 /** One tensor of the parameter block: byte offset from the block start, length, and whether L2 applies. */
-export interface Tensor { offset: number; n: number; decay: boolean }
+export interface Tensor {
+  offset: number;
+  n: number;
+  decay: boolean;
+}
 
 /** What an optimizer carries between steps, so a checkpoint can continue exactly. */
-export interface OptimizerState { steps: number; b1t: number; b2t: number; m?: Float32Array; v?: Float32Array }
+export interface OptimizerState {
+  steps: number;
+  b1t: number;
+  b2t: number;
+  m?: Float32Array;
+  v?: Float32Array;
+}
 
 export class Optimizer {
   private m = 0;
@@ -18,7 +28,11 @@ export class Optimizer {
   private b2t = 1;
   steps = 0;
 
-  constructor(readonly config: ResolvedOptimizer, private readonly arena: Arena, private readonly bytes: number) {
+  constructor(
+    readonly config: ResolvedOptimizer,
+    private readonly arena: Arena,
+    private readonly bytes: number,
+  ) {
     if (config.name !== 'sgd') this.v = arena.alloc(bytes);
     if (config.name === 'adam') this.m = arena.alloc(bytes);
     if (this.v) arena.f32(this.v, bytes >> 2).fill(0);
@@ -28,13 +42,25 @@ export class Optimizer {
   /** Copies of the step count, βᵗ products and moment buffers (m for adam, v for momentum and adam). */
   getState(): OptimizerState {
     const n = this.bytes >> 2;
-    return { steps: this.steps, b1t: this.b1t, b2t: this.b2t, m: this.m ? this.arena.f32(this.m, n).slice() : undefined, v: this.v ? this.arena.f32(this.v, n).slice() : undefined };
+    return {
+      steps: this.steps,
+      b1t: this.b1t,
+      b2t: this.b2t,
+      m: this.m ? this.arena.f32(this.m, n).slice() : undefined,
+      v: this.v ? this.arena.f32(this.v, n).slice() : undefined,
+    };
   }
 
   setState(s: OptimizerState): void {
     const n = this.bytes >> 2;
-    for (const [name, ptr, a] of [['m', this.m, s.m], ['v', this.v, s.v]] as const) {
-      if (!ptr !== !a || (a && a.length !== n)) throw new Error(`${this.config.name}: optimizer state ${name} must be ${ptr ? `${n} values` : 'absent'}, got ${a ? a.length : 'none'}`);
+    for (const [name, ptr, a] of [
+      ['m', this.m, s.m],
+      ['v', this.v, s.v],
+    ] as const) {
+      if (!ptr !== !a || (a && a.length !== n))
+        throw new Error(
+          `${this.config.name}: optimizer state ${name} must be ${ptr ? `${n} values` : 'absent'}, got ${a ? a.length : 'none'}`,
+        );
       if (ptr && a) this.arena.f32(ptr, n).set(a);
     }
     this.steps = s.steps;
@@ -54,8 +80,23 @@ export class Optimizer {
   private tensor(k: Ops, params: number, grads: number, o: number, n: number, l2: 'l2' | 0): void {
     const c = this.config;
     if (c.name === 'sgd') k.sgd(params + o, grads + o, n, c.learningRate, l2);
-    else if (c.name === 'momentum') k.momentum(params + o, grads + o, this.v + o, n, c.learningRate, c.momentum, l2, c.nesterov ? 1 : 0);
-    else k.adam(params + o, grads + o, this.m + o, this.v + o, n, c.learningRate, c.beta1, c.beta2, c.epsilon, l2, 'b1t', 'b2t');
+    else if (c.name === 'momentum')
+      k.momentum(params + o, grads + o, this.v + o, n, c.learningRate, c.momentum, l2, c.nesterov ? 1 : 0);
+    else
+      k.adam(
+        params + o,
+        grads + o,
+        this.m + o,
+        this.v + o,
+        n,
+        c.learningRate,
+        c.beta1,
+        c.beta2,
+        c.epsilon,
+        l2,
+        'b1t',
+        'b2t',
+      );
   }
 
   /** Give `program` (which holds this update) its λ, once per fit. */

@@ -11,9 +11,33 @@ export type Slot = 'rows' | 'invRows' | 'features' | 'labels' | 'idx' | 'l2' | '
 export type Arg = number | Slot;
 
 /** The operations a program can hold: kernel signatures, with results written to `out` pointers. */
-interface Signatures extends Pick<Kernels, 'gatherU8' | 'gatherF32' | 'gatherTargets' | 'gemmNT' | 'gemmNN' | 'gemmTN' | 'activate' | 'mulDerivative' | 'biasGrad' | 'sgd' | 'momentum' | 'adam' | 'argmaxRows'> {
+interface Signatures extends Pick<
+  Kernels,
+  | 'gatherU8'
+  | 'gatherF32'
+  | 'gatherTargets'
+  | 'gemmNT'
+  | 'gemmNN'
+  | 'gemmTN'
+  | 'activate'
+  | 'mulDerivative'
+  | 'biasGrad'
+  | 'sgd'
+  | 'momentum'
+  | 'adam'
+  | 'argmaxRows'
+> {
   /** The summed cost as f64 at `out`; `stop` = 1: a non-finite cost ends the program there. */
-  lossDelta(loss: number, a: number, y: number, delta: number, rows: number, cols: number, out: number, stop: number): void;
+  lossDelta(
+    loss: number,
+    a: number,
+    y: number,
+    delta: number,
+    rows: number,
+    cols: number,
+    out: number,
+    stop: number,
+  ): void;
   /** The count as f64 at `out`. */
   countCorrect(a: number, y: number, rows: number, cols: number, out: number): void;
 }
@@ -23,30 +47,56 @@ type Symbolic<F> = F extends (...args: infer A) => unknown ? (...args: { [I in k
 export type Ops = { [K in keyof Signatures]: Symbolic<Signatures[K]> };
 
 const OP_IDS: Record<keyof Signatures, number> = {
-  gatherU8: id.OP_GATHER_U8, gatherF32: id.OP_GATHER_F32, gatherTargets: id.OP_GATHER_TARGETS,
-  gemmNT: id.OP_GEMM_NT, gemmNN: id.OP_GEMM_NN, gemmTN: id.OP_GEMM_TN,
-  activate: id.OP_ACTIVATE, mulDerivative: id.OP_MUL_DERIVATIVE, lossDelta: id.OP_LOSS_DELTA,
-  biasGrad: id.OP_BIAS_GRAD, sgd: id.OP_SGD, momentum: id.OP_MOMENTUM, adam: id.OP_ADAM,
-  countCorrect: id.OP_COUNT_CORRECT, argmaxRows: id.OP_ARGMAX_ROWS,
+  gatherU8: id.OP_GATHER_U8,
+  gatherF32: id.OP_GATHER_F32,
+  gatherTargets: id.OP_GATHER_TARGETS,
+  gemmNT: id.OP_GEMM_NT,
+  gemmNN: id.OP_GEMM_NN,
+  gemmTN: id.OP_GEMM_TN,
+  activate: id.OP_ACTIVATE,
+  mulDerivative: id.OP_MUL_DERIVATIVE,
+  lossDelta: id.OP_LOSS_DELTA,
+  biasGrad: id.OP_BIAS_GRAD,
+  sgd: id.OP_SGD,
+  momentum: id.OP_MOMENTUM,
+  adam: id.OP_ADAM,
+  countCorrect: id.OP_COUNT_CORRECT,
+  argmaxRows: id.OP_ARGMAX_ROWS,
 };
 
 export class Program {
   private readonly ptr: number;
   private readonly count: number;
   /** f64 word indices (into the whole memory) where each slot's value goes. */
-  private readonly slots: Record<Slot, number[]> = { rows: [], invRows: [], features: [], labels: [], idx: [], l2: [], b1t: [], b2t: [] };
+  private readonly slots: Record<Slot, number[]> = {
+    rows: [],
+    invRows: [],
+    features: [],
+    labels: [],
+    idx: [],
+    l2: [],
+    b1t: [],
+    b2t: [],
+  };
   private rows = -1;
 
   /** `build` records the pass's calls on `ops`; the records are then written into the arena. */
-  constructor(private readonly k: Kernels, private readonly arena: Arena, build: (ops: Ops) => void) {
+  constructor(
+    private readonly k: Kernels,
+    private readonly arena: Arena,
+    build: (ops: Ops) => void,
+  ) {
     const records: Arg[][] = [];
-    const ops = Object.fromEntries(Object.entries(OP_IDS).map(([name, op]) => [name, (...args: Arg[]) => records.push([op, ...args])])) as unknown as Ops;
+    const ops = Object.fromEntries(
+      Object.entries(OP_IDS).map(([name, op]) => [name, (...args: Arg[]) => records.push([op, ...args])]),
+    ) as unknown as Ops;
     build(ops);
     this.count = records.length;
     this.ptr = arena.alloc(8 * id.OP_WORDS * records.length);
     const W = arena.view.f64();
     records.forEach((rec, r) => {
-      if (rec.length > id.OP_WORDS) throw new Error(`program: record ${r} has ${rec.length - 1} arguments, more than ${id.OP_WORDS - 1}`);
+      if (rec.length > id.OP_WORDS)
+        throw new Error(`program: record ${r} has ${rec.length - 1} arguments, more than ${id.OP_WORDS - 1}`);
       rec.forEach((x, j) => {
         const w = (this.ptr >> 3) + r * id.OP_WORDS + j;
         if (typeof x === 'number') W[w] = x;
@@ -56,7 +106,8 @@ export class Program {
   }
 
   set(slot: Slot, value: number): void {
-    const words = this.slots[slot], W = this.arena.view.f64();
+    const words = this.slots[slot],
+      W = this.arena.view.f64();
     for (let i = 0; i < words.length; i++) W[words[i]] = value;
   }
 

@@ -27,15 +27,19 @@ export class Dataset {
 
   /** Builds a dataset from an IDX images file and an IDX labels file (raw or gzip). */
   static async fromIdx(
-    imagesBytes: Uint8Array, labelsBytes: Uint8Array, names: { images?: string; labels?: string } = {},
+    imagesBytes: Uint8Array,
+    labelsBytes: Uint8Array,
+    names: { images?: string; labels?: string } = {},
   ): Promise<Dataset> {
     const [images, labels] = await Promise.all([
       parseIdxImages(imagesBytes, names.images ?? 'images file'),
       parseIdxLabels(labelsBytes, names.labels ?? 'labels file'),
     ]);
     if (images.count !== labels.length) {
-      throw new Error(`${names.images ?? 'images file'} has ${images.count} images but ` +
-        `${names.labels ?? 'labels file'} has ${labels.length} labels; expected one label per image`);
+      throw new Error(
+        `${names.images ?? 'images file'} has ${images.count} images but ` +
+          `${names.labels ?? 'labels file'} has ${labels.length} labels; expected one label per image`,
+      );
     }
     return new Dataset(images.pixels, labels, images.rows * images.cols);
   }
@@ -53,14 +57,18 @@ export class Dataset {
       throw new Error(`Dataset: features.length ${features.length} is not a multiple of width ${width}`);
     }
     if (features.length !== labels.length * width) {
-      throw new Error(`Dataset: features hold ${features.length / width} rows of width ${width} but there are ` +
-        `${labels.length} labels; expected features.length = labels.length × width = ${labels.length * width}`);
+      throw new Error(
+        `Dataset: features hold ${features.length / width} rows of width ${width} but there are ` +
+          `${labels.length} labels; expected features.length = labels.length × width = ${labels.length * width}`,
+      );
     }
     if (features instanceof Float32Array) {
       for (let i = 0; i < features.length; i++) {
         if (!Number.isFinite(features[i])) {
-          throw new Error(`Dataset: features[${i}] (row ${Math.floor(i / width)}, column ${i % width}) is ` +
-            `${features[i]}; every feature must be finite`);
+          throw new Error(
+            `Dataset: features[${i}] (row ${Math.floor(i / width)}, column ${i % width}) is ` +
+              `${features[i]}; every feature must be finite`,
+          );
         }
       }
     }
@@ -86,7 +94,9 @@ export class Dataset {
     if (split) return split;
     const held = Math.round(this.length * fraction);
     if (!(held >= 1 && held < this.length)) {
-      throw new Error(`${fraction} of ${this.length} training rows holds out ${held}; expected at least 1 and fewer than all of them`);
+      throw new Error(
+        `${fraction} of ${this.length} training rows holds out ${held}; expected at least 1 and fewer than all of them`,
+      );
     }
     split = { train: this.slice(0, this.length - held), validation: this.slice(this.length - held) };
     this.#splits.set(fraction, split);

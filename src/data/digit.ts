@@ -8,27 +8,47 @@
  * intensities in 0..1 (28×28, row-major), or null when there is no ink at all.
  */
 export function mnistDigit(ink: ArrayLike<number>, width: number, height: number): Float32Array | null {
-  const W = width, H = height;
+  const W = width,
+    H = height;
   if (!Number.isInteger(W) || !Number.isInteger(H) || W < 1 || H < 1 || ink.length !== W * H) {
     throw new Error(`mnistDigit: expected width × height = ${W} × ${H} intensities, got ${ink.length}`);
   }
-  let x0 = W, y0 = H, x1 = -1, y1 = -1, mass = 0, mx = 0, my = 0;
+  let x0 = W,
+    y0 = H,
+    x1 = -1,
+    y1 = -1,
+    mass = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const v = ink[y * W + x];
       if (!(v > 0)) continue;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-      mass += v; mx += v * (x + 0.5); my += v * (y + 0.5);
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+      mass += v;
+      mx += v * (x + 0.5);
+      my += v * (y + 0.5);
     }
   }
   if (mass === 0) return null;
   const s = 20 / Math.max(x1 - x0 + 1, y1 - y0 + 1); // target pixels per source pixel
-  const cx = mx / mass, cy = my / mass;
+  const cx = mx / mass,
+    cy = my / mass;
   const at = (i: number, j: number) => (i < 0 || j < 0 || i >= W || j >= H ? 0 : Math.max(0, ink[j * W + i]));
   const sample = (x: number, y: number) => {
-    x -= 0.5; y -= 0.5;
-    const xi = Math.floor(x), yi = Math.floor(y), fx = x - xi, fy = y - yi;
-    return (1 - fy) * ((1 - fx) * at(xi, yi) + fx * at(xi + 1, yi)) + fy * ((1 - fx) * at(xi, yi + 1) + fx * at(xi + 1, yi + 1));
+    x -= 0.5;
+    y -= 0.5;
+    const xi = Math.floor(x),
+      yi = Math.floor(y),
+      fx = x - xi,
+      fy = y - yi;
+    return (
+      (1 - fy) * ((1 - fx) * at(xi, yi) + fx * at(xi + 1, yi)) +
+      fy * ((1 - fx) * at(xi, yi + 1) + fx * at(xi + 1, yi + 1))
+    );
   };
   // Target pixel (u, v) covers source [cx + (u − 14)/s, cx + (u + 1 − 14)/s) (likewise in y):
   // average k×k bilinear samples over that footprint.

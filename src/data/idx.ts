@@ -22,11 +22,15 @@ export interface IdxImages {
 
 const U8 = 0x08;
 const TYPE_NAMES: Record<number, string> = {
-  0x08: 'unsigned byte', 0x09: 'signed byte', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64',
+  0x08: 'unsigned byte',
+  0x09: 'signed byte',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
 };
 
-const hex = (bytes: Uint8Array): string =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 
 const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 
@@ -36,7 +40,9 @@ async function gunzip(bytes: Uint8Array, label: string): Promise<Uint8Array> {
     const stream = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
-    throw new Error(`${label}: corrupt gzip data (${(e as Error).message}); expected a complete gzip stream`, { cause: e });
+    throw new Error(`${label}: corrupt gzip data (${(e as Error).message}); expected a complete gzip stream`, {
+      cause: e,
+    });
   }
 }
 
@@ -49,16 +55,22 @@ export async function parseIdx(bytes: Uint8Array, name?: string): Promise<Idx> {
   const size = gzipped ? `${bytes.length} bytes after gunzip` : `${bytes.length} bytes`;
 
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new Error(`${label}: not an IDX file: found first bytes [${hex(bytes.subarray(0, 4))}] (${size}); ` +
-      'an IDX file starts with 00 00 08 <rank> (or is gzip-compressed, starting with 1f 8b)');
+    throw new Error(
+      `${label}: not an IDX file: found first bytes [${hex(bytes.subarray(0, 4))}] (${size}); ` +
+        'an IDX file starts with 00 00 08 <rank> (or is gzip-compressed, starting with 1f 8b)',
+    );
   }
-  const type = bytes[2], rank = bytes[3];
+  const type = bytes[2],
+    rank = bytes[3];
   if (type !== U8) {
     const known = TYPE_NAMES[type] ? ` (${TYPE_NAMES[type]})` : '';
-    throw new Error(`${label}: unsupported IDX element type 0x${type.toString(16).padStart(2, '0')}${known}; ` +
-      'only 0x08 (unsigned byte) is supported');
+    throw new Error(
+      `${label}: unsupported IDX element type 0x${type.toString(16).padStart(2, '0')}${known}; ` +
+        'only 0x08 (unsigned byte) is supported',
+    );
   }
-  if (rank === 0) throw new Error(`${label}: bad IDX rank 0; expected at least 1 dimension (1 for labels, 3 for images)`);
+  if (rank === 0)
+    throw new Error(`${label}: bad IDX rank 0; expected at least 1 dimension (1 for labels, 3 for images)`);
 
   const headerSize = 4 + 4 * rank;
   if (bytes.length < headerSize) {
@@ -74,9 +86,12 @@ export async function parseIdx(bytes: Uint8Array, name?: string): Promise<Idx> {
   }
   const expected = headerSize + count;
   if (bytes.length !== expected) {
-    const what = bytes.length < expected ? 'truncated IDX file' : `${bytes.length - expected} bytes of trailing garbage`;
-    throw new Error(`${label}: ${what}: the header (dims ${dims.join('×')}) promises ${headerSize} header + ` +
-      `${count} data = ${expected} bytes, found ${size}`);
+    const what =
+      bytes.length < expected ? 'truncated IDX file' : `${bytes.length - expected} bytes of trailing garbage`;
+    throw new Error(
+      `${label}: ${what}: the header (dims ${dims.join('×')}) promises ${headerSize} header + ` +
+        `${count} data = ${expected} bytes, found ${size}`,
+    );
   }
   // A plain Uint8Array view, even when the input is a subclass such as Node's Buffer.
   return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerSize, count) };
@@ -92,8 +107,10 @@ function kindOf(rank: number): string {
 export async function parseIdxImages(bytes: Uint8Array, name?: string): Promise<IdxImages> {
   const { dims, data } = await parseIdx(bytes, name);
   if (dims.length !== 3) {
-    throw new Error(`${name ?? 'IDX data'}: expected an images file (magic ${IDX_IMAGES} = 00 00 08 03, rank 3), ` +
-      `found ${kindOf(dims.length)}${dims.length === 1 ? ' — are images and labels swapped?' : ''}`);
+    throw new Error(
+      `${name ?? 'IDX data'}: expected an images file (magic ${IDX_IMAGES} = 00 00 08 03, rank 3), ` +
+        `found ${kindOf(dims.length)}${dims.length === 1 ? ' — are images and labels swapped?' : ''}`,
+    );
   }
   const [count, rows, cols] = dims;
   return { count, rows, cols, pixels: data };
@@ -103,8 +120,10 @@ export async function parseIdxImages(bytes: Uint8Array, name?: string): Promise<
 export async function parseIdxLabels(bytes: Uint8Array, name?: string): Promise<Uint8Array> {
   const { dims, data } = await parseIdx(bytes, name);
   if (dims.length !== 1) {
-    throw new Error(`${name ?? 'IDX data'}: expected a labels file (magic ${IDX_LABELS} = 00 00 08 01, rank 1), ` +
-      `found ${kindOf(dims.length)}${dims.length === 3 ? ' — are images and labels swapped?' : ''}`);
+    throw new Error(
+      `${name ?? 'IDX data'}: expected a labels file (magic ${IDX_LABELS} = 00 00 08 01, rank 1), ` +
+        `found ${kindOf(dims.length)}${dims.length === 3 ? ' — are images and labels swapped?' : ''}`,
+    );
   }
   return data;
 }

@@ -42,8 +42,10 @@ export interface LoadMnistUrlOptions {
 export async function loadMnist(options: LoadMnistUrlOptions): Promise<{ train: Dataset; test: Dataset }> {
   const { gzip = false, limit, onProgress, signal } = options ?? ({} as LoadMnistUrlOptions);
   if (options?.baseUrl === undefined) {
-    throw new Error('loadMnist: expected { baseUrl }, the folder URL that holds the four MNIST IDX files ' +
-      `(${Object.values(MNIST_FILES).join(', ')}, each optionally .gz); in Node use loadMnist from 'wasmlp/node'`);
+    throw new Error(
+      'loadMnist: expected { baseUrl }, the folder URL that holds the four MNIST IDX files ' +
+        `(${Object.values(MNIST_FILES).join(', ')}, each optionally .gz); in Node use loadMnist from 'wasmlp/node'`,
+    );
   }
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new Error(`loadMnist: limit must be an integer ≥ 1 (training rows to keep), got ${limit}`);
@@ -58,16 +60,25 @@ export async function loadMnist(options: LoadMnistUrlOptions): Promise<{ train: 
     const total = known === 4 && sizes.every((s) => s !== undefined) ? sizes.reduce((s, x) => s! + x!, 0) : undefined;
     onProgress({ loaded: loaded.reduce((s, x) => s + x, 0), total, url });
   };
-  const files = await Promise.all(names.map(async (name, i) => {
-    const { bytes, url } = await download(base, name, gzip, signal, (size) => {
-      sizes[i] = size;
-      known++;
-    }, (n, url) => {
-      loaded[i] = n;
-      report(url);
-    });
-    return { bytes, url };
-  }));
+  const files = await Promise.all(
+    names.map(async (name, i) => {
+      const { bytes, url } = await download(
+        base,
+        name,
+        gzip,
+        signal,
+        (size) => {
+          sizes[i] = size;
+          known++;
+        },
+        (n, url) => {
+          loaded[i] = n;
+          report(url);
+        },
+      );
+      return { bytes, url };
+    }),
+  );
   const [train, test] = await Promise.all([
     Dataset.fromIdx(files[0].bytes, files[1].bytes, { images: files[0].url, labels: files[1].url }),
     Dataset.fromIdx(files[2].bytes, files[3].bytes, { images: files[2].url, labels: files[3].url }),
@@ -82,16 +93,23 @@ function folderUrl(baseUrl: string | URL): URL {
   try {
     url = new URL(String(baseUrl), here);
   } catch (e) {
-    throw new Error(`loadMnist: baseUrl ${JSON.stringify(String(baseUrl))} is not a valid URL` +
-      (here ? '' : ' (there is no page location to resolve a relative URL against: pass an absolute URL)'), { cause: e });
+    throw new Error(
+      `loadMnist: baseUrl ${JSON.stringify(String(baseUrl))} is not a valid URL` +
+        (here ? '' : ' (there is no page location to resolve a relative URL against: pass an absolute URL)'),
+      { cause: e },
+    );
   }
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
 }
 
 async function download(
-  base: URL, name: string, gzip: boolean, signal: AbortSignal | undefined,
-  onSize: (size: number | undefined) => void, onBytes: (n: number, url: string) => void,
+  base: URL,
+  name: string,
+  gzip: boolean,
+  signal: AbortSignal | undefined,
+  onSize: (size: number | undefined) => void,
+  onBytes: (n: number, url: string) => void,
 ): Promise<{ bytes: Uint8Array; url: string }> {
   const candidates = gzip ? [`${name}.gz`] : [name, `${name}.gz`];
   const tried: string[] = [];
@@ -102,7 +120,10 @@ async function download(
       res = await fetch(url, { signal });
     } catch (e) {
       if (signal?.aborted) throw e;
-      throw new Error(`MNIST: could not fetch ${url} (${(e as Error).message}); is the server running and the URL right?`, { cause: e });
+      throw new Error(
+        `MNIST: could not fetch ${url} (${(e as Error).message}); is the server running and the URL right?`,
+        { cause: e },
+      );
     }
     if (res.status === 404 && candidate !== candidates[candidates.length - 1]) {
       tried.push(`${url} (404)`);
@@ -112,8 +133,10 @@ async function download(
     if (!res.ok) {
       await res.body?.cancel();
       const before = tried.length ? `, after ${tried.join(', ')}` : '';
-      throw new Error(`MNIST: GET ${url} failed: HTTP ${res.status} ${res.statusText}${before}; expected ${name} ` +
-        `(raw or .gz) under ${base.href}`);
+      throw new Error(
+        `MNIST: GET ${url} failed: HTTP ${res.status} ${res.statusText}${before}; expected ${name} ` +
+          `(raw or .gz) under ${base.href}`,
+      );
     }
     // Content-Length counts encoded bytes; with a Content-Encoding the body we read is decoded, so it is no total.
     const length = res.headers.get('content-encoding') ? null : res.headers.get('content-length');
@@ -125,7 +148,12 @@ async function download(
 }
 
 /** The response body as one Uint8Array, reporting bytes as they arrive. */
-async function readBody(res: Response, url: string, size: number | undefined, onBytes: (n: number, url: string) => void): Promise<Uint8Array> {
+async function readBody(
+  res: Response,
+  url: string,
+  size: number | undefined,
+  onBytes: (n: number, url: string) => void,
+): Promise<Uint8Array> {
   if (!res.body) {
     const bytes = new Uint8Array(await res.arrayBuffer());
     onBytes(bytes.length, url);
@@ -139,7 +167,9 @@ async function readBody(res: Response, url: string, size: number | undefined, on
     try {
       chunk = await reader.read();
     } catch (e) {
-      throw new Error(`MNIST: the download of ${url} broke off after ${n} bytes (${(e as Error).message})`, { cause: e });
+      throw new Error(`MNIST: the download of ${url} broke off after ${n} bytes (${(e as Error).message})`, {
+        cause: e,
+      });
     }
     if (chunk.done) break;
     const c = chunk.value;

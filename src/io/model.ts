@@ -15,7 +15,16 @@
 //   28 + H    pad  zeros up to D, the next multiple of 8
 //        D      P  payload: the header's sections in order, f32 little-endian
 //    D + P      4  u32 CRC-32 of bytes 0..D+P−1
-import { parameterCount, validateConfig, validateFitSettings, type FitSettings, type History, type InitName, type LayerSpec, type LossName } from '../config.js';
+import {
+  parameterCount,
+  validateConfig,
+  validateFitSettings,
+  type FitSettings,
+  type History,
+  type InitName,
+  type LayerSpec,
+  type LossName,
+} from '../config.js';
 import { crc32 } from './crc32.js';
 import { VERSION } from './version.js';
 
@@ -31,13 +40,17 @@ export const MODEL_LIMITS = {
   layers: 1000,
 };
 /** The largest file the limits allow. */
-export const MODEL_MAX_BYTES = PREAMBLE + MODEL_LIMITS.headerBytes + 8 + 4 * MODEL_LIMITS.sectionValues * MODEL_LIMITS.sections + 4;
+export const MODEL_MAX_BYTES =
+  PREAMBLE + MODEL_LIMITS.headerBytes + 8 + 4 * MODEL_LIMITS.sectionValues * MODEL_LIMITS.sections + 4;
 
 export type ModelErrorCode = 'truncated' | 'corrupted' | 'wrong-magic' | 'newer-version' | 'oversized' | 'invalid';
 
 /** A model file that cannot be loaded; `code` says which way it is bad. */
 export class ModelFileError extends Error {
-  constructor(readonly code: ModelErrorCode, message: string) {
+  constructor(
+    readonly code: ModelErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'ModelFileError';
   }
@@ -80,11 +93,17 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const hex = (x: number) => `0x${x.toString(16).padStart(8, '0')}`;
 
 /** The file's bytes for a header (its `sections` are filled in from `sections`) and payload sections. */
-export function encodeModel(header: Omit<ModelHeader, 'sections'>, sections: [SectionName, Float32Array][]): Uint8Array {
+export function encodeModel(
+  header: Omit<ModelHeader, 'sections'>,
+  sections: [SectionName, Float32Array][],
+): Uint8Array {
   const full: ModelHeader = { ...header, sections: sections.map(([name, a]) => ({ name, count: a.length })) };
   // A fixed key order keeps the JSON readable with `head -c`.
-  const ordered = Object.fromEntries(['library', 'kind', 'network', 'layout', 'sections', 'fit', 'optimizerState', 'random', 'history', 'meta']
-    .filter((k) => full[k as keyof ModelHeader] !== undefined).map((k) => [k, full[k as keyof ModelHeader]]));
+  const ordered = Object.fromEntries(
+    ['library', 'kind', 'network', 'layout', 'sections', 'fit', 'optimizerState', 'random', 'history', 'meta']
+      .filter((k) => full[k as keyof ModelHeader] !== undefined)
+      .map((k) => [k, full[k as keyof ModelHeader]]),
+  );
   const json = new TextEncoder().encode(JSON.stringify(ordered));
   const payloadBytes = 4 * sections.reduce((s, [, a]) => s + a.length, 0);
   const data = align8(PREAMBLE + json.length);
@@ -112,43 +131,78 @@ export function encodeModel(header: Omit<ModelHeader, 'sections'>, sections: [Se
  */
 export function decodeModel(bytes: Uint8Array, name = 'the model file'): ModelContents {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('expected the model file as a Uint8Array');
-  const fail = (code: ModelErrorCode, what: string): never => { throw new ModelFileError(code, `${name} ${what}`); };
+  const fail = (code: ModelErrorCode, what: string): never => {
+    throw new ModelFileError(code, `${name} ${what}`);
+  };
   const n = bytes.length;
   if (n === 0) fail('truncated', 'is empty (0 bytes); expected a wasmlp model file');
   const head = bytes.subarray(0, Math.min(n, MODEL_MAGIC.length));
   if (head.some((b, i) => b !== MODEL_MAGIC[i])) {
     const shown = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
     const text = Array.from(head, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-    fail('wrong-magic', `is not a wasmlp model file: it starts with ${shown} ("${text}"), not the magic 89 57 4d 4c 50 0d 0a 1a ("\\x89WMLP\\r\\n\\x1a")`);
+    fail(
+      'wrong-magic',
+      `is not a wasmlp model file: it starts with ${shown} ("${text}"), not the magic 89 57 4d 4c 50 0d 0a 1a ("\\x89WMLP\\r\\n\\x1a")`,
+    );
   }
   if (n < PREAMBLE) fail('truncated', `is truncated: ${n} bytes, shorter than the ${PREAMBLE}-byte fixed header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, n);
   const version = view.getUint32(8, true);
   if (version > MODEL_FORMAT_VERSION) {
-    fail('newer-version', `uses model format version ${version}, newer than this wasmlp (${VERSION}) reads (up to version ${MODEL_FORMAT_VERSION}); upgrade wasmlp to load it`);
+    fail(
+      'newer-version',
+      `uses model format version ${version}, newer than this wasmlp (${VERSION}) reads (up to version ${MODEL_FORMAT_VERSION}); upgrade wasmlp to load it`,
+    );
   }
-  const storedHead = view.getUint32(24, true), head24 = crc32(bytes.subarray(0, 24));
+  const storedHead = view.getUint32(24, true),
+    head24 = crc32(bytes.subarray(0, 24));
   if (storedHead !== head24) {
-    fail('corrupted', `is corrupted: its fixed header (bytes 0–23) fails the CRC-32 check (stored ${hex(storedHead)}, computed ${hex(head24)})`);
+    fail(
+      'corrupted',
+      `is corrupted: its fixed header (bytes 0–23) fails the CRC-32 check (stored ${hex(storedHead)}, computed ${hex(head24)})`,
+    );
   }
   if (version === 0) fail('invalid', 'has format version 0, which no wasmlp writes');
   const headerBytes = view.getUint32(12, true);
   const payload = view.getBigUint64(16, true);
-  if (headerBytes > MODEL_LIMITS.headerBytes) fail('oversized', `declares a ${headerBytes}-byte header; the limit is ${MODEL_LIMITS.headerBytes} bytes`);
+  if (headerBytes > MODEL_LIMITS.headerBytes)
+    fail('oversized', `declares a ${headerBytes}-byte header; the limit is ${MODEL_LIMITS.headerBytes} bytes`);
   const maxPayload = 4 * MODEL_LIMITS.sectionValues * MODEL_LIMITS.sections;
-  if (payload > BigInt(maxPayload)) fail('oversized', `declares a ${payload}-byte payload; the limit is ${maxPayload} bytes (${MODEL_LIMITS.sections} sections of ${MODEL_LIMITS.sectionValues} values)`);
+  if (payload > BigInt(maxPayload))
+    fail(
+      'oversized',
+      `declares a ${payload}-byte payload; the limit is ${maxPayload} bytes (${MODEL_LIMITS.sections} sections of ${MODEL_LIMITS.sectionValues} values)`,
+    );
   const payloadBytes = Number(payload);
-  if (payloadBytes % 4 !== 0) fail('invalid', `declares a ${payloadBytes}-byte payload, not a whole number of f32 values`);
-  const data = align8(PREAMBLE + headerBytes), end = data + payloadBytes, total = end + 4;
-  if (n < total) fail('truncated', `is truncated: ${n} bytes, but its header declares ${total} (${total - n} missing); was a download or copy interrupted?`);
-  if (n > total) fail('oversized', `is ${n} bytes, ${n - total} more than the ${total} its header declares: trailing data that is not part of the model`);
-  const stored = view.getUint32(end, true), computed = crc32(bytes.subarray(0, end));
-  if (stored !== computed) fail('corrupted', `is corrupted: CRC-32 mismatch over its ${end} bytes (stored ${hex(stored)}, computed ${hex(computed)}); the file was damaged after it was written`);
+  if (payloadBytes % 4 !== 0)
+    fail('invalid', `declares a ${payloadBytes}-byte payload, not a whole number of f32 values`);
+  const data = align8(PREAMBLE + headerBytes),
+    end = data + payloadBytes,
+    total = end + 4;
+  if (n < total)
+    fail(
+      'truncated',
+      `is truncated: ${n} bytes, but its header declares ${total} (${total - n} missing); was a download or copy interrupted?`,
+    );
+  if (n > total)
+    fail(
+      'oversized',
+      `is ${n} bytes, ${n - total} more than the ${total} its header declares: trailing data that is not part of the model`,
+    );
+  const stored = view.getUint32(end, true),
+    computed = crc32(bytes.subarray(0, end));
+  if (stored !== computed)
+    fail(
+      'corrupted',
+      `is corrupted: CRC-32 mismatch over its ${end} bytes (stored ${hex(stored)}, computed ${hex(computed)}); the file was damaged after it was written`,
+    );
 
   // The bytes are as written; from here on, a problem means a writer that broke the format.
   let header: ModelHeader;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE, PREAMBLE + headerBytes)));
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE, PREAMBLE + headerBytes)),
+    );
   } catch (e) {
     return fail('invalid', `has a header that is not valid UTF-8 JSON (${(e as Error).message})`);
   }
@@ -158,7 +212,8 @@ export function decodeModel(bytes: Uint8Array, name = 'the model file'): ModelCo
     return fail('invalid', `has an invalid header: ${(e as Error).message}`);
   }
   const expected = 4 * header.sections.reduce((s, x) => s + x.count, 0);
-  if (expected !== payloadBytes) fail('invalid', `has sections totalling ${expected} bytes but a ${payloadBytes}-byte payload`);
+  if (expected !== payloadBytes)
+    fail('invalid', `has sections totalling ${expected} bytes but a ${payloadBytes}-byte payload`);
   const sections: ModelContents['sections'] = {};
   let at = data;
   for (const s of header.sections) {
@@ -179,7 +234,8 @@ export function readModelHeader(bytes: Uint8Array, name?: string): ModelHeader {
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isInt = (x: unknown, min: number, max: number) => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+const isInt = (x: unknown, min: number, max: number) =>
+  typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
 const isNum = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
 
 function expect(ok: boolean, what: string): void {
@@ -190,47 +246,95 @@ function expect(ok: boolean, what: string): void {
 function checkHeader(h: ModelHeader): void {
   expect(isObject(h), 'expected a JSON object');
   expect(typeof h.library === 'string', 'library must be a string');
-  expect(h.kind === 'model' || h.kind === 'checkpoint', `kind must be "model" or "checkpoint", got ${JSON.stringify(h.kind)}`);
+  expect(
+    h.kind === 'model' || h.kind === 'checkpoint',
+    `kind must be "model" or "checkpoint", got ${JSON.stringify(h.kind)}`,
+  );
   const net = h.network;
   expect(isObject(net), 'network must be an object');
-  expect(!Array.isArray(net.layers) || net.layers.length <= MODEL_LIMITS.layers, `network.layers must hold at most ${MODEL_LIMITS.layers} layers`);
+  expect(
+    !Array.isArray(net.layers) || net.layers.length <= MODEL_LIMITS.layers,
+    `network.layers must hold at most ${MODEL_LIMITS.layers} layers`,
+  );
   expect(net.seed !== undefined, 'network.seed is missing');
   validateConfig({ ...net, backend: undefined }); // the rules Network.create applies, with its messages (the reader picks the backend)
 
   const params = parameterCount(net.inputs, net.layers);
-  expect(Array.isArray(h.sections) && h.sections.length >= 1 && h.sections.length <= MODEL_LIMITS.sections, `sections must list 1 to ${MODEL_LIMITS.sections} sections`);
+  expect(
+    Array.isArray(h.sections) && h.sections.length >= 1 && h.sections.length <= MODEL_LIMITS.sections,
+    `sections must list 1 to ${MODEL_LIMITS.sections} sections`,
+  );
   h.sections.forEach((s, i) => {
-    expect(isObject(s) && isInt(s.count, 0, MODEL_LIMITS.sectionValues), `sections[${i}].count must be an integer from 0 to ${MODEL_LIMITS.sectionValues}`);
+    expect(
+      isObject(s) && isInt(s.count, 0, MODEL_LIMITS.sectionValues),
+      `sections[${i}].count must be an integer from 0 to ${MODEL_LIMITS.sectionValues}`,
+    );
   });
   expect(h.sections[0].name === 'parameters', 'the first section must be "parameters"');
-  expect(h.sections[0].count === params, `the network ${[net.inputs, ...net.layers.map((l) => l.units)].join('-')} has ${params} parameters but the parameters section holds ${h.sections[0].count}`);
+  expect(
+    h.sections[0].count === params,
+    `the network ${[net.inputs, ...net.layers.map((l) => l.units)].join('-')} has ${params} parameters but the parameters section holds ${h.sections[0].count}`,
+  );
 
   if (h.fit !== undefined) {
     const f = h.fit;
-    expect(isObject(f) && f.l2 !== undefined && f.shuffle !== undefined, 'fit must be an object with epochs, batchSize, optimizer, l2 and shuffle');
+    expect(
+      isObject(f) && f.l2 !== undefined && f.shuffle !== undefined,
+      'fit must be an object with epochs, batchSize, optimizer, l2 and shuffle',
+    );
     try {
       validateFitSettings(f); // the rules fit() applies
     } catch (e) {
       throw new Error(`fit: ${(e as Error).message}`);
     }
   }
-  const optimizerSections = h.sections.slice(1).map((s) => s.name).join(',');
+  const optimizerSections = h.sections
+    .slice(1)
+    .map((s) => s.name)
+    .join(',');
   if (h.kind === 'checkpoint') {
     expect(h.fit !== undefined, 'a checkpoint needs the fit settings');
     const st = h.optimizerState;
     expect(isObject(st) && isInt(st.steps, 0, Number.MAX_SAFE_INTEGER), 'optimizerState.steps must be an integer ≥ 0');
-    expect(isNum(st!.beta1Power) && st!.beta1Power >= 0 && st!.beta1Power <= 1 && isNum(st!.beta2Power) && st!.beta2Power >= 0 && st!.beta2Power <= 1, 'optimizerState.beta1Power and beta2Power must be in [0, 1]');
+    expect(
+      isNum(st!.beta1Power) &&
+        st!.beta1Power >= 0 &&
+        st!.beta1Power <= 1 &&
+        isNum(st!.beta2Power) &&
+        st!.beta2Power >= 0 &&
+        st!.beta2Power <= 1,
+      'optimizerState.beta1Power and beta2Power must be in [0, 1]',
+    );
     const want = { sgd: '', momentum: 'optimizer.v', adam: 'optimizer.m,optimizer.v' }[h.fit!.optimizer.name];
-    expect(optimizerSections === want, `a ${h.fit!.optimizer.name} checkpoint holds the sections parameters${want ? `,${want}` : ''}, not ${h.sections.map((s) => s.name).join(',')}`);
-    h.sections.slice(1).forEach((s) => expect(s.count === params, `section ${s.name} holds ${s.count} values; expected one per parameter (${params})`));
+    expect(
+      optimizerSections === want,
+      `a ${h.fit!.optimizer.name} checkpoint holds the sections parameters${want ? `,${want}` : ''}, not ${h.sections.map((s) => s.name).join(',')}`,
+    );
+    h.sections
+      .slice(1)
+      .forEach((s) =>
+        expect(s.count === params, `section ${s.name} holds ${s.count} values; expected one per parameter (${params})`),
+      );
   } else {
-    expect(h.optimizerState === undefined && optimizerSections === '', 'a model (not a checkpoint) holds only the parameters section and no optimizer state');
+    expect(
+      h.optimizerState === undefined && optimizerSections === '',
+      'a model (not a checkpoint) holds only the parameters section and no optimizer state',
+    );
   }
-  expect(Array.isArray(h.random) && h.random.length === 4 && h.random.every((w) => isInt(w, 0, 0xffffffff)), 'random must be 4 integers from 0 to 4294967295');
+  expect(
+    Array.isArray(h.random) && h.random.length === 4 && h.random.every((w) => isInt(w, 0, 0xffffffff)),
+    'random must be 4 integers from 0 to 4294967295',
+  );
   expect(Array.isArray(h.history), 'history must be an array');
   h.history.forEach((e, i) => {
-    expect(isObject(e) && isInt(e.epoch, 1, 2 ** 31) && isNum(e.loss) && isNum(e.accuracy), `history[${i}] must have an integer epoch and finite loss and accuracy`);
-    expect((e.valLoss === undefined || isNum(e.valLoss)) && (e.valAccuracy === undefined || isNum(e.valAccuracy)), `history[${i}]: valLoss and valAccuracy must be finite numbers when present`);
+    expect(
+      isObject(e) && isInt(e.epoch, 1, 2 ** 31) && isNum(e.loss) && isNum(e.accuracy),
+      `history[${i}] must have an integer epoch and finite loss and accuracy`,
+    );
+    expect(
+      (e.valLoss === undefined || isNum(e.valLoss)) && (e.valAccuracy === undefined || isNum(e.valAccuracy)),
+      `history[${i}]: valLoss and valAccuracy must be finite numbers when present`,
+    );
   });
   expect(h.meta === undefined || isObject(h.meta), 'meta must be an object');
 }

@@ -7,8 +7,18 @@ export class UsageError extends Error {}
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** parseArgs without defaults (so "given" is `!== undefined`); prints `help` and returns undefined on --help. */
-export function parse(argv: string[], options: Options, help: string, positionals = false): { values: Record<string, string | boolean | undefined>; positionals: string[] } | undefined {
-  const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: positionals });
+export function parse(
+  argv: string[],
+  options: Options,
+  help: string,
+  positionals = false,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } | undefined {
+  const parsed = parseArgs({
+    args: argv,
+    options: { ...options, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: positionals,
+  });
   if (parsed.values.help) {
     process.stdout.write(help);
     return undefined;
@@ -16,24 +26,38 @@ export function parse(argv: string[], options: Options, help: string, positional
   return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
 }
 
-export function int(flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function int(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(x) || x < min || x > max) {
-    throw new UsageError(`--${flag} expects an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--${flag} expects an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(value)}`,
+    );
   }
   return x;
 }
 
-export function real(flag: string, value: string | undefined, ok: (x: number) => boolean, expected: string): number | undefined {
+export function real(
+  flag: string,
+  value: string | undefined,
+  ok: (x: number) => boolean,
+  expected: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || !ok(x)) throw new UsageError(`--${flag} expects ${expected}, got ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isFinite(x) || !ok(x))
+    throw new UsageError(`--${flag} expects ${expected}, got ${JSON.stringify(value)}`);
   return x;
 }
 
 export function oneOf<T extends string>(flag: string, value: string, names: readonly T[]): T {
-  if (!names.includes(value as T)) throw new UsageError(`--${flag} expects one of ${names.join(', ')}, got ${JSON.stringify(value)}`);
+  if (!names.includes(value as T))
+    throw new UsageError(`--${flag} expects one of ${names.join(', ')}, got ${JSON.stringify(value)}`);
   return value as T;
 }
 

@@ -13,7 +13,10 @@ export async function findCheckpoint(target: string): Promise<string> {
   const s = await stat(target).catch(() => undefined);
   if (!s) throw new Error(`--resume ${target}: no such file or folder`);
   if (!s.isDirectory()) return target;
-  const found = (await readdir(target)).map((f) => CHECKPOINT.exec(f)).filter((m) => m !== null).sort((a, b) => Number(b![1]) - Number(a![1]));
+  const found = (await readdir(target))
+    .map((f) => CHECKPOINT.exec(f))
+    .filter((m) => m !== null)
+    .sort((a, b) => Number(b![1]) - Number(a![1]));
   if (!found.length) throw new Error(`--resume ${target}: the folder holds no checkpoint (epoch-NNNN.wasmlp)`);
   return join(target, found[0]![0]);
 }
@@ -32,9 +35,16 @@ export async function prepareCheckpointDir(dir: string, fresh: boolean): Promise
   const files = await readdir(dir);
   const found = files.filter((f) => CHECKPOINT.test(f)).sort();
   if (fresh && found.length) {
-    throw new Error(`--checkpoint ${dir} already holds checkpoints of a run (${found[0]}${found.length > 1 ? ` … ${found.at(-1)}` : ''}): continue it with --resume ${dir}, or remove them or choose another folder to start afresh`);
+    throw new Error(
+      `--checkpoint ${dir} already holds checkpoints of a run (${found[0]}${found.length > 1 ? ` … ${found.at(-1)}` : ''}): continue it with --resume ${dir}, or remove them or choose another folder to start afresh`,
+    );
   }
-  if (!fresh) await Promise.all(files.filter((f) => /^\.epoch-\d+\.wasmlp\.\d+\.[0-9a-f]+\.tmp$/.test(f)).map((f) => unlink(join(dir, f)).catch(() => {})));
+  if (!fresh)
+    await Promise.all(
+      files
+        .filter((f) => /^\.epoch-\d+\.wasmlp\.\d+\.[0-9a-f]+\.tmp$/.test(f))
+        .map((f) => unlink(join(dir, f)).catch(() => {})),
+    );
 }
 
 /**
@@ -46,8 +56,14 @@ export async function keepBest(net: Network, stop: EarlyStopped, checkpointDir: 
   if (bestEpoch === epoch) return `keeping the weights of epoch ${epoch}, the best validation loss`;
   if (stop.restored) return `restored the weights of epoch ${bestEpoch}, the best validation loss`;
   const file = checkpointDir && join(checkpointDir, checkpointName(bestEpoch));
-  const saved = file ? await readModelFile(file).then((bytes) => Network.fromBytes(bytes, { name: file }), () => undefined) : undefined;
-  if (!saved) return `keeping the weights of epoch ${epoch}: epoch ${bestEpoch} (the best validation loss) has no checkpoint to restore`;
+  const saved = file
+    ? await readModelFile(file).then(
+        (bytes) => Network.fromBytes(bytes, { name: file }),
+        () => undefined,
+      )
+    : undefined;
+  if (!saved)
+    return `keeping the weights of epoch ${epoch}: epoch ${bestEpoch} (the best validation loss) has no checkpoint to restore`;
   net.setParameters(saved.parameters());
   saved.dispose();
   return `restored the weights of epoch ${bestEpoch}, the best validation loss`;

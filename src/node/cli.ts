@@ -22,7 +22,13 @@ Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
 `;
 
 /** Each command resolves to its exit code, or to nothing for 0. */
-const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = { train, eval: evaluate, predict, info, bench };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
+  train,
+  eval: evaluate,
+  predict,
+  info,
+  bench,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,9 +37,15 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return command === undefined ? 2 : 0;
     }
-    if (command === '--version' || command === '-v') { process.stdout.write(`${VERSION}\n`); return 0; }
+    if (command === '--version' || command === '-v') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; expected one of: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!run)
+      throw new UsageError(
+        `unknown command ${JSON.stringify(command)}; expected one of: ${Object.keys(COMMANDS).join(', ')}`,
+      );
     return (await run(rest)) ?? 0;
   } catch (e) {
     const err = e as Error & { code?: string };

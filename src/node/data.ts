@@ -17,16 +17,32 @@ export interface TrainingData {
 }
 
 /** MNIST's first `limit` training images, with the last `split` fraction of them held out (--validation-split). */
-export async function trainingData(dir: string | undefined, limit: number | undefined, split: number | undefined): Promise<TrainingData> {
+export async function trainingData(
+  dir: string | undefined,
+  limit: number | undefined,
+  split: number | undefined,
+): Promise<TrainingData> {
   const mnist = await loadMnist({ dir, limit });
-  if (split === undefined) return { all: mnist.train, train: mnist.train, validation: mnist.test, test: mnist.test, validationLabel: 'the test set' };
+  if (split === undefined)
+    return {
+      all: mnist.train,
+      train: mnist.train,
+      validation: mnist.test,
+      test: mnist.test,
+      validationLabel: 'the test set',
+    };
   let parts: { train: Dataset; validation: Dataset };
   try {
     parts = mnist.train.splitValidation(split);
   } catch (e) {
     throw new UsageError(`--validation-split ${(e as Error).message.replace('training rows', 'training images')}`);
   }
-  return { all: mnist.train, ...parts, test: mnist.test, validationLabel: `${count(parts.validation.length)} held-out training images` };
+  return {
+    all: mnist.train,
+    ...parts,
+    test: mnist.test,
+    validationLabel: `${count(parts.validation.length)} held-out training images`,
+  };
 }
 
 /** Identifies the training rows (and their order), so a resume on other data is refused. */

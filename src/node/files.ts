@@ -27,14 +27,22 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   }
   try {
     const d = await open(dir, 'r');
-    try { await d.sync(); } finally { await d.close(); }
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
   } catch {
     // Some file systems cannot fsync a directory; the rename is still atomic there.
   }
 }
 
 /** Save a network as a model file (or, with `checkpoint`, a checkpoint), atomically. */
-export async function saveModel(net: Network, file: string, options: { checkpoint?: boolean; meta?: Record<string, unknown> } = {}): Promise<void> {
+export async function saveModel(
+  net: Network,
+  file: string,
+  options: { checkpoint?: boolean; meta?: Record<string, unknown> } = {},
+): Promise<void> {
   await writeFileAtomic(file, net.toBytes(options));
 }
 
@@ -47,9 +55,17 @@ export async function readModelFile(file: string): Promise<Uint8Array> {
     size = s.size;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new Error(err.code === 'ENOENT' ? `cannot read model file ${file}: no such file` : `cannot read model file ${file}: ${err.message}`);
+    throw new Error(
+      err.code === 'ENOENT'
+        ? `cannot read model file ${file}: no such file`
+        : `cannot read model file ${file}: ${err.message}`,
+    );
   }
-  if (size > MODEL_MAX_BYTES) throw new ModelFileError('oversized', `${file} is ${size} bytes, larger than any wasmlp model file can be (${MODEL_MAX_BYTES} bytes)`);
+  if (size > MODEL_MAX_BYTES)
+    throw new ModelFileError(
+      'oversized',
+      `${file} is ${size} bytes, larger than any wasmlp model file can be (${MODEL_MAX_BYTES} bytes)`,
+    );
   return readFile(file);
 }
 

@@ -22,8 +22,13 @@ export interface Classified {
 }
 
 export function classify(net: Network, data: Dataset): Classified {
-  const outputs = net.predict(data), predicted = net.classify(data), k = net.outputs, classes = classCount(k);
-  const probabilities = Array.from({ length: data.length }, (_, r) => classProbabilities(outputs.subarray(r * k, (r + 1) * k)));
+  const outputs = net.predict(data),
+    predicted = net.classify(data),
+    k = net.outputs,
+    classes = classCount(k);
+  const probabilities = Array.from({ length: data.length }, (_, r) =>
+    classProbabilities(outputs.subarray(r * k, (r + 1) * k)),
+  );
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let r = 0; r < data.length; r++) confusion[data.labels[r]][predicted[r]]++;
   return { predicted, probabilities, confusion };
@@ -40,6 +45,10 @@ export function confusionText(confusion: number[][]): string {
 
 /** Checks that a model fits MNIST-shaped data before anything runs. */
 export function checkShape(net: Network, data: Dataset, file: string, what: string): void {
-  if (net.inputs !== data.width) throw new Error(`${file} takes ${net.inputs} inputs, but ${what} have ${data.width} pixels`);
-  if (data.numClasses > classCount(net.outputs)) throw new Error(`${file} has ${net.outputs} output${net.outputs === 1 ? '' : 's'}, but ${what} have labels up to ${data.numClasses - 1}`);
+  if (net.inputs !== data.width)
+    throw new Error(`${file} takes ${net.inputs} inputs, but ${what} have ${data.width} pixels`);
+  if (data.numClasses > classCount(net.outputs))
+    throw new Error(
+      `${file} has ${net.outputs} output${net.outputs === 1 ? '' : 's'}, but ${what} have labels up to ${data.numClasses - 1}`,
+    );
 }

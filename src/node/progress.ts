@@ -3,7 +3,8 @@
 import type { BatchLog } from '../index.js';
 import { count } from './args.js';
 
-const clock = (s: number) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}` : '?');
+const clock = (s: number) =>
+  Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}` : '?';
 
 export class Progress {
   private epochStart = performance.now();
@@ -12,8 +13,12 @@ export class Progress {
   private seen = 0;
   private quarter = 0;
 
-  constructor(private readonly mode: 'bar' | 'lines' | 'none', private readonly epochs: number, private readonly rows: number,
-    private readonly out: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly mode: 'bar' | 'lines' | 'none',
+    private readonly epochs: number,
+    private readonly rows: number,
+    private readonly out: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   /** Call when an epoch is about to start (after any checkpoint of the previous one is written). */
   startEpoch(): void {
@@ -25,7 +30,9 @@ export class Progress {
     if (this.mode === 'none') return;
     this.cost += b.loss * (b.samples - this.seen);
     this.seen = b.samples;
-    const now = performance.now(), done = b.batch / b.batches, q = Math.floor(done * 4);
+    const now = performance.now(),
+      done = b.batch / b.batches,
+      q = Math.floor(done * 4);
     // Formatting costs more than a small batch: only when something will be shown.
     if (this.mode === 'bar' ? now - this.lastDraw < 100 && b.batch !== b.batches : q <= this.quarter || q === 4) return;
     this.lastDraw = now;
@@ -33,8 +40,11 @@ export class Progress {
     const rate = this.seen / ((now - this.epochStart) / 1000);
     const stats = `${count(this.seen)}/${count(this.rows)}  ${count(rate)} samples/s  loss ${(this.cost / this.seen).toFixed(4)}  ETA ${clock((this.rows - this.seen) / rate)}`;
     if (this.mode === 'bar') {
-      const width = 24, filled = Math.round(done * width);
-      this.out.write(`\r\x1b[Kepoch ${b.epoch}/${this.epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${stats}`);
+      const width = 24,
+        filled = Math.round(done * width);
+      this.out.write(
+        `\r\x1b[Kepoch ${b.epoch}/${this.epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${stats}`,
+      );
     } else {
       this.out.write(`epoch ${b.epoch}/${this.epochs}  ${q * 25}%  ${stats}\n`);
     }

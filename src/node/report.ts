@@ -5,7 +5,13 @@ import type { Dataset, EpochLog, Network } from '../index.js';
 import { classify } from './format.js';
 import { encodeGreyPng } from './images.js';
 
-export interface Misclassified { index: number; label: number; predicted: number; confidence: number; png?: Uint8Array }
+export interface Misclassified {
+  index: number;
+  label: number;
+  predicted: number;
+  confidence: number;
+  png?: Uint8Array;
+}
 
 export interface ReportData {
   command: string;
@@ -25,36 +31,67 @@ export interface ReportData {
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-interface Series { name: string; color: string; values: (number | undefined)[]; dash?: boolean }
+interface Series {
+  name: string;
+  color: string;
+  values: (number | undefined)[];
+  dash?: boolean;
+}
 
 /** A line chart over epochs 1..n as inline SVG. */
 export function lineChart(title: string, series: Series[], format: (y: number) => string): string {
-  const W = 460, H = 260, left = 58, right = 14, top = 30, bottom = 40;
+  const W = 460,
+    H = 260,
+    left = 58,
+    right = 14,
+    top = 30,
+    bottom = 40;
   const values = series.flatMap((s) => s.values.filter((v): v is number => v !== undefined && Number.isFinite(v)));
   const n = Math.max(1, ...series.map((s) => s.values.length));
-  let lo = Math.min(...values), hi = Math.max(...values);
-  if (!values.length) { lo = 0; hi = 1; }
-  if (hi - lo < 1e-9) { lo -= 0.5 * Math.abs(lo || 1) * 0.1; hi += 0.5 * Math.abs(hi || 1) * 0.1; }
+  let lo = Math.min(...values),
+    hi = Math.max(...values);
+  if (!values.length) {
+    lo = 0;
+    hi = 1;
+  }
+  if (hi - lo < 1e-9) {
+    lo -= 0.5 * Math.abs(lo || 1) * 0.1;
+    hi += 0.5 * Math.abs(hi || 1) * 0.1;
+  }
   const pad = (hi - lo) * 0.08;
-  lo -= pad; hi += pad;
+  lo -= pad;
+  hi += pad;
   const x = (i: number) => left + (n === 1 ? (W - left - right) / 2 : (i * (W - left - right)) / (n - 1));
   const y = (v: number) => top + ((hi - v) * (H - top - bottom)) / (hi - lo);
   const parts: string[] = [];
   parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" class="title">${esc(title)}</text>`);
   for (let t = 0; t <= 4; t++) {
-    const v = lo + ((hi - lo) * t) / 4, py = y(v).toFixed(1);
-    parts.push(`<line x1="${left}" x2="${W - right}" y1="${py}" y2="${py}" class="grid"/><text x="${left - 6}" y="${py}" dy="4" text-anchor="end">${esc(format(v))}</text>`);
+    const v = lo + ((hi - lo) * t) / 4,
+      py = y(v).toFixed(1);
+    parts.push(
+      `<line x1="${left}" x2="${W - right}" y1="${py}" y2="${py}" class="grid"/><text x="${left - 6}" y="${py}" dy="4" text-anchor="end">${esc(format(v))}</text>`,
+    );
   }
   const step = Math.max(1, Math.ceil(n / 10));
-  for (let i = 0; i < n; i += step) parts.push(`<text x="${x(i).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${i + 1}</text>`);
+  for (let i = 0; i < n; i += step)
+    parts.push(`<text x="${x(i).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${i + 1}</text>`);
   parts.push(`<text x="${(left + W - right) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`);
-  parts.push(`<line x1="${left}" x2="${W - right}" y1="${H - bottom}" y2="${H - bottom}" class="axis"/><line x1="${left}" x2="${left}" y1="${top}" y2="${H - bottom}" class="axis"/>`);
+  parts.push(
+    `<line x1="${left}" x2="${W - right}" y1="${H - bottom}" y2="${H - bottom}" class="axis"/><line x1="${left}" x2="${left}" y1="${top}" y2="${H - bottom}" class="axis"/>`,
+  );
   series.forEach((s, k) => {
-    const pts = s.values.map((v, i) => (v === undefined || !Number.isFinite(v) ? undefined : [x(i), y(v)])).filter((p): p is number[] => p !== undefined);
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`);
+    const pts = s.values
+      .map((v, i) => (v === undefined || !Number.isFinite(v) ? undefined : [x(i), y(v)]))
+      .filter((p): p is number[] => p !== undefined);
+    if (pts.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`,
+      );
     for (const [a, b] of pts) parts.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${s.color}"/>`);
     const lx = left + 10 + k * 140;
-    parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="${top + 4}" y2="${top + 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 4"' : ''}/><text x="${lx + 23}" y="${top + 8}">${esc(s.name)}</text>`);
+    parts.push(
+      `<line x1="${lx}" x2="${lx + 18}" y1="${top + 4}" y2="${top + 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 4"' : ''}/><text x="${lx + 23}" y="${top + 8}">${esc(s.name)}</text>`,
+    );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${parts.join('')}</svg>`;
 }
@@ -63,15 +100,24 @@ export function lineChart(title: string, series: Series[], format: (y: number) =
 export function confusionTable(confusion: number[][]): string {
   const k = confusion.length;
   const head = `<tr><th class="corner">true ↓ / predicted →</th>${confusion.map((_, j) => `<th>${j}</th>`).join('')}<th>recall</th></tr>`;
-  const rows = confusion.map((row, i) => {
-    const total = row.reduce((s, c) => s + c, 0) || 1;
-    const cells = row.map((c, j) => {
-      const share = c / total;
-      const bg = i === j ? `rgba(46,125,50,${(0.15 + 0.7 * share).toFixed(3)})` : c ? `rgba(198,40,40,${Math.min(0.85, 0.1 + 4 * share).toFixed(3)})` : 'transparent';
-      return `<td style="background:${bg}" title="true ${i}, predicted ${j}: ${c}">${c}</td>`;
-    }).join('');
-    return `<tr><th>${i}</th>${cells}<td class="recall">${pct(row[i] / total)}</td></tr>`;
-  }).join('');
+  const rows = confusion
+    .map((row, i) => {
+      const total = row.reduce((s, c) => s + c, 0) || 1;
+      const cells = row
+        .map((c, j) => {
+          const share = c / total;
+          const bg =
+            i === j
+              ? `rgba(46,125,50,${(0.15 + 0.7 * share).toFixed(3)})`
+              : c
+                ? `rgba(198,40,40,${Math.min(0.85, 0.1 + 4 * share).toFixed(3)})`
+                : 'transparent';
+          return `<td style="background:${bg}" title="true ${i}, predicted ${j}: ${c}">${c}</td>`;
+        })
+        .join('');
+      return `<tr><th>${i}</th>${cells}<td class="recall">${pct(row[i] / total)}</td></tr>`;
+    })
+    .join('');
   const colTotals = Array.from({ length: k }, (_, j) => confusion.reduce((s, r) => s + r[j], 0));
   const precision = `<tr><th>precision</th>${colTotals.map((t, j) => `<td class="recall">${t ? pct(confusion[j][j] / t) : '–'}</td>`).join('')}<td></td></tr>`;
   return `<table class="confusion">${head}${rows}${precision}</table>`;
@@ -80,16 +126,34 @@ export function confusionTable(confusion: number[][]): string {
 export function renderReport(d: ReportData): string {
   const h = d.history;
   const hasVal = h.some((e) => e.valLoss !== undefined);
-  const loss = lineChart('Loss per sample', [
-    { name: 'training', color: '#1565c0', values: h.map((e) => e.loss) },
-    ...(hasVal ? [{ name: `validation`, color: '#ef6c00', values: h.map((e) => e.valLoss), dash: true }] : []),
-  ], (v) => v.toFixed(3));
-  const acc = lineChart('Accuracy', [
-    { name: 'training', color: '#1565c0', values: h.map((e) => e.accuracy) },
-    ...(hasVal ? [{ name: 'validation', color: '#ef6c00', values: h.map((e) => e.valAccuracy), dash: true }] : []),
-  ], (v) => `${(100 * v).toFixed(1)}%`);
-  const epochRows = h.map((e) => `<tr><td>${e.epoch}</td><td>${e.loss.toFixed(4)}</td><td>${pct(e.accuracy)}</td><td>${e.valLoss?.toFixed(4) ?? '–'}</td><td>${e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)}</td><td>${Math.round(e.samplesPerSec ?? 0).toLocaleString('en-US')}</td><td>${(e.seconds ?? 0).toFixed(1)}</td></tr>`).join('');
-  const digits = d.misclassified.map((m) => `<figure>${m.png ? `<img alt="test image ${m.index}" src="data:image/png;base64,${Buffer.from(m.png).toString('base64')}">` : ''}<figcaption>#${m.index}: <b>${m.label}</b> → ${m.predicted}<br><small>p = ${m.confidence.toFixed(2)}</small></figcaption></figure>`).join('');
+  const loss = lineChart(
+    'Loss per sample',
+    [
+      { name: 'training', color: '#1565c0', values: h.map((e) => e.loss) },
+      ...(hasVal ? [{ name: `validation`, color: '#ef6c00', values: h.map((e) => e.valLoss), dash: true }] : []),
+    ],
+    (v) => v.toFixed(3),
+  );
+  const acc = lineChart(
+    'Accuracy',
+    [
+      { name: 'training', color: '#1565c0', values: h.map((e) => e.accuracy) },
+      ...(hasVal ? [{ name: 'validation', color: '#ef6c00', values: h.map((e) => e.valAccuracy), dash: true }] : []),
+    ],
+    (v) => `${(100 * v).toFixed(1)}%`,
+  );
+  const epochRows = h
+    .map(
+      (e) =>
+        `<tr><td>${e.epoch}</td><td>${e.loss.toFixed(4)}</td><td>${pct(e.accuracy)}</td><td>${e.valLoss?.toFixed(4) ?? '–'}</td><td>${e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)}</td><td>${Math.round(e.samplesPerSec ?? 0).toLocaleString('en-US')}</td><td>${(e.seconds ?? 0).toFixed(1)}</td></tr>`,
+    )
+    .join('');
+  const digits = d.misclassified
+    .map(
+      (m) =>
+        `<figure>${m.png ? `<img alt="test image ${m.index}" src="data:image/png;base64,${Buffer.from(m.png).toString('base64')}">` : ''}<figcaption>#${m.index}: <b>${m.label}</b> → ${m.predicted}<br><small>p = ${m.confidence.toFixed(2)}</small></figcaption></figure>`,
+    )
+    .join('');
   const wrong = d.confusion.reduce((s, r, i) => s + r.reduce((t, c, j) => t + (i === j ? 0 : c), 0), 0);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -144,9 +208,18 @@ export function mistakes(net: Network, test: Dataset): { confusion: number[][]; 
   return {
     confusion,
     misclassified: sample.map((i) => ({
-      index: i, label: test.labels[i], predicted: predicted[i], confidence: probabilities[i][predicted[i]],
-      png: Number.isInteger(side) && test.features instanceof Uint8Array
-        ? encodeGreyPng({ width: side, height: side, pixels: test.features.subarray(i * test.width, (i + 1) * test.width) }) : undefined,
+      index: i,
+      label: test.labels[i],
+      predicted: predicted[i],
+      confidence: probabilities[i][predicted[i]],
+      png:
+        Number.isInteger(side) && test.features instanceof Uint8Array
+          ? encodeGreyPng({
+              width: side,
+              height: side,
+              pixels: test.features.subarray(i * test.width, (i + 1) * test.width),
+            })
+          : undefined,
     })),
   };
 }

@@ -2,7 +2,15 @@
 // so the oracle is at least as accurate as any f32 kernel it checks.
 import type { View } from '../memory.js';
 
-function epilogue(C: Float32Array, bias: Float32Array | null, ci: number, j: number, acc: number, alpha: number, beta: number): void {
+function epilogue(
+  C: Float32Array,
+  bias: Float32Array | null,
+  ci: number,
+  j: number,
+  acc: number,
+  alpha: number,
+  beta: number,
+): void {
   let v = alpha * acc;
   if (beta !== 0) v += beta * C[ci];
   if (bias) v += bias[j];
@@ -11,8 +19,22 @@ function epilogue(C: Float32Array, bias: Float32Array | null, ci: number, j: num
 
 export function gemms(view: View) {
   return {
-    gemmNT(c: number, a: number, b: number, bias: number, M: number, N: number, K: number, alpha: number, beta: number): void {
-      const F = view.f32(), A = a >> 2, B = b >> 2, C = c >> 2, bs = bias ? F.subarray(bias >> 2) : null;
+    gemmNT(
+      c: number,
+      a: number,
+      b: number,
+      bias: number,
+      M: number,
+      N: number,
+      K: number,
+      alpha: number,
+      beta: number,
+    ): void {
+      const F = view.f32(),
+        A = a >> 2,
+        B = b >> 2,
+        C = c >> 2,
+        bs = bias ? F.subarray(bias >> 2) : null;
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           let acc = 0;
@@ -21,8 +43,22 @@ export function gemms(view: View) {
         }
       }
     },
-    gemmNN(c: number, a: number, b: number, bias: number, M: number, N: number, K: number, alpha: number, beta: number): void {
-      const F = view.f32(), A = a >> 2, B = b >> 2, C = c >> 2, bs = bias ? F.subarray(bias >> 2) : null;
+    gemmNN(
+      c: number,
+      a: number,
+      b: number,
+      bias: number,
+      M: number,
+      N: number,
+      K: number,
+      alpha: number,
+      beta: number,
+    ): void {
+      const F = view.f32(),
+        A = a >> 2,
+        B = b >> 2,
+        C = c >> 2,
+        bs = bias ? F.subarray(bias >> 2) : null;
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           let acc = 0;
@@ -31,8 +67,22 @@ export function gemms(view: View) {
         }
       }
     },
-    gemmTN(c: number, a: number, b: number, bias: number, M: number, N: number, K: number, alpha: number, beta: number): void {
-      const F = view.f32(), A = a >> 2, B = b >> 2, C = c >> 2, bs = bias ? F.subarray(bias >> 2) : null;
+    gemmTN(
+      c: number,
+      a: number,
+      b: number,
+      bias: number,
+      M: number,
+      N: number,
+      K: number,
+      alpha: number,
+      beta: number,
+    ): void {
+      const F = view.f32(),
+        A = a >> 2,
+        B = b >> 2,
+        C = c >> 2,
+        bs = bias ? F.subarray(bias >> 2) : null;
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           let acc = 0;

@@ -12,27 +12,43 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 function f(act: number, z: number, p: number): number {
   switch (act) {
-    case STEP: return z >= 0 ? 1 : 0;
-    case SIGMOID: return sigmoid(z);
-    case TANH: return Math.tanh(z);
-    case RELU: return z > 0 ? z : 0;
-    case LEAKY_RELU: return z > 0 ? z : p * z;
-    case ELU: return z > 0 ? z : p * Math.expm1(z);
-    case SOFTPLUS: return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-    default: return z;
+    case STEP:
+      return z >= 0 ? 1 : 0;
+    case SIGMOID:
+      return sigmoid(z);
+    case TANH:
+      return Math.tanh(z);
+    case RELU:
+      return z > 0 ? z : 0;
+    case LEAKY_RELU:
+      return z > 0 ? z : p * z;
+    case ELU:
+      return z > 0 ? z : p * Math.expm1(z);
+    case SOFTPLUS:
+      return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+    default:
+      return z;
   }
 }
 
 function df(act: number, z: number, a: number, p: number): number {
   switch (act) {
-    case STEP: return 0;
-    case SIGMOID: return a * (1 - a);
-    case TANH: return 1 - a * a;
-    case RELU: return z > 0 ? 1 : 0;
-    case LEAKY_RELU: return z > 0 ? 1 : p;
-    case ELU: return z > 0 ? 1 : a + p;
-    case SOFTPLUS: return sigmoid(z);
-    default: return 1;
+    case STEP:
+      return 0;
+    case SIGMOID:
+      return a * (1 - a);
+    case TANH:
+      return 1 - a * a;
+    case RELU:
+      return z > 0 ? 1 : 0;
+    case LEAKY_RELU:
+      return z > 0 ? 1 : p;
+    case ELU:
+      return z > 0 ? 1 : a + p;
+    case SOFTPLUS:
+      return sigmoid(z);
+    default:
+      return 1;
   }
 }
 
@@ -51,13 +67,16 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     ...gemms(v),
 
     activate(act, z, a, rows, cols, p) {
-      const F = v.f32(), Z = z >> 2, A = a >> 2;
+      const F = v.f32(),
+        Z = z >> 2,
+        A = a >> 2;
       if (act === SOFTMAX) {
         for (let r = 0; r < rows; r++) {
           const o = r * cols;
-          let zmax = -Infinity, sum = 0;
+          let zmax = -Infinity,
+            sum = 0;
           for (let j = 0; j < cols; j++) zmax = Math.max(zmax, F[Z + o + j]);
-          for (let j = 0; j < cols; j++) sum += (F[A + o + j] = Math.exp(F[Z + o + j] - zmax));
+          for (let j = 0; j < cols; j++) sum += F[A + o + j] = Math.exp(F[Z + o + j] - zmax);
           for (let j = 0; j < cols; j++) F[A + o + j] /= sum;
         }
         return;
@@ -66,7 +85,10 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     mulDerivative(act, z, a, delta, rows, cols, p) {
-      const F = v.f32(), Z = z >> 2, A = a >> 2, D = delta >> 2;
+      const F = v.f32(),
+        Z = z >> 2,
+        A = a >> 2,
+        D = delta >> 2;
       if (act === IDENTITY) return;
       if (act === SOFTMAX) {
         for (let r = 0; r < rows; r++) {
@@ -81,14 +103,19 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     lossDelta(loss, a, y, delta, rows, cols) {
-      const F = v.f32(), A = a >> 2, Y = y >> 2, D = delta >> 2;
+      const F = v.f32(),
+        A = a >> 2,
+        Y = y >> 2,
+        D = delta >> 2;
       let cost = 0;
       for (let i = 0; i < rows * cols; i++) {
-        const ai = F[A + i], yi = F[Y + i];
+        const ai = F[A + i],
+          yi = F[Y + i];
         F[D + i] = ai - yi;
         if (loss === MSE) cost += 0.5 * (ai - yi) ** 2;
-        else if (loss === CE) { if (yi !== 0) cost -= yi * Math.log(Math.max(ai, EPS)); }
-        else {
+        else if (loss === CE) {
+          if (yi !== 0) cost -= yi * Math.log(Math.max(ai, EPS));
+        } else {
           const ac = Math.min(Math.max(ai, EPS), 1 - EPS);
           cost -= yi * Math.log(ac) + (1 - yi) * Math.log1p(-ac);
         }
@@ -97,7 +124,9 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     biasGrad(db, delta, rows, cols, alpha) {
-      const F = v.f32(), B = db >> 2, D = delta >> 2;
+      const F = v.f32(),
+        B = db >> 2,
+        D = delta >> 2;
       for (let j = 0; j < cols; j++) {
         let sum = 0;
         for (let r = 0; r < rows; r++) sum += F[D + r * cols + j];
@@ -106,12 +135,17 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     sgd(w, g, n, lr, l2) {
-      const F = v.f32(), W = w >> 2, G = g >> 2;
+      const F = v.f32(),
+        W = w >> 2,
+        G = g >> 2;
       for (let i = 0; i < n; i++) F[W + i] -= lr * (F[G + i] + l2 * F[W + i]);
     },
 
     momentum(w, g, vel, n, lr, mu, l2, nesterov) {
-      const F = v.f32(), W = w >> 2, G = g >> 2, V = vel >> 2;
+      const F = v.f32(),
+        W = w >> 2,
+        G = g >> 2,
+        V = vel >> 2;
       for (let i = 0; i < n; i++) {
         const gi = F[G + i] + l2 * F[W + i];
         const vi = (F[V + i] = mu * F[V + i] - lr * gi);
@@ -120,17 +154,24 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     adam(w, g, m, vel, n, lr, b1, b2, eps, l2, b1t, b2t) {
-      const F = v.f32(), W = w >> 2, G = g >> 2, M = m >> 2, V = vel >> 2;
+      const F = v.f32(),
+        W = w >> 2,
+        G = g >> 2,
+        M = m >> 2,
+        V = vel >> 2;
       for (let i = 0; i < n; i++) {
         const gi = F[G + i] + l2 * F[W + i];
         const mi = (F[M + i] = b1 * F[M + i] + (1 - b1) * gi);
         const vi = (F[V + i] = b2 * F[V + i] + (1 - b2) * gi * gi);
-        F[W + i] -= (lr * mi / (1 - b1t)) / (Math.sqrt(vi / (1 - b2t)) + eps);
+        F[W + i] -= (lr * mi) / (1 - b1t) / (Math.sqrt(vi / (1 - b2t)) + eps);
       }
     },
 
     gatherU8(out, images, width, idx, count, scale) {
-      const F = v.f32(), U8 = v.u8(), I = v.u32(), O = out >> 2;
+      const F = v.f32(),
+        U8 = v.u8(),
+        I = v.u32(),
+        O = out >> 2;
       for (let r = 0; r < count; r++) {
         const src = images + I[(idx >> 2) + r] * width;
         for (let k = 0; k < width; k++) F[O + r * width + k] = U8[src + k] * scale;
@@ -138,7 +179,10 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     gatherF32(out, features, width, idx, count) {
-      const F = v.f32(), I = v.u32(), O = out >> 2, S = features >> 2;
+      const F = v.f32(),
+        I = v.u32(),
+        O = out >> 2,
+        S = features >> 2;
       for (let r = 0; r < count; r++) {
         const src = S + I[(idx >> 2) + r] * width;
         for (let k = 0; k < width; k++) F[O + r * width + k] = F[src + k];
@@ -146,28 +190,41 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     gatherTargets(y, labels, idx, count, nOut) {
-      const F = v.f32(), U8 = v.u8(), I = v.u32(), Y = y >> 2;
+      const F = v.f32(),
+        U8 = v.u8(),
+        I = v.u32(),
+        Y = y >> 2;
       for (let r = 0; r < count; r++) {
         const label = U8[labels + I[(idx >> 2) + r]];
-        if (nOut === 1) { F[Y + r] = label; continue; }
+        if (nOut === 1) {
+          F[Y + r] = label;
+          continue;
+        }
         for (let j = 0; j < nOut; j++) F[Y + r * nOut + j] = j === label ? 1 : 0;
       }
     },
 
     countCorrect(a, y, rows, cols) {
-      const F = v.f32(), A = a >> 2, Y = y >> 2;
+      const F = v.f32(),
+        A = a >> 2,
+        Y = y >> 2;
       let correct = 0;
-      for (let r = 0; r < rows; r++) correct += +(predicted(F, A + r * cols, cols) === predicted(F, Y + r * cols, cols));
+      for (let r = 0; r < rows; r++)
+        correct += +(predicted(F, A + r * cols, cols) === predicted(F, Y + r * cols, cols));
       return correct;
     },
 
     argmaxRows(out, a, rows, cols) {
-      const F = v.f32(), I = v.i32();
+      const F = v.f32(),
+        I = v.i32();
       for (let r = 0; r < rows; r++) I[(out >> 2) + r] = predicted(F, (a >> 2) + r * cols, cols);
     },
 
     randn(dst, u, n, std) {
-      const F = v.f32(), U = v.u32(), D = dst >> 2, S = u >> 2;
+      const F = v.f32(),
+        U = v.u32(),
+        D = dst >> 2,
+        S = u >> 2;
       for (let i = 0; i < n; i += 2) {
         const r = Math.sqrt(-2 * Math.log((U[S + i] + 1) / 4294967296));
         const t = 2 * Math.PI * (U[S + i + 1] / 4294967296);
@@ -178,29 +235,60 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
 
     run(ops, count) {
       for (let i = 0; i < count; i++) {
-        const W = v.f64(), o = (ops >> 3) + i * OP_WORDS, a = (j: number) => W[o + j];
+        const W = v.f64(),
+          o = (ops >> 3) + i * OP_WORDS,
+          a = (j: number) => W[o + j];
         switch (W[o]) {
-          case op.OP_GATHER_U8: k.gatherU8(a(1), a(2), a(3), a(4), a(5), a(6)); break;
-          case op.OP_GATHER_F32: k.gatherF32(a(1), a(2), a(3), a(4), a(5)); break;
-          case op.OP_GATHER_TARGETS: k.gatherTargets(a(1), a(2), a(3), a(4), a(5)); break;
-          case op.OP_GEMM_NT: k.gemmNT(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9)); break;
-          case op.OP_GEMM_NN: k.gemmNN(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9)); break;
-          case op.OP_GEMM_TN: k.gemmTN(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9)); break;
-          case op.OP_ACTIVATE: k.activate(a(1), a(2), a(3), a(4), a(5), a(6)); break;
-          case op.OP_MUL_DERIVATIVE: k.mulDerivative(a(1), a(2), a(3), a(4), a(5), a(6), a(7)); break;
+          case op.OP_GATHER_U8:
+            k.gatherU8(a(1), a(2), a(3), a(4), a(5), a(6));
+            break;
+          case op.OP_GATHER_F32:
+            k.gatherF32(a(1), a(2), a(3), a(4), a(5));
+            break;
+          case op.OP_GATHER_TARGETS:
+            k.gatherTargets(a(1), a(2), a(3), a(4), a(5));
+            break;
+          case op.OP_GEMM_NT:
+            k.gemmNT(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9));
+            break;
+          case op.OP_GEMM_NN:
+            k.gemmNN(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9));
+            break;
+          case op.OP_GEMM_TN:
+            k.gemmTN(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9));
+            break;
+          case op.OP_ACTIVATE:
+            k.activate(a(1), a(2), a(3), a(4), a(5), a(6));
+            break;
+          case op.OP_MUL_DERIVATIVE:
+            k.mulDerivative(a(1), a(2), a(3), a(4), a(5), a(6), a(7));
+            break;
           case op.OP_LOSS_DELTA: {
             const cost = k.lossDelta(a(1), a(2), a(3), a(4), a(5), a(6));
             v.f64()[a(7) >> 3] = cost;
             if (a(8) && !Number.isFinite(cost)) return i + 1;
             break;
           }
-          case op.OP_BIAS_GRAD: k.biasGrad(a(1), a(2), a(3), a(4), a(5)); break;
-          case op.OP_SGD: k.sgd(a(1), a(2), a(3), a(4), a(5)); break;
-          case op.OP_MOMENTUM: k.momentum(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8)); break;
-          case op.OP_ADAM: k.adam(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12)); break;
-          case op.OP_COUNT_CORRECT: v.f64()[a(5) >> 3] = k.countCorrect(a(1), a(2), a(3), a(4)); break;
-          case op.OP_ARGMAX_ROWS: k.argmaxRows(a(1), a(2), a(3), a(4)); break;
-          default: throw new Error(`program: unknown op ${W[o]} in record ${i}`);
+          case op.OP_BIAS_GRAD:
+            k.biasGrad(a(1), a(2), a(3), a(4), a(5));
+            break;
+          case op.OP_SGD:
+            k.sgd(a(1), a(2), a(3), a(4), a(5));
+            break;
+          case op.OP_MOMENTUM:
+            k.momentum(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
+            break;
+          case op.OP_ADAM:
+            k.adam(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
+            break;
+          case op.OP_COUNT_CORRECT:
+            v.f64()[a(5) >> 3] = k.countCorrect(a(1), a(2), a(3), a(4));
+            break;
+          case op.OP_ARGMAX_ROWS:
+            k.argmaxRows(a(1), a(2), a(3), a(4));
+            break;
+          default:
+            throw new Error(`program: unknown op ${W[o]} in record ${i}`);
         }
       }
       return count;

@@ -9,17 +9,31 @@ import { startServer } from '../../demo/serve.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface Served { url: string; close(): Promise<void> }
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
 
 /** Checks that the bundle is built and Chromium is installed, with the fix in the message. */
 export function checkPrerequisites(): void {
-  if (!existsSync(`${root}dist/index.js`)) throw new Error('dist/index.js is missing: run `npm run build` before the browser tests');
+  if (!existsSync(`${root}dist/index.js`))
+    throw new Error('dist/index.js is missing: run `npm run build` before the browser tests');
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\` ` +
-      '(or point CHROMIUM_PATH at a Chromium binary); the browser tests never download one');
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\` ` +
+        '(or point CHROMIUM_PATH at a Chromium binary); the browser tests never download one',
+    );
   }
 }
 
@@ -33,11 +47,17 @@ export async function launch(): Promise<Browser> {
 }
 
 /** A page that fails the test on any uncaught page error (collected, checked by the caller). */
-export async function openPage(browser: Browser, url: string, viewport = { width: 1400, height: 1000 }): Promise<{ page: Page; errors: string[] }> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+  viewport = { width: 1400, height: 1000 },
+): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   await page.goto(url);
   return { page, errors };
 }
@@ -46,8 +66,10 @@ export async function openPage(browser: Browser, url: string, viewport = { width
 export async function launchFirefox(): Promise<import('puppeteer-core').Browser> {
   checkPrerequisites();
   if (!existsSync(FIREFOX)) {
-    throw new Error(`no Firefox at ${FIREFOX}: install it with \`apt-get install -y --no-install-recommends firefox-esr\` ` +
-      '(or point FIREFOX_PATH at a Firefox binary); the browser tests never download one');
+    throw new Error(
+      `no Firefox at ${FIREFOX}: install it with \`apt-get install -y --no-install-recommends firefox-esr\` ` +
+        '(or point FIREFOX_PATH at a Firefox binary); the browser tests never download one',
+    );
   }
   const { default: puppeteer } = await import('puppeteer-core');
   return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });

@@ -20,7 +20,18 @@ const node = [];
 for (let i = 0; i < runs; i++) node.push(await w2Run(lib, train, test));
 
 const server = await startServer({ port: 0, mounts: { '/test/': fileURLToPath(new URL('.', import.meta.url)) } });
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
 const page = await browser.newPage();
 await page.goto(`${server.url}/test/`);
 await page.waitForFunction(() => document.title === 'ready');
@@ -35,7 +46,10 @@ const chrome = await page.evaluate(async (runs) => {
 await browser.close();
 await server.close();
 
-const line = (name, rs) => `${name.padEnd(22)} ${Math.round(median(rs.map((r) => r.samplesPerSec))).toLocaleString('en-US').padStart(8)} samples/s ` +
+const line = (name, rs) =>
+  `${name.padEnd(22)} ${Math.round(median(rs.map((r) => r.samplesPerSec)))
+    .toLocaleString('en-US')
+    .padStart(8)} samples/s ` +
   `(runs: ${rs.map((r) => Math.round(r.samplesPerSec)).join(', ')}; test accuracy ${(100 * rs[0].accuracy).toFixed(2)}%)`;
 console.log(`W2: 784-128-10 relu+softmax, cross-entropy, sgd 0.1, batch 64, 1 epoch of 60,000 — median of ${runs}`);
 console.log(line(`Node ${process.version}`, node));

@@ -6,26 +6,53 @@ export const DETERMINISM_CASES = [
   {
     name: '784-32-10 relu, softmax + cross-entropy, adam (he init: Box–Muller; exp in softmax; βᵗ)',
     rows: 1600,
-    config: { inputs: 784, layers: [{ units: 32, activation: 'relu' }, { units: 10, activation: 'softmax' }], loss: 'cross-entropy', seed: 7 },
+    config: {
+      inputs: 784,
+      layers: [
+        { units: 32, activation: 'relu' },
+        { units: 10, activation: 'softmax' },
+      ],
+      loss: 'cross-entropy',
+      seed: 7,
+    },
     fit: { epochs: 2, batchSize: 32, optimizer: { name: 'adam', learningRate: 0.001 } },
   },
   {
     name: '784-24-10 tanh, sigmoid + mse, momentum (nesterov), normal init',
     rows: 1000,
-    config: { inputs: 784, layers: [{ units: 24, activation: 'tanh' }, { units: 10, activation: 'sigmoid' }], loss: 'mse', init: 'normal', seed: 3 },
+    config: {
+      inputs: 784,
+      layers: [
+        { units: 24, activation: 'tanh' },
+        { units: 10, activation: 'sigmoid' },
+      ],
+      loss: 'mse',
+      init: 'normal',
+      seed: 3,
+    },
     fit: { epochs: 1, batchSize: 10, optimizer: { name: 'momentum', learningRate: 0.5, nesterov: true } },
   },
   {
     name: '784-20-16-10 elu, softplus, sigmoid + cross-entropy, sgd with l2',
     rows: 1280,
-    config: { inputs: 784, layers: [{ units: 20, activation: 'elu' }, { units: 16, activation: 'softplus' }, { units: 10, activation: 'sigmoid' }], loss: 'cross-entropy', seed: 11 },
+    config: {
+      inputs: 784,
+      layers: [
+        { units: 20, activation: 'elu' },
+        { units: 16, activation: 'softplus' },
+        { units: 10, activation: 'sigmoid' },
+      ],
+      loss: 'cross-entropy',
+      seed: 11,
+    },
     fit: { epochs: 1, batchSize: 64, optimizer: { name: 'sgd', learningRate: 0.5 }, l2: 0.0001 },
   },
 ];
 
 /** FNV-1a (32-bit) over the bytes of every W and b, little-endian, in layer order. */
 export function hashParameters(params) {
-  let h = 0x811c9dc5, words = 0;
+  let h = 0x811c9dc5,
+    words = 0;
   for (const { W, b } of params) {
     for (const a of [W, b]) {
       const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -48,7 +75,15 @@ export async function determinismRun(lib, train, c) {
 /** A small network on an MNIST subset: the test accuracy the browser test states. */
 export const SMALL = {
   rows: 10000,
-  config: { inputs: 784, layers: [{ units: 64, activation: 'relu' }, { units: 10, activation: 'softmax' }], loss: 'cross-entropy', seed: 1 },
+  config: {
+    inputs: 784,
+    layers: [
+      { units: 64, activation: 'relu' },
+      { units: 10, activation: 'softmax' },
+    ],
+    loss: 'cross-entropy',
+    seed: 1,
+  },
   fit: { epochs: 3, batchSize: 32, optimizer: { name: 'adam', learningRate: 0.001 } },
 };
 
@@ -62,7 +97,15 @@ export async function smallRun(lib, train, test) {
 
 /** W2 of the bench suite: 784-128-10 relu + softmax, cross-entropy, sgd 0.1, batch 64, one epoch. */
 export const W2 = {
-  config: { inputs: 784, layers: [{ units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }], loss: 'cross-entropy', seed: 1 },
+  config: {
+    inputs: 784,
+    layers: [
+      { units: 128, activation: 'relu' },
+      { units: 10, activation: 'softmax' },
+    ],
+    loss: 'cross-entropy',
+    seed: 1,
+  },
   fit: { epochs: 1, batchSize: 64, optimizer: { name: 'sgd', learningRate: 0.1 } },
 };
 

@@ -15,11 +15,19 @@ repository, not in the npm package; see bench/README.md). Reads the built dist/,
 
 // Paths are relative to the bundle this runs from, dist/node/cli.js.
 export async function bench(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(BENCH_HELP); return 0; }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(BENCH_HELP);
+    return 0;
+  }
   const script = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
-  if (!existsSync(script)) throw new Error(`the bench suite is not installed (${script} is missing): it ships with a clone of the wasmlp repository, not with the npm package`);
-  const r = spawnSync(process.execPath, [script, ...argv], { stdio: 'inherit', cwd: fileURLToPath(new URL('../../', import.meta.url)) });
+  if (!existsSync(script))
+    throw new Error(
+      `the bench suite is not installed (${script} is missing): it ships with a clone of the wasmlp repository, not with the npm package`,
+    );
+  const r = spawnSync(process.execPath, [script, ...argv], {
+    stdio: 'inherit',
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+  });
   if (r.error) throw r.error;
   return r.status === 0 ? 0 : 1;
 }
-

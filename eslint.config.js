@@ -1,0 +1,50 @@
+// ESLint flat config. Formatting is Prettier's job (`npm run lint` runs both); nothing enabled here
+// is a formatting rule, so the two do not fight (the recommended sets below have no stylistic rules).
+import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig([
+  globalIgnores([
+    'node_modules/',
+    'dist/',
+    'build/',
+    'bench/.cache/',
+    'bench/results/',
+    'test/artifacts/',
+    // AssemblyScript is not TypeScript (`@inline function`, i32/usize/v128, ...); asc checks it.
+    'assembly/',
+  ]),
+
+  // The library, its tests, TypeScript in bench/ and the root config files written in TypeScript.
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', '*.config.ts'],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    languageOptions: { globals: globals.node },
+  },
+  // The CLI tests match its column-aligned output, whose double spaces read best as they print.
+  { files: ['test/**/*.ts'], rules: { 'no-regex-spaces': 'off' } },
+
+  // Plain JavaScript run by Node: the benchmarks, the build script, the demo's server and the root configs.
+  {
+    files: ['bench/**/*.{js,mjs}', 'scripts/**/*.js', 'demo/serve.js', '*.config.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
+  },
+
+  // The demo's page and its worker, in the browser.
+  {
+    files: ['demo/**/*.js'],
+    ignores: ['demo/serve.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: { ...globals.browser, ...globals.worker } },
+  },
+
+  // The browser tests' helpers run in Node and, through page.evaluate and the test page, in Chromium.
+  {
+    files: ['test/browser/**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+]);
