@@ -6,13 +6,15 @@
 //   --engines a,b           training engines (default: all; names as in the table)
 //   --out FILE              JSON output (default bench/results/latest.json; the table goes beside it as .txt)
 //   --report FILE           print the table of a saved JSON result and exit
+//   --baseline DIR          also train with DIR's built bundle (e.g. a worktree of the previous commit),
+//                           interleaved, and report wasmlp / baseline per workload (paired per repetition)
 // Reads the BUILT bundle (dist/) and build/*.wasm (release and bench targets): run `npm run build` after changing sources.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, log, table } from './lib/util.js';
+import { fmt, log, summary, table } from './lib/util.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const argv = process.argv.slice(2);
@@ -26,6 +28,7 @@ const sections = (option('sections') ?? 'kernels,training,memory').split(',');
 const workloads = option('workloads')?.split(',');
 const engineNames = option('engines')?.split(',');
 const out = option('out') ?? `${root}bench/results/latest.json`;
+const baseline = option('baseline');
 
 if (option('report')) {
   console.log(report(JSON.parse(readFileSync(option('report'), 'utf8'))));
@@ -105,8 +108,15 @@ if (sections.includes('kernels')) {
 }
 if (sections.includes('training')) {
   log('training…');
-  const all = [wasmlp('wasm'), wasmlp('js'), tfjs('wasm'), tfjs('cpu'), convnet, brainjs];
-  const engines = engineNames ? all.filter((e) => engineNames.includes(e.name)) : all;
+  // Each baseline engine right after its counterpart, so a repetition of the two sees the same machine.
+  const theirs = baseline ? [wasmlp('wasm', baseline), wasmlp('js', baseline)] : [];
+  const all = [wasmlp('wasm'), theirs[0], wasmlp('js'), theirs[1], tfjs('wasm'), tfjs('cpu'), convnet, brainjs].filter(
+    Boolean,
+  );
+  // A baseline engine runs whenever its wasmlp counterpart does.
+  const engines = engineNames
+    ? all.filter((e) => engineNames.includes(e.name) || (theirs.includes(e) && engineNames.includes(e.plan)))
+    : all;
   result.training = await benchTraining({ quick, engines, mnist, only: workloads });
   result.training.engines = engines.map((e) => ({ name: e.name, config: e.config }));
 }
@@ -175,6 +185,22 @@ function ratios(r) {
   vs('W2', 'wasmlp-wasm', 'tfjs-wasm', 8);
   vs('W1', 'wasmlp-wasm', 'tfjs-wasm', 10);
   vs('W3', 'wasmlp-wasm', 'tfjs-wasm', 8);
+  // Against a baseline build: the median over repetitions of this build's speed ÷ the baseline's.
+  for (const wl of ['W1', 'W2', 'W3', 'W0']) {
+    for (const backend of ['wasm', 'js']) {
+      const x = train(wl, `wasmlp-${backend}`),
+        y = train(wl, `baseline-${backend}`);
+      if (!x || !y) continue;
+      const paired = x.runs.map((run, i) => run.samplesPerSec / y.runs[i]?.samplesPerSec).filter(Number.isFinite);
+      add(
+        `${wl}: wasmlp-${backend} / baseline-${backend} (samples/s, paired per repetition)`,
+        summary(paired).median,
+        1,
+        (v) => v >= 1,
+        `per repetition ${paired.map((v) => fmt(v)).join(', ')}; medians ${fmt(x.median)} vs ${fmt(y.median)}`,
+      );
+    }
+  }
   const w0w = train('W0', 'wasmlp-wasm'),
     w0j = train('W0', 'wasmlp-js');
   if (w0w && w0j)

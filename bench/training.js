@@ -108,7 +108,7 @@ export async function benchTraining({ quick, engines, mnist, only }) {
     const runs = new Map(usable.map((e) => [e.name, []]));
     for (let rep = 0; rep < reps; rep++) {
       for (const e of usable) {
-        const samples = plan[w.id][e.name];
+        const samples = plan[w.id][e.plan ?? e.name];
         if (!samples) continue;
         const ctx = {
           train: d.train,
@@ -141,7 +141,7 @@ export async function benchTraining({ quick, engines, mnist, only }) {
       const rs = runs.get(e.name);
       if (!rs.length) continue;
       const ok = rs.filter((r) => !r.error);
-      const samples = ok[0]?.samples ?? plan[w.id][e.name];
+      const samples = ok[0]?.samples ?? plan[w.id][e.plan ?? e.name];
       const steps = Math.ceil(samples / w.batchSize);
       const acc = ok.filter((r) => r.accuracy !== null && r.accuracy !== undefined).map((r) => r.accuracy);
       rows.push({

@@ -11,7 +11,7 @@ import {
   type History,
 } from './config.js';
 import { resetOrder, type Core } from './core/core.js';
-import type { Dataset } from './data/dataset.js';
+import { Dataset } from './data/dataset.js';
 import type { FitOptions } from './network.js';
 
 const now = () => performance.now();
@@ -26,7 +26,9 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
     throw new Error(
       `initialEpoch must be an integer from 0 to epochs − 1 = ${epochs - 1}, got ${JSON.stringify(initialEpoch)}`,
     );
-  if (data?.length === 0) throw new Error('the training data is empty: expected at least one row');
+  if (!(data instanceof Dataset))
+    throw new Error('fit: expected the training data as a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
+  if (data.length === 0) throw new Error('the training data is empty: expected at least one row');
   if (o.validationData && settings.validationSplit !== undefined)
     throw new Error('give validationData or validationSplit, not both');
   const untrainable = core.untrainableLayers();
@@ -54,7 +56,7 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
   const n = train.length;
   const rows = Math.min(batchSize, n);
   const plan = core.plan(rows);
-  const program = core.program('train', plan, r);
+  const program = core.program('train', plan, r, l2 !== 0);
   core.useRows(program, r);
   optimizer.prepare(program, l2);
   if (earlyStopping?.restoreBest) core.reserveBest();

@@ -1,27 +1,42 @@
 // wasmlp itself, from the built bundle: backend 'wasm' (SIMD WebAssembly) or 'js' (the pure-JS reference kernels).
-import { Network } from '../../dist/index.js';
+// With `baseline`, another built tree's bundle (e.g. a checkout of the previous commit), to compare against.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gc, now } from '../lib/util.js';
 
-export function wasmlp(backend) {
+export function wasmlp(backend, baseline) {
+  const bundle = baseline ? pathToFileURL(resolve(baseline, 'dist/index.js')).href : '../../dist/index.js';
+  // Each bundle has its own Dataset class: the same rows, as a dataset of this bundle's (made once).
+  const datasets = new WeakMap();
+  const own = (lib, d) => {
+    if (d instanceof lib.Dataset) return d;
+    if (!datasets.has(d)) datasets.set(d, lib.Dataset.fromArrays(d.features, d.labels, d.width));
+    return datasets.get(d);
+  };
   return {
-    name: `wasmlp-${backend}`,
-    label: `wasmlp ${backend}`,
-    config: `Network.create({ backend: '${backend}' }) + net.fit(), time = the epoch loop (history[0].seconds)`,
+    name: `${baseline ? 'baseline' : 'wasmlp'}-${backend}`,
+    label: `${baseline ? 'baseline' : 'wasmlp'} ${backend}`,
+    plan: `wasmlp-${backend}`, // samples per run: the same as wasmlp's own
+    config: `${baseline ? `${bundle}: ` : ''}Network.create({ backend: '${backend}' }) + net.fit(), time = the epoch loop (history[0].seconds)`,
     note: () => undefined,
     async run(w, ctx) {
+      const lib = await import(bundle);
+      const { Network } = lib;
+      const train = own(lib, ctx.train.dataset),
+        test = own(lib, ctx.test.dataset);
       const config = { inputs: w.inputs, layers: w.layers, loss: w.loss, init: w.init, seed: ctx.seed, backend };
       const fitOptions = { epochs: 1, batchSize: w.batchSize, optimizer: w.optimizer };
       // Warm-up on a throwaway network of the same shape: compiled code is shared, weights are not.
       // It is fast enough that a fixed sample count is too short to tier up: repeat for ≥ warmMs.
       const warm = await Network.create(config);
-      const warmData = ctx.train.dataset.slice(0, ctx.warmSamples);
+      const warmData = train.slice(0, ctx.warmSamples);
       for (const t0 = now(); now() - t0 < ctx.warmMs;) await warm.fit(warmData, fitOptions);
       warm.dispose();
       const net = await Network.create(config);
-      const data = ctx.samples >= ctx.train.length ? ctx.train.dataset : ctx.train.dataset.slice(0, ctx.samples);
+      const data = ctx.samples >= ctx.train.length ? train : train.slice(0, ctx.samples);
       gc();
       const [epoch] = await net.fit(data, fitOptions);
-      const accuracy = ctx.evaluate ? net.evaluate(ctx.test.dataset).accuracy : null;
+      const accuracy = ctx.evaluate ? net.evaluate(test).accuracy : null;
       net.dispose();
       return { seconds: epoch.seconds, samples: data.length, accuracy };
     },

@@ -214,34 +214,29 @@ export class Core {
     return r;
   }
 
-  /** The program of `pass` over `plan`'s buffers, for rows like `r`'s (u8 or f32), built once. */
-  program(pass: Pass, plan: Plan, r: Resident): Program {
+  /**
+   * The program of `pass` over `plan`'s buffers, for rows like `r`'s (u8 or f32), built once. A
+   * training step holds the optimizer's buffers (useOptimizer drops the steps of a replaced one)
+   * and, `withL2`, one update per tensor so that λ reaches the weights only.
+   */
+  program(pass: Pass, plan: Plan, r: Resident, withL2 = false): Program {
     const u8 = r.data.features instanceof Uint8Array;
     const o = this.optimizer;
     if (pass === 'train' && !o) throw new Error('program: a training step needs an optimizer');
-    // A step holds the optimizer's buffers: a new optimizer gets new programs (useOptimizer clears them).
-    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}/${pass === 'train' && this.lastFit!.l2 !== 0 ? 'l2' : ''}`;
+    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${pass === 'train' && withL2 ? '/l2' : ''}`;
     let program = this.programs.get(key);
     if (program) return program;
+    const { layers, loss, outputs } = this,
+      last = layers.length - 1;
+    const has = (...passes: Pass[]) => passes.includes(pass);
     program = new Program(this.k, this.arena, (k) => {
-      const { layers, loss } = this,
-        last = layers.length - 1;
-      gather(
-        k,
-        plan,
-        this.config.inputs,
-        this.outputs,
-        u8 ? r.data.scale : 0,
-        pass !== 'predict' && pass !== 'classify',
-      );
+      gather(k, plan, this.config.inputs, outputs, u8 ? r.data.scale : 0, !has('predict', 'classify'));
       forward(k, layers, plan, 'rows');
-      if (pass === 'classify') k.argmaxRows(plan.out, plan.a[last], 'rows', this.outputs);
-      if (pass === 'evaluate' || pass === 'gradients' || pass === 'train')
-        outputError(k, layers, loss, plan, 'rows', pass === 'train');
-      if (pass === 'evaluate' || pass === 'train')
-        k.countCorrect(plan.a[last], plan.y, 'rows', this.outputs, correct(plan));
-      if (pass === 'gradients' || pass === 'train') backward(k, layers, plan, 'rows', 'invRows');
-      if (pass === 'train') o!.update(k, this.params, this.grads, this.tensors, key.endsWith('l2'));
+      if (has('classify')) k.argmaxRows(plan.out, plan.a[last], 'rows', outputs);
+      if (has('evaluate', 'gradients', 'train')) outputError(k, layers, loss, plan, 'rows', has('train'));
+      if (has('evaluate', 'train')) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
+      if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows');
+      if (has('train')) o!.update(k, this.params, this.grads, this.tensors, withL2);
     });
     this.programs.set(key, program);
     return program;

@@ -234,61 +234,128 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     run(ops, count) {
-      for (let i = 0; i < count; i++) {
-        const W = v.f64(),
-          o = (ops >> 3) + i * OP_WORDS,
-          a = (j: number) => W[o + j];
-        switch (W[o]) {
+      // Integers and pointers as int32 (as a caller passes them: loops index with integers), reals as
+      // they are. Inline reads, no closures: this runs once per kernel call, for tiny layers too.
+      const W = v.f64();
+      for (let r = 0, o = ops >> 3; r < count; r++, o += OP_WORDS) {
+        switch (W[o] | 0) {
           case op.OP_GATHER_U8:
-            k.gatherU8(a(1), a(2), a(3), a(4), a(5), a(6));
+            k.gatherU8(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5] | 0, W[o + 6]);
             break;
           case op.OP_GATHER_F32:
-            k.gatherF32(a(1), a(2), a(3), a(4), a(5));
+            k.gatherF32(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5] | 0);
             break;
           case op.OP_GATHER_TARGETS:
-            k.gatherTargets(a(1), a(2), a(3), a(4), a(5));
+            k.gatherTargets(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5] | 0);
             break;
           case op.OP_GEMM_NT:
-            k.gemmNT(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9));
+            k.gemmNT(
+              W[o + 1] | 0,
+              W[o + 2] | 0,
+              W[o + 3] | 0,
+              W[o + 4] | 0,
+              W[o + 5] | 0,
+              W[o + 6] | 0,
+              W[o + 7] | 0,
+              W[o + 8],
+              W[o + 9],
+            );
             break;
           case op.OP_GEMM_NN:
-            k.gemmNN(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9));
+            k.gemmNN(
+              W[o + 1] | 0,
+              W[o + 2] | 0,
+              W[o + 3] | 0,
+              W[o + 4] | 0,
+              W[o + 5] | 0,
+              W[o + 6] | 0,
+              W[o + 7] | 0,
+              W[o + 8],
+              W[o + 9],
+            );
             break;
           case op.OP_GEMM_TN:
-            k.gemmTN(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9));
+            k.gemmTN(
+              W[o + 1] | 0,
+              W[o + 2] | 0,
+              W[o + 3] | 0,
+              W[o + 4] | 0,
+              W[o + 5] | 0,
+              W[o + 6] | 0,
+              W[o + 7] | 0,
+              W[o + 8],
+              W[o + 9],
+            );
             break;
           case op.OP_ACTIVATE:
-            k.activate(a(1), a(2), a(3), a(4), a(5), a(6));
+            k.activate(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5] | 0, W[o + 6]);
             break;
           case op.OP_MUL_DERIVATIVE:
-            k.mulDerivative(a(1), a(2), a(3), a(4), a(5), a(6), a(7));
+            k.mulDerivative(
+              W[o + 1] | 0,
+              W[o + 2] | 0,
+              W[o + 3] | 0,
+              W[o + 4] | 0,
+              W[o + 5] | 0,
+              W[o + 6] | 0,
+              W[o + 7],
+            );
             break;
           case op.OP_LOSS_DELTA: {
-            const cost = k.lossDelta(a(1), a(2), a(3), a(4), a(5), a(6));
-            v.f64()[a(7) >> 3] = cost;
-            if (a(8) && !Number.isFinite(cost)) return i + 1;
+            const cost = k.lossDelta(
+              W[o + 1] | 0,
+              W[o + 2] | 0,
+              W[o + 3] | 0,
+              W[o + 4] | 0,
+              W[o + 5] | 0,
+              W[o + 6] | 0,
+            );
+            W[(W[o + 7] | 0) >> 3] = cost;
+            if (W[o + 8] | 0 && !Number.isFinite(cost)) return r + 1;
             break;
           }
           case op.OP_BIAS_GRAD:
-            k.biasGrad(a(1), a(2), a(3), a(4), a(5));
+            k.biasGrad(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5]);
             break;
           case op.OP_SGD:
-            k.sgd(a(1), a(2), a(3), a(4), a(5));
+            k.sgd(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4], W[o + 5]);
             break;
           case op.OP_MOMENTUM:
-            k.momentum(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
+            k.momentum(
+              W[o + 1] | 0,
+              W[o + 2] | 0,
+              W[o + 3] | 0,
+              W[o + 4] | 0,
+              W[o + 5],
+              W[o + 6],
+              W[o + 7],
+              W[o + 8] | 0,
+            );
             break;
           case op.OP_ADAM:
-            k.adam(a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
+            k.adam(
+              W[o + 1] | 0,
+              W[o + 2] | 0,
+              W[o + 3] | 0,
+              W[o + 4] | 0,
+              W[o + 5] | 0,
+              W[o + 6],
+              W[o + 7],
+              W[o + 8],
+              W[o + 9],
+              W[o + 10],
+              W[o + 11],
+              W[o + 12],
+            );
             break;
           case op.OP_COUNT_CORRECT:
-            v.f64()[a(5) >> 3] = k.countCorrect(a(1), a(2), a(3), a(4));
+            W[(W[o + 5] | 0) >> 3] = k.countCorrect(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0);
             break;
           case op.OP_ARGMAX_ROWS:
-            k.argmaxRows(a(1), a(2), a(3), a(4));
+            k.argmaxRows(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0);
             break;
           default:
-            throw new Error(`program: unknown op ${W[o]} in record ${i}`);
+            throw new Error(`program: unknown op ${W[o]} in record ${r}`);
         }
       }
       return count;
