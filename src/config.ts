@@ -43,6 +43,14 @@ export interface NetworkConfig {
   backend?: Backend;
 }
 
+/** A value's kind for a message: "null", "undefined", "a number", "an Array", "a Float64Array"… */
+export function typeName(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x !== 'object') return `a ${typeof x}`;
+  const name = (x as object).constructor?.name ?? 'object';
+  return /^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`;
+}
+
 /** One layer's weights W (nOut × nIn, row-major: row j = neuron j) and biases b. */
 export interface Parameters {
   W: Float32Array;
@@ -246,6 +254,26 @@ export interface EpochLog {
 }
 
 export type History = EpochLog[];
+
+/**
+ * Where a fit() stopped in the middle of an epoch (an onBatchEnd returned false, or the CLI was
+ * interrupted): what continuing that epoch exactly needs, kept in checkpoints.
+ */
+export interface EpochProgress {
+  /** The epoch in progress, and the batches of it done. */
+  epoch: number;
+  batch: number;
+  /** The shuffle generator's state before this epoch's shuffle (continuing makes the same order). */
+  random: number[];
+  /** The epoch's sums so far (summed cost, correct rows, rows seen) and its seconds. */
+  cost: number;
+  correct: number;
+  seen: number;
+  seconds: number;
+  /** The batch size and training rows the order was made for: continuing needs the same. */
+  batchSize: number;
+  rows: number;
+}
 
 export interface BatchLog {
   epoch: number;

@@ -1,9 +1,11 @@
 // fit(): epochs of seeded shuffles and mini-batches, validation, early stopping, callbacks and
-// history. Nothing is allocated in WebAssembly memory inside the loop: every buffer and program
-// exists before it starts.
+// history. Everything is checked, and every buffer and program allocated, before anything changes;
+// nothing is allocated in the loop. When fit throws, the network is as it was before the fit, or
+// at the end of the last epoch it completed.
 import {
   bestEpoch,
   earlyStopReached,
+  resolveOptimizer,
   validateFitSettings,
   type EarlyStopped,
   type EarlyStopping,
@@ -11,133 +13,211 @@ import {
   type History,
 } from './config.js';
 import { resetOrder, type Core } from './core/core.js';
+import { Optimizer } from './core/optimizer.js';
 import { Dataset } from './data/dataset.js';
+import { bytesText } from './memory.js';
 import type { FitOptions } from './network.js';
 
 const now = () => performance.now();
 
 export async function fit(core: Core, data: Dataset, options: FitOptions): Promise<History> {
-  core.check();
-  const o = options ?? ({} as FitOptions);
-  const { initialEpoch = 0, onEpochEnd, onBatchEnd } = o;
-  const settings = validateFitSettings(o);
+  const { settings, initialEpoch, train, validation } = check(core, data, options);
   const { epochs, batchSize, l2, shuffle, earlyStopping } = settings;
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs)
+  const { onEpochEnd, onBatchEnd } = options;
+  const n = train.length,
+    rows = Math.min(batchSize, n),
+    batches = Math.ceil(n / rows);
+
+  // Everything this fit allocates, in one reservation: a refusal comes first and changes nothing.
+  const newOptimizer = core.sameOptimizer(settings.optimizer) ? undefined : settings.optimizer;
+  const needs: [string, number][] = [
+    [
+      `the ${settings.optimizer.name} optimizer's state`,
+      newOptimizer ? Optimizer.bytes(resolveOptimizer(newOptimizer), core.paramBytes) : 0,
+    ],
+    ['the training data', core.residentBytes(train, 0)],
+    ['the validation data', validation ? core.residentBytes(validation, 1) : 0],
+    [`buffers for batches of ${rows}`, core.planBytes(rows)],
+    ['buffers for validation batches', validation ? core.planBytes(Math.min(1000, validation.length)) : 0],
+    ['the best epoch’s weights', earlyStopping?.restoreBest ? core.bestBytes : 0],
+    ['the programs of its passes', 1 << 16],
+  ];
+  const total = needs.reduce((s, [, b]) => s + b, 0);
+  core.arena.reserve(
+    total,
+    `fit (${needs
+      .filter(([, b]) => b)
+      .map(([what, b]) => `${what} ${bytesText(b)}`)
+      .join(', ')})`,
+  );
+  const optimizer = core.optimizerFor(settings.optimizer);
+  const r = core.resident(train, 0);
+  if (validation) core.prepareEvaluate(validation);
+  const plan = core.plan(rows);
+  const program = core.program('train', plan, r, { optimizer, withL2: l2 !== 0 });
+  if (earlyStopping?.restoreBest) core.reserveBest();
+
+  core.saveSnapshot(); // as the network was: a throw before the first epoch ends comes back here
+  core.useOptimizer(optimizer);
+  core.lastFit = settings;
+  core.earlyStopped = undefined;
+  core.useRows(program, r);
+  optimizer.prepare(program, l2);
+  const history: History = [];
+  const stopsEarly = () =>
+    earlyStopping !== undefined && (core.earlyStopped = earlyStop(core, earlyStopping)) !== undefined;
+  try {
+    // A resumed run whose history already says stop trains nothing.
+    for (let epoch = initialEpoch + 1; epoch <= epochs && !stopsEarly(); epoch++) {
+      const t0 = now();
+      // An epoch a fit stopped in the middle of goes on where it stopped, with the same order.
+      const p = core.progress?.epoch === epoch ? core.progress : undefined;
+      core.progress = undefined;
+      if (p) core.random.state = p.random;
+      const before = core.random.state;
+      const order = core.arena.u32(r.order, n);
+      resetOrder(order);
+      if (shuffle) core.random.shuffle(order);
+      let cost = p?.cost ?? 0,
+        correct = p?.correct ?? 0,
+        seen = p?.seen ?? 0,
+        waited = 0;
+      for (let b = p?.batch ?? 0; b < batches; b++) {
+        const start = b * rows;
+        const m = Math.min(rows, n - start);
+        optimizer.next(program);
+        const finite = core.runBatch(program, r, start, m);
+        const c = core.cost(plan);
+        if (!finite)
+          throw new Error(
+            `the loss became ${c} in epoch ${epoch}, batch ${b + 1} of ${batches}: ${diverged(optimizer, epoch)}`,
+          );
+        optimizer.stepped();
+        cost += c;
+        seen += m;
+        correct += core.correct(plan);
+        if (!onBatchEnd) continue;
+        const answer = onBatchEnd({ epoch, batch: b + 1, batches, loss: c / m, samples: start + m });
+        let go = answer !== false;
+        // Awaited only when it returns a promise: a way to yield (or pause) mid-epoch at no cost otherwise.
+        if (answer instanceof Promise) {
+          const t = now();
+          go = (await answer) !== false;
+          waited += now() - t;
+          core.check(); // disposed while it waited
+        }
+        if (!go && b + 1 < batches) {
+          // Stopped mid-epoch: nothing goes into the history, and a later fit (or a checkpoint) continues from here.
+          const seconds = (p?.seconds ?? 0) + (now() - t0 - waited) / 1000;
+          core.progress = {
+            epoch,
+            batch: b + 1,
+            random: before,
+            cost,
+            correct,
+            seen,
+            seconds,
+            batchSize: rows,
+            rows: n,
+          };
+          return history;
+        }
+        if (!go) break;
+      }
+      const seconds = (p?.seconds ?? 0) + (now() - t0 - waited) / 1000;
+      const log: EpochLog = {
+        epoch,
+        loss: cost / seen,
+        accuracy: correct / seen,
+        seconds,
+        samplesPerSec: seen / seconds,
+      };
+      if (validation) {
+        const v = core.evaluate(validation, 1000);
+        log.valLoss = v.loss;
+        log.valAccuracy = v.accuracy;
+      }
+      if (!Number.isFinite(log.loss) || core.stateNonFinite()) {
+        throw new Error(`the weights became non-finite in epoch ${epoch}: ${diverged(optimizer, epoch)}`);
+      }
+      if (!Number.isFinite(log.valLoss ?? 0)) {
+        throw new Error(
+          `the validation loss became ${log.valLoss} after epoch ${epoch}, though training went well (loss ${log.loss}): the network's outputs overflow on some validation rows, whose features are likely far larger than the training rows'. Scale the validation data as the training data; ${restoredTo(epoch, initialEpoch)}.`,
+        );
+      }
+      history.push(log);
+      core.history.push(log);
+      if (earlyStopping?.restoreBest && bestEpoch(core.history) === log) core.keepBest(epoch);
+      core.saveSnapshot();
+      if (onEpochEnd && (await onEpochEnd(log)) === false) break;
+      core.check();
+      if (epoch === epochs) stopsEarly(); // the last epoch can meet the rule too
+    }
+  } catch (e) {
+    if (!core.disposed) core.restoreSnapshot();
+    throw e;
+  }
+  return history;
+}
+
+/** The settings and data of a fit, every check made; nothing is changed. */
+function check(core: Core, data: Dataset, options: FitOptions) {
+  core.check();
+  if (!options || typeof options !== 'object') throw new Error('fit expects options { epochs, batchSize, … }');
+  const settings = validateFitSettings(options);
+  const { initialEpoch = 0 } = options;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= settings.epochs)
     throw new Error(
-      `initialEpoch must be an integer from 0 to epochs − 1 = ${epochs - 1}, got ${JSON.stringify(initialEpoch)}`,
+      `initialEpoch must be an integer from 0 to epochs − 1 = ${settings.epochs - 1}, got ${JSON.stringify(initialEpoch)}`,
     );
   if (!(data instanceof Dataset))
     throw new Error('fit: expected the training data as a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
   if (data.length === 0) throw new Error('the training data is empty: expected at least one row');
-  if (o.validationData && settings.validationSplit !== undefined)
+  let train = data,
+    validation = options.validationData;
+  if (validation !== undefined && settings.validationSplit !== undefined)
     throw new Error('give validationData or validationSplit, not both');
+  if (settings.validationSplit !== undefined) {
+    try {
+      ({ train, validation } = data.splitValidation(settings.validationSplit));
+    } catch (e) {
+      throw new Error(`validationSplit ${(e as Error).message}`);
+    }
+  }
+  if (validation !== undefined) {
+    if (!(validation instanceof Dataset))
+      throw new Error('validationData: expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
+    if (validation.length === 0)
+      throw new Error('validationData is empty: expected at least one row, or no validationData');
+  }
   const untrainable = core.untrainableLayers();
   if (untrainable.length) {
     throw new Error(
       `${untrainable.join(', ')} cannot be trained by backpropagation: the step function's derivative is 0 wherever it exists (hard saturation), so no error signal reaches its weights. Use sigmoid (a smooth step) or relu instead.`,
     );
   }
-  let train = data,
-    validationData = o.validationData;
-  if (settings.validationSplit !== undefined) {
-    try {
-      ({ train, validation: validationData } = data.splitValidation(settings.validationSplit));
-    } catch (e) {
-      throw new Error(`validationSplit ${(e as Error).message}`);
-    }
-  }
-  if (earlyStopping && !validationData)
+  if (settings.earlyStopping && !validation)
     throw new Error('earlyStopping needs validation data: give validationData or validationSplit');
-  const optimizer = core.useOptimizer(settings.optimizer);
-  core.lastFit = settings;
-  core.earlyStopped = undefined;
-  const r = core.resident(train, 0);
-  if (validationData) core.resident(validationData, 1); // validate and copy before the first epoch
-  const n = train.length;
-  const rows = Math.min(batchSize, n);
-  const plan = core.plan(rows);
-  const program = core.program('train', plan, r, l2 !== 0);
-  core.useRows(program, r);
-  optimizer.prepare(program, l2);
-  if (earlyStopping?.restoreBest) core.reserveBest();
-  const batches = Math.ceil(n / rows);
-  const history: History = [];
-  const stopsEarly = () =>
-    earlyStopping !== undefined && (core.earlyStopped = earlyStop(core, earlyStopping)) !== undefined;
-  core.saveSnapshot();
-
-  // A resumed run whose history already says stop trains nothing.
-  for (let epoch = initialEpoch + 1; epoch <= epochs && !stopsEarly(); epoch++) {
-    const t0 = now();
-    const order = core.arena.u32(r.order, n);
-    resetOrder(order);
-    if (shuffle) core.random.shuffle(order);
-    let cost = 0,
-      correct = 0,
-      seen = 0,
-      waited = 0,
-      stop = false;
-    for (let b = 0; b < batches; b++) {
-      const start = b * rows;
-      const m = Math.min(rows, n - start);
-      optimizer.next(program);
-      const finite = core.runBatch(program, r, start, m);
-      const c = core.cost(plan);
-      if (!finite) {
-        core.restoreSnapshot();
-        throw new Error(
-          `the loss became ${c} in epoch ${epoch}, batch ${b + 1} of ${batches}: training diverged. Try a lower learning rate (now ${optimizer.config.learningRate}). The weights were restored to the end of ${epoch > 1 ? `epoch ${epoch - 1}` : 'initialisation'}.`,
-        );
-      }
-      optimizer.stepped();
-      cost += c;
-      seen += m;
-      correct += core.correct(plan);
-      if (onBatchEnd) {
-        const answer = onBatchEnd({ epoch, batch: b + 1, batches, loss: c / m, samples: start + m });
-        // Awaited only when it returns a promise: a way to yield (or pause) mid-epoch at no cost otherwise.
-        if (answer instanceof Promise) {
-          const t = now();
-          const value = await answer;
-          waited += now() - t;
-          if (value === false) {
-            stop = true;
-            break;
-          }
-        } else if (answer === false) {
-          stop = true;
-          break;
-        }
-      }
-    }
-    const seconds = (now() - t0 - waited) / 1000;
-    const log: EpochLog = {
-      epoch,
-      loss: cost / seen,
-      accuracy: correct / seen,
-      seconds,
-      samplesPerSec: seen / seconds,
-    };
-    if (validationData) {
-      const v = core.evaluate(validationData, 1000);
-      log.valLoss = v.loss;
-      log.valAccuracy = v.accuracy;
-    }
-    if (!Number.isFinite(log.loss) || core.parametersNonFinite()) {
-      core.restoreSnapshot();
-      throw new Error(
-        `the weights became non-finite in epoch ${epoch}: training diverged. Try a lower learning rate (now ${optimizer.config.learningRate}). The weights were restored to the end of ${epoch > 1 ? `epoch ${epoch - 1}` : 'initialisation'}.`,
-      );
-    }
-    core.saveSnapshot();
-    history.push(log);
-    core.history.push(log);
-    if (earlyStopping?.restoreBest && bestEpoch(core.history) === log) core.keepBest(epoch);
-    if (stop || (onEpochEnd && (await onEpochEnd(log)) === false)) break;
-    if (epoch === epochs) stopsEarly(); // the last epoch can meet the rule too
+  core.checkRows(train);
+  if (validation) core.checkRows(validation, 'validation data');
+  const p = core.progress;
+  if (
+    p?.epoch === initialEpoch + 1 &&
+    (p.batchSize !== Math.min(settings.batchSize, train.length) || p.rows !== train.length)
+  ) {
+    throw new Error(
+      `epoch ${p.epoch} stopped after batch ${p.batch} of batches of ${p.batchSize} over ${p.rows} rows; continuing it needs the same data and batch size (now ${train.length} rows, batch size ${settings.batchSize}), or call fit with another initialEpoch`,
+    );
   }
-  return history;
+  return { settings, initialEpoch, train, validation };
 }
+
+const restoredTo = (epoch: number, initialEpoch: number) =>
+  `the network was restored to ${epoch > initialEpoch + 1 ? `the end of epoch ${epoch - 1}` : 'where it was before this fit'}`;
+
+/** The network goes back to the end of the last good epoch: weights, optimizer and shuffle state alike. */
+const diverged = (optimizer: Optimizer, epoch: number) =>
+  `training diverged. Try a lower learning rate (now ${optimizer.config.learningRate}). The weights were restored to the end of ${epoch > 1 ? `epoch ${epoch - 1}` : 'initialisation'}.`;
 
 /** The rule, and with restoreBest the best epoch's weights put back if this network kept them (keepBest). */
 function earlyStop(core: Core, { patience, restoreBest }: Required<EarlyStopping>): EarlyStopped | undefined {

@@ -13,6 +13,7 @@ export {
   type ActivationName,
   type BatchLog,
   type EarlyStopped,
+  type EpochProgress,
   type EarlyStopping,
   type EpochLog,
   type FitSettings,
@@ -33,10 +34,14 @@ export { loadMnist, MNIST_FILES, type LoadMnistUrlOptions, type MnistProgress } 
 export {
   ModelFileError,
   readModelHeader,
+  readModelPreamble,
+  readModelJson,
+  MODEL_PREAMBLE,
   MODEL_FORMAT_VERSION,
   MODEL_MAX_BYTES,
   type ModelHeader,
   type ModelErrorCode,
 } from './io/model.js';
 export { VERSION } from './io/version.js';
+export { crc32 } from './io/crc32.js';
 export { simdSupported } from './wasm.js';

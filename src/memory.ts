@@ -1,7 +1,22 @@
 // Arena over one WebAssembly.Memory: 16-byte-aligned bump allocation that grows the memory.
 // Growth detaches every old view, so views are made on demand (f32, u8, …) or re-derived when the
-// buffer changed (view): never keep one across an alloc.
+// buffer changed (view): never keep one across an alloc. Sizes are doubles throughout (no 32-bit
+// wrap-around), and a refused allocation changes nothing.
 const PAGE = 65536;
+
+/** The most one WebAssembly memory can hold (wasm32: 65,536 pages of 64 KiB, 4 GiB). */
+export const MEMORY_LIMIT = 65536 * PAGE;
+
+/** Bytes as people read them: "1.5 GiB", "12.0 MiB", "900 bytes". */
+export function bytesText(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(1)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+
+/** n rounded up to a multiple of 16 (the alignment of every buffer). */
+export const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 /**
  * Whole-memory typed views, re-derived after growth replaced the buffer. Growth detaches the old
@@ -48,7 +63,7 @@ export class Arena {
     readonly memory: WebAssembly.Memory,
     base: number,
   ) {
-    this.top = align(Math.max(base, 16)); // 0 means "no buffer" in the kernel ABI
+    this.top = align16(Math.max(base, 16)); // 0 means "no buffer" in the kernel ABI
     this.view = view(memory);
   }
 
@@ -57,20 +72,38 @@ export class Arena {
     return this.top;
   }
 
-  alloc(bytes: number): number {
-    const p = this.top;
-    this.top = align(p + bytes);
-    const have = this.memory.buffer.byteLength;
-    if (this.top > have) {
-      const pages = Math.ceil((this.top - have) / PAGE);
-      try {
-        this.memory.grow(pages);
-      } catch {
-        throw new Error(
-          `out of WebAssembly memory: needed ${(this.top / 2 ** 20).toFixed(1)} MiB, the engine refused to grow beyond ${(have / 2 ** 20).toFixed(1)} MiB`,
-        );
-      }
+  /** Bytes that can still be allocated before the memory is at MEMORY_LIMIT. */
+  get free(): number {
+    return MEMORY_LIMIT - this.top;
+  }
+
+  /**
+   * Make sure `bytes` more can be allocated without growing again: one check and one grow for a
+   * group of allocations, so that a refusal (over the limit, or the engine out of memory) comes
+   * before any of them, naming `what` they are for.
+   */
+  reserve(bytes: number, what: string): void {
+    const top = align16(this.top + bytes);
+    if (top > MEMORY_LIMIT) {
+      throw new Error(
+        `${what} needs ${bytesText(bytes)} more WebAssembly memory, but the network has ${bytesText(this.top)} and one WebAssembly memory holds at most ${bytesText(MEMORY_LIMIT)} (${this.free.toLocaleString('en-US')} bytes more)`,
+      );
     }
+    const have = this.memory.buffer.byteLength;
+    if (top <= have) return;
+    try {
+      this.memory.grow(Math.ceil((top - have) / PAGE));
+    } catch {
+      throw new Error(
+        `${what} needs ${bytesText(bytes)} more WebAssembly memory (${bytesText(top)} in all), but the engine refused to grow the network's memory beyond ${bytesText(have)}`,
+      );
+    }
+  }
+
+  alloc(bytes: number): number {
+    this.reserve(bytes, 'this network');
+    const p = this.top;
+    this.top = align16(p + bytes);
     return p;
   }
 
@@ -92,5 +125,3 @@ export class Arena {
     new Uint8Array(this.memory.buffer).copyWithin(dst, src, src + bytes);
   }
 }
-
-const align = (n: number) => (n + 15) & ~15;

@@ -2,6 +2,8 @@
 // (src/core/), which owns the memory, the buffers and the passes.
 import {
   checkBatchSize,
+  typeName,
+  type EpochProgress,
   type BatchLog,
   type EarlyStopped,
   type EarlyStopping,
@@ -49,10 +51,28 @@ export interface FitOptions {
 }
 
 export class Network {
-  readonly #core: Core;
+  /** Dropped by dispose(), and with it the memory: a disposed network holds nothing, even while referenced. */
+  #core?: Core;
+  /** The config it was built with, defaults filled in. */
+  readonly config: Readonly<Required<NetworkConfig>>;
+  /** Number of trainable parameters (weights and biases). */
+  readonly parameterCount: number;
+  readonly outputs: number;
+  /** Every epoch this network has trained (kept in its model file). */
+  readonly history: History;
 
   private constructor(core: Core) {
     this.#core = core;
+    this.config = core.config;
+    this.parameterCount = core.paramBytes / 4;
+    this.outputs = core.outputs;
+    this.history = core.history;
+  }
+
+  /** The core, or an Error once disposed. */
+  get #live(): Core {
+    if (!this.#core) throw new Error('this network was disposed; create a new one');
+    return this.#core;
   }
 
   /** Build a network; its weights, gradients and buffers live in a WebAssembly.Memory of its own. */
@@ -60,77 +80,73 @@ export class Network {
     return new Network(await Core.create(config));
   }
 
-  /** The config it was built with, defaults filled in. */
-  get config(): Readonly<Required<NetworkConfig>> {
-    return this.#core.config;
-  }
   get inputs(): number {
-    return this.#core.config.inputs;
+    return this.config.inputs;
   }
-  get outputs(): number {
-    return this.#core.outputs;
-  }
-  /** Number of trainable parameters (weights and biases). */
-  get parameterCount(): number {
-    return this.#core.paramBytes >> 2;
-  }
-  /** Bytes of WebAssembly memory this network holds. */
+  /** Bytes of WebAssembly memory this network holds (0 once disposed). */
   get memoryBytes(): number {
-    return this.#core.arena.memory.buffer.byteLength;
-  }
-  /** Every epoch this network has trained (kept in its model file). */
-  get history(): History {
-    return this.#core.history;
+    return this.#core?.arena.memory.buffer.byteLength ?? 0;
   }
   /** The settings of the last fit(), kept in model files so a run can be continued. */
   get lastFit(): FitSettings | undefined {
-    return this.#core.lastFit;
+    return this.#core?.lastFit;
   }
   /** Set when the last fit() ended by early stopping: the best epoch, and whether its weights are the ones kept. */
   get earlyStopped(): EarlyStopped | undefined {
-    return this.#core.earlyStopped;
+    return this.#core?.earlyStopped;
+  }
+  /** Set while an epoch is part done: fit() stopped in its middle (onBatchEnd returned false); the next fit of it continues. */
+  get progress(): EpochProgress | undefined {
+    return this.#core?.progress;
   }
 
   /** Train on `data`; see FitOptions. Resolves to the history of the epochs it ran. */
   async fit(data: Dataset, options: FitOptions): Promise<History> {
-    return fit(this.#core, data, options);
+    return fit(this.#live, data, options);
   }
 
   /** Mean cost per sample and accuracy over a dataset (batches of up to `batchSize` rows). */
   evaluate(data: Dataset, { batchSize = 1000 }: { batchSize?: number } = {}): { loss: number; accuracy: number } {
-    this.#core.check();
+    const core = this.#live;
     checkBatchSize(batchSize);
-    if (data?.length === 0) throw new Error('evaluate: the dataset is empty; expected at least one row');
-    return this.#core.evaluate(data, batchSize);
+    core.checkRows(data);
+    if (data.length === 0) throw new Error('evaluate: the dataset is empty; expected at least one row');
+    return core.evaluate(data, batchSize);
   }
 
   /** Outputs a for each input row: x is rows × inputs (row-major, like the training features) or a Dataset. */
   predict(x: Float32Array | Dataset): Float32Array {
-    this.#core.check();
-    return this.#core.predict(this.#rows(x), x instanceof Dataset ? 1 : 2); // a drawn digit does not evict the test set
+    const core = this.#live;
+    return core.predict(this.#rows(x, 'predict'), x instanceof Dataset ? 1 : 2); // a drawn digit does not evict the test set
   }
 
   /** The predicted class of each input row (as predict takes them): argmax of the outputs, or a ≥ 0.5 with one output. */
   classify(x: Float32Array | Dataset): Int32Array {
-    this.#core.check();
-    return this.#core.classify(this.#rows(x), x instanceof Dataset ? 1 : 2);
+    const core = this.#live;
+    return core.classify(this.#rows(x, 'classify'), x instanceof Dataset ? 1 : 2);
   }
 
-  #rows(x: Float32Array | Dataset): Dataset {
-    return x instanceof Dataset ? x : Dataset.fromArrays(x, new Uint8Array((x?.length / this.inputs) | 0), this.inputs);
+  #rows(x: Float32Array | Dataset, what: string): Dataset {
+    if (x instanceof Dataset) return x;
+    if (!(x instanceof Float32Array)) {
+      throw new Error(
+        `${what}: expected the rows as a Float32Array (rows × ${this.inputs}, row-major) or a Dataset, got ${typeName(x)}`,
+      );
+    }
+    return Dataset.fromArrays(x, new Uint8Array((x.length / this.inputs) | 0), this.inputs);
   }
 
   /** ∂C/∂W and ∂C/∂b (BP1–BP4) averaged over all rows of `data` at the current weights; nothing is updated. */
   gradients(data: Dataset): Parameters[] {
-    this.#core.check();
+    const core = this.#live;
+    core.checkRows(data);
     if (data.length === 0) throw new Error('gradients: the dataset is empty');
-    return this.#core.gradients(data);
+    return core.gradients(data);
   }
 
   /** Copies of every layer's W (nOut × nIn, row j = neuron j) and b. */
   parameters(): Parameters[] {
-    const core = this.#core;
-    core.check();
+    const core = this.#live;
     return core.layers.map((L) => ({
       W: core.arena.f32(L.W, L.nIn * L.nOut).slice(),
       b: core.arena.f32(L.b, L.nOut).slice(),
@@ -139,11 +155,10 @@ export class Network {
 
   /** Replace every layer's W and b (shapes as parameters() returns them). */
   setParameters(params: Parameters[]): void {
-    const core = this.#core;
-    core.check();
+    const core = this.#live;
     if (!Array.isArray(params) || params.length !== core.layers.length) {
       throw new Error(
-        `expected parameters for ${core.layers.length} layers, got ${Array.isArray(params) ? params.length : typeof params}`,
+        `expected parameters for ${core.layers.length} layers, got ${Array.isArray(params) ? params.length : typeName(params)}`,
       );
     }
     params.forEach((p, l) => {
@@ -154,7 +169,7 @@ export class Network {
       ] as const) {
         if (!(arr instanceof Float32Array) || arr.length !== n)
           throw new Error(
-            `layer ${l + 1}: ${name} must be a Float32Array of ${n} values, got ${arr instanceof Float32Array ? arr.length : typeof arr}`,
+            `layer ${l + 1}: ${name} must be a Float32Array of ${n} values, got ${arr instanceof Float32Array ? arr.length : typeName(arr)}`,
           );
         const bad = arr.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) throw new Error(`layer ${l + 1}: ${name}[${bad}] is ${arr[bad]}; parameters must be finite`);
@@ -168,13 +183,18 @@ export class Network {
 
   /**
    * The network as a model file (src/io/model.ts): config, parameters, history, last fit settings
-   * and shuffle state. A `checkpoint` also holds the optimizer's state, so that fit() continued
-   * from it (initialEpoch: history.length) gives exactly the weights of an uninterrupted run.
-   * `meta` is any JSON object to keep alongside.
+   * and shuffle state. A `checkpoint` also holds the optimizer's state (and where an epoch stopped
+   * part-way, if one did), so that fit() continued from it (initialEpoch: history.length) gives
+   * exactly the weights of an uninterrupted run. `meta` is any JSON object to keep alongside.
+   * What it returns passes every check the reader makes; anything that would not throws here.
    */
-  toBytes({ checkpoint = false, meta }: { checkpoint?: boolean; meta?: Record<string, unknown> } = {}): Uint8Array {
-    const core = this.#core;
-    core.check();
+  toBytes(options: { checkpoint?: boolean; meta?: Record<string, unknown> } = {}): Uint8Array {
+    const core = this.#live;
+    if (!options || typeof options !== 'object')
+      throw new Error(`toBytes: expected options { checkpoint?, meta? }, got ${typeName(options)}`);
+    const { checkpoint = false, meta } = options;
+    if (typeof checkpoint !== 'boolean')
+      throw new Error(`toBytes: checkpoint must be true or false, got ${typeName(checkpoint)}`);
     const o = checkpoint ? core.optimizer : undefined;
     if (checkpoint && (!o || !core.lastFit))
       throw new Error('toBytes: a checkpoint needs a network that has been trained (fit) at least once');
@@ -191,6 +211,7 @@ export class Network {
         layout: PARAMETER_LAYOUT,
         fit: core.lastFit,
         optimizerState: state && { steps: state.steps, beta1Power: state.b1t, beta2Power: state.b2t },
+        progress: state && core.progress,
         random: core.random.state,
         history: core.history,
         meta,
@@ -202,8 +223,15 @@ export class Network {
   /** A network from a model file's bytes (see toBytes); a bad file throws a ModelFileError saying how. */
   static async fromBytes(
     bytes: Uint8Array,
-    { backend = 'wasm', name }: { backend?: 'wasm' | 'js'; name?: string } = {},
+    options: { backend?: 'wasm' | 'js'; name?: string } = {},
   ): Promise<Network> {
+    if (!options || typeof options !== 'object')
+      throw new Error(`fromBytes: expected options { backend?, name? }, got ${typeName(options)}`);
+    const { backend = 'wasm', name } = options;
+    if (backend !== 'wasm' && backend !== 'js')
+      throw new Error(`fromBytes: unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
+    if (name !== undefined && typeof name !== 'string')
+      throw new Error(`fromBytes: name must be a string (the file's name, for messages), got ${typeName(name)}`);
     const { header: h, sections } = decodeModel(bytes, name); // every size checked before any memory is touched
     let core: Core;
     try {
@@ -218,17 +246,19 @@ export class Network {
     core.history.push(...h.history);
     core.lastFit = h.fit;
     core.random.state = h.random;
+    core.progress = h.progress;
     if (h.optimizerState && h.fit) {
       const { steps, beta1Power: b1t, beta2Power: b2t } = h.optimizerState;
-      core
-        .useOptimizer(h.fit.optimizer)
-        .setState({ steps, b1t, b2t, m: sections['optimizer.m'], v: sections['optimizer.v'] });
+      const o = core.optimizerFor(h.fit.optimizer);
+      core.useOptimizer(o);
+      o.setState({ steps, b1t, b2t, m: sections['optimizer.m'], v: sections['optimizer.v'] });
     }
     return new Network(core);
   }
 
-  /** Drop the network's memory. Further calls throw. */
+  /** Let go of the network's memory (its weights, buffers and data copies). Further calls throw. */
   dispose(): void {
-    this.#core.dispose();
+    this.#core?.dispose();
+    this.#core = undefined;
   }
 }

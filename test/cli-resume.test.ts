@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { crc32 } from '../src/io/crc32.js';
-import { decodeModel, MODEL_MAX_BYTES } from '../src/io/model.js';
+import { decodeModel, MODEL_FORMAT_VERSION, MODEL_MAX_BYTES } from '../src/io/model.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/node/cli.js', ...args], { encoding: 'utf8' });
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
@@ -188,9 +188,11 @@ describe('bad files fail with exit code 1 and a message that says what is wrong'
       ],
       [
         edit('future.wasmlp', (b) => {
-          b.writeUInt32LE(2, 8);
+          b.writeUInt32LE(MODEL_FORMAT_VERSION + 1, 8);
         }),
-        /future\.wasmlp uses model format version 2, newer than this wasmlp \(0\.1\.0\) reads \(up to version 1\); upgrade wasmlp to load it/,
+        new RegExp(
+          `future\\.wasmlp uses model format version ${MODEL_FORMAT_VERSION + 1}, newer than this wasmlp \\(0\\.1\\.0\\) reads \\(up to version ${MODEL_FORMAT_VERSION}\\); upgrade wasmlp to load it`,
+        ),
       ],
       [
         bad('long.wasmlp', Buffer.concat([good, Buffer.from('extra')])),

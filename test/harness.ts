@@ -1,4 +1,5 @@
 // Both kernel sets over one memory, so a kernel and its twin can run on the same bytes.
+import { crc32 } from '../src/io/crc32.js';
 import { Arena } from '../src/memory.js';
 import { instantiateKernels, type WasmKernels } from '../src/wasm.js';
 import { referenceKernels } from '../src/reference/index.js';
@@ -53,4 +54,32 @@ export function maxRelErr(x: ArrayLike<number>, y: ArrayLike<number>, floor = 1)
     if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
   }
   return worst;
+}
+
+/**
+ * A model file written the raw way, without the writer's checks (src/io/model.ts refuses to write
+ * a file its reader would refuse): what a buggy or hostile writer produces. `header.sections` is
+ * filled in from `sections`.
+ */
+export function rawModelFile(header: object, sections: [string, Float32Array][], version = 1): Uint8Array {
+  const json = new TextEncoder().encode(
+    JSON.stringify({ ...header, sections: sections.map(([name, a]) => ({ name, count: a.length })) }),
+  );
+  const payload = sections.reduce((s, [, a]) => s + a.byteLength, 0);
+  const data = Math.ceil((28 + json.length) / 8) * 8;
+  const bytes = new Uint8Array(data + payload + 4);
+  const v = new DataView(bytes.buffer);
+  bytes.set([0x89, 0x57, 0x4d, 0x4c, 0x50, 0x0d, 0x0a, 0x1a]);
+  v.setUint32(8, version, true);
+  v.setUint32(12, json.length, true);
+  v.setBigUint64(16, BigInt(payload), true);
+  v.setUint32(24, crc32(bytes.subarray(0, 24)), true);
+  bytes.set(json, 28);
+  let at = data;
+  for (const [, a] of sections) {
+    bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  }
+  v.setUint32(at, crc32(bytes.subarray(0, at)), true);
+  return bytes;
 }

@@ -75,8 +75,14 @@ test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends wi
   expect(waits).toBe(4); // batches 3 and 6 of each 8-batch epoch
   expect(paused.parameters()).toEqual(plain.parameters());
   expect(history.length).toBe(2);
-  const stopped = await (await make()).fit(data, { ...opts, onBatchEnd: (b) => Promise.resolve(b.batch < 5) });
-  expect(stopped.length).toBe(1);
+  // Stopped mid-epoch: no epoch is recorded; the next fit of that epoch goes on from batch 5.
+  const stoppable = await make();
+  const stopped = await stoppable.fit(data, { ...opts, onBatchEnd: (b) => Promise.resolve(b.batch < 5) });
+  expect(stopped.length).toBe(0);
+  expect(stoppable.progress).toMatchObject({ epoch: 1, batch: 5, batchSize: 8, rows: 64 });
+  expect((await stoppable.fit(data, opts)).map((e) => e.epoch)).toEqual([1, 2]);
+  expect(stoppable.parameters()).toEqual(plain.parameters());
+  expect(stoppable.history.map((e) => [e.loss, e.accuracy])).toEqual(plain.history.map((e) => [e.loss, e.accuracy]));
 });
 
 test('predicting single rows between evaluations keeps memory flat', async () => {

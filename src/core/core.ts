@@ -8,6 +8,7 @@ import {
   resolveOptimizer,
   validateConfig,
   type EarlyStopped,
+  type EpochProgress,
   type FitSettings,
   type History,
   type NetworkConfig,
@@ -17,7 +18,7 @@ import {
 import { Dataset } from '../data/dataset.js';
 import type { Kernels } from '../kernels.js';
 import { lossPlan, type LossPlan } from '../losses.js';
-import { Arena } from '../memory.js';
+import { align16, Arena, bytesText, MEMORY_LIMIT } from '../memory.js';
 import { Random } from '../random.js';
 import { referenceKernels } from '../reference/index.js';
 import { instantiateKernels } from '../wasm.js';
@@ -50,6 +51,14 @@ export class Core {
   readonly params: number;
   readonly grads: number;
   private readonly snapshot: number;
+  /** What goes with the snapshot of the parameters (see saveSnapshot). */
+  private saved?: {
+    optimizer?: Optimizer;
+    random: number[];
+    lastFit?: FitSettings;
+    earlyStopped?: EarlyStopped;
+    progress?: EpochProgress;
+  };
   /** The best epoch's parameters, for early stopping (allocated on first use), and that epoch. */
   private best = 0;
   bestKept = 0;
@@ -66,6 +75,8 @@ export class Core {
   /** The settings of the last fit(), kept in model files so a run can be continued. */
   lastFit?: FitSettings;
   earlyStopped?: EarlyStopped;
+  /** Set while an epoch is part done (a fit stopped mid-epoch): the next fit of that epoch continues it. */
+  progress?: EpochProgress;
   disposed = false;
 
   private constructor(
@@ -119,16 +130,35 @@ export class Core {
   /** A core whose weights, gradients and buffers live in a WebAssembly.Memory of its own. */
   static async create(config: NetworkConfig): Promise<Core> {
     const c = validateConfig(config);
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
+    checkSize(c);
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: 16, maximum: MEMORY_LIMIT / 65536 });
+    } catch (e) {
+      throw new Error(
+        `cannot create the network's WebAssembly memory (${(e as Error).message}): the engine is out of memory or address space. Each network alive holds one memory (in V8, 10 GiB of address space each): dispose() the networks you no longer use.`,
+      );
+    }
     if (c.backend === 'js') return new Core(c, referenceKernels(memory), new Arena(memory, 1024));
     const k = await instantiateKernels(memory);
     return new Core(c, k, new Arena(memory, k.heapBase()));
   }
 
-  /** N(0, σ²) weights by Box–Muller in the kernels; biases 0, or N(0, 1) for 'normal' (as in network.py). */
+  /**
+   * N(0, σ²) weights by Box–Muller in the kernels; biases 0, or N(0, 1) for 'normal' (as in network.py).
+   * The uniform words come in chunks of INIT_CHUNK (even, so the pairs never straddle two chunks):
+   * the same stream, and so the same weights, as one fill of the whole layer.
+   */
   private initialise(rng: Random): void {
-    const maxN = Math.max(...this.layers.map((l) => l.nIn * l.nOut));
-    const u = this.arena.alloc(4 * (maxN + 1)); // uniform words; reused by every layer (growth happens before the views below)
+    const largest = Math.max(...this.layers.map((L) => L.nIn * L.nOut));
+    const u = this.arena.alloc(4 * (Math.min(INIT_CHUNK, largest) + 1)); // uniform words, reused by every chunk
+    const fillNormal = (dst: number, n: number, std: number) => {
+      for (let done = 0; done < n; done += INIT_CHUNK) {
+        const m = Math.min(INIT_CHUNK, n - done);
+        rng.fill(this.arena.u32(u, m + (m & 1)));
+        this.k.randn(dst + 4 * done, u, m, std);
+      }
+    };
     this.layers.forEach((L, l) => {
       const init = this.config.init ?? ACTIVATIONS[activationOf(this.config.layers, l)].init;
       const std =
@@ -139,10 +169,6 @@ export class Core {
             : init === 'he'
               ? Math.sqrt(2 / L.nIn)
               : Math.sqrt(2 / (L.nIn + L.nOut));
-      const fillNormal = (dst: number, n: number, s: number) => {
-        rng.fill(this.arena.u32(u, n + (n & 1)));
-        this.k.randn(dst, u, n, s);
-      };
       fillNormal(L.W, L.nIn * L.nOut, std);
       if (init === 'normal') fillNormal(L.b, L.nOut, 1);
       else this.arena.f32(L.b, L.nOut).fill(0);
@@ -153,11 +179,21 @@ export class Core {
     if (this.disposed) throw new Error('this network was disposed; create a new one');
   }
 
+  /** Bytes plan(rows) would allocate (0 once it exists). */
+  planBytes(rows: number): number {
+    if (this.plans.has(rows)) return 0;
+    const row = (n: number) => align16(4 * rows * n);
+    return (
+      row(this.config.inputs) + row(this.outputs) + this.layers.reduce((s, L) => s + 3 * row(L.nOut), 0) + row(1) + 16
+    );
+  }
+
   /** Buffers for `rows` samples per batch, allocated the first time that size is used. */
   plan(rows: number): Plan {
     let plan = this.plans.get(rows);
     if (plan) return plan;
     const a = this.arena;
+    a.reserve(this.planBytes(rows), `buffers for batches of ${rows.toLocaleString('en-US')} rows`);
     const x = a.alloc(4 * rows * this.config.inputs);
     const y = a.alloc(4 * rows * this.outputs);
     const z: number[] = [],
@@ -173,15 +209,14 @@ export class Core {
     return plan;
   }
 
-  /** The dataset's rows in this arena, copied once (and again only if another dataset takes its slot). */
-  resident(data: Dataset, slot: ResidentSlot): Resident {
+  /** Throws, saying what is wrong, when `data` cannot go through this network (its type, width or labels). */
+  checkRows(data: Dataset, what = 'data'): void {
     this.check();
     if (!(data instanceof Dataset))
       throw new Error('expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
-    const found = this.residents.find((r) => r?.data === data);
-    if (found) return found;
+    if (this.residents.some((r) => r?.data === data)) return; // checked when it was copied
     if (data.width !== this.config.inputs) {
-      throw new Error(`data rows have ${data.width} features but the network has ${this.config.inputs} inputs`);
+      throw new Error(`${what} rows have ${data.width} features but the network has ${this.config.inputs} inputs`);
     }
     const classes = classCount(this.outputs);
     const maxLabel = data.labels.reduce((m, x) => Math.max(m, x), 0);
@@ -191,11 +226,22 @@ export class Core {
         `label ${data.labels[at]} at row ${at} is outside the network's ${this.outputs} output${this.outputs === 1 ? ' (expected 0 or 1)' : `s (expected 0..${classes - 1})`}`,
       );
     }
+  }
+
+  /** Bytes resident(data, slot) would allocate: 0 when it is there, or fits where its slot's rows are. */
+  residentBytes(data: Dataset, slot: ResidentSlot): number {
+    if (this.residents.some((r) => r?.data === data)) return 0;
+    const bytes = residentLayout(data).bytes;
+    return (this.residents[slot]?.bytes ?? 0) >= bytes ? 0 : bytes;
+  }
+
+  /** The dataset's rows in this arena, copied once (and again only if another dataset takes its slot). */
+  resident(data: Dataset, slot: ResidentSlot): Resident {
+    this.checkRows(data);
+    const found = this.residents.find((r) => r?.data === data);
+    if (found) return found;
     const n = data.length;
-    // Layout in one region: features, labels, order (each 16-byte aligned).
-    const labelsAt = align16(data.features.byteLength),
-      orderAt = labelsAt + align16(n),
-      bytes = orderAt + 4 * n;
+    const { labelsAt, orderAt, bytes } = residentLayout(data);
     const old = this.residents[slot];
     const base = old && old.bytes >= bytes ? old.features : this.arena.alloc(bytes);
     // bytes is the region's capacity, so a later dataset that fits can reuse it.
@@ -219,11 +265,11 @@ export class Core {
    * training step holds the optimizer's buffers (useOptimizer drops the steps of a replaced one)
    * and, `withL2`, one update per tensor so that λ reaches the weights only.
    */
-  program(pass: Pass, plan: Plan, r: Resident, withL2 = false): Program {
+  program(pass: Pass, plan: Plan, r: Resident, step?: { optimizer: Optimizer; withL2: boolean }): Program {
     const u8 = r.data.features instanceof Uint8Array;
-    const o = this.optimizer;
-    if (pass === 'train' && !o) throw new Error('program: a training step needs an optimizer');
-    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${pass === 'train' && withL2 ? '/l2' : ''}`;
+    if ((pass === 'train') !== Boolean(step))
+      throw new Error('program: a training step, and only one, takes an optimizer');
+    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}` : ''}`;
     let program = this.programs.get(key);
     if (program) return program;
     const { layers, loss, outputs } = this,
@@ -236,7 +282,7 @@ export class Core {
       if (has('evaluate', 'gradients', 'train')) outputError(k, layers, loss, plan, 'rows', has('train'));
       if (has('evaluate', 'train')) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
       if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows');
-      if (has('train')) o!.update(k, this.params, this.grads, this.tensors, withL2);
+      if (step) step.optimizer.update(k, this.params, this.grads, this.tensors, step.withL2);
     });
     this.programs.set(key, program);
     return program;
@@ -257,10 +303,10 @@ export class Core {
 
   /** The batch's summed cost and count of correct rows, as the last run of a program on `plan` left them. */
   cost(plan: Plan): number {
-    return this.arena.view.f64()[cost(plan) >> 3];
+    return this.arena.view.f64()[cost(plan) >>> 3];
   }
   correct(plan: Plan): number {
-    return this.arena.view.f64()[correct(plan) >> 3];
+    return this.arena.view.f64()[correct(plan) >>> 3];
   }
 
   /**
@@ -285,6 +331,11 @@ export class Core {
       this.runBatch(program, r, start, n);
       each(plan, n, start);
     }
+  }
+
+  /** Copy `data` in and build evaluate's buffers and program, so that evaluating it later allocates nothing. */
+  prepareEvaluate(data: Dataset): void {
+    this.program('evaluate', this.plan(Math.min(1000, data.length)), this.resident(data, 1));
   }
 
   /** Mean cost per sample and accuracy over a dataset. */
@@ -325,14 +376,27 @@ export class Core {
     }));
   }
 
-  /** The optimizer for this fit: state kept while the config is unchanged, so fit() can continue. */
-  useOptimizer(config: OptimizerConfig | undefined): Optimizer {
-    const c = resolveOptimizer(config);
-    if (!this.optimizer || JSON.stringify(this.optimizer.config) !== JSON.stringify(c)) {
-      this.optimizer = new Optimizer(c, this.arena, this.paramBytes);
-      for (const key of this.programs.keys()) if (key.startsWith('train/')) this.programs.delete(key);
-    }
-    return this.optimizer;
+  /** Whether `config` is the optimizer in use: its state then carries on, so fit() can continue. */
+  sameOptimizer(config: OptimizerConfig | undefined): boolean {
+    return (
+      this.optimizer !== undefined && JSON.stringify(this.optimizer.config) === JSON.stringify(resolveOptimizer(config))
+    );
+  }
+
+  /** The optimizer in use if `config` is it, else a new one (allocated, not yet in use). */
+  optimizerFor(config: OptimizerConfig | undefined): Optimizer {
+    return this.sameOptimizer(config)
+      ? this.optimizer!
+      : new Optimizer(resolveOptimizer(config), this.arena, this.paramBytes);
+  }
+
+  /** Put `o` in use (its training steps were built for it; a replaced optimizer's steps are dropped). */
+  useOptimizer(o: Optimizer): void {
+    if (o === this.optimizer) return;
+    const old = this.optimizer;
+    this.optimizer = o;
+    if (old)
+      for (const key of this.programs.keys()) if (key.split('/')[3] === String(old.id)) this.programs.delete(key);
   }
 
   /** Layers whose activation has no usable derivative (step), as "layer N (name)" strings. */
@@ -344,39 +408,60 @@ export class Core {
   }
 
   parametersView(): Float32Array {
-    return this.arena.f32(this.params, this.paramBytes >> 2);
+    return this.arena.f32(this.params, this.paramBytes >>> 2);
   }
 
-  parametersNonFinite(): boolean {
-    return this.parametersView().some((v) => !Number.isFinite(v));
+  /** True when a weight or an optimizer moment holds NaN or ±Infinity: such a network cannot be saved. */
+  stateNonFinite(): boolean {
+    return this.parametersView().some((v) => !Number.isFinite(v)) || (this.optimizer?.nonFinite() ?? false);
   }
 
+  /**
+   * A point to come back to: the parameters, the optimizer in use and its state, the shuffle
+   * stream, and the last fit's settings and outcome. fit() saves one before it changes anything
+   * and after every epoch, and restores it when it throws: the network is then as it was.
+   */
   saveSnapshot(): void {
     this.arena.copy(this.snapshot, this.params, this.paramBytes);
+    this.optimizer?.save();
+    const { optimizer, lastFit, earlyStopped, progress } = this;
+    this.saved = { optimizer, random: this.random.state, lastFit, earlyStopped, progress };
   }
   restoreSnapshot(): void {
     this.arena.copy(this.params, this.snapshot, this.paramBytes);
+    const s = this.saved!;
+    if (s.optimizer) this.useOptimizer(s.optimizer);
+    else this.optimizer = undefined;
+    this.optimizer?.restore();
+    this.random.state = s.random;
+    this.lastFit = s.lastFit;
+    this.earlyStopped = s.earlyStopped;
+    this.progress = s.progress;
   }
 
   /** Keep a copy of the parameters as epoch `epoch`'s, the best so far (early stopping), or put that copy back. */
   keepBest(epoch: number): void {
-    this.best ||= this.arena.alloc(this.paramBytes);
     this.arena.copy(this.best, this.params, this.paramBytes);
     this.bestKept = epoch;
   }
   restoreBest(): void {
     this.arena.copy(this.params, this.best, this.paramBytes);
   }
-  /** Allocate the best-epoch copy now, so that fit() allocates nothing once it runs. */
+  /** Bytes reserveBest() would allocate, and the allocation: fit() makes it before it runs. */
+  get bestBytes(): number {
+    return this.best ? 0 : this.paramBytes;
+  }
   reserveBest(): void {
     this.best ||= this.arena.alloc(this.paramBytes);
   }
 
+  /** Let go of everything, the memory first: a disposed network holds nothing, even while referenced. */
   dispose(): void {
     this.disposed = true;
     this.plans.clear();
     this.programs.clear();
     this.residents.length = 0;
+    this.optimizer = this.saved = undefined;
   }
 }
 
@@ -387,7 +472,37 @@ function gather(k: Ops, plan: Plan, inputs: number, outputs: number, u8Scale: nu
   if (targets) k.gatherTargets(plan.y, 'labels', 'idx', 'rows', outputs);
 }
 
-const align16 = (n: number) => (n + 15) & ~15;
+/** A resident dataset's region: features, labels, order (each 16-byte aligned). */
+function residentLayout(data: Dataset): { labelsAt: number; orderAt: number; bytes: number } {
+  const labelsAt = align16(data.features.byteLength),
+    orderAt = labelsAt + align16(data.length);
+  return { labelsAt, orderAt, bytes: orderAt + 4 * data.length };
+}
+
+/** Weights drawn per call of randn at initialisation (the scratch for their uniform words is 4 bytes each). */
+const INIT_CHUNK = 1 << 20;
+
+/**
+ * A network whose parameters, gradients and snapshot (three copies, built at once) cannot fit in
+ * one WebAssembly memory is refused before any memory is taken, naming its largest layer.
+ */
+function checkSize(c: Required<NetworkConfig>): void {
+  let nIn = c.inputs,
+    total = 0,
+    largest = { l: 0, bytes: 0, shape: '' };
+  c.layers.forEach((spec, l) => {
+    const bytes = 4 * (nIn * spec.units + spec.units);
+    total += bytes;
+    if (bytes > largest.bytes) largest = { l, bytes, shape: `${spec.units} × ${nIn}` };
+    nIn = spec.units;
+  });
+  const need = 3 * total + 4 * (INIT_CHUNK + 1) + 2 ** 20;
+  if (need > MEMORY_LIMIT) {
+    throw new Error(
+      `the network is too large for WebAssembly: its ${(total / 4).toLocaleString('en-US')} parameters take ${bytesText(total)} (layer ${largest.l + 1}, ${largest.shape} weights, ${bytesText(largest.bytes)}), and training keeps three copies (weights, gradients, a snapshot): ${bytesText(need)}, more than the ${bytesText(MEMORY_LIMIT)} one WebAssembly memory can hold`,
+    );
+  }
+}
 
 export function resetOrder(order: Uint32Array): void {
   for (let i = 0; i < order.length; i++) order[i] = i;

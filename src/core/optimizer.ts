@@ -20,28 +20,59 @@ export interface OptimizerState {
   v?: Float32Array;
 }
 
+let made = 0;
+
 export class Optimizer {
+  /** Tells optimizers apart (a training step's program is built for one). */
+  readonly id = ++made;
   private m = 0;
   private v = 0;
+  /** Copies of m and v, and of the numbers below, for the network's snapshot (save, restore). */
+  private mSaved = 0;
+  private vSaved = 0;
+  private saved: { steps: number; b1t: number; b2t: number } = { steps: 0, b1t: 1, b2t: 1 };
   /** Adam's β₁ᵗ and β₂ᵗ, kept as exact running products (no Math.pow: same bits in every engine). */
   private b1t = 1;
   private b2t = 1;
   steps = 0;
+
+  /** Bytes an optimizer of `config` takes for a network of `paramBytes`: its moments and their copies. */
+  static bytes(config: ResolvedOptimizer, paramBytes: number): number {
+    return { sgd: 0, momentum: 2, adam: 4 }[config.name] * paramBytes;
+  }
 
   constructor(
     readonly config: ResolvedOptimizer,
     private readonly arena: Arena,
     private readonly bytes: number,
   ) {
-    if (config.name !== 'sgd') this.v = arena.alloc(bytes);
-    if (config.name === 'adam') this.m = arena.alloc(bytes);
-    if (this.v) arena.f32(this.v, bytes >> 2).fill(0);
-    if (this.m) arena.f32(this.m, bytes >> 2).fill(0);
+    arena.reserve(Optimizer.bytes(config, bytes), `the ${config.name} optimizer's state`);
+    if (config.name !== 'sgd') [this.v, this.vSaved] = [arena.alloc(bytes), arena.alloc(bytes)];
+    if (config.name === 'adam') [this.m, this.mSaved] = [arena.alloc(bytes), arena.alloc(bytes)];
+    for (const p of [this.m, this.v, this.mSaved, this.vSaved]) if (p) arena.f32(p, bytes >>> 2).fill(0);
+  }
+
+  /** True when a moment holds NaN or ±Infinity (a gradient overflowed): training diverged there too. */
+  nonFinite(): boolean {
+    const n = this.bytes >>> 2;
+    return [this.m, this.v].some((p) => p !== 0 && this.arena.f32(p, n).some((x) => !Number.isFinite(x)));
+  }
+
+  save(): void {
+    if (this.m) this.arena.copy(this.mSaved, this.m, this.bytes);
+    if (this.v) this.arena.copy(this.vSaved, this.v, this.bytes);
+    this.saved = { steps: this.steps, b1t: this.b1t, b2t: this.b2t };
+  }
+
+  restore(): void {
+    if (this.m) this.arena.copy(this.m, this.mSaved, this.bytes);
+    if (this.v) this.arena.copy(this.v, this.vSaved, this.bytes);
+    ({ steps: this.steps, b1t: this.b1t, b2t: this.b2t } = this.saved);
   }
 
   /** Copies of the step count, βᵗ products and moment buffers (m for adam, v for momentum and adam). */
   getState(): OptimizerState {
-    const n = this.bytes >> 2;
+    const n = this.bytes >>> 2;
     return {
       steps: this.steps,
       b1t: this.b1t,
@@ -52,7 +83,7 @@ export class Optimizer {
   }
 
   setState(s: OptimizerState): void {
-    const n = this.bytes >> 2;
+    const n = this.bytes >>> 2;
     for (const [name, ptr, a] of [
       ['m', this.m, s.m],
       ['v', this.v, s.v],
@@ -73,7 +104,7 @@ export class Optimizer {
    * one call over the whole block; with it, one per tensor, L2 (slot 'l2') where it applies.
    */
   update(k: Ops, params: number, grads: number, tensors: Tensor[], withL2: boolean): void {
-    if (!withL2) this.tensor(k, params, grads, 0, this.bytes >> 2, 0);
+    if (!withL2) this.tensor(k, params, grads, 0, this.bytes >>> 2, 0);
     else for (const t of tensors) this.tensor(k, params, grads, t.offset, t.n, t.decay ? 'l2' : 0);
   }
 

@@ -98,7 +98,7 @@ export class Program {
       if (rec.length > id.OP_WORDS)
         throw new Error(`program: record ${r} has ${rec.length - 1} arguments, more than ${id.OP_WORDS - 1}`);
       rec.forEach((x, j) => {
-        const w = (this.ptr >> 3) + r * id.OP_WORDS + j;
+        const w = (this.ptr >>> 3) + r * id.OP_WORDS + j;
         if (typeof x === 'number') W[w] = x;
         else this.slots[x].push(w);
       });

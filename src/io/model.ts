@@ -2,8 +2,10 @@
 // (and, in a checkpoint, the optimizer and shuffle state that let training resume exactly).
 // Plain bytes in, plain bytes out: no node: modules, nothing from the file is ever executed, and
 // every size is checked against the header and the file length before anything is allocated.
+// The writer runs the reader's checks on what it writes: a file that saves also loads.
 //
-// Format version 1, little-endian throughout:
+// Format version 1 (version 2 is the same plus `progress` in the header: a checkpoint taken in
+// the middle of an epoch), little-endian throughout:
 //
 //   offset  bytes  field
 //        0      8  magic 89 57 4D 4C 50 0D 0A 1A ("\x89WMLP\r\n\x1a", as PNG: text-mode copies mangle it)
@@ -17,8 +19,10 @@
 //    D + P      4  u32 CRC-32 of bytes 0..D+P−1
 import {
   parameterCount,
+  typeName,
   validateConfig,
   validateFitSettings,
+  type EpochProgress,
   type FitSettings,
   type History,
   type InitName,
@@ -28,20 +32,27 @@ import {
 import { crc32 } from './crc32.js';
 import { VERSION } from './version.js';
 
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 export const MODEL_MAGIC = Uint8Array.of(0x89, 0x57, 0x4d, 0x4c, 0x50, 0x0d, 0x0a, 0x1a);
-const PREAMBLE = 28;
+/** Bytes of the fixed header (magic, version, sizes, their CRC). */
+export const MODEL_PREAMBLE = 28;
 /** Limits that keep a hostile or damaged file from asking for absurd amounts of memory. */
 export const MODEL_LIMITS = {
   headerBytes: 16 * 2 ** 20,
-  /** Values per section: 2^28 f32 = 1 GiB; a network needs several times its parameters in wasm memory (4 GiB at most). */
-  sectionValues: 2 ** 28,
+  /**
+   * Values per section: 2^27 f32 = 512 MiB. A network with that many parameters and Adam's
+   * state fills a 4 GiB WebAssembly memory, and a checkpoint of it (3 sections) stays under the
+   * 2 GiB a file can be read at once.
+   */
+  sectionValues: 2 ** 27,
   sections: 3,
   layers: 1000,
+  /** How deep arrays and objects may nest in the header (meta included). */
+  depth: 32,
 };
 /** The largest file the limits allow. */
 export const MODEL_MAX_BYTES =
-  PREAMBLE + MODEL_LIMITS.headerBytes + 8 + 4 * MODEL_LIMITS.sectionValues * MODEL_LIMITS.sections + 4;
+  MODEL_PREAMBLE + MODEL_LIMITS.headerBytes + 8 + 4 * MODEL_LIMITS.sectionValues * MODEL_LIMITS.sections + 4;
 
 export type ModelErrorCode = 'truncated' | 'corrupted' | 'wrong-magic' | 'newer-version' | 'oversized' | 'invalid';
 
@@ -58,6 +69,14 @@ export class ModelFileError extends Error {
 
 export type SectionName = 'parameters' | 'optimizer.m' | 'optimizer.v';
 
+/** The sections a file holds, by kind and optimizer: nothing else, in this order. */
+const SECTIONS = {
+  model: ['parameters'],
+  sgd: ['parameters'],
+  momentum: ['parameters', 'optimizer.v'],
+  adam: ['parameters', 'optimizer.m', 'optimizer.v'],
+} as const;
+
 export interface ModelHeader {
   /** "wasmlp <version>" of the library that wrote the file. */
   library: string;
@@ -71,6 +90,8 @@ export interface ModelHeader {
   fit?: FitSettings;
   /** Checkpoints: optimizer steps taken and Adam's running products β₁ᵗ, β₂ᵗ (1 for other optimizers). */
   optimizerState?: { steps: number; beta1Power: number; beta2Power: number };
+  /** Checkpoints taken in the middle of an epoch (format version 2): where it stopped. */
+  progress?: EpochProgress;
   /** The shuffle generator's state (4 u32 words) after the last epoch. */
   random: number[];
   /** Every epoch this network has trained, in order. */
@@ -86,13 +107,26 @@ export interface ModelContents {
   sections: Partial<Record<SectionName, Float32Array>>;
 }
 
+/** What the fixed header says, every size checked: where the JSON header and the payload are. */
+export interface ModelPreamble {
+  version: number;
+  headerBytes: number;
+  payloadBytes: number;
+  /** Offset of the payload, and the file's whole length (payload + its trailing CRC). */
+  data: number;
+  total: number;
+}
+
 export const PARAMETER_LAYOUT = 'per layer in order: W (units × inputs, row-major: row j = neuron j), then b (units)';
 
 const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const hex = (x: number) => `0x${x.toString(16).padStart(8, '0')}`;
 
-/** The file's bytes for a header (its `sections` are filled in from `sections`) and payload sections. */
+/**
+ * The file's bytes for a header (its `sections` are filled in from `sections`) and payload
+ * sections. Throws (a plain Error, before any byte is written) when the reader would refuse them.
+ */
 export function encodeModel(
   header: Omit<ModelHeader, 'sections'>,
   sections: [SectionName, Float32Array][],
@@ -100,21 +134,56 @@ export function encodeModel(
   const full: ModelHeader = { ...header, sections: sections.map(([name, a]) => ({ name, count: a.length })) };
   // A fixed key order keeps the JSON readable with `head -c`.
   const ordered = Object.fromEntries(
-    ['library', 'kind', 'network', 'layout', 'sections', 'fit', 'optimizerState', 'random', 'history', 'meta']
+    [
+      'library',
+      'kind',
+      'network',
+      'layout',
+      'sections',
+      'fit',
+      'optimizerState',
+      'progress',
+      'random',
+      'history',
+      'meta',
+    ]
       .filter((k) => full[k as keyof ModelHeader] !== undefined)
       .map((k) => [k, full[k as keyof ModelHeader]]),
   );
-  const json = new TextEncoder().encode(JSON.stringify(ordered));
+  const refuse = (why: string): never => {
+    throw new Error(`the model file would not load, so it is not written: ${why}`);
+  };
+  let text = '';
+  try {
+    text = JSON.stringify(ordered);
+  } catch (e) {
+    refuse(`its header is not JSON (${(e as Error).message}); meta must hold plain JSON values: no BigInt, no cycles`);
+  }
+  const version = full.progress ? 2 : 1;
+  try {
+    checkHeader(JSON.parse(text), version);
+  } catch (e) {
+    refuse((e as Error).message);
+  }
+  const json = new TextEncoder().encode(text);
+  if (json.length > MODEL_LIMITS.headerBytes)
+    refuse(
+      `its JSON header is ${json.length} bytes, over the ${MODEL_LIMITS.headerBytes}-byte limit (is meta that large?)`,
+    );
+  for (const [name, a] of sections) {
+    const bad = a.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) refuse(`${name}[${bad}] is ${a[bad]}; every value must be finite`);
+  }
   const payloadBytes = 4 * sections.reduce((s, [, a]) => s + a.length, 0);
-  const data = align8(PREAMBLE + json.length);
+  const data = align8(MODEL_PREAMBLE + json.length);
   const bytes = new Uint8Array(data + payloadBytes + 4);
   const view = new DataView(bytes.buffer);
   bytes.set(MODEL_MAGIC, 0);
-  view.setUint32(8, MODEL_FORMAT_VERSION, true);
+  view.setUint32(8, version, true);
   view.setUint32(12, json.length, true);
   view.setBigUint64(16, BigInt(payloadBytes), true);
   view.setUint32(24, crc32(bytes.subarray(0, 24)), true);
-  bytes.set(json, PREAMBLE);
+  bytes.set(json, MODEL_PREAMBLE);
   let at = data;
   for (const [, a] of sections) {
     if (littleEndian) bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
@@ -126,27 +195,27 @@ export function encodeModel(
 }
 
 /**
- * Check and unpack a model file. Throws a ModelFileError whose code and message say what is wrong:
- * wrong-magic, newer-version, oversized, truncated, corrupted (a CRC-32 mismatch) or invalid.
+ * Check a file's fixed header (its first bytes, at least MODEL_PREAMBLE of them if the file has
+ * them) against the limits and the file's length `size`: what a reader checks before reading the
+ * rest. Throws a ModelFileError saying what is wrong.
  */
-export function decodeModel(bytes: Uint8Array, name = 'the model file'): ModelContents {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('expected the model file as a Uint8Array');
+export function readModelPreamble(head: Uint8Array, size: number, name = 'the model file'): ModelPreamble {
   const fail = (code: ModelErrorCode, what: string): never => {
     throw new ModelFileError(code, `${name} ${what}`);
   };
-  const n = bytes.length;
-  if (n === 0) fail('truncated', 'is empty (0 bytes); expected a wasmlp model file');
-  const head = bytes.subarray(0, Math.min(n, MODEL_MAGIC.length));
-  if (head.some((b, i) => b !== MODEL_MAGIC[i])) {
-    const shown = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
-    const text = Array.from(head, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+  if (size === 0) fail('truncated', 'is empty (0 bytes); expected a wasmlp model file');
+  const magic = head.subarray(0, Math.min(size, MODEL_MAGIC.length));
+  if (magic.some((b, i) => b !== MODEL_MAGIC[i])) {
+    const shown = Array.from(magic, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const text = Array.from(magic, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     fail(
       'wrong-magic',
       `is not a wasmlp model file: it starts with ${shown} ("${text}"), not the magic 89 57 4d 4c 50 0d 0a 1a ("\\x89WMLP\\r\\n\\x1a")`,
     );
   }
-  if (n < PREAMBLE) fail('truncated', `is truncated: ${n} bytes, shorter than the ${PREAMBLE}-byte fixed header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, n);
+  if (size < MODEL_PREAMBLE)
+    fail('truncated', `is truncated: ${size} bytes, shorter than the ${MODEL_PREAMBLE}-byte fixed header`);
+  const view = new DataView(head.buffer, head.byteOffset, MODEL_PREAMBLE);
   const version = view.getUint32(8, true);
   if (version > MODEL_FORMAT_VERSION) {
     fail(
@@ -155,7 +224,7 @@ export function decodeModel(bytes: Uint8Array, name = 'the model file'): ModelCo
     );
   }
   const storedHead = view.getUint32(24, true),
-    head24 = crc32(bytes.subarray(0, 24));
+    head24 = crc32(head.subarray(0, 24));
   if (storedHead !== head24) {
     fail(
       'corrupted',
@@ -176,56 +245,75 @@ export function decodeModel(bytes: Uint8Array, name = 'the model file'): ModelCo
   const payloadBytes = Number(payload);
   if (payloadBytes % 4 !== 0)
     fail('invalid', `declares a ${payloadBytes}-byte payload, not a whole number of f32 values`);
-  const data = align8(PREAMBLE + headerBytes),
-    end = data + payloadBytes,
-    total = end + 4;
-  if (n < total)
+  const data = align8(MODEL_PREAMBLE + headerBytes),
+    total = data + payloadBytes + 4;
+  if (size < total)
     fail(
       'truncated',
-      `is truncated: ${n} bytes, but its header declares ${total} (${total - n} missing); was a download or copy interrupted?`,
+      `is truncated: ${size} bytes, but its header declares ${total} (${total - size} missing); was a download or copy interrupted?`,
     );
-  if (n > total)
+  if (size > total)
     fail(
       'oversized',
-      `is ${n} bytes, ${n - total} more than the ${total} its header declares: trailing data that is not part of the model`,
+      `is ${size} bytes, ${size - total} more than the ${total} its header declares: trailing data that is not part of the model`,
     );
+  return { version, headerBytes, payloadBytes, data, total };
+}
+
+/** The JSON header of a file whose checksum has been verified (bytes MODEL_PREAMBLE … + headerBytes), checked. */
+export function readModelJson(json: Uint8Array, p: ModelPreamble, name = 'the model file'): ModelHeader {
+  const fail = (what: string): never => {
+    throw new ModelFileError('invalid', `${name} ${what}`);
+  };
+  let header: ModelHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+  } catch (e) {
+    return fail(`has a header that is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  try {
+    checkHeader(header, p.version);
+  } catch (e) {
+    return fail(`has an invalid header: ${(e as Error).message}`);
+  }
+  const expected = 4 * header.sections.reduce((s, x) => s + x.count, 0);
+  if (expected !== p.payloadBytes)
+    fail(`has sections totalling ${expected} bytes but a ${p.payloadBytes}-byte payload`);
+  return header;
+}
+
+/**
+ * Check and unpack a model file. Throws a ModelFileError whose code and message say what is wrong:
+ * wrong-magic, newer-version, oversized, truncated, corrupted (a CRC-32 mismatch) or invalid.
+ */
+export function decodeModel(bytes: Uint8Array, name = 'the model file'): ModelContents {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`expected the model file as a Uint8Array, got ${typeName(bytes)}`);
+  const p = readModelPreamble(bytes, bytes.length, name);
+  const end = p.total - 4;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const stored = view.getUint32(end, true),
     computed = crc32(bytes.subarray(0, end));
   if (stored !== computed)
-    fail(
+    throw new ModelFileError(
       'corrupted',
-      `is corrupted: CRC-32 mismatch over its ${end} bytes (stored ${hex(stored)}, computed ${hex(computed)}); the file was damaged after it was written`,
+      `${name} is corrupted: CRC-32 mismatch over its ${end} bytes (stored ${hex(stored)}, computed ${hex(computed)}); the file was damaged after it was written`,
     );
-
   // The bytes are as written; from here on, a problem means a writer that broke the format.
-  let header: ModelHeader;
-  try {
-    header = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE, PREAMBLE + headerBytes)),
-    );
-  } catch (e) {
-    return fail('invalid', `has a header that is not valid UTF-8 JSON (${(e as Error).message})`);
-  }
-  try {
-    checkHeader(header);
-  } catch (e) {
-    return fail('invalid', `has an invalid header: ${(e as Error).message}`);
-  }
-  const expected = 4 * header.sections.reduce((s, x) => s + x.count, 0);
-  if (expected !== payloadBytes)
-    fail('invalid', `has sections totalling ${expected} bytes but a ${payloadBytes}-byte payload`);
+  const header = readModelJson(bytes.subarray(MODEL_PREAMBLE, MODEL_PREAMBLE + p.headerBytes), p, name);
   const sections: ModelContents['sections'] = {};
-  let at = data;
+  let at = p.data;
   for (const s of header.sections) {
     const a = new Float32Array(s.count);
     if (littleEndian) new Uint8Array(a.buffer).set(bytes.subarray(at, at + 4 * s.count));
     else for (let i = 0; i < s.count; i++) a[i] = view.getFloat32(at + 4 * i, true);
     const bad = a.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) fail('invalid', `has a non-finite value (${a[bad]}) at ${s.name}[${bad}]`);
+    if (bad >= 0)
+      throw new ModelFileError('invalid', `${name} has a non-finite value (${a[bad]}) at ${s.name}[${bad}]`);
     sections[s.name] = a;
     at += 4 * s.count;
   }
-  return { version, header, sections };
+  return { version: p.version, header, sections };
 }
 
 /** The checked header of a model file (the whole file is verified, checksum included). */
@@ -236,16 +324,33 @@ export function readModelHeader(bytes: Uint8Array, name?: string): ModelHeader {
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isInt = (x: unknown, min: number, max: number) =>
   typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
-const isNum = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+const isNum = (x: unknown, min = -Infinity) => typeof x === 'number' && Number.isFinite(x) && x >= min;
+const isWords = (x: unknown) => Array.isArray(x) && x.length === 4 && x.every((w) => isInt(w, 0, 0xffffffff));
 
 function expect(ok: boolean, what: string): void {
   if (!ok) throw new Error(what);
 }
 
+/** How deep arrays and objects nest in a JSON value, walked without recursion (a deep one would overflow the stack). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, d);
+    if (d > MODEL_LIMITS.depth) break;
+    for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return deepest;
+}
+
 /** Every field a reader relies on, by type and range; sizes against the network they describe. */
-function checkHeader(h: ModelHeader): void {
+function checkHeader(h: ModelHeader, version: number): void {
   expect(isObject(h), 'expected a JSON object');
+  expect(depthOf(h) <= MODEL_LIMITS.depth, `arrays and objects nest more than ${MODEL_LIMITS.depth} deep`);
   expect(typeof h.library === 'string', 'library must be a string');
+  expect(typeof h.layout === 'string', 'layout must be a string');
   expect(
     h.kind === 'model' || h.kind === 'checkpoint',
     `kind must be "model" or "checkpoint", got ${JSON.stringify(h.kind)}`,
@@ -259,28 +364,11 @@ function checkHeader(h: ModelHeader): void {
   expect(net.seed !== undefined, 'network.seed is missing');
   validateConfig({ ...net, backend: undefined }); // the rules Network.create applies, with its messages (the reader picks the backend)
 
-  const params = parameterCount(net.inputs, net.layers);
-  expect(
-    Array.isArray(h.sections) && h.sections.length >= 1 && h.sections.length <= MODEL_LIMITS.sections,
-    `sections must list 1 to ${MODEL_LIMITS.sections} sections`,
-  );
-  h.sections.forEach((s, i) => {
-    expect(
-      isObject(s) && isInt(s.count, 0, MODEL_LIMITS.sectionValues),
-      `sections[${i}].count must be an integer from 0 to ${MODEL_LIMITS.sectionValues}`,
-    );
-  });
-  expect(h.sections[0].name === 'parameters', 'the first section must be "parameters"');
-  expect(
-    h.sections[0].count === params,
-    `the network ${[net.inputs, ...net.layers.map((l) => l.units)].join('-')} has ${params} parameters but the parameters section holds ${h.sections[0].count}`,
-  );
-
   if (h.fit !== undefined) {
     const f = h.fit;
     expect(
-      isObject(f) && f.l2 !== undefined && f.shuffle !== undefined,
-      'fit must be an object with epochs, batchSize, optimizer, l2 and shuffle',
+      isObject(f) && isObject(f.optimizer) && f.l2 !== undefined && f.shuffle !== undefined,
+      'fit must be an object with epochs, batchSize, an optimizer object, l2 and shuffle',
     );
     try {
       validateFitSettings(f); // the rules fit() applies
@@ -288,53 +376,84 @@ function checkHeader(h: ModelHeader): void {
       throw new Error(`fit: ${(e as Error).message}`);
     }
   }
-  const optimizerSections = h.sections
-    .slice(1)
-    .map((s) => s.name)
-    .join(',');
+  const params = parameterCount(net.inputs, net.layers);
+  expect(
+    Array.isArray(h.sections) && h.sections.every((s) => isObject(s) && typeof s.name === 'string'),
+    'sections must be a list of { name, count }',
+  );
+  const names = h.sections.map((s) => s.name).join(',');
+  const want = (h.kind === 'checkpoint' && h.fit ? SECTIONS[h.fit.optimizer.name] : SECTIONS.model).join(',');
+  expect(
+    names === want,
+    h.kind === 'checkpoint' && h.fit
+      ? `a ${h.fit.optimizer.name} checkpoint holds the sections ${want}, not ${names}`
+      : `a model (not a checkpoint) holds only the parameters section, not ${names}`,
+  );
+  const shape = [net.inputs, ...net.layers.map((l) => l.units)].join('-');
+  h.sections.forEach((s, i) =>
+    expect(
+      s.count === params,
+      i === 0
+        ? `the network ${shape} has ${params} parameters but the parameters section holds ${JSON.stringify(s.count)}`
+        : `section ${s.name} holds ${JSON.stringify(s.count)} values; expected one per parameter (${params})`,
+    ),
+  );
   if (h.kind === 'checkpoint') {
     expect(h.fit !== undefined, 'a checkpoint needs the fit settings');
     const st = h.optimizerState;
     expect(isObject(st) && isInt(st.steps, 0, Number.MAX_SAFE_INTEGER), 'optimizerState.steps must be an integer ≥ 0');
     expect(
-      isNum(st!.beta1Power) &&
-        st!.beta1Power >= 0 &&
-        st!.beta1Power <= 1 &&
-        isNum(st!.beta2Power) &&
-        st!.beta2Power >= 0 &&
-        st!.beta2Power <= 1,
+      isNum(st!.beta1Power, 0) && st!.beta1Power <= 1 && isNum(st!.beta2Power, 0) && st!.beta2Power <= 1,
       'optimizerState.beta1Power and beta2Power must be in [0, 1]',
     );
-    const want = { sgd: '', momentum: 'optimizer.v', adam: 'optimizer.m,optimizer.v' }[h.fit!.optimizer.name];
-    expect(
-      optimizerSections === want,
-      `a ${h.fit!.optimizer.name} checkpoint holds the sections parameters${want ? `,${want}` : ''}, not ${h.sections.map((s) => s.name).join(',')}`,
-    );
-    h.sections
-      .slice(1)
-      .forEach((s) =>
-        expect(s.count === params, `section ${s.name} holds ${s.count} values; expected one per parameter (${params})`),
-      );
   } else {
     expect(
-      h.optimizerState === undefined && optimizerSections === '',
-      'a model (not a checkpoint) holds only the parameters section and no optimizer state',
+      h.optimizerState === undefined && h.progress === undefined,
+      'a model (not a checkpoint) holds no optimizer state and no progress',
     );
   }
-  expect(
-    Array.isArray(h.random) && h.random.length === 4 && h.random.every((w) => isInt(w, 0, 0xffffffff)),
-    'random must be 4 integers from 0 to 4294967295',
-  );
+  expect(isWords(h.random), 'random must be 4 integers from 0 to 4294967295');
   expect(Array.isArray(h.history), 'history must be an array');
   h.history.forEach((e, i) => {
     expect(
-      isObject(e) && isInt(e.epoch, 1, 2 ** 31) && isNum(e.loss) && isNum(e.accuracy),
+      isObject(e) && isInt(e.epoch, 1, 2 ** 31) && isNum(e.loss) && isNum(e.accuracy, 0),
       `history[${i}] must have an integer epoch and finite loss and accuracy`,
     );
     expect(
-      (e.valLoss === undefined || isNum(e.valLoss)) && (e.valAccuracy === undefined || isNum(e.valAccuracy)),
+      (e.valLoss === undefined || isNum(e.valLoss)) && (e.valAccuracy === undefined || isNum(e.valAccuracy, 0)),
       `history[${i}]: valLoss and valAccuracy must be finite numbers when present`,
     );
+    expect(
+      i === 0 || e.epoch > h.history[i - 1].epoch,
+      `history[${i}]: epochs must increase (epoch ${e.epoch} after ${h.history[i - 1]?.epoch})`,
+    );
   });
-  expect(h.meta === undefined || isObject(h.meta), 'meta must be an object');
+  expect(
+    (h.progress !== undefined) === version >= 2,
+    version >= 2
+      ? 'format version 2 is for checkpoints taken mid-epoch: progress is missing'
+      : 'progress needs format version 2',
+  );
+  if (h.progress !== undefined) {
+    const p = h.progress;
+    const last = h.history.at(-1)?.epoch ?? 0;
+    expect(
+      isObject(p) && isInt(p.epoch, last + 1, last + 1),
+      `progress.epoch must be the epoch after the last in the history (${last + 1})`,
+    );
+    expect(
+      isInt(p.rows, 1, 2 ** 32) && isInt(p.batchSize, 1, p.rows),
+      'progress.rows and progress.batchSize must be integers with 1 ≤ batchSize ≤ rows',
+    );
+    expect(
+      isInt(p.batch, 1, Math.ceil(p.rows / p.batchSize) - 1),
+      'progress.batch must count the batches done, fewer than all of the epoch',
+    );
+    expect(isWords(p.random), 'progress.random must be 4 integers from 0 to 4294967295');
+    expect(
+      isNum(p.cost, 0) && isInt(p.correct, 0, p.rows) && isInt(p.seen, 1, p.rows) && isNum(p.seconds, 0),
+      'progress.cost, correct, seen and seconds must be finite sums of the batches done',
+    );
+  }
+  expect(h.meta === undefined || isObject(h.meta), `meta must be an object, got ${typeName(h.meta)}`);
 }

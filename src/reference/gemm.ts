@@ -31,10 +31,10 @@ export function gemms(view: View) {
       beta: number,
     ): void {
       const F = view.f32(),
-        A = a >> 2,
-        B = b >> 2,
-        C = c >> 2,
-        bs = bias ? F.subarray(bias >> 2) : null;
+        A = a >>> 2,
+        B = b >>> 2,
+        C = c >>> 2,
+        bs = bias ? F.subarray(bias >>> 2) : null;
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           let acc = 0;
@@ -55,10 +55,10 @@ export function gemms(view: View) {
       beta: number,
     ): void {
       const F = view.f32(),
-        A = a >> 2,
-        B = b >> 2,
-        C = c >> 2,
-        bs = bias ? F.subarray(bias >> 2) : null;
+        A = a >>> 2,
+        B = b >>> 2,
+        C = c >>> 2,
+        bs = bias ? F.subarray(bias >>> 2) : null;
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           let acc = 0;
@@ -79,10 +79,10 @@ export function gemms(view: View) {
       beta: number,
     ): void {
       const F = view.f32(),
-        A = a >> 2,
-        B = b >> 2,
-        C = c >> 2,
-        bs = bias ? F.subarray(bias >> 2) : null;
+        A = a >>> 2,
+        B = b >>> 2,
+        C = c >>> 2,
+        bs = bias ? F.subarray(bias >>> 2) : null;
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           let acc = 0;

@@ -68,8 +68,8 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
 
     activate(act, z, a, rows, cols, p) {
       const F = v.f32(),
-        Z = z >> 2,
-        A = a >> 2;
+        Z = z >>> 2,
+        A = a >>> 2;
       if (act === SOFTMAX) {
         for (let r = 0; r < rows; r++) {
           const o = r * cols;
@@ -86,9 +86,9 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
 
     mulDerivative(act, z, a, delta, rows, cols, p) {
       const F = v.f32(),
-        Z = z >> 2,
-        A = a >> 2,
-        D = delta >> 2;
+        Z = z >>> 2,
+        A = a >>> 2,
+        D = delta >>> 2;
       if (act === IDENTITY) return;
       if (act === SOFTMAX) {
         for (let r = 0; r < rows; r++) {
@@ -104,9 +104,9 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
 
     lossDelta(loss, a, y, delta, rows, cols) {
       const F = v.f32(),
-        A = a >> 2,
-        Y = y >> 2,
-        D = delta >> 2;
+        A = a >>> 2,
+        Y = y >>> 2,
+        D = delta >>> 2;
       let cost = 0;
       for (let i = 0; i < rows * cols; i++) {
         const ai = F[A + i],
@@ -125,8 +125,8 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
 
     biasGrad(db, delta, rows, cols, alpha) {
       const F = v.f32(),
-        B = db >> 2,
-        D = delta >> 2;
+        B = db >>> 2,
+        D = delta >>> 2;
       for (let j = 0; j < cols; j++) {
         let sum = 0;
         for (let r = 0; r < rows; r++) sum += F[D + r * cols + j];
@@ -136,16 +136,16 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
 
     sgd(w, g, n, lr, l2) {
       const F = v.f32(),
-        W = w >> 2,
-        G = g >> 2;
+        W = w >>> 2,
+        G = g >>> 2;
       for (let i = 0; i < n; i++) F[W + i] -= lr * (F[G + i] + l2 * F[W + i]);
     },
 
     momentum(w, g, vel, n, lr, mu, l2, nesterov) {
       const F = v.f32(),
-        W = w >> 2,
-        G = g >> 2,
-        V = vel >> 2;
+        W = w >>> 2,
+        G = g >>> 2,
+        V = vel >>> 2;
       for (let i = 0; i < n; i++) {
         const gi = F[G + i] + l2 * F[W + i];
         const vi = (F[V + i] = mu * F[V + i] - lr * gi);
@@ -155,10 +155,10 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
 
     adam(w, g, m, vel, n, lr, b1, b2, eps, l2, b1t, b2t) {
       const F = v.f32(),
-        W = w >> 2,
-        G = g >> 2,
-        M = m >> 2,
-        V = vel >> 2;
+        W = w >>> 2,
+        G = g >>> 2,
+        M = m >>> 2,
+        V = vel >>> 2;
       for (let i = 0; i < n; i++) {
         const gi = F[G + i] + l2 * F[W + i];
         const mi = (F[M + i] = b1 * F[M + i] + (1 - b1) * gi);
@@ -171,9 +171,9 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       const F = v.f32(),
         U8 = v.u8(),
         I = v.u32(),
-        O = out >> 2;
+        O = out >>> 2;
       for (let r = 0; r < count; r++) {
-        const src = images + I[(idx >> 2) + r] * width;
+        const src = images + I[(idx >>> 2) + r] * width;
         for (let k = 0; k < width; k++) F[O + r * width + k] = U8[src + k] * scale;
       }
     },
@@ -181,10 +181,10 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     gatherF32(out, features, width, idx, count) {
       const F = v.f32(),
         I = v.u32(),
-        O = out >> 2,
-        S = features >> 2;
+        O = out >>> 2,
+        S = features >>> 2;
       for (let r = 0; r < count; r++) {
-        const src = S + I[(idx >> 2) + r] * width;
+        const src = S + I[(idx >>> 2) + r] * width;
         for (let k = 0; k < width; k++) F[O + r * width + k] = F[src + k];
       }
     },
@@ -193,9 +193,9 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       const F = v.f32(),
         U8 = v.u8(),
         I = v.u32(),
-        Y = y >> 2;
+        Y = y >>> 2;
       for (let r = 0; r < count; r++) {
-        const label = U8[labels + I[(idx >> 2) + r]];
+        const label = U8[labels + I[(idx >>> 2) + r]];
         if (nOut === 1) {
           F[Y + r] = label;
           continue;
@@ -206,8 +206,8 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
 
     countCorrect(a, y, rows, cols) {
       const F = v.f32(),
-        A = a >> 2,
-        Y = y >> 2;
+        A = a >>> 2,
+        Y = y >>> 2;
       let correct = 0;
       for (let r = 0; r < rows; r++)
         correct += +(predicted(F, A + r * cols, cols) === predicted(F, Y + r * cols, cols));
@@ -217,14 +217,14 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     argmaxRows(out, a, rows, cols) {
       const F = v.f32(),
         I = v.i32();
-      for (let r = 0; r < rows; r++) I[(out >> 2) + r] = predicted(F, (a >> 2) + r * cols, cols);
+      for (let r = 0; r < rows; r++) I[(out >>> 2) + r] = predicted(F, (a >>> 2) + r * cols, cols);
     },
 
     randn(dst, u, n, std) {
       const F = v.f32(),
         U = v.u32(),
-        D = dst >> 2,
-        S = u >> 2;
+        D = dst >>> 2,
+        S = u >>> 2;
       for (let i = 0; i < n; i += 2) {
         const r = Math.sqrt(-2 * Math.log((U[S + i] + 1) / 4294967296));
         const t = 2 * Math.PI * (U[S + i + 1] / 4294967296);
@@ -237,108 +237,108 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       // Integers and pointers as int32 (as a caller passes them: loops index with integers), reals as
       // they are. Inline reads, no closures: this runs once per kernel call, for tiny layers too.
       const W = v.f64();
-      for (let r = 0, o = ops >> 3; r < count; r++, o += OP_WORDS) {
+      for (let r = 0, o = ops >>> 3; r < count; r++, o += OP_WORDS) {
         switch (W[o] | 0) {
           case op.OP_GATHER_U8:
-            k.gatherU8(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5] | 0, W[o + 6]);
+            k.gatherU8(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0, W[o + 6]);
             break;
           case op.OP_GATHER_F32:
-            k.gatherF32(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5] | 0);
+            k.gatherF32(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0);
             break;
           case op.OP_GATHER_TARGETS:
-            k.gatherTargets(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5] | 0);
+            k.gatherTargets(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0);
             break;
           case op.OP_GEMM_NT:
             k.gemmNT(
-              W[o + 1] | 0,
-              W[o + 2] | 0,
-              W[o + 3] | 0,
-              W[o + 4] | 0,
-              W[o + 5] | 0,
-              W[o + 6] | 0,
-              W[o + 7] | 0,
+              W[o + 1] >>> 0,
+              W[o + 2] >>> 0,
+              W[o + 3] >>> 0,
+              W[o + 4] >>> 0,
+              W[o + 5] >>> 0,
+              W[o + 6] >>> 0,
+              W[o + 7] >>> 0,
               W[o + 8],
               W[o + 9],
             );
             break;
           case op.OP_GEMM_NN:
             k.gemmNN(
-              W[o + 1] | 0,
-              W[o + 2] | 0,
-              W[o + 3] | 0,
-              W[o + 4] | 0,
-              W[o + 5] | 0,
-              W[o + 6] | 0,
-              W[o + 7] | 0,
+              W[o + 1] >>> 0,
+              W[o + 2] >>> 0,
+              W[o + 3] >>> 0,
+              W[o + 4] >>> 0,
+              W[o + 5] >>> 0,
+              W[o + 6] >>> 0,
+              W[o + 7] >>> 0,
               W[o + 8],
               W[o + 9],
             );
             break;
           case op.OP_GEMM_TN:
             k.gemmTN(
-              W[o + 1] | 0,
-              W[o + 2] | 0,
-              W[o + 3] | 0,
-              W[o + 4] | 0,
-              W[o + 5] | 0,
-              W[o + 6] | 0,
-              W[o + 7] | 0,
+              W[o + 1] >>> 0,
+              W[o + 2] >>> 0,
+              W[o + 3] >>> 0,
+              W[o + 4] >>> 0,
+              W[o + 5] >>> 0,
+              W[o + 6] >>> 0,
+              W[o + 7] >>> 0,
               W[o + 8],
               W[o + 9],
             );
             break;
           case op.OP_ACTIVATE:
-            k.activate(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5] | 0, W[o + 6]);
+            k.activate(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0, W[o + 6]);
             break;
           case op.OP_MUL_DERIVATIVE:
             k.mulDerivative(
-              W[o + 1] | 0,
-              W[o + 2] | 0,
-              W[o + 3] | 0,
-              W[o + 4] | 0,
-              W[o + 5] | 0,
-              W[o + 6] | 0,
+              W[o + 1] >>> 0,
+              W[o + 2] >>> 0,
+              W[o + 3] >>> 0,
+              W[o + 4] >>> 0,
+              W[o + 5] >>> 0,
+              W[o + 6] >>> 0,
               W[o + 7],
             );
             break;
           case op.OP_LOSS_DELTA: {
             const cost = k.lossDelta(
-              W[o + 1] | 0,
-              W[o + 2] | 0,
-              W[o + 3] | 0,
-              W[o + 4] | 0,
-              W[o + 5] | 0,
-              W[o + 6] | 0,
+              W[o + 1] >>> 0,
+              W[o + 2] >>> 0,
+              W[o + 3] >>> 0,
+              W[o + 4] >>> 0,
+              W[o + 5] >>> 0,
+              W[o + 6] >>> 0,
             );
-            W[(W[o + 7] | 0) >> 3] = cost;
-            if (W[o + 8] | 0 && !Number.isFinite(cost)) return r + 1;
+            W[(W[o + 7] >>> 0) >>> 3] = cost;
+            if (W[o + 8] >>> 0 && !Number.isFinite(cost)) return r + 1;
             break;
           }
           case op.OP_BIAS_GRAD:
-            k.biasGrad(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0, W[o + 5]);
+            k.biasGrad(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5]);
             break;
           case op.OP_SGD:
-            k.sgd(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4], W[o + 5]);
+            k.sgd(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4], W[o + 5]);
             break;
           case op.OP_MOMENTUM:
             k.momentum(
-              W[o + 1] | 0,
-              W[o + 2] | 0,
-              W[o + 3] | 0,
-              W[o + 4] | 0,
+              W[o + 1] >>> 0,
+              W[o + 2] >>> 0,
+              W[o + 3] >>> 0,
+              W[o + 4] >>> 0,
               W[o + 5],
               W[o + 6],
               W[o + 7],
-              W[o + 8] | 0,
+              W[o + 8] >>> 0,
             );
             break;
           case op.OP_ADAM:
             k.adam(
-              W[o + 1] | 0,
-              W[o + 2] | 0,
-              W[o + 3] | 0,
-              W[o + 4] | 0,
-              W[o + 5] | 0,
+              W[o + 1] >>> 0,
+              W[o + 2] >>> 0,
+              W[o + 3] >>> 0,
+              W[o + 4] >>> 0,
+              W[o + 5] >>> 0,
               W[o + 6],
               W[o + 7],
               W[o + 8],
@@ -349,10 +349,10 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
             );
             break;
           case op.OP_COUNT_CORRECT:
-            W[(W[o + 5] | 0) >> 3] = k.countCorrect(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0);
+            W[(W[o + 5] >>> 0) >>> 3] = k.countCorrect(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
             break;
           case op.OP_ARGMAX_ROWS:
-            k.argmaxRows(W[o + 1] | 0, W[o + 2] | 0, W[o + 3] | 0, W[o + 4] | 0);
+            k.argmaxRows(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
             break;
           default:
             throw new Error(`program: unknown op ${W[o]} in record ${r}`);
