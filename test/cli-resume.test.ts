@@ -54,8 +54,10 @@ describe('SIGKILL mid-epoch, then --resume: exactly the weights of an uninterrup
     const [code, signal] = await exit;
     expect([code, signal]).toEqual([null, 'SIGKILL']);
     // Epoch 1's checkpoint is there and whole; epoch 2 never finished, so nothing later was written.
-    const files = readdirSync(B).filter((f) => !f.endsWith('.tmp'));
+    // The killed run's lock stays behind, stale: its process is gone, so a resume takes it over.
+    const files = readdirSync(B).filter((f) => !f.endsWith('.tmp') && f !== '.lock');
     expect(files).toEqual(['epoch-0001.wasmlp']);
+    expect(readdirSync(B)).toContain('.lock');
     expect(decodeModel(readFileSync(join(B, files[0]))).header).toMatchObject({
       kind: 'checkpoint',
       history: [{ epoch: 1 }],

@@ -61,22 +61,35 @@ export function maxRelErr(x: ArrayLike<number>, y: ArrayLike<number>, floor = 1)
  * a file its reader would refuse): what a buggy or hostile writer produces. `header.sections` is
  * filled in from `sections`.
  */
-export function rawModelFile(header: object, sections: [string, Float32Array][], version = 1): Uint8Array {
-  const json = new TextEncoder().encode(
-    JSON.stringify({ ...header, sections: sections.map(([name, a]) => ({ name, count: a.length })) }),
+export function rawModelFile(
+  header: object,
+  sections: [string, Float32Array][],
+  version = 1,
+  edit = (json: string) => json, // e.g. to splice in what JSON.stringify cannot write
+): Uint8Array {
+  const json = edit(JSON.stringify({ ...header, sections: sections.map(([name, a]) => ({ name, count: a.length })) }));
+  return sealModel(
+    json,
+    sections.map(([, a]) => a),
+    version,
   );
-  const payload = sections.reduce((s, [, a]) => s + a.byteLength, 0);
+}
+
+/** A model file of exactly this JSON header text and payload, sizes and both checksums right. */
+export function sealModel(header: string, payload: Float32Array[], version = 1): Uint8Array {
+  const json = new TextEncoder().encode(header);
+  const bytesOf = payload.reduce((s, a) => s + a.byteLength, 0);
   const data = Math.ceil((28 + json.length) / 8) * 8;
-  const bytes = new Uint8Array(data + payload + 4);
+  const bytes = new Uint8Array(data + bytesOf + 4);
   const v = new DataView(bytes.buffer);
   bytes.set([0x89, 0x57, 0x4d, 0x4c, 0x50, 0x0d, 0x0a, 0x1a]);
   v.setUint32(8, version, true);
   v.setUint32(12, json.length, true);
-  v.setBigUint64(16, BigInt(payload), true);
+  v.setBigUint64(16, BigInt(bytesOf), true);
   v.setUint32(24, crc32(bytes.subarray(0, 24)), true);
   bytes.set(json, 28);
   let at = data;
-  for (const [, a] of sections) {
+  for (const a of payload) {
     bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
     at += a.byteLength;
   }

@@ -34,34 +34,23 @@ const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(1
 
 const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 
-async function gunzip(bytes: Uint8Array, label: string): Promise<Uint8Array> {
-  try {
-    // Copy into a fresh ArrayBuffer: a BlobPart may not be backed by a SharedArrayBuffer.
-    const stream = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (e) {
-    throw new Error(`${label}: corrupt gzip data (${(e as Error).message}); expected a complete gzip stream`, {
-      cause: e,
-    });
-  }
-}
+/** The most an IDX file may hold (header and data): what one ArrayBuffer holds in every engine, less a byte. */
+export const IDX_MAX_BYTES = 2 ** 31 - 1;
 
-/** Parses an IDX file of unsigned bytes, raw or gzip-compressed (detected by the 1f 8b magic). */
-export async function parseIdx(bytes: Uint8Array, name?: string): Promise<Idx> {
-  const label = name ?? 'IDX data';
-  if (!(bytes instanceof Uint8Array)) throw new Error(`${label}: expected a Uint8Array of file bytes`);
-  const gzipped = isGzip(bytes);
-  if (gzipped) bytes = await gunzip(bytes, label);
-  const size = gzipped ? `${bytes.length} bytes after gunzip` : `${bytes.length} bytes`;
-
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new Error(
-      `${label}: not an IDX file: found first bytes [${hex(bytes.subarray(0, 4))}] (${size}); ` +
-        'an IDX file starts with 00 00 08 <rank> (or is gzip-compressed, starting with 1f 8b)',
-    );
-  }
-  const type = bytes[2],
-    rank = bytes[3];
+/**
+ * The header of the IDX file whose first bytes are `head` (the whole file, or what of it has been
+ * inflated so far): its dims, header size and total size; undefined while `head` is shorter than
+ * the header, an Error as soon as what is there is not an IDX header of unsigned bytes.
+ */
+function idxHeader(
+  head: Uint8Array,
+  label: string,
+  size: string,
+): { dims: number[]; headerSize: number; total: number } | undefined {
+  if (head.length >= 2 && (head[0] !== 0 || head[1] !== 0)) notIdx(head, label, size);
+  if (head.length < 4) return undefined;
+  const type = head[2],
+    rank = head[3];
   if (type !== U8) {
     const known = TYPE_NAMES[type] ? ` (${TYPE_NAMES[type]})` : '';
     throw new Error(
@@ -71,20 +60,88 @@ export async function parseIdx(bytes: Uint8Array, name?: string): Promise<Idx> {
   }
   if (rank === 0)
     throw new Error(`${label}: bad IDX rank 0; expected at least 1 dimension (1 for labels, 3 for images)`);
-
   const headerSize = 4 + 4 * rank;
-  if (bytes.length < headerSize) {
-    throw new Error(`${label}: truncated IDX header: rank ${rank} needs ${headerSize} header bytes, found ${size}`);
+  if (head.length < headerSize) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
+  return { dims, headerSize, total: headerSize + dims.reduce((p, d) => p * d, 1) };
+}
+
+function notIdx(head: Uint8Array, label: string, size: string): never {
+  throw new Error(
+    `${label}: not an IDX file: found first bytes [${hex(head.subarray(0, 4))}] (${size}); ` +
+      'an IDX file starts with 00 00 08 <rank> (or is gzip-compressed, starting with 1f 8b)',
+  );
+}
+
+/**
+ * Inflate gzip `bytes` holding an IDX file, never to more than its header declares: memory stays
+ * bounded by that size (at most IDX_MAX_BYTES), whatever the stream would inflate to.
+ */
+async function gunzipIdx(bytes: Uint8Array, label: string): Promise<Uint8Array> {
+  // Copy into a fresh ArrayBuffer: a BlobPart may not be backed by a SharedArrayBuffer.
+  const reader = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  let head = new Uint8Array(0),
+    out: Uint8Array | undefined,
+    n = 0;
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        throw new Error(`${label}: corrupt gzip data (${(e as Error).message}); expected a complete gzip stream`, {
+          cause: e,
+        });
+      }
+      if (chunk.done) break;
+      let c = chunk.value;
+      if (!out) {
+        const joined = new Uint8Array(head.length + c.length);
+        joined.set(head);
+        joined.set(c, head.length);
+        const h = idxHeader(joined, label, `${joined.length} bytes inflated so far`);
+        if (!h) {
+          head = joined;
+          continue;
+        }
+        if (h.total > IDX_MAX_BYTES) {
+          throw new Error(
+            `${label}: the IDX header declares dims ${h.dims.join('×')}, ${h.total} bytes in all; the limit is ${IDX_MAX_BYTES} bytes`,
+          );
+        }
+        out = new Uint8Array(h.total);
+        c = joined;
+      }
+      if (n + c.length > out.length) {
+        throw new Error(
+          `${label}: the gzip data inflates to more than the ${out.length} bytes its IDX header declares (dims ${idxHeader(out, label, '')!.dims.join('×')}): trailing garbage, or a file built to exhaust memory`,
+        );
+      }
+      out.set(c, n);
+      n += c.length;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims: number[] = [];
-  let count = 1;
-  for (let i = 0; i < rank; i++) {
-    const d = view.getUint32(4 + 4 * i, false);
-    dims.push(d);
-    count *= d;
+  return out ? out.subarray(0, n) : head;
+}
+
+/** Parses an IDX file of unsigned bytes, raw or gzip-compressed (detected by the 1f 8b magic). */
+export async function parseIdx(bytes: Uint8Array, name?: string): Promise<Idx> {
+  const label = name ?? 'IDX data';
+  if (!(bytes instanceof Uint8Array)) throw new Error(`${label}: expected a Uint8Array of file bytes`);
+  const gzipped = isGzip(bytes);
+  if (gzipped) bytes = await gunzipIdx(bytes, label);
+  const size = gzipped ? `${bytes.length} bytes after gunzip` : `${bytes.length} bytes`;
+  const h = idxHeader(bytes, label, size);
+  if (!h) {
+    if (bytes.length < 4) notIdx(bytes, label, size);
+    const rank = bytes[3];
+    throw new Error(`${label}: truncated IDX header: rank ${rank} needs ${4 + 4 * rank} header bytes, found ${size}`);
   }
-  const expected = headerSize + count;
+  const { dims, headerSize, total: expected } = h;
+  const count = expected - headerSize;
   if (bytes.length !== expected) {
     const what =
       bytes.length < expected ? 'truncated IDX file' : `${bytes.length - expected} bytes of trailing garbage`;

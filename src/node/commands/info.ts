@@ -1,7 +1,7 @@
 // `wasmlp info`: what a model or checkpoint file holds, after verifying it; nothing is run.
-import { readModelHeader, type ModelHeader } from '../../index.js';
+import type { ModelHeader } from '../../index.js';
 import { count, parse, path, pct } from '../args.js';
-import { readModelFile } from '../files.js';
+import { inspectModelFile } from '../files.js';
 import { activations, describe } from '../format.js';
 
 const log = (line: string) => process.stdout.write(line + '\n');
@@ -24,9 +24,7 @@ export async function info(argv: string[]): Promise<void> {
   if (!parsed) return;
   const o = parsed.values as { model?: string; json?: boolean };
   const file = path('model', o.model, true);
-  const bytes = await readModelFile(file);
-  const h = readModelHeader(bytes, file);
-  const formatVersion = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  const { header: h, version: formatVersion, bytes } = await inspectModelFile(file);
   const net = h.network;
   const acts = activations(net.layers);
   const perLayer = net.layers.map((l, i) => {
@@ -35,7 +33,7 @@ export async function info(argv: string[]): Promise<void> {
   });
   const parameters = h.sections[0].count;
   log(
-    `${file}: wasmlp ${h.kind}, format version ${formatVersion}, written by ${h.library}, ${count(bytes.length)} bytes, checksum ok`,
+    `${file}: wasmlp ${h.kind}, format version ${formatVersion}, written by ${h.library}, ${count(bytes)} bytes, checksum ok`,
   );
   log(
     `network: ${describe(net.inputs, net.layers)}, loss ${net.loss}, init ${net.init ?? 'default (he for the relu family, xavier otherwise)'}, seed ${net.seed}, ${count(parameters)} parameters`,
@@ -44,7 +42,7 @@ export async function info(argv: string[]): Promise<void> {
     log(`  layer ${i + 1}: ${l.inputs} → ${l.units} ${l.activation}  (${count(l.parameters)} parameters)`),
   );
   summariseTraining(h, file);
-  if (o.json) log(JSON.stringify({ file, bytes: bytes.length, formatVersion, parameters, layers: perLayer, ...h }));
+  if (o.json) log(JSON.stringify({ file, bytes, formatVersion, parameters, layers: perLayer, ...h }));
 }
 
 function summariseTraining(h: ModelHeader, file: string): void {
@@ -91,8 +89,11 @@ function summariseTraining(h: ModelHeader, file: string): void {
   }
   if (h.kind === 'checkpoint') {
     const more = (h.history.at(-1)?.epoch ?? 0) >= f.epochs ? ` --epochs N (N > ${f.epochs})` : '';
+    const part = h.progress
+      ? `, in epoch ${h.progress.epoch} after batch ${h.progress.batch} (the run was stopped mid-epoch)`
+      : '';
     log(
-      `checkpoint: optimizer state after ${count(h.optimizerState!.steps)} steps; continue with: wasmlp train --resume ${file}${more}`,
+      `checkpoint: optimizer state after ${count(h.optimizerState!.steps)} steps${part}; continue with: wasmlp train --resume ${file}${more}`,
     );
   }
 }

@@ -1,9 +1,8 @@
 // `wasmlp predict`: classify PNG/PGM pictures or the images of an IDX file with a model file.
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Dataset, mnistDigit, parseIdxImages, parseIdxLabels } from '../../index.js';
 import { count, int, oneOf, parse, path, pct, UsageError } from '../args.js';
-import { loadModel } from '../files.js';
+import { loadModel, readInput } from '../files.js';
 import { classify } from '../format.js';
 import { readGreyImage, toMnistPolarity } from '../images.js';
 
@@ -105,10 +104,12 @@ export async function predict(argv: string[]): Promise<void> {
     scaled.push(!exact);
   }
   if (idx) {
-    const images = await parseIdxImages(await readFile(idx), idx);
+    const images = await parseIdxImages(await readInput(idx, 'IDX images file'), idx);
     if (images.rows * images.cols !== net.inputs)
       throw new Error(`${idx} holds ${images.rows}×${images.cols} images, but ${file} takes ${net.inputs} inputs`);
-    const labels = labelsFile ? await parseIdxLabels(await readFile(labelsFile), labelsFile) : undefined;
+    const labels = labelsFile
+      ? await parseIdxLabels(await readInput(labelsFile, 'IDX labels file'), labelsFile)
+      : undefined;
     if (labels && labels.length !== images.count)
       throw new Error(`${idx} has ${images.count} images but ${labelsFile} has ${labels.length} labels`);
     const n = Math.min(limit ?? images.count, images.count),

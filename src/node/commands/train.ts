@@ -1,7 +1,6 @@
 // `wasmlp train`: train on MNIST with progress, validation, early stopping, checkpoints after every
 // epoch, exact resume from a checkpoint, and the model file and HTML report at the end.
 import { dirname, join, resolve } from 'node:path';
-import { stat } from 'node:fs/promises';
 import {
   ACTIVATION_NAMES,
   DEFAULT_LEARNING_RATES,
@@ -22,9 +21,15 @@ import {
   type OptimizerConfig,
 } from '../../index.js';
 import { count, int, oneOf, parse, path, pct, real, UsageError } from '../args.js';
-import { checkpointName, findCheckpoint, keepBest, prepareCheckpointDir } from '../checkpoints.js';
+import {
+  checkpointName,
+  findCheckpoint,
+  keepBest,
+  prepareCheckpointDir,
+  removePartCheckpoints,
+} from '../checkpoints.js';
 import { fingerprint, trainingData, type TrainingData } from '../data.js';
-import { readModelFile, saveModel, writeFileAtomic } from '../files.js';
+import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
 import { activations, checkShape, describe } from '../format.js';
 import { Progress } from '../progress.js';
 import { mistakes, renderReport } from '../report.js';
@@ -147,13 +152,6 @@ interface Run {
   meta: TrainMeta;
   checkpointDir: string | undefined;
   resumedFrom?: string;
-}
-
-/** Fail before training, not after it, when an output file's folder is missing. */
-async function checkWritable(file: string, flag: string): Promise<void> {
-  const dir = dirname(resolve(file));
-  const s = await stat(dir).catch(() => undefined);
-  if (!s?.isDirectory()) throw new Error(`--${flag} ${file}: the folder ${dir} does not exist`);
 }
 
 async function newRun(
@@ -298,7 +296,7 @@ function optimizerText(o: OptimizerConfig): string {
   return `${o.name} (lr ${c.learningRate}${extra})`;
 }
 
-export async function train(argv: string[]): Promise<void> {
+export async function train(argv: string[]): Promise<number | void> {
   const parsed = parse(argv, OPTIONS, TRAIN_HELP);
   if (!parsed) return;
   const o = parsed.values as Values;
@@ -320,9 +318,28 @@ export async function train(argv: string[]): Promise<void> {
     [report, 'report'],
   ] as const)
     if (file) await checkWritable(file, flag);
+  checkShape(run.net, run.data.test, 'the network', 'the MNIST images');
+  const unlock: (() => Promise<void>) | undefined = run.checkpointDir
+    ? await prepareCheckpointDir(run.checkpointDir, !run.resumedFrom)
+    : undefined;
+  try {
+    return await trainRun(run, o, argv, out, report);
+  } finally {
+    if (unlock) await unlock();
+  }
+}
+
+/** The signals train stops at cleanly, and the exit codes it then returns (128 + the signal's number). */
+const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+
+async function trainRun(
+  run: Run,
+  o: Values,
+  argv: string[],
+  out: string | undefined,
+  report: string | undefined,
+): Promise<number | void> {
   const { net, data, fit, checkpointDir } = run;
-  if (checkpointDir) await prepareCheckpointDir(checkpointDir, !run.resumedFrom);
-  checkShape(net, data.test, 'the network', 'the MNIST images');
 
   const log = (line: string) => process.stdout.write(line + '\n');
   const c = net.config;
@@ -331,7 +348,9 @@ export async function train(argv: string[]): Promise<void> {
   );
   log(`data: ${data.train.length} training, ${data.test.length} test images; validation on ${data.validationLabel}`);
   const initialEpoch = net.history.at(-1)?.epoch ?? 0;
-  if (run.resumedFrom) log(`resuming from ${run.resumedFrom}: ${initialEpoch} of ${fit.epochs} epochs done`);
+  const part = net.progress && ` and ${net.progress.batch} batches of epoch ${net.progress.epoch}`;
+  if (run.resumedFrom)
+    log(`resuming from ${run.resumedFrom}: ${initialEpoch} of ${fit.epochs} epochs done${part ?? ''}`);
 
   // A resumed run that had met the early-stopping rule has nothing left to train.
   const stoppedBefore = run.earlyStop ? earlyStopReached(net.history, run.earlyStop) : undefined;
@@ -342,7 +361,16 @@ export async function train(argv: string[]): Promise<void> {
   );
   const t0 = performance.now();
   let ran: History = [];
+  // Ctrl-C or SIGTERM: finish the batch, keep what was trained, say how to go on. fit yields to the
+  // event loop every ~100 ms so that the signal is seen mid-epoch; a second signal ends at once.
+  let interrupted: keyof typeof SIGNALS | undefined;
+  const onSignal = (signal: keyof typeof SIGNALS) => {
+    if (interrupted) process.exit(SIGNALS[signal]);
+    interrupted = signal;
+  };
+  let lastYield = performance.now();
   if (initialEpoch < fit.epochs && !stoppedBefore) {
+    for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(signal, onSignal);
     try {
       ran = await net.fit(data.all, {
         ...fit,
@@ -351,21 +379,31 @@ export async function train(argv: string[]): Promise<void> {
         earlyStopping: run.earlyStop ? { patience: run.earlyStop, restoreBest: true } : undefined,
         onBatchEnd: (b) => {
           progress.batch(b);
+          if (performance.now() - lastYield < 100) return interrupted ? false : undefined;
+          return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+            lastYield = performance.now();
+            return !interrupted;
+          });
         },
         onEpochEnd: async (e) => {
           progress.clear();
           log(epochLine(e, fit.epochs));
-          if (checkpointDir)
+          if (checkpointDir) {
             await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
               checkpoint: true,
               meta: { ...run.meta },
             });
+            await removePartCheckpoints(checkpointDir, e.epoch);
+          }
           progress.startEpoch();
+          return !interrupted;
         },
       });
     } finally {
       progress.clear();
+      for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.off(signal, onSignal);
     }
+    if (interrupted) return stopAfterSignal(run, interrupted, out);
   } else {
     log(
       stoppedBefore
@@ -415,6 +453,23 @@ export async function train(argv: string[]): Promise<void> {
         model: out ?? null,
       }),
     );
+}
+
+/** After a signal: keep the run in a checkpoint (when it has a folder) and say how to go on; the exit code. */
+async function stopAfterSignal(run: Run, signal: keyof typeof SIGNALS, out: string | undefined): Promise<number> {
+  const { net, checkpointDir } = run;
+  const log = (line: string) => process.stdout.write(line + '\n');
+  const done = net.history.at(-1)?.epoch ?? 0,
+    p = net.progress;
+  const where = p ? `in epoch ${p.epoch} after batch ${p.batch}` : `after epoch ${done}`;
+  let kept = 'nothing was saved (with --checkpoint DIR, a run keeps its progress)';
+  if (checkpointDir) {
+    const file = join(checkpointDir, checkpointName(done, p?.batch));
+    if (p) await saveModel(net, file, { checkpoint: true, meta: { ...run.meta } });
+    kept = `the run so far is in ${file}; go on with: wasmlp train --resume ${checkpointDir}`;
+  }
+  log(`stopped by ${signal} ${where}: ${kept}${out ? ` (${out} was not written: the run did not finish)` : ''}`);
+  return SIGNALS[signal];
 }
 
 function settingsTable(
