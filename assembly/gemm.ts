@@ -27,6 +27,14 @@
   if (n == 3) v128.store32_lane(p, v, 2, 8);
 }
 
+// acc + x·y: a multiply and an add (the same bits in every engine), or with the relaxed-SIMD build
+// one fused multiply-add (faster where the CPU has FMA throughput; results differ, and may differ
+// between CPUs: the fma builds are opt-in).
+@inline function madd(acc: v128, x: v128, y: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, y, acc);
+  return f32x4.add(acc, f32x4.mul(x, y));
+}
+
 // C[0..n) = alpha·acc + beta·C + bias[j..j+n), in the reference's order of operations.
 @inline function epi(c: usize, acc: v128, bj: usize, n: i32, va: v128, vb: v128, readC: bool, hasBias: bool): void {
   let v = f32x4.mul(acc, va);
@@ -47,13 +55,13 @@
   for (let o: usize = 0; o != end; o += aK) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let x = v128.load32_splat(a0 + o);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(c00, x, b0); c01 = madd(c01, x, b1);
     x = v128.load32_splat(a1 + o);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(c10, x, b0); c11 = madd(c11, x, b1);
     x = v128.load32_splat(a2 + o);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(c20, x, b0); c21 = madd(c21, x, b1);
     x = v128.load32_splat(a3 + o);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(c30, x, b0); c31 = madd(c31, x, b1);
     b += ldb;
   }
   epi(c, c00, bj, 4, va, vb, readC, hasBias); epi(c + 16, c01, bj + 16, 4, va, vb, readC, hasBias);
@@ -68,10 +76,10 @@
   const end = <usize>K * aK;
   for (let o: usize = 0; o != end; o += aK) {
     const b0 = loadN(b, nr);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0 + o), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a1 + o), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a2 + o), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3 + o), b0));
+    c0 = madd(c0, v128.load32_splat(a0 + o), b0);
+    c1 = madd(c1, v128.load32_splat(a1 + o), b0);
+    c2 = madd(c2, v128.load32_splat(a2 + o), b0);
+    c3 = madd(c3, v128.load32_splat(a3 + o), b0);
     b += ldb;
   }
   epi(c, c0, bj, nr, va, vb, readC, hasBias);
@@ -114,16 +122,20 @@ const KC = 128;
 // useful bytes. The 4 columns of a row block are packed here once per K block, k-major, so the
 // micro-kernel reads them as one contiguous stream (aK = 16) across every column tile. Packing
 // pays from N > 32 on (+5–15% on BP4 shapes); below, too few column tiles share the panel.
-const PANEL = memory.data(KC * 16, 16);
+// The panel is scratch that a thread writes: the exported kernels use this static one; threads
+// running a program each get their own (assembly/threads.ts), as static data is shared by all.
+export const PANEL = memory.data(KC * 16, 16);
+export const PANEL_BYTES = KC * 16;
 
-function packA4(a: usize, aK: usize, kc: i32, mr: i32): void {
-  let p = PANEL;
+function packA4(p: usize, a: usize, aK: usize, kc: i32, mr: i32): void {
   const end = a + <usize>kc * aK;
   for (; a != end; a += aK, p += 16) v128.store(p, loadN(a, mr));
 }
 
 // aRow: bytes between rows i and i+1 of op(A); aK: bytes between its columns k and k+1.
-@inline function xn(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, aRow: usize, aK: usize, tn: bool, alpha: f32, beta: f32): void {
+// Computes the block rows [i0, i1) × columns [j0, j1) of C (i0, i1 multiples of 4 or M; j0, j1
+// multiples of 8 or N): the tiles, and so the bits, of a whole-matrix call, for one thread's part.
+@inline function xn(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, aRow: usize, aK: usize, tn: bool, alpha: f32, beta: f32, i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
   const va = f32x4.splat(alpha), ldb = <usize>N << 2, ldc = ldb;
   const pack = tn && N > 32, aKc: usize = pack ? 16 : aK;
   let k0 = 0;
@@ -131,17 +143,17 @@ function packA4(a: usize, aK: usize, kc: i32, mr: i32): void {
     const kc = min(KC, K - k0), first = k0 == 0;
     const vb = f32x4.splat(first ? beta : 1), readC = !first || beta != 0, hasBias = first && bias != 0;
     const ak = a + <usize>k0 * aK, bk = b + <usize>k0 * ldb;
-    for (let i = 0; i < M; i += 4) {
+    for (let i = i0; i < i1; i += 4) {
       const mr = min(M - i, 4), ci = c + <usize>i * ldc;
       let a0 = ak + <usize>i * aRow, a1 = mr > 1 ? a0 + aRow : a0, a2 = mr > 2 ? a1 + aRow : a1, a3 = mr > 3 ? a2 + aRow : a2;
-      if (pack) { packA4(a0, aK, kc, mr); a0 = PANEL; a1 = PANEL + 4; a2 = PANEL + 8; a3 = PANEL + 12; }
-      let j = 0;
-      for (; j + 8 <= N; j += 8) {
+      if (pack) { packA4(panel, a0, aK, kc, mr); a0 = panel; a1 = panel + 4; a2 = panel + 8; a3 = panel + 12; }
+      let j = j0;
+      for (; j + 8 <= j1; j += 8) {
         const o = <usize>j << 2;
         if (tn) tn_4x8_simd(ci + o, a0, a1, a2, a3, bk + o, bias + o, mr, kc, aKc, ldb, ldc, va, vb, readC, hasBias);
         else nn_4x8_simd(ci + o, a0, a1, a2, a3, bk + o, bias + o, mr, kc, ldb, ldc, va, vb, readC, hasBias);
       }
-      for (; j < N; j += 4) {
+      for (; j < j1; j += 4) {
         const o = <usize>j << 2, nr = min(N - j, 4);
         if (tn) tn_4x4_simd(ci + o, a0, a1, a2, a3, bk + o, bias + o, mr, nr, kc, aKc, ldb, ldc, va, vb, readC, hasBias);
         else nn_4x4_simd(ci + o, a0, a1, a2, a3, bk + o, bias + o, mr, nr, kc, ldb, ldc, va, vb, readC, hasBias);
@@ -151,12 +163,21 @@ function packA4(a: usize, aK: usize, kc: i32, mr: i32): void {
   } while (k0 < K);
 }
 
+// The part [i0, i1) × [j0, j1) of C (see xn), for a thread of a program.
+export function gemmNNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
+  xn(c, a, b, bias, M, N, K, <usize>K << 2, 4, false, alpha, beta, i0, i1, j0, j1, panel);
+}
+
+export function gemmTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
+  xn(c, a, b, bias, M, N, K, 4, <usize>M << 2, true, alpha, beta, i0, i1, j0, j1, panel);
+}
+
 export function gemmNN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32): void {
-  xn(c, a, b, bias, M, N, K, <usize>K << 2, 4, false, alpha, beta);
+  gemmNNPart(c, a, b, bias, M, N, K, alpha, beta, 0, M, 0, N, PANEL);
 }
 
 export function gemmTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32): void {
-  xn(c, a, b, bias, M, N, K, 4, <usize>M << 2, true, alpha, beta);
+  gemmTNPart(c, a, b, bias, M, N, K, alpha, beta, 0, M, 0, N, PANEL);
 }
 
 // ---- A·Bᵀ: gemmNT (forward: Z = A_prev·Wᵀ + b) -------------------------------------------------
@@ -186,21 +207,21 @@ function nt_4x2_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b0: u
   for (; o < end4; o += 16) {
     const y0 = v128.load(b0 + o), y1 = v128.load(b1 + o);
     let x = v128.load(a0 + o);
-    c00 = f32x4.add(c00, f32x4.mul(x, y0)); c01 = f32x4.add(c01, f32x4.mul(x, y1));
+    c00 = madd(c00, x, y0); c01 = madd(c01, x, y1);
     x = v128.load(a1 + o);
-    c10 = f32x4.add(c10, f32x4.mul(x, y0)); c11 = f32x4.add(c11, f32x4.mul(x, y1));
+    c10 = madd(c10, x, y0); c11 = madd(c11, x, y1);
     x = v128.load(a2 + o);
-    c20 = f32x4.add(c20, f32x4.mul(x, y0)); c21 = f32x4.add(c21, f32x4.mul(x, y1));
+    c20 = madd(c20, x, y0); c21 = madd(c21, x, y1);
     x = v128.load(a3 + o);
-    c30 = f32x4.add(c30, f32x4.mul(x, y0)); c31 = f32x4.add(c31, f32x4.mul(x, y1));
+    c30 = madd(c30, x, y0); c31 = madd(c31, x, y1);
   }
   // s0 = [C00 C01 C10 C11], s1 = [C20 C21 C30 C31]
   let s0 = hsum4(c00, c01, c10, c11), s1 = hsum4(c20, c21, c30, c31);
   const end = <usize>K << 2;
   for (; o < end; o += 4) {
     const y = f32x4(load<f32>(b0 + o), load<f32>(b1 + o), load<f32>(b0 + o), load<f32>(b1 + o));
-    s0 = f32x4.add(s0, f32x4.mul(f32x4(load<f32>(a0 + o), load<f32>(a0 + o), load<f32>(a1 + o), load<f32>(a1 + o)), y));
-    s1 = f32x4.add(s1, f32x4.mul(f32x4(load<f32>(a2 + o), load<f32>(a2 + o), load<f32>(a3 + o), load<f32>(a3 + o)), y));
+    s0 = madd(s0, f32x4(load<f32>(a0 + o), load<f32>(a0 + o), load<f32>(a1 + o), load<f32>(a1 + o)), y);
+    s1 = madd(s1, f32x4(load<f32>(a2 + o), load<f32>(a2 + o), load<f32>(a3 + o), load<f32>(a3 + o)), y);
   }
   // The epilogue is scalar: 8 stores per 8·K multiply-adds.
   const bj1 = bj ? bj + 4 : 0;
@@ -223,14 +244,19 @@ function nt_4x2_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b0: u
   }
 }
 
-export function gemmNT(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32): void {
+// The part rows [i0, i1) × columns [j0, j1) of C (i0, i1 multiples of 4 or M; j0, j1 of 2 or N).
+export function gemmNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, i0: i32, i1: i32, j0: i32, j1: i32): void {
   const ld = <usize>K << 2, ldc = <usize>N << 2;
-  for (let i = 0; i < M; i += 4) {
+  for (let i = i0; i < i1; i += 4) {
     const mr = min(M - i, 4), ci = c + <usize>i * ldc;
     const a0 = a + <usize>i * ld, a1 = mr > 1 ? a0 + ld : a0, a2 = mr > 2 ? a1 + ld : a1, a3 = mr > 3 ? a2 + ld : a2;
-    for (let j = 0; j < N; j += 2) {
+    for (let j = j0; j < j1; j += 2) {
       const nr = min(N - j, 2), b0 = b + <usize>j * ld, b1 = nr > 1 ? b0 + ld : b0;
       nt_4x2_simd(ci + (<usize>j << 2), a0, a1, a2, a3, b0, b1, bias ? bias + (<usize>j << 2) : 0, mr, nr, K, ldc, alpha, beta);
     }
   }
+}
+
+export function gemmNT(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32): void {
+  gemmNTPart(c, a, b, bias, M, N, K, alpha, beta, 0, M, 0, N);
 }

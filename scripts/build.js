@@ -10,8 +10,11 @@ const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
 
 const asc = (entry, target) =>
   run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', entry, '--target', target]);
-asc('assembly/index.ts', 'release');
-asc('assembly/bench.ts', 'bench');
+asc('assembly/index.ts', 'release'); // strict SIMD, one thread
+asc('assembly/threads.ts', 'threads'); // + shared memory and atomics
+asc('assembly/index.ts', 'fma'); // + relaxed-SIMD multiply-adds (opt-in)
+asc('assembly/threads.ts', 'threadsFma');
+asc('assembly/bench.ts', 'bench'); // the release module + the measured ceilings
 
 rmSync('dist', { recursive: true, force: true });
 const common = { bundle: true, format: 'esm', target: 'es2022', logLevel: 'warning', legalComments: 'none' };

@@ -41,7 +41,20 @@ export interface NetworkConfig {
   seed?: number;
   /** 'wasm' (default): SIMD WebAssembly kernels; 'js': the pure-JS reference kernels. */
   backend?: Backend;
+  /**
+   * Threads to train with: 'auto' (default: the cores available) or a number. Any number gives the
+   * same weights, bit for bit; where threads cannot run (see net.threads), one is used.
+   */
+  threads?: 'auto' | number;
+  /**
+   * Fused multiply-adds (relaxed SIMD) in the GEMMs, where the engine has them. Off by default: the
+   * results differ from the strict build's, and may differ between CPUs.
+   */
+  fma?: boolean;
 }
+
+/** The most threads a network uses. */
+export const MAX_THREADS = 64;
 
 /** A value's kind for a message: "null", "undefined", "a number", "an Array", "a Float64Array"… */
 export function typeName(x: unknown): string {
@@ -87,7 +100,7 @@ const isCount = (x: unknown, max = 2 ** 24): x is number =>
 export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (!config || typeof config !== 'object')
     throw new Error('Network.create expects a config object { inputs, layers, loss }');
-  const { inputs, layers, loss, init, seed = 1, backend = 'wasm' } = config;
+  const { inputs, layers, loss, init, seed = 1, backend = 'wasm', threads = 'auto', fma = false } = config;
   if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${JSON.stringify(inputs)}`);
   if (!Array.isArray(layers) || layers.length === 0)
     throw new Error('layers must be a non-empty array of { units, activation }');
@@ -121,7 +134,10 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     throw new Error(`seed must be an integer from 0 to 4294967295, got ${seed}`);
   if (backend !== 'wasm' && backend !== 'js')
     throw new Error(`unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
-  return { inputs, layers: layers.map((l) => ({ ...l })), loss, init: init as InitName, seed, backend };
+  if (threads !== 'auto' && !isCount(threads, MAX_THREADS))
+    throw new Error(`threads must be "auto" or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(threads)}`);
+  if (typeof fma !== 'boolean') throw new Error(`fma must be true or false, got ${JSON.stringify(fma)}`);
+  return { inputs, layers: layers.map((l) => ({ ...l })), loss, init: init as InitName, seed, backend, threads, fma };
 }
 
 // ---- Optimizers ---------------------------------------------------------------------------------

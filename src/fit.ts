@@ -21,7 +21,22 @@ import type { FitOptions } from './network.js';
 const now = () => performance.now();
 
 export async function fit(core: Core, data: Dataset, options: FitOptions): Promise<History> {
+  if (core.fitting)
+    throw new Error('this network is already training: another fit() of it is running; wait for it to end');
+  core.fitting = true;
+  try {
+    return await fitting(core, data, options);
+  } finally {
+    core.fitting = false;
+  }
+}
+
+/** Lets other events in (a worker thread's going away among them). */
+const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<History> {
   const { settings, initialEpoch, train, validation } = check(core, data, options);
+  await core.startThreads();
   const { epochs, batchSize, l2, shuffle, earlyStopping } = settings;
   const { onEpochEnd, onBatchEnd } = options;
   const n = train.length,
@@ -86,7 +101,12 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
         const start = b * rows;
         const m = Math.min(rows, n - start);
         optimizer.next(program);
-        const finite = core.runBatch(program, r, start, m);
+        let finite = core.runBatch(program, r, start, m);
+        while (finite === 'waiting') {
+          await yieldToEvents();
+          core.check();
+          finite = program.resume();
+        }
         const c = core.cost(plan);
         if (!finite)
           throw new Error(

@@ -23,6 +23,8 @@ export const align16 = (n: number) => Math.ceil(n / 16) * 16;
  * buffer, which gives its views length 0: checking that is much cheaper than memory.buffer.
  */
 export interface View {
+  /** Re-derive the views now (after growing a shared memory, whose old views keep their old length). */
+  refresh(): void;
   f32(): Float32Array;
   f64(): Float64Array;
   u32(): Uint32Array;
@@ -36,17 +38,19 @@ export function view(memory: WebAssembly.Memory): View {
     u32 = new Uint32Array(0),
     i32 = new Int32Array(0),
     u8 = new Uint8Array(0);
+  const refresh = () => {
+    const buffer = memory.buffer as ArrayBuffer;
+    f32 = new Float32Array(buffer);
+    f64 = new Float64Array(buffer);
+    u32 = new Uint32Array(buffer);
+    i32 = new Int32Array(buffer);
+    u8 = new Uint8Array(buffer);
+  };
   const fresh = () => {
-    if (u8.length === 0) {
-      const buffer = memory.buffer as ArrayBuffer;
-      f32 = new Float32Array(buffer);
-      f64 = new Float64Array(buffer);
-      u32 = new Uint32Array(buffer);
-      i32 = new Int32Array(buffer);
-      u8 = new Uint8Array(buffer);
-    }
+    if (u8.length === 0) refresh();
   };
   return {
+    refresh,
     f32: () => (fresh(), f32),
     f64: () => (fresh(), f64),
     u32: () => (fresh(), u32),
@@ -59,9 +63,11 @@ export class Arena {
   private top: number;
   readonly view: View;
 
+  /** `limit`: the most the memory may grow to (a shared memory's maximum, fixed when it was made). */
   constructor(
     readonly memory: WebAssembly.Memory,
     base: number,
+    readonly limit = MEMORY_LIMIT,
   ) {
     this.top = align16(Math.max(base, 16)); // 0 means "no buffer" in the kernel ABI
     this.view = view(memory);
@@ -74,7 +80,7 @@ export class Arena {
 
   /** Bytes that can still be allocated before the memory is at MEMORY_LIMIT. */
   get free(): number {
-    return MEMORY_LIMIT - this.top;
+    return this.limit - this.top;
   }
 
   /**
@@ -84,15 +90,18 @@ export class Arena {
    */
   reserve(bytes: number, what: string): void {
     const top = align16(this.top + bytes);
-    if (top > MEMORY_LIMIT) {
+    if (top > this.limit) {
+      const most =
+        this.limit === MEMORY_LIMIT ? 'one WebAssembly memory holds' : "this network's shared memory was made to hold";
       throw new Error(
-        `${what} needs ${bytesText(bytes)} more WebAssembly memory, but the network has ${bytesText(this.top)} and one WebAssembly memory holds at most ${bytesText(MEMORY_LIMIT)} (${this.free.toLocaleString('en-US')} bytes more)`,
+        `${what} needs ${bytesText(bytes)} more WebAssembly memory, but the network has ${bytesText(this.top)} and ${most} at most ${bytesText(this.limit)} (${this.free.toLocaleString('en-US')} bytes more)`,
       );
     }
     const have = this.memory.buffer.byteLength;
     if (top <= have) return;
     try {
       this.memory.grow(Math.ceil((top - have) / PAGE));
+      this.view.refresh();
     } catch {
       throw new Error(
         `${what} needs ${bytesText(bytes)} more WebAssembly memory (${bytesText(top)} in all), but the engine refused to grow the network's memory beyond ${bytesText(have)}`,

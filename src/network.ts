@@ -14,7 +14,7 @@ import {
   type OptimizerConfig,
   type Parameters,
 } from './config.js';
-import { Core } from './core/core.js';
+import { Core, cores } from './core/core.js';
 import { Dataset } from './data/dataset.js';
 import { fit } from './fit.js';
 import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type SectionName } from './io/model.js';
@@ -60,9 +60,19 @@ export class Network {
   readonly outputs: number;
   /** Every epoch this network has trained (kept in its model file). */
   readonly history: History;
+  /**
+   * The threads it trains with, and why that many: e.g. { count: 2, reason: 'auto: 2 cores available' }
+   * or { count: 1, reason: 'page not cross-origin isolated …' }. They start with the first fit.
+   */
+  readonly threads: Readonly<{ count: number; reason: string }>;
+  /** Whether its GEMMs use fused multiply-adds (fma: true, where the engine has relaxed SIMD), and why. */
+  readonly fma: Readonly<{ used: boolean; reason: string }>;
 
   private constructor(core: Core) {
     this.#core = core;
+    cores.set(this, core);
+    this.threads = core.runtime.threads;
+    this.fma = core.runtime.fma;
     this.config = core.config;
     this.parameterCount = core.paramBytes / 4;
     this.outputs = core.outputs;
@@ -220,14 +230,17 @@ export class Network {
     );
   }
 
-  /** A network from a model file's bytes (see toBytes); a bad file throws a ModelFileError saying how. */
+  /**
+   * A network from a model file's bytes (see toBytes); a bad file throws a ModelFileError saying
+   * how. `backend`, `threads` and `fma` say how it runs, as in Network.create.
+   */
   static async fromBytes(
     bytes: Uint8Array,
-    options: { backend?: 'wasm' | 'js'; name?: string } = {},
+    options: { backend?: 'wasm' | 'js'; name?: string; threads?: 'auto' | number; fma?: boolean } = {},
   ): Promise<Network> {
     if (!options || typeof options !== 'object')
-      throw new Error(`fromBytes: expected options { backend?, name? }, got ${typeName(options)}`);
-    const { backend = 'wasm', name } = options;
+      throw new Error(`fromBytes: expected options { backend?, name?, threads?, fma? }, got ${typeName(options)}`);
+    const { backend = 'wasm', name, threads, fma } = options;
     if (backend !== 'wasm' && backend !== 'js')
       throw new Error(`fromBytes: unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
     if (name !== undefined && typeof name !== 'string')
@@ -235,7 +248,7 @@ export class Network {
     const { header: h, sections } = decodeModel(bytes, name); // every size checked before any memory is touched
     let core: Core;
     try {
-      core = await Core.create({ ...h.network, backend });
+      core = await Core.create({ ...h.network, backend, threads, fma });
     } catch (e) {
       throw new ModelFileError(
         'invalid',
@@ -260,5 +273,6 @@ export class Network {
   dispose(): void {
     this.#core?.dispose();
     this.#core = undefined;
+    cores.delete(this);
   }
 }

@@ -21,10 +21,20 @@ import { lossPlan, type LossPlan } from '../losses.js';
 import { align16, Arena, bytesText, MEMORY_LIMIT } from '../memory.js';
 import { Random } from '../random.js';
 import { referenceKernels } from '../reference/index.js';
-import { instantiateKernels } from '../wasm.js';
+import {
+  chooseBuild,
+  compileModule,
+  coresAvailable,
+  fmaUnavailable,
+  instantiateKernels,
+  threadsUnavailable,
+  type Build,
+  type WasmKernels,
+} from '../wasm.js';
 import { backward, correct, cost, forward, outputError, type Layer, type Plan } from './backprop.js';
 import { Optimizer, type Tensor } from './optimizer.js';
 import { Program, type Ops } from './program.js';
+import { ThreadPool } from './threads.js';
 
 /** A dataset copied into the arena (pixels stay u8 and are converted per batch by gatherU8). */
 export interface Resident {
@@ -41,6 +51,9 @@ export type ResidentSlot = 0 | 1 | 2;
 
 /** The passes a program can run; 'train' is a whole step (forward, BP1–BP4, the update). */
 export type Pass = 'predict' | 'classify' | 'evaluate' | 'gradients' | 'train';
+
+/** Each Network's core, for tests that reach inside (a Network keeps its own private). */
+export const cores = new WeakMap<object, Core>();
 
 export class Core {
   readonly config: Readonly<Required<NetworkConfig>>;
@@ -78,11 +91,17 @@ export class Core {
   /** Set while an epoch is part done (a fit stopped mid-epoch): the next fit of that epoch continues it. */
   progress?: EpochProgress;
   disposed = false;
+  /** True while a fit() runs (another is refused). */
+  fitting = false;
+
+  /** The worker threads, once the first fit has started them. */
+  pool?: ThreadPool;
 
   private constructor(
     config: Required<NetworkConfig>,
     readonly k: Kernels,
     readonly arena: Arena,
+    readonly runtime: Runtime,
   ) {
     this.config = config;
     let nIn = config.inputs;
@@ -131,17 +150,29 @@ export class Core {
   static async create(config: NetworkConfig): Promise<Core> {
     const c = validateConfig(config);
     checkSize(c);
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory({ initial: 16, maximum: MEMORY_LIMIT / 65536 });
-    } catch (e) {
-      throw new Error(
-        `cannot create the network's WebAssembly memory (${(e as Error).message}): the engine is out of memory or address space. Each network alive holds one memory (in V8, 10 GiB of address space each): dispose() the networks you no longer use.`,
-      );
-    }
-    if (c.backend === 'js') return new Core(c, referenceKernels(memory), new Arena(memory, 1024));
-    const k = await instantiateKernels(memory);
-    return new Core(c, k, new Arena(memory, k.heapBase()));
+    const runtime = chooseRuntime(c);
+    const build = chooseBuild(runtime.threads.count > 1, c.fma);
+    runtime.build = build;
+    runtime.fma.used = build.fma;
+    const memory = createMemory(build.shared);
+    const limit = build.shared ? sharedMaximum : MEMORY_LIMIT;
+    if (c.backend === 'js') return new Core(c, referenceKernels(memory), new Arena(memory, 1024), runtime);
+    const k = await instantiateKernels(memory, build.bytes);
+    return new Core(c, k, new Arena(memory, k.heapBase(), limit), runtime);
+  }
+
+  /** Start the worker threads (the first fit does): from then on, the passes that pay for it run on all of them. */
+  async startThreads(): Promise<void> {
+    const { count } = this.runtime.threads;
+    if (count <= 1 || this.pool) return;
+    this.pool = await ThreadPool.start(
+      await compileModule(this.runtime.build!.bytes),
+      this.k as WasmKernels,
+      this.arena,
+      count,
+      count <= coresAvailable(),
+    );
+    this.programs.clear(); // built for one thread: build them again for all
   }
 
   /**
@@ -275,15 +306,21 @@ export class Core {
     const { layers, loss, outputs } = this,
       last = layers.length - 1;
     const has = (...passes: Pass[]) => passes.includes(pass);
-    program = new Program(this.k, this.arena, (k) => {
-      gather(k, plan, this.config.inputs, outputs, u8 ? r.data.scale : 0, !has('predict', 'classify'));
-      forward(k, layers, plan, 'rows');
-      if (has('classify')) k.argmaxRows(plan.out, plan.a[last], 'rows', outputs);
-      if (has('evaluate', 'gradients', 'train')) outputError(k, layers, loss, plan, 'rows', has('train'));
-      if (has('evaluate', 'train')) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
-      if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows');
-      if (step) step.optimizer.update(k, this.params, this.grads, this.tensors, step.withL2);
-    });
+    program = new Program(
+      this.k,
+      this.arena,
+      (k) => {
+        gather(k, plan, this.config.inputs, outputs, u8 ? r.data.scale : 0, !has('predict', 'classify'));
+        forward(k, layers, plan, 'rows');
+        if (has('classify')) k.argmaxRows(plan.out, plan.a[last], 'rows', outputs);
+        if (has('evaluate', 'gradients', 'train')) outputError(k, layers, loss, plan, 'rows', has('train'));
+        if (has('evaluate', 'train')) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
+        if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows');
+        if (step) step.optimizer.update(k, this.params, this.grads, this.tensors, step.withL2);
+      },
+      this.pool,
+      plan.rows,
+    );
     this.programs.set(key, program);
     return program;
   }
@@ -294,8 +331,11 @@ export class Core {
     program.set('labels', r.labels);
   }
 
-  /** Run `program` on rows [start, start + n) of the order of the rows it uses; false when the cost was not finite (train). */
-  runBatch(program: Program, r: Resident, start: number, n: number): boolean {
+  /**
+   * Run `program` on rows [start, start + n) of the order of the rows it uses: true when done,
+   * false when the cost was not finite (train), 'waiting' while the threads still run it (see Program.run).
+   */
+  runBatch(program: Program, r: Resident, start: number, n: number): boolean | 'waiting' {
     program.set('idx', r.order + 4 * start);
     program.setRows(n);
     return program.run();
@@ -328,7 +368,8 @@ export class Core {
     this.useRows(program, r);
     for (let start = 0; start < data.length; start += rows) {
       const n = Math.min(rows, data.length - start);
-      this.runBatch(program, r, start, n);
+      program.finish(this.runBatch(program, r, start, n)); // no events can come in here: wait
+
       each(plan, n, start);
     }
   }
@@ -457,6 +498,8 @@ export class Core {
 
   /** Let go of everything, the memory first: a disposed network holds nothing, even while referenced. */
   dispose(): void {
+    this.pool?.dispose();
+    this.pool = undefined;
     this.disposed = true;
     this.plans.clear();
     this.programs.clear();
@@ -470,6 +513,54 @@ function gather(k: Ops, plan: Plan, inputs: number, outputs: number, u8Scale: nu
   if (u8Scale) k.gatherU8(plan.x, 'features', inputs, 'idx', 'rows', u8Scale);
   else k.gatherF32(plan.x, 'features', inputs, 'idx', 'rows');
   if (targets) k.gatherTargets(plan.y, 'labels', 'idx', 'rows', outputs);
+}
+
+/** How a network runs: on how many threads and why, with FMA or not and why, and the build. */
+export interface Runtime {
+  threads: { count: number; reason: string };
+  fma: { used: boolean; reason: string };
+  build?: Build;
+}
+
+function chooseRuntime(c: Required<NetworkConfig>): Runtime {
+  const cores = coresAvailable();
+  const asked = c.threads === 'auto' ? cores : c.threads;
+  const why =
+    c.backend === 'js'
+      ? 'the js backend is single-threaded'
+      : asked <= 1
+        ? c.threads === 'auto'
+          ? 'one core available'
+          : 'threads: 1'
+        : threadsUnavailable();
+  const threads = why
+    ? { count: 1, reason: why }
+    : { count: asked, reason: c.threads === 'auto' ? `auto: ${cores} cores available` : `threads: ${asked}` };
+  const noFma = !c.fma
+    ? 'fma: false (strict SIMD: the same bits in every engine)'
+    : c.backend === 'js'
+      ? 'the js backend has no FMA'
+      : fmaUnavailable();
+  return { threads, fma: { used: false, reason: noFma ?? 'fma: true (relaxed-SIMD multiply-adds in the GEMMs)' } };
+}
+
+/** A shared memory is made with its maximum: the largest the engine gives (V8 reserves the address space of any memory anyway). */
+let sharedMaximum = MEMORY_LIMIT;
+
+function createMemory(shared: boolean): WebAssembly.Memory {
+  let last: unknown;
+  for (const maximum of shared ? [MEMORY_LIMIT, 2 ** 31, 2 ** 30] : [MEMORY_LIMIT]) {
+    try {
+      const m = new WebAssembly.Memory({ initial: 16, maximum: maximum / 65536, shared });
+      if (shared) sharedMaximum = maximum;
+      return m;
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw new Error(
+    `cannot create the network's WebAssembly memory (${(last as Error).message}): the engine is out of memory or address space. Each network alive holds one memory (in V8, 10 GiB of address space each): dispose() the networks you no longer use.`,
+  );
 }
 
 /** A resident dataset's region: features, labels, order (each 16-byte aligned). */

@@ -5,6 +5,7 @@
 import * as id from '../ids.js';
 import type { Kernels } from '../kernels.js';
 import type { Arena } from '../memory.js';
+import { POOL_WAITING, type ThreadPool } from './threads.js';
 
 /** A value set before each run (Program.set), not when the program is built. */
 export type Slot = 'rows' | 'invRows' | 'features' | 'labels' | 'idx' | 'l2' | 'b1t' | 'b2t';
@@ -79,12 +80,19 @@ export class Program {
     b2t: [],
   };
   private rows = -1;
+  /** The pool when a record runs on more than one thread. */
+  private readonly pool?: ThreadPool;
 
-  /** `build` records the pass's calls on `ops`; the records are then written into the arena. */
+  /**
+   * `build` records the pass's calls on `ops`; the records are then written into the arena, each
+   * with the threads of `pool` its size pays for (judged at `rows` rows, the plan's).
+   */
   constructor(
     private readonly k: Kernels,
     private readonly arena: Arena,
     build: (ops: Ops) => void,
+    pool: ThreadPool | undefined,
+    rows: number,
   ) {
     const records: Arg[][] = [];
     const ops = Object.fromEntries(
@@ -94,15 +102,25 @@ export class Program {
     this.count = records.length;
     this.ptr = arena.alloc(8 * id.OP_WORDS * records.length);
     const W = arena.view.f64();
+    let parallel = false;
     records.forEach((rec, r) => {
-      if (rec.length > id.OP_WORDS)
-        throw new Error(`program: record ${r} has ${rec.length - 1} arguments, more than ${id.OP_WORDS - 1}`);
+      if (rec.length > id.OP_WORDS - 1)
+        throw new Error(`program: record ${r} has ${rec.length - 1} arguments, more than ${id.OP_WORDS - 2}`);
       rec.forEach((x, j) => {
         const w = (this.ptr >>> 3) + r * id.OP_WORDS + j;
         if (typeof x === 'number') W[w] = x;
         else this.slots[x].push(w);
       });
+      const t = pool
+        ? threadsFor(
+            rec.map((x) => (x === 'rows' ? rows : typeof x === 'number' ? x : 0)),
+            pool.size,
+          )
+        : 1;
+      W[(this.ptr >>> 3) + r * id.OP_WORDS + id.OP_WORDS - 1] = t;
+      parallel ||= t > 1;
     });
+    if (parallel) this.pool = pool;
   }
 
   set(slot: Slot, value: number): void {
@@ -119,8 +137,53 @@ export class Program {
     this.rows = n;
   }
 
-  /** Runs every record; false when a loss with `stop` was not finite (the records after it did not run). */
-  run(): boolean {
-    return this.k.run(this.ptr, this.count) === this.count;
+  /**
+   * Runs every record: true when all ran, false when a loss with `stop` was not finite (the
+   * records after it did not run), 'waiting' when the threads still run it: call resume() (after
+   * letting events in, if you can: a worker gone away is noticed then).
+   */
+  run(): boolean | 'waiting' {
+    return this.status(this.pool ? this.pool.run(this.ptr, this.count) : this.k.run(this.ptr, this.count));
   }
+
+  resume(): boolean | 'waiting' {
+    return this.status(this.pool!.resume(this.ptr, this.count));
+  }
+
+  /** What run() gave, waited to the end as long as the threads take (for callers that cannot let events in). */
+  finish(s: boolean | 'waiting'): boolean {
+    for (let waits = 0; s === 'waiting'; waits++) {
+      if (waits >= 60) throw new Error('the worker threads have not answered for a minute; dispose() this network');
+      s = this.resume();
+    }
+    return s;
+  }
+
+  private status(s: number): boolean | 'waiting' {
+    return s === POOL_WAITING ? 'waiting' : s === this.count;
+  }
+}
+
+/**
+ * Cost of each record, in µs on one core (measured rates, rounded), and the threads that cost pays
+ * for: each thread's part should take ≥ MIN_PART µs, well over what meeting the others costs (≈ 1 µs).
+ */
+const MIN_PART = 10;
+function threadsFor(rec: number[], threads: number): number {
+  const [op, ...a] = rec;
+  const us =
+    op === id.OP_GEMM_NT || op === id.OP_GEMM_NN || op === id.OP_GEMM_TN
+      ? (2 * a[4] * a[5] * a[6]) / 30e3 // 30 GFLOP/s
+      : op === id.OP_ACTIVATE || op === id.OP_MUL_DERIVATIVE
+        ? ((op === id.OP_ACTIVATE ? a[3] * a[4] : a[4] * a[5]) *
+            (a[0] === id.RELU || a[0] === id.IDENTITY || a[0] === id.LEAKY_RELU ? 1 : 5)) /
+          5e3
+        : op === id.OP_GATHER_U8 || op === id.OP_GATHER_F32
+          ? (a[2] * a[4]) / 2e3
+          : op === id.OP_SGD || op === id.OP_MOMENTUM || op === id.OP_ADAM
+            ? a[op === id.OP_SGD ? 2 : op === id.OP_MOMENTUM ? 3 : 4] / (op === id.OP_ADAM ? 1e3 : 2e3)
+            : op === id.OP_BIAS_GRAD
+              ? (a[2] * a[3]) / 4e3
+              : 0; // the reductions, and the one-hot targets: one thread
+  return Math.max(1, Math.min(threads, Math.floor(us / MIN_PART)));
 }

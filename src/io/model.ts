@@ -364,7 +364,7 @@ function checkHeader(h: ModelHeader, version: number): void {
     `network.layers must hold at most ${MODEL_LIMITS.layers} layers`,
   );
   expect(net.seed !== undefined, 'network.seed is missing');
-  validateConfig({ ...net, backend: undefined }); // the rules Network.create applies, with its messages (the reader picks the backend)
+  validateConfig({ ...net, backend: undefined, threads: undefined, fma: undefined }); // Network.create's rules and messages (the reader picks how it runs)
 
   if (h.fit !== undefined) {
     const f = h.fit;

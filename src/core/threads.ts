@@ -1,0 +1,194 @@
+// Worker threads for one network: each instantiates the threaded build over the network's shared
+// memory and waits in WebAssembly (assembly/threads.ts) for programs to take part in; the calling
+// thread is thread 0. Started by the first fit, ended by dispose(); they never keep a Node process
+// alive. A worker that fails or goes away sets a flag the others see, so nothing waits forever.
+import type { Arena } from '../memory.js';
+import type { WasmKernels } from '../wasm.js';
+
+// The control block's words (see assembly/threads.ts): the ones written from here.
+const CTL_BYTES = 64,
+  SEQ = 2,
+  CMD = 3,
+  FAILED = 7,
+  SPINS = 9,
+  PANELS = 10;
+const GEN = 0;
+const PANEL_BYTES = 128 * 16;
+const WAITING = -1,
+  FAILURE = -2;
+/** Spins before a wait: about 20–50 µs, longer than a record's usual part, much shorter than a wait/notify round trip. */
+const SPIN = 20000;
+
+/** The worker's program: instantiate the module, say so, serve programs until told to exit. */
+const WORKER = `
+const serve = ({ module, memory, tid, ctl }, post) => {
+  const I = new Int32Array(memory.buffer);
+  const fail = (message) => {
+    Atomics.store(I, (ctl >> 2) + ${FAILED}, tid + 1);
+    Atomics.notify(I, (ctl >> 2) + ${GEN});
+    Atomics.notify(I, (ctl >> 2) + ${SEQ});
+    post({ type: 'failed', tid, message });
+  };
+  const abort = (m, f, line, column) => { throw new Error('abort at ' + line + ':' + column); };
+  WebAssembly.instantiate(module, { env: { memory, abort } }).then((instance) => {
+    post({ type: 'ready', tid });
+    try {
+      const code = instance.exports.worker(tid, ctl);
+      if (code !== 0) fail('another thread failed');
+      post({ type: 'exit', tid });
+    } catch (e) {
+      fail(String(e && e.message || e));
+    }
+  }, (e) => fail('could not start: ' + (e && e.message || e)));
+};
+const node = typeof process === 'object' && process.getBuiltinModule && process.getBuiltinModule('node:worker_threads');
+if (node) serve(node.workerData, (m) => node.parentPort.postMessage(m));
+else self.onmessage = (e) => serve(e.data, (m) => self.postMessage(m));
+`;
+
+interface AnyWorker {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+  addEventListener?(type: string, f: (e: { data?: unknown; message?: string }) => void): void;
+  on?(type: string, f: (x: unknown) => void): void;
+  unref?(): void;
+}
+
+type Message = { type: 'ready' | 'failed' | 'exit'; tid: number; message?: string };
+
+export class ThreadPool {
+  /** The first failure a worker reported, or its going away. */
+  failure?: string;
+  private busy = false;
+
+  private constructor(
+    readonly size: number,
+    private readonly k: WasmKernels,
+    private readonly arena: Arena,
+    private readonly ctl: number,
+    private readonly workers: AnyWorker[],
+  ) {}
+
+  /**
+   * Start `size − 1` workers on `module` over the arena's shared memory, and wait until each is
+   * ready. `spin`: whether threads may spin while they wait (not when they outnumber the cores).
+   */
+  static async start(
+    module: WebAssembly.Module,
+    k: WasmKernels,
+    arena: Arena,
+    size: number,
+    spin: boolean,
+  ): Promise<ThreadPool> {
+    const ctl = arena.alloc(CTL_BYTES + size * PANEL_BYTES);
+    const I = arena.view.i32();
+    I.fill(0, ctl >> 2, (ctl + CTL_BYTES) >> 2);
+    I[(ctl >> 2) + SPINS] = spin ? SPIN : 0;
+    I[(ctl >> 2) + PANELS] = ctl + CTL_BYTES;
+    const workers: AnyWorker[] = [];
+    const pool = new ThreadPool(size, k, arena, ctl, workers);
+    const ready = Array.from({ length: size - 1 }, (_, i) => {
+      const tid = i + 1;
+      return new Promise<void>((resolve, reject) => {
+        const onMessage = (m: Message) => {
+          if (m.type === 'ready') resolve();
+          else if (m.type === 'failed') {
+            pool.failure ??= `worker thread ${m.tid} failed: ${m.message}`;
+            reject(new Error(pool.failure));
+          }
+        };
+        const onGone = (why: string) => {
+          pool.failure ??= `worker thread ${tid} ${why}`;
+          pool.flagFailure(tid);
+          reject(new Error(pool.failure));
+        };
+        workers.push(spawn({ module, memory: arena.memory, tid, ctl }, onMessage, onGone));
+      });
+    });
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      pool.dispose();
+      throw new Error(`could not start the worker threads: ${(e as Error).message}`);
+    }
+    return pool;
+  }
+
+  private flagFailure(tid: number): void {
+    const I = this.arena.view.i32();
+    Atomics.store(I, (this.ctl >> 2) + FAILED, tid + 1);
+    Atomics.notify(I, (this.ctl >> 2) + GEN);
+    Atomics.notify(I, (this.ctl >> 2) + SEQ);
+  }
+
+  /** A program's status, or the Error of a failed thread (from then on, every run throws it). */
+  private after(status: number): number {
+    this.busy = status === WAITING;
+    if (status === FAILURE || this.failure !== undefined) {
+      this.busy = false;
+      throw new Error(
+        `${this.failure ?? 'a worker thread failed'}; this network's threads are stopped: dispose() it and create another`,
+      );
+    }
+    return status;
+  }
+
+  /**
+   * Run a program on every thread. Returns the records run, or WAITING when thread 0 has waited a
+   * while for the others (call resume, after letting events in so that a worker gone away is seen).
+   */
+  run(ops: number, count: number): number {
+    if (this.failure === undefined && this.busy)
+      throw new Error('this network is busy: a training step is waiting for its worker threads');
+    return this.after(
+      this.failure === undefined ? this.k.runThreads!(ops, count, this.size, this.ctl, false) : FAILURE,
+    );
+  }
+
+  resume(ops: number, count: number): number {
+    return this.after(this.k.runThreads!(ops, count, this.size, this.ctl, true));
+  }
+
+  /** Tell the workers to exit, and end them. */
+  dispose(): void {
+    const I = this.arena.view.i32();
+    Atomics.store(I, (this.ctl >> 2) + CMD, 1);
+    Atomics.add(I, (this.ctl >> 2) + SEQ, 1);
+    Atomics.notify(I, (this.ctl >> 2) + SEQ);
+    for (const w of this.workers) w.terminate();
+    this.workers.length = 0;
+  }
+
+  /** For tests: end worker `tid` as if it had crashed. */
+  kill(tid: number): void {
+    this.workers[tid - 1]?.terminate();
+  }
+}
+
+export const POOL_WAITING = WAITING;
+
+/** A worker running WORKER with `data`, in Node (worker_threads) or in a browser (a Web Worker from a Blob). */
+function spawn(data: unknown, onMessage: (m: Message) => void, onGone: (why: string) => void): AnyWorker {
+  const wt = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process?.getBuiltinModule?.(
+    'node:worker_threads',
+  ) as { Worker: new (code: string, options: object) => AnyWorker } | undefined;
+  if (wt) {
+    const w = new wt.Worker(WORKER, { eval: true, workerData: data });
+    w.on!('message', (m) => {
+      if ((m as Message).type === 'ready') w.unref!(); // from now on, a script that forgets dispose() still ends
+      onMessage(m as Message);
+    });
+    w.on!('error', (e) => onGone(`failed: ${(e as Error).message}`));
+    w.on!('exit', (code) => onGone(`went away (exit code ${code})`));
+    return w;
+  }
+  const url = URL.createObjectURL(new Blob([WORKER], { type: 'text/javascript' }));
+  const w = new Worker(url) as unknown as AnyWorker;
+  w.addEventListener!('message', (e) => {
+    URL.revokeObjectURL(url); // it has run by now
+    onMessage(e.data as Message);
+  });
+  w.addEventListener!('error', (e) => onGone(`failed: ${e.message ?? 'an error in the worker'}`));
+  w.postMessage(data);
+  return w;
+}
