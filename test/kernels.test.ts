@@ -8,9 +8,11 @@
 //   RTOL = 1e-5 for everything computed. The wasm rounds every f32 operation, the twin works in
 //     f64 and rounds once on store: a few f32 ulps (2⁻²⁴ ≈ 6e-8 each), plus f32 accumulation over
 //     ≤ 784 terms (softmax sum, Jᵀg dot, biasGrad) — measured ≤ 2e-7. Transcendentals use the same
-//     1e-5 but are where the twins legitimately differ: AssemblyScript's Mathf.exp/log/tanh/log1p
-//     are musl f32 ports (~1 ulp) while V8's Math.* work in f64; and softmax rounds z − max(z) to
-//     f32 before exp, a relative error of up to |z − max|·2⁻²⁴ ≈ 5e-6 before exp underflows.
+//     1e-5 but are where the twins legitimately differ: the wasm's eˣ, eˣ − 1, ln(1 + y), σ and tanh
+//     are the f32x4 functions of assembly/math.ts (IEEE operations only, ≤ 2.7 ulp: their own
+//     ulp bounds are in test/simd-math.test.ts) while V8's Math.* work in f64; and softmax rounds
+//     z − max(z) to f32 before exp, a relative error of up to |z − max|·2⁻²⁴ ≈ 5e-6 before exp
+//     underflows (exp flushes to +0 below 2⁻¹²⁵·⁵, under the TINY floor below).
 //   floor = 1e-30 (TINY) for values whose relative accuracy matters down to tiny magnitudes
 //     (activations, costs, v), so e.g. σ(−80) ≈ 1.8e-35 is checked relatively; floor = 1 where the
 //     output is an O(1)-scaled quantity that may cancel to ~0 (delta ⊙ σ', updates, column sums),
@@ -201,6 +203,38 @@ describe('activate', () => {
       }
     });
   }
+
+  // The kernels run four lanes at a time and a row's last 1–3 elements as a partial vector through
+  // the same code: an element's bits must not depend on where it sits (which lane, tail or not).
+  test('elementwise activations and σ′ give the same bits in every lane and tail position', () => {
+    const z0 = zInput(64, 5),
+      d0 = data(64, 6);
+    for (const c of ACTS) {
+      if (c.name === 'softmax') continue;
+      const act = ACTIVATIONS[c.name].id;
+      h.reset();
+      const z = buf(64, z0),
+        a = buf(64),
+        d = buf(64, d0);
+      h.wasm.activate(act, z, a, 1, 64, c.p);
+      h.wasm.mulDerivative(act, z, a, d, 1, 64, c.p);
+      const aAll = read(a, 64),
+        dAll = read(d, 64);
+      for (let n = 1; n <= 9; n++) {
+        for (let at = 0; at + n <= 64; at += 7) {
+          const zs = buf(n, z0.subarray(at, at + n)),
+            as = buf(n),
+            ds = buf(n, d0.subarray(at, at + n));
+          h.wasm.activate(act, zs, as, 1, n, c.p);
+          expectSame(read(as, n), aAll.subarray(at, at + n), `${label(c)} a[${at}..${at + n})`);
+          expectGuard(as, n, `${label(c)} ${n}`);
+          h.wasm.mulDerivative(act, zs, buf(n, aAll.subarray(at, at + n)), ds, 1, n, c.p);
+          expectSame(read(ds, n), dAll.subarray(at, at + n), `${label(c)} σ' δ[${at}..${at + n})`);
+          expectGuard(ds, n, `${label(c)} σ' ${n}`);
+        }
+      }
+    }
+  });
 
   // Regression: p·(exp(z) − 1) cancels for |z| ≪ 1 (relative error ≈ 2⁻²⁵/|z|); expm1 does not.
   test('elu(z) keeps its relative accuracy near z = 0', () => {
