@@ -93,6 +93,36 @@ test('the textbook flags map onto the network they name', () => {
   expect(r.stdout).toMatch(/test: loss \d\.\d{4}  accuracy \d+\.\d\d%/);
 });
 
+// The thread count is how to run, not what to compute: the same model file's weights on 1 and 3 threads.
+test('train --threads gives the same weights on any count, and says how many it used', async () => {
+  const { Network } = await import('../dist/index.js');
+  const weights = async (threads: string) => {
+    const out = join(tmp, `threads-${threads}.wasmlp`);
+    const r = await cliAsync(
+      'train',
+      '--limit',
+      '1500',
+      '--epochs',
+      '1',
+      '--layers',
+      '48,10',
+      '--threads',
+      threads,
+      '--out',
+      out,
+      '--quiet',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[1]).toBe(
+      threads === '1' ? 'running on 1 thread (threads: 1)' : `running on ${threads} threads (threads: ${threads})`,
+    );
+    const net = await Network.fromBytes(readFileSync(out), { threads: 1 });
+    return Buffer.concat(net.parameters().flatMap((p) => [Buffer.from(p.W.buffer), Buffer.from(p.b.buffer)]));
+  };
+  const [one, three] = await Promise.all([weights('1'), weights('3')]);
+  expect(three.equals(one)).toBe(true);
+});
+
 describe('end to end: train → model file → eval → predict → info, and the report', () => {
   const model = join(tmp, 'm.wasmlp'),
     report = join(tmp, 'report.html');
@@ -352,6 +382,8 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
       /--validation-split 0\.01 of 10 training images holds out 0; expected at least 1/,
     ],
     [['train', '--early-stop', '0'], /--early-stop expects an integer ≥ 1, got "0"/],
+    [['train', '--threads', '0'], /--threads expects "auto" or an integer from 1 to 64, got "0"/],
+    [['train', '--threads', 'all'], /--threads expects "auto" or an integer from 1 to 64, got "all"/],
     [['train', '--backend', 'gpu'], /--backend expects one of wasm, js, got "gpu"/],
     [['train', '--report', join(tmp, 'r.txt')], /--report expects a file name ending in \.html/],
     [['train', '--out', ''], /--out expects a path, got an empty string/],

