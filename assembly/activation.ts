@@ -1,23 +1,10 @@
 // Activations a = f(z) and the BP1/BP2 factor σ'(z), by the ids of src/ids.ts, four lanes at a time.
 // Exponentials come from ./math (f32x4, IEEE operations only), never from the JS engine, so every
 // engine gets the same bits. A row's last 1–3 elements go through the same f32x4 code on a partial
-// vector (loadN/storeN), so an element's bits do not depend on its position.
+// vector (./lanes), so an element's bits do not depend on its position.
 import { ELU, IDENTITY, LEAKY_RELU, RELU, SIGMOID, SOFTMAX, SOFTPLUS, STEP, TANH } from "../src/ids";
+import { loadN, storeN } from "./lanes";
 import { exp4, expm1_4, log1p_4, sigmoid4, tanh4 } from "./math";
-
-// The first n (1..4) floats at p as a vector (lanes ≥ n are 0), and its inverse: no byte outside.
-@inline function loadN(p: usize, n: i32): v128 {
-  if (n >= 4) return v128.load(p);
-  let v = n >= 2 ? v128.load64_zero(p) : v128.load32_zero(p);
-  if (n == 3) v = v128.load32_lane(p, v, 2, 8);
-  return v;
-}
-
-@inline function storeN(p: usize, v: v128, n: i32): void {
-  if (n >= 4) { v128.store(p, v); return; }
-  if (n >= 2) v128.store64_lane(p, v, 0); else v128.store32_lane(p, v, 0);
-  if (n == 3) v128.store32_lane(p, v, 2, 8);
-}
 
 // f(z) for the first n floats at z; p is the activation's parameter (leaky slope, elu alpha), splatted.
 @inline function f4(act: i32, z: usize, n: i32, p: v128): v128 {

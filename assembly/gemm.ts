@@ -10,22 +10,10 @@
 // accumulators (V8 on x64 has 16 SIMD registers; bigger tiles spill). Edge tiles run the same
 // kernels: rows past M re-read the last valid row and are not stored, and columns past N are
 // neither loaded nor stored (partial-width loads and lane stores), so nothing outside the
-// operands is read and nothing outside C is written. No FMA: results are the same on every engine.
-// Measured on the dev box (Zen 4, Node 20) on 128×784×128: NT ≈ 39, NN ≈ 37, TN ≈ 35 GFLOP/s.
-
-// Exactly n ∈ 1..4 floats from p into the low lanes, the rest zero: never reads past a row's end.
-@inline function loadN(p: usize, n: i32): v128 {
-  if (n >= 4) return v128.load(p);
-  let v = n >= 2 ? v128.load64_zero(p) : v128.load32_zero(p);
-  if (n == 3) v = v128.load32_lane(p, v, 2, 8);
-  return v;
-}
-
-@inline function storeN(p: usize, v: v128, n: i32): void {
-  if (n >= 4) { v128.store(p, v); return; }
-  if (n >= 2) v128.store64_lane(p, v, 0); else v128.store32_lane(p, v, 0);
-  if (n == 3) v128.store32_lane(p, v, 2, 8);
-}
+// operands is read and nothing outside C is written. No FMA but in the opt-in relaxed-SIMD build:
+// results are the same on every engine. Measured on one Zen 4 core (Node 20) on 128×784×128:
+// NT ≈ 39, NN ≈ 37, TN ≈ 35 GFLOP/s.
+import { loadN, storeN } from "./lanes";
 
 // acc + x·y: a multiply and an add (the same bits in every engine), or with the relaxed-SIMD build
 // one fused multiply-add (faster where the CPU has FMA throughput; results differ, and may differ
