@@ -70,9 +70,9 @@ export interface Parameters {
   b: Float32Array;
 }
 
-/** Layer l's activation: as given, else relu for hidden layers and softmax for the last. */
+/** Layer l's activation: as given, else relu for hidden layers, and for the last softmax (sigmoid for one unit). */
 export function activationOf(layers: readonly LayerSpec[], l: number): ActivationName {
-  return layers[l].activation ?? (l === layers.length - 1 ? 'softmax' : 'relu');
+  return layers[l].activation ?? (l < layers.length - 1 ? 'relu' : layers[l].units === 1 ? 'sigmoid' : 'softmax');
 }
 
 /** Classes a network with `outputs` output units tells apart: one unit means two classes (a ≥ 0.5 is class 1). */
@@ -117,6 +117,11 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     if (l.activation === 'softmax' && i !== layers.length - 1) {
       throw new Error(
         `layer ${i + 1}: softmax is only allowed on the last layer (it normalises outputs into probabilities); use relu, tanh or sigmoid for hidden layers`,
+      );
+    }
+    if (l.activation === 'softmax' && l.units === 1) {
+      throw new Error(
+        `layer ${i + 1}: softmax over 1 unit always outputs 1 (its outputs sum to 1), so it cannot learn; use sigmoid for one output (a 0/1 target), or 2 or more units`,
       );
     }
   });

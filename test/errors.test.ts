@@ -50,6 +50,26 @@ describe('network configuration', () => {
       ),
     ).rejects.toThrow(/layer 1: softmax is only allowed on the last layer/);
   });
+  // Its output is always 1: it would train forever without learning anything.
+  test('a softmax over one unit is refused; one output unit without an activation is a sigmoid', async () => {
+    await expect(
+      Network.create(small({ layers: [{ units: 6 }, { units: 1, activation: 'softmax' }] })),
+    ).rejects.toThrow(
+      /layer 2: softmax over 1 unit always outputs 1 \(its outputs sum to 1\), so it cannot learn; use sigmoid for one output/,
+    );
+    const net = await Network.create(small({ layers: [{ units: 6 }, { units: 1 }], seed: 2 }));
+    const x = Float32Array.from({ length: 4 * 64 }, (_, i) => Math.sin(i * 1.7)),
+      y = Uint8Array.from({ length: 64 }, (_, i) => Number(x[4 * i] + x[4 * i + 1] > 0));
+    const p = net.predict(x);
+    expect(p.every((v) => v > 0 && v < 1)).toBe(true); // σ, not a softmax's constant 1
+    const before = net.evaluate(Dataset.fromArrays(x, y, 4)).loss;
+    await net.fit(Dataset.fromArrays(x, y, 4), {
+      epochs: 30,
+      batchSize: 8,
+      optimizer: { name: 'adam', learningRate: 0.01 },
+    });
+    expect(net.evaluate(Dataset.fromArrays(x, y, 4)).loss).toBeLessThan(before / 2);
+  });
   test('cross-entropy without a probability output', async () => {
     await expect(Network.create(small({ layers: [{ units: 3, activation: 'relu' }] }))).rejects.toThrow(
       /cross-entropy" needs a softmax or sigmoid output layer/,
