@@ -49,8 +49,9 @@ export function threadsUnavailable(): string | undefined {
     document?: unknown;
     process?: { versions?: { node?: string } };
   };
-  if (typeof SharedArrayBuffer !== 'function') return 'this engine has no SharedArrayBuffer';
+  // First: a page (or its workers) without isolation has no SharedArrayBuffer either, and that is the cause to name.
   if (g.crossOriginIsolated === false) return 'page not cross-origin isolated (it needs the COOP and COEP headers)';
+  if (typeof SharedArrayBuffer !== 'function') return 'this engine has no SharedArrayBuffer';
   if (!validates(threads)) return 'this engine has no WebAssembly threads';
   if (g.document !== undefined)
     return "a page's main thread cannot wait for other threads: train in a Web Worker to use them";
