@@ -61,6 +61,7 @@ const state = {
   fresh: true, // no batch trained since the last reset
   prediction: null, // { digit, probs }
   env: null,
+  threads: null, // the network's { count, reason }
 };
 window.wasmlpDemo = state;
 
@@ -330,24 +331,38 @@ const highlightActivations = () => highlight([field('activation').value, field('
 highlightActivations();
 
 // ---- the worker ---------------------------------------------------------------------------------
+/** The header line: kernels, the worker's threads (once a network says how many, and why) and isolation. */
+function showEnv() {
+  const e = state.env,
+    t = state.threads;
+  $('env').innerHTML = [
+    e.simd
+      ? 'Kernels: <b>WebAssembly SIMD</b>'
+      : 'Kernels: <b>pure JavaScript</b> (this browser has no WebAssembly SIMD)',
+    'training in a module <b>Web Worker</b>' +
+      (t
+        ? ` on <b id="threads">${t.count} thread${t.count === 1 ? '' : 's'}</b> — <span id="threads-reason">${escapeHtml(t.reason)}</span>`
+        : ''),
+    // (said once: when the reason for one thread is the missing isolation, it says so already)
+    crossOriginIsolated
+      ? 'page is <b>cross-origin isolated</b> (COOP/COEP)'
+      : t?.count === 1 && /cross-origin isolated/.test(t.reason)
+        ? ''
+        : 'page is <b>not cross-origin isolated</b> (no COOP/COEP headers)',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+const escapeHtml = (s) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 worker.onerror = (e) => showError(`The training worker failed to start: ${e.message ?? 'see the console'}`);
 worker.onmessage = ({ data: msg }) => {
   switch (msg.type) {
-    case 'env': {
+    case 'env':
       state.env = msg.env;
-      const e = msg.env;
-      $('env').innerHTML = [
-        e.simd
-          ? 'Kernels: <b>WebAssembly SIMD</b>'
-          : 'Kernels: <b>pure JavaScript</b> (this browser has no WebAssembly SIMD)',
-        'training in a module <b>Web Worker</b>, one thread',
-        crossOriginIsolated
-          ? 'page is <b>cross-origin isolated</b> (COOP/COEP): SharedArrayBuffer is available, though this single-threaded build does not need it'
-          : 'page is <b>not cross-origin isolated</b> (no COOP/COEP headers): fine, nothing here needs SharedArrayBuffer',
-      ].join(' · ');
+      showEnv();
       break;
-    }
     case 'progress': {
       const p = $('progress');
       if (msg.total) {
@@ -365,6 +380,8 @@ worker.onmessage = ({ data: msg }) => {
     case 'network':
       state.fresh = true;
       state.network = msg;
+      state.threads = msg.threads;
+      showEnv();
       $('stat-params').textContent = `${fmtInt(msg.parameterCount)}${msg.backend === 'js' ? ' (js)' : ''}`;
       clearCurves(msg);
       if (!pad.empty) requestPredict();

