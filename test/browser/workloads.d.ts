@@ -31,6 +31,12 @@ export function w2Run(
 ): Promise<{ samplesPerSec: number; seconds: number; accuracy: number }>;
 export function mnist(lib: Lib): Promise<{ train: Dataset; test: Dataset }>;
 
+export type ThreadedResult = { hash: string; words: number; loss: number; threads: { count: number; reason: string } };
+export const THREADS_CASE: Workload & { name: string; rows: number };
+export function threadedRun(lib: Lib, train: Dataset, c: Workload, threads: 'auto' | number): Promise<ThreadedResult>;
+/** In a page only: threadedRun in a module Web Worker on the MNIST of the test server. */
+export function inWorker(c: Workload, threads: 'auto' | number): Promise<ThreadedResult & { spawned: number }>;
+
 /** What the test page (index.html) and the demo page (demo/app.js) put on window for the tests. */
 export interface PageGlobals {
   harness: typeof import('./workloads.js') & { lib: Lib };
@@ -39,5 +45,6 @@ export interface PageGlobals {
     batches: number;
     epochs: { epoch: number; valAccuracy: number }[];
     prediction: { digit: number; probs: number[] } | null;
+    threads: { count: number; reason: string } | null;
   };
 }

@@ -122,3 +122,52 @@ export async function mnist(lib) {
   globalThis.__mnist ??= lib.loadMnist({ baseUrl: '/mnist/' });
   return globalThis.__mnist;
 }
+
+/** The threaded runs: a small network that every thread count must train to the same bits. */
+export const THREADS_CASE = {
+  name: '784-32-10 relu, softmax + cross-entropy, adam, batch 50',
+  rows: 600,
+  config: {
+    inputs: 784,
+    layers: [
+      { units: 32, activation: 'relu' },
+      { units: 10, activation: 'softmax' },
+    ],
+    loss: 'cross-entropy',
+    seed: 5,
+  },
+  fit: { epochs: 2, batchSize: 50, optimizer: { name: 'adam', learningRate: 0.001 } },
+};
+
+/** Trains `c` on `threads` ('auto' or a count): the hash of the final weights and the threads used, with their reason. */
+export async function threadedRun(lib, train, c, threads) {
+  const net = await lib.Network.create({ ...c.config, threads });
+  const history = await net.fit(train.slice(0, c.rows), c.fit);
+  const result = { ...hashParameters(net.parameters()), loss: history[history.length - 1].loss, threads: net.threads };
+  net.dispose();
+  return result;
+}
+
+/** In a page: runs threadedRun in a module Web Worker (threads-worker.js), the one place a page can block on threads. */
+export function inWorker(c, threads) {
+  globalThis.__threadsWorker ??= new Worker('/test/threads-worker.js', { type: 'module' });
+  const w = globalThis.__threadsWorker;
+  const id = (globalThis.__threadsId = (globalThis.__threadsId ?? 0) + 1);
+  return new Promise((resolve, reject) => {
+    const onMessage = ({ data }) => {
+      if (data.id !== id) return;
+      w.removeEventListener('message', onMessage);
+      w.removeEventListener('error', onError);
+      if (data.error) reject(new Error(data.error));
+      else resolve(data.result);
+    };
+    const onError = (e) => {
+      w.removeEventListener('message', onMessage);
+      w.removeEventListener('error', onError);
+      reject(new Error(`the test worker failed: ${e.message ?? 'an error in the worker'}`));
+    };
+    w.addEventListener('message', onMessage);
+    w.addEventListener('error', onError);
+    w.postMessage({ id, c, threads });
+  });
+}
