@@ -1,5 +1,6 @@
-// The demo page in real Chromium: it trains MNIST in its worker, the curves move, pause holds,
-// a digit drawn with pointer events is classified, and it works without COOP/COEP too.
+// The demo page in real Chromium: it trains MNIST in its worker on every core, the curves move,
+// pause holds, a digit drawn with pointer events is classified, and it works without COOP/COEP too
+// (on one thread, and says why).
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -39,6 +40,15 @@ const demo = (page: Page) =>
       prediction: s.prediction as { digit: number; probs: number[] } | null,
     };
   });
+/** The threads the header says the worker trains on, its reason, and the count the page was told. */
+async function shownThreads(page: Page): Promise<{ text: string; reason: string; count: number }> {
+  await page.waitForSelector('#env #threads');
+  return {
+    text: (await page.textContent('#threads'))!,
+    reason: (await page.textContent('#threads-reason'))!,
+    count: await page.evaluate(() => (window as unknown as PageGlobals).wasmlpDemo.threads!.count),
+  };
+}
 const pathPoints = (page: Page, chart: string, series: string) =>
   page.$eval(`#${chart} path[data-series="${series}"]`, (p) => (p.getAttribute('d')?.match(/[ML]/g) ?? []).length);
 
@@ -46,6 +56,15 @@ test('the page trains in its worker: curves update, pause holds, accuracy rises,
   const { page, errors } = await openDemo('?epochs=3');
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   await expect.poll(() => page.textContent('#env')).toMatch(/WebAssembly SIMD.*Web Worker.*cross-origin isolated/);
+  // The worker trains on every core the browser reports, and the page says how many and why.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const threads = await shownThreads(page);
+  console.log(`demo page: ${threads.text} (${threads.reason})`);
+  expect(threads).toEqual(
+    cores > 1
+      ? { text: `${cores} threads`, reason: `auto: ${cores} cores available`, count: cores }
+      : { text: '1 thread', reason: 'one core available', count: 1 },
+  );
   const before = await demo(page);
   expect(before.epochs).toHaveLength(1); // epoch 0: the untrained network
   expect(before.epochs[0].valAccuracy).toBeLessThan(0.3);
@@ -104,6 +123,11 @@ test('the page works without COOP/COEP, and says so', async () => {
   const { page, errors } = await openDemo('?rows=1000&epochs=1', false);
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
   await expect.poll(() => page.textContent('#env')).toMatch(/not cross-origin isolated/);
+  expect(await shownThreads(page)).toEqual({
+    text: '1 thread',
+    reason: 'page not cross-origin isolated (it needs the COOP and COEP headers)',
+    count: 1,
+  });
   await page.click('#train');
   await page.waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo.phase === 'done', null, {
     timeout: 60_000,
