@@ -1,8 +1,11 @@
 // Kernel section: GFLOP/s of the three GEMMs (wasm vs the pure-JS reference), elementwise kernels
 // and the batch gather in elements/s and GB/s, and the ceilings they are measured against, all in
 // one instance of build/wasmlp-bench.wasm (the library's kernels + the ceilings) over one memory.
+// Then the (128,784,128) GEMMs on 1, 2, … threads: the threaded builds (default and FMA) over a
+// shared memory, each GEMM a one-record program run by the library's Program and ThreadPool.
+import { ceilingThreads } from './lib/ceiling-threads.js';
 import { loadLibrary, padded } from './lib/library.js';
-import { gc, log, now, rng, summary } from './lib/util.js';
+import { gc, log, now, othersLoad, rng, summary } from './lib/util.js';
 
 export const GEMM_SHAPES = [
   [10, 784, 30],
@@ -49,12 +52,13 @@ function measure(engines, { reps, minMs, warmMs }) {
 }
 
 export async function benchKernels(opt) {
-  const { quick } = opt;
+  const { quick, threads = [1] } = opt;
   const reps = quick ? 3 : 5;
   const minMs = quick ? 40 : 150;
   const warmMs = quick ? 60 : 200;
   const memory = new WebAssembly.Memory({ initial: 256 });
-  const { instantiateKernels, Arena, referenceKernels, benchModule } = await loadLibrary();
+  const lib = await loadLibrary();
+  const { instantiateKernels, Arena, referenceKernels, benchModule } = lib;
   const w = await instantiateKernels(memory, benchModule);
   const js = referenceKernels(memory);
 
@@ -273,5 +277,119 @@ export async function benchKernels(opt) {
     rw.speedup = pairedRatio(tj, tw).median;
     log(`  ${e.kernel} ${e.shape}: wasm ${rw.median.toFixed(3)}, js ${rj.median.toFixed(3)} Gelem/s`);
   }
-  return { rows, ceiling: ceiling.median, stream: stream.median };
+  const threaded = await threadedGemms({ quick, threads, warmMs, minMs, lib });
+  return { rows, ceiling: ceiling.median, stream: stream.median, threaded };
+}
+
+/** The shape the thread and FMA comparisons are made on (the GEMM targets' shape). */
+export const THREADED_SHAPE = [128, 784, 128];
+
+/**
+ * The GEMMs at THREADED_SHAPE on each of `threads`, in the threaded build and, where relaxed SIMD
+ * runs, its FMA twin (each over a shared memory of its own, the same values in both): each GEMM is
+ * a program of one record, split by tiles of C across a ThreadPool's threads exactly as a training
+ * step's GEMM is (1 thread: the same program without a pool). Beside them, the f32x4 ceiling run
+ * on that many worker threads at once. Every engine timed in every round; ratios paired per round.
+ */
+export async function threadedGemms({ quick, threads, warmMs, minMs, lib }) {
+  const why = lib.threadsUnavailable();
+  if (why) return { unavailable: why };
+  const reps = quick ? 5 : 9; // cheap, and noisier than one core: more rounds than the single-thread GEMMs
+  const fmaReason = lib.fmaUnavailable();
+  const builds = [false, ...(fmaReason ? [] : [true])].map((fma) => ({ fma, bytes: lib.chooseBuild(true, fma).bytes }));
+  const cores = lib.coresAvailable();
+  const ITER = 1 << 18;
+  const module = await WebAssembly.compile(lib.benchModule);
+  const ceilings = [];
+  for (const t of threads) ceilings.push(await ceilingThreads(module, t, ITER));
+  for (const b of builds) {
+    const pages = 1024; // 64 MiB: the buffers need ~1 MiB
+    b.memory = new WebAssembly.Memory({ initial: 64, maximum: pages, shared: true });
+    b.k = await lib.instantiateKernels(b.memory, b.bytes);
+    b.arena = new lib.Arena(b.memory, b.k.heapBase(), pages * 65536);
+    const compiled = await lib.compileModule(b.bytes);
+    b.pools = new Map();
+    // Threads spin before they wait only when they do not outnumber the cores (as a network's do).
+    for (const t of threads)
+      if (t > 1) b.pools.set(t, await lib.ThreadPool.start(compiled, b.k, b.arena, t, t <= cores));
+  }
+  const [M, K, N] = THREADED_SHAPE,
+    shape = `${M}×${K}×${N}`,
+    flops = 2 * M * N * K;
+  const rows = [];
+  const ceilingTimes = ceilings.map(() => []);
+  const othersCores = []; // per GEMM: the cores other processes kept busy meanwhile
+  try {
+    for (const v of VARIANTS) {
+      const name = `gemm${v}`;
+      const engines = [];
+      for (const b of builds) {
+        const alloc = (bytes) => padded(b.arena, bytes);
+        const rand = rng(11); // the same values in every build
+        const fill = (p, n) => {
+          const F = new Float32Array(b.memory.buffer, p, n);
+          for (let i = 0; i < n; i++) F[i] = 2 * rand() - 1;
+        };
+        const a = alloc(4 * M * K),
+          bb = alloc(4 * K * N),
+          c = alloc(4 * M * N),
+          bias = alloc(4 * N);
+        fill(a, M * K);
+        fill(bb, K * N);
+        fill(bias, N);
+        fill(c, M * N);
+        const args = v === 'NT' ? [c, a, bb, bias, M, N, K, 1, 0] : [c, a, bb, 0, M, N, K, v === 'TN' ? 1 / K : 1, 0];
+        for (const t of threads) {
+          const program = new lib.Program(b.k, b.arena, (ops) => ops[name](...args), b.pools.get(t), M);
+          engines.push({ fma: b.fma, threads: t, fn: () => program.finish(program.run()) });
+        }
+      }
+      const all = [...engines, ...ceilings.map((x) => ({ fn: x.call }))];
+      gc();
+      const others = othersLoad();
+      const times = measure(all, { reps, minMs, warmMs });
+      othersCores.push(others());
+      times.slice(engines.length).forEach((t, i) => ceilingTimes[i].push(...t));
+      engines.forEach((e, i) => {
+        const one = engines.findIndex((x) => x.fma === e.fma && x.threads === 1);
+        const strict = engines.findIndex((x) => !x.fma && x.threads === e.threads);
+        rows.push({
+          section: 'gemm-threads',
+          kernel: name,
+          shape,
+          build: e.fma ? 'fma' : 'default',
+          threads: e.threads,
+          unit: 'GFLOP/s',
+          ...summary(times[i].map((ms) => flops / (ms * 1e6))),
+          vsOneThread: e.threads > 1 ? pairedRatio(times[one], times[i]) : null,
+          fmaVsDefault: e.fma ? pairedRatio(times[strict], times[i]) : null,
+        });
+      });
+      log(
+        `  ${name} ${shape} on ${threads.join(', ')} threads: ${rows
+          .slice(-engines.length)
+          .map((r) => `${r.build} ${r.threads}t ${r.median.toFixed(2)}`)
+          .join(', ')} GFLOP/s`,
+      );
+    }
+  } finally {
+    for (const b of builds) for (const p of b.pools.values()) p.dispose();
+    for (const x of ceilings) x.dispose();
+  }
+  const one = ceilingTimes[threads.indexOf(1)];
+  const ceiling = ceilings.map((x, i) => ({
+    threads: x.threads,
+    unit: 'GFLOP/s',
+    ...summary(ceilingTimes[i].map((ms) => x.flopsPerCall / (ms * 1e6))),
+    // Same work per thread: the speedup is threads × (1-thread time ÷ t-thread time), per round.
+    vsOneThread: x.threads > 1 ? summary(ceilingTimes[i].map((ms, r) => (x.threads * one[r]) / ms)) : null,
+  }));
+  return {
+    shape,
+    reps,
+    rows,
+    ceiling,
+    othersCores: othersCores.every((x) => x === null) ? null : othersCores,
+    fma: fmaReason ? { available: false, reason: fmaReason } : { available: true },
+  };
 }

@@ -1,4 +1,5 @@
 // Small helpers shared by the bench sections: clocks, statistics, GC, seeded randomness, formatting.
+import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -19,6 +20,33 @@ const gcFn = vm.runInNewContext('gc');
 export function gc() {
   gcFn();
   gcFn();
+}
+
+/** Busy CPU seconds of the whole machine so far (Linux /proc/stat, in USER_HZ = 100 ticks), or null elsewhere. */
+function machineBusySeconds() {
+  try {
+    const t = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return (t.reduce((a, b) => a + b, 0) - t[3] - (t[4] ?? 0)) / 100; // all but idle and iowait
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Start watching the machine: the returned function gives the cores other processes kept busy
+ * since, on average (machine busy time minus this process's, all its threads, over wall time);
+ * null where /proc/stat is missing. What a ratio between thread counts must be read against.
+ */
+export function othersLoad() {
+  const t0 = now(),
+    busy0 = machineBusySeconds(),
+    ours0 = process.cpuUsage();
+  return () => {
+    const busy1 = machineBusySeconds();
+    if (busy0 === null || busy1 === null) return null;
+    const ours = process.cpuUsage(ours0);
+    return Math.max(0, (busy1 - busy0 - (ours.user + ours.system) / 1e6) / ((now() - t0) / 1000));
+  };
 }
 
 /** Deterministic uniform [0, 1) stream (mulberry32). */
