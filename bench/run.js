@@ -3,7 +3,10 @@
 //   --quick                 short pass
 //   --sections a,b          any of kernels, training, memory (default: all)
 //   --workloads W1,W2       training workloads to run (default: W1, W2, W3, W0)
-//   --engines a,b           training engines (default: all; names as in the table)
+//   --engines a,b           training engines (default: all; names as in the table; wasmlp-wasm brings
+//                           its thread and FMA variants: wasmlp-wasm-2t, wasmlp-fma, wasmlp-fma-2t, …)
+//   --threads 1,2,4         thread counts for wasmlp wasm's training and the threaded GEMMs (default:
+//                           1, 2 and the cores available; 1 is always included: speedups are against it)
 //   --out FILE              JSON output (default bench/results/latest.json; the table goes beside it as .txt)
 //   --report FILE           print the table of a saved JSON result and exit
 //   --baseline DIR          also train with DIR's built bundle (e.g. a worktree of the previous commit),
@@ -29,6 +32,19 @@ const workloads = option('workloads')?.split(',');
 const engineNames = option('engines')?.split(',');
 const out = option('out') ?? `${root}bench/results/latest.json`;
 const baseline = option('baseline');
+const cores = os.availableParallelism?.() ?? os.cpus().length;
+const threadCounts = threadList(option('threads'));
+
+/** --threads: a comma-separated list of counts from 1 to 64, with 1 added; deduplicated, ascending. */
+function threadList(text) {
+  const asked = text === undefined ? [1, 2, cores] : text.split(',').map((x) => x.trim());
+  const bad = asked.filter((x) => !/^\d+$/.test(String(x)) || +x < 1 || +x > 64);
+  if (bad.length) {
+    console.error(`--threads expects a comma-separated list of integers from 1 to 64 (e.g. 1,2,4), got ${text}`);
+    process.exit(2);
+  }
+  return [...new Set([1, ...asked.map(Number)])].sort((a, b) => a - b);
+}
 
 if (option('report')) {
   console.log(report(JSON.parse(readFileSync(option('report'), 'utf8'))));
@@ -58,7 +74,7 @@ for (const s of stale) log(`warning: ${s}: run \`npm run build\` to bench the cu
 
 const { loadMnist } = await import('../dist/node/index.js');
 const { benchKernels } = await import('./kernels.js');
-const { benchTraining } = await import('./training.js');
+const { benchTraining, pairedRuns, threadScaling } = await import('./training.js');
 const { benchMemory } = await import('./memory.js');
 const { wasmlp } = await import('./engines/wasmlp.js');
 const { tfjs } = await import('./engines/tfjs.js');
@@ -91,6 +107,7 @@ function machine() {
       .filter(Boolean)
       .map((l) => l.slice(3)),
     mode: quick ? 'quick' : 'full',
+    threads: threadCounts,
     loadAverageAtStart: os.loadavg().map((x) => +x.toFixed(2)), // 1, 5, 15 min: other work on the machine makes figures noisy
   };
 }
@@ -104,20 +121,41 @@ const mnist = await loadMnist();
 
 if (sections.includes('kernels')) {
   log('kernels…');
-  result.kernels = await benchKernels({ quick, mnist });
+  result.kernels = await benchKernels({ quick, mnist, threads: threadCounts });
 }
 if (sections.includes('training')) {
   log('training…');
   // Each baseline engine right after its counterpart, so a repetition of the two sees the same machine.
   const theirs = baseline ? [wasmlp('wasm', baseline), wasmlp('js', baseline)] : [];
-  const all = [wasmlp('wasm'), theirs[0], wasmlp('js'), theirs[1], tfjs('wasm'), tfjs('cpu'), convnet, brainjs].filter(
-    Boolean,
-  );
-  // A baseline engine runs whenever its wasmlp counterpart does.
+  // wasmlp wasm on every thread count, then the FMA build on 1 thread and on the most: one after
+  // another in each repetition (3 in --quick, 5 otherwise), so that their ratios pair runs moments apart.
+  const most = Math.max(...threadCounts);
+  const variants = [
+    ...threadCounts.filter((t) => t > 1).map((t) => wasmlp('wasm', undefined, { threads: t })),
+    wasmlp('wasm', undefined, { threads: 1, fma: true }),
+    ...(most > 1 ? [wasmlp('wasm', undefined, { threads: most, fma: true })] : []),
+  ];
+  const one = wasmlp('wasm');
+  for (const e of [one, ...variants]) e.reps = quick ? 3 : 5;
+  for (const e of variants) e.workloads = ['W1', 'W2', 'W3']; // W0's records run on one thread whatever the count
+  const all = [
+    one,
+    theirs[0],
+    ...variants,
+    wasmlp('js'),
+    theirs[1],
+    tfjs('wasm'),
+    tfjs('cpu'),
+    convnet,
+    brainjs,
+  ].filter(Boolean);
+  // A baseline engine or a variant of wasmlp wasm runs whenever wasmlp wasm does.
+  const follows = (e) => theirs.includes(e) || variants.includes(e);
   const engines = engineNames
-    ? all.filter((e) => engineNames.includes(e.name) || (theirs.includes(e) && engineNames.includes(e.plan)))
+    ? all.filter((e) => engineNames.includes(e.name) || (follows(e) && engineNames.includes(e.plan)))
     : all;
   result.training = await benchTraining({ quick, engines, mnist, only: workloads });
+  result.training.threads = threadScaling(result.training.rows);
   result.training.engines = engines.map((e) => ({ name: e.name, config: e.config }));
 }
 if (sections.includes('memory')) {
@@ -169,6 +207,35 @@ function ratios(r) {
       );
     }
   }
+  // Threads: the same build on 2 threads ÷ 1 thread, the median of ratios paired per round / repetition.
+  for (const x of r.kernels?.threaded?.rows ?? []) {
+    if (x.build !== 'default' || x.threads !== 2) continue;
+    const one = r.kernels.threaded.rows.find((y) => y.kernel === x.kernel && y.build === x.build && y.threads === 1);
+    const c = r.kernels.threaded.ceiling.find((y) => y.threads === 2);
+    add(
+      `GEMM ${x.kernel.slice(4)} (128,784,128): 2 threads / 1 thread`,
+      x.vsOneThread.median,
+      1.85,
+      (v) => v >= 1.85,
+      `${fmt(x.median)} vs ${fmt(one.median)} GFLOP/s; f32x4 ceiling 2 / 1 thread ${fmt(c.vsOneThread.median)}×`,
+    );
+  }
+  for (const [wl, goal] of [
+    ['W2', 1.8],
+    ['W3', 1.85],
+    ['W1', 1],
+  ]) {
+    const x = r.training?.threads?.find((y) => y.workload === wl && y.threads === 2 && !y.fma);
+    if (x?.vsOneThread)
+      add(
+        `${wl}: 2 threads / 1 thread (wasmlp-wasm, samples/s, paired)`,
+        x.vsOneThread.median,
+        goal,
+        (v) => v >= goal,
+        `per repetition ${x.vsOneThread.per.map((v) => fmt(v)).join(', ')}` +
+          (x.othersCores ? `; others busy ${x.othersCores.map((v) => fmt(v)).join(', ')} cores` : ''),
+      );
+  }
   const vs = (wl, a, b, goal) => {
     const x = train(wl, a),
       y = train(wl, b);
@@ -191,7 +258,7 @@ function ratios(r) {
       const x = train(wl, `wasmlp-${backend}`),
         y = train(wl, `baseline-${backend}`);
       if (!x || !y) continue;
-      const paired = x.runs.map((run, i) => run.samplesPerSec / y.runs[i]?.samplesPerSec).filter(Number.isFinite);
+      const paired = pairedRuns(x, y);
       add(
         `${wl}: wasmlp-${backend} / baseline-${backend} (samples/s, paired per repetition)`,
         summary(paired).median,
@@ -240,7 +307,7 @@ function report(r) {
       `Load average (1, 5, 15 min) at start ${m.loadAverageAtStart.join(', ')}, at end ${m.loadAverageAtEnd?.join(', ')}: other processes share the 2 cores, so expect noise.`,
     );
   parts.push(
-    `Every figure: median (min–max) of the repetitions; one core; higher is better unless it says µs. Took ${Math.round(r.seconds ?? 0)} s.`,
+    `Every figure: median (min–max) of the repetitions; one thread unless it says threads; higher is better unless it says µs. Took ${Math.round(r.seconds ?? 0)} s.`,
   );
   if (r.stale?.length) parts.push(`WARNING: ${r.stale.join('; ')}`);
   if (r.kernels) {
@@ -277,6 +344,41 @@ function report(r) {
     );
     if (k.some((x) => x.sampled))
       parts.push(`* pure JS on 1024³: ${k.find((x) => x.sampled).sampled} (seconds per call)`);
+    const th = r.kernels.threaded;
+    if (th?.unavailable) parts.push('', `GEMM on threads: not available here (${th.unavailable})`);
+    else if (th) {
+      parts.push(
+        '',
+        `GEMM ${th.shape} on threads: the threaded build over a shared memory, one program record split`,
+        `by tiles of C as in training; ratios are medians of ${th.reps} rounds, paired (timings moments apart)`,
+      );
+      const ratio = (x) => (x ? `${fmt(x.median)}× (${fmt(x.min)}–${fmt(x.max)})` : '—');
+      parts.push(
+        table(
+          ['kernel', 'build', 'threads', 'GFLOP/s', 'vs 1 thread', 'FMA / default'],
+          [
+            ...th.rows.map((x) => [
+              x.kernel,
+              x.build,
+              x.threads,
+              range(x),
+              ratio(x.vsOneThread),
+              ratio(x.fmaVsDefault),
+            ]),
+            ...th.ceiling.map((x) => ['f32x4 ceiling', '', x.threads, range(x), ratio(x.vsOneThread), '']),
+          ],
+        ),
+      );
+      parts.push(
+        'f32x4 ceiling: the 12-chain mul+add on that many worker threads at once, timed with the GEMMs: what',
+        'the cores give right now (another process on a core shows up here as it does in the GEMMs).',
+      );
+      if (th.othersCores)
+        parts.push(
+          `Other processes kept ${th.othersCores.map((x) => fmt(x)).join(', ')} cores busy on average during the NT, NN, TN timings.`,
+        );
+      if (!th.fma.available) parts.push(`FMA: not available (${th.fma.reason})`);
+    }
     parts.push(
       '',
       `Elementwise kernels and the batch gather (GB/s counts the bytes each element reads + writes; stream = ${fmt(r.kernels.stream)} GB/s)`,
@@ -341,7 +443,32 @@ function report(r) {
       'Timed over: "epoch" = one full epoch (after a warm-up on a throwaway model); "first N" = the first N training rows, shuffled, as one epoch of their own (accuracy only after full epochs).',
     );
     if (notes.length) parts.push('Where a peer differs from the workload:', ...notes.map((n) => `  ${n}`));
-    for (const u of r.training.unavailable) parts.push(`${u.engine}: not available here (${u.reason})`);
+    const scaling = r.training.threads ?? [];
+    if (scaling.length) {
+      parts.push(
+        '',
+        `Threads: wasmlp wasm on ${r.machine.threads?.join(', ') ?? 'several'} threads, default and FMA builds (the rows above);`,
+        'ratios are medians over repetitions of ratios paired per repetition (runs one after another)',
+      );
+      const ratio = (x) => (x ? `${fmt(x.median)}× (${fmt(x.min)}–${fmt(x.max)})` : '—');
+      parts.push(
+        table(
+          ['workload', 'build', 'threads', 'samples/s', 'vs 1 thread', 'FMA / default'],
+          scaling.map((x) => [
+            x.workload,
+            x.fma ? 'fma' : 'default',
+            x.threads,
+            range(x.samplesPerSec),
+            ratio(x.vsOneThread),
+            ratio(x.fmaVsDefault),
+          ]),
+        ),
+      );
+    }
+    const noFma = r.training.unavailable.filter((u) => u.engine.startsWith('wasmlp-fma'));
+    if (noFma.length) parts.push(`FMA: not available (${noFma[0].reason})`);
+    for (const u of r.training.unavailable.filter((x) => !noFma.includes(x)))
+      parts.push(`${u.engine}: not available here (${u.reason})`);
   }
   if (r.memory) {
     const mm = r.memory;

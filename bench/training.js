@@ -1,8 +1,8 @@
 // Training section: samples/s over an epoch of real MNIST (or a fixed prefix of it, for the slow
 // engines), test accuracy after full epochs, µs per step on the tiny W0 — every engine, repetitions
-// interleaved (rep 1 of every engine, then rep 2, …) so machine noise hits all alike.
+// interleaved (rep 1 of every engine, then rep 2 in reverse order, …) so machine noise hits all alike.
 import { WORKLOADS, mnistFloat, xorData } from './workloads.js';
-import { log, summary } from './lib/util.js';
+import { log, othersLoad, summary } from './lib/util.js';
 
 const FULL = 60000;
 
@@ -82,8 +82,15 @@ const PLAN = {
   },
 };
 
+/**
+ * `engines` in the order they run within a repetition; an engine's own `reps` (the thread and FMA
+ * variants of wasmlp wasm, which are compared with each other as ratios paired per repetition)
+ * overrides the section's.
+ */
 export async function benchTraining({ quick, engines, mnist, only }) {
-  const reps = quick ? 1 : 3;
+  const sectionReps = quick ? 1 : 3;
+  const repsOf = (e) => e.reps ?? sectionReps;
+  const reps = Math.max(sectionReps, ...engines.map(repsOf));
   const plan = PLAN[quick ? 'quick' : 'full'];
   const data = {
     mnist: { train: mnistFloat(mnist.train), test: mnistFloat(mnist.test) },
@@ -107,9 +114,10 @@ export async function benchTraining({ quick, engines, mnist, only }) {
     const d = data[w.data];
     const runs = new Map(usable.map((e) => [e.name, []]));
     for (let rep = 0; rep < reps; rep++) {
-      for (const e of usable) {
+      // Every other repetition in reverse order, so that a drift in the machine's speed favours no engine.
+      for (const e of rep % 2 ? [...usable].reverse() : usable) {
         const samples = plan[w.id][e.plan ?? e.name];
-        if (!samples) continue;
+        if (!samples || rep >= repsOf(e) || (e.workloads && !e.workloads.includes(w.id))) continue;
         const ctx = {
           train: d.train,
           test: d.test,
@@ -124,16 +132,18 @@ export async function benchTraining({ quick, engines, mnist, only }) {
           evaluate: samples >= d.train.length,
         };
         try {
-          const r = await e.run(w, ctx);
+          const others = othersLoad();
+          const r = { ...(await e.run(w, ctx)), rep, othersCores: others() };
           runs.get(e.name).push(r);
           log(
-            `  ${w.id} rep ${rep + 1}/${reps} ${e.name}: ${(r.samples / r.seconds).toFixed(0)} samples/s over ${r.samples}` +
+            `  ${w.id} rep ${rep + 1}/${repsOf(e)} ${e.name}: ${(r.samples / r.seconds).toFixed(0)} samples/s over ${r.samples}` +
               (r.accuracy !== null && r.accuracy !== undefined ? `, accuracy ${(100 * r.accuracy).toFixed(2)}%` : '') +
-              (r.leakedTensors ? `, ${r.leakedTensors} tensors leaked` : ''),
+              (r.leakedTensors ? `, ${r.leakedTensors} tensors leaked` : '') +
+              (r.othersCores !== null ? `; other processes: ${r.othersCores.toFixed(2)} cores` : ''),
           );
         } catch (err) {
-          runs.get(e.name).push({ error: String(err?.message ?? err).split('\n')[0] });
-          log(`  ${w.id} rep ${rep + 1}/${reps} ${e.name}: FAILED ${err?.message ?? err}`);
+          runs.get(e.name).push({ error: String(err?.message ?? err).split('\n')[0], rep });
+          log(`  ${w.id} rep ${rep + 1}/${repsOf(e)} ${e.name}: FAILED ${err?.message ?? err}`);
         }
       }
     }
@@ -151,10 +161,14 @@ export async function benchTraining({ quick, engines, mnist, only }) {
         unit: 'samples/s',
         ...summary(ok.map((r) => r.samples / r.seconds)),
         usPerStep: { unit: 'µs/step', ...summary(ok.map((r) => (r.seconds * 1e6) / steps)) },
+        threads: e.threads,
+        fma: e.fma,
         runs: ok.map((r) => ({
+          rep: r.rep, // the repetition: ratios between engines pair runs of the same one
           samplesPerSec: r.samples / r.seconds,
           seconds: r.seconds,
           accuracy: r.accuracy ?? null,
+          othersCores: r.othersCores, // cores other processes kept busy during the run (warm-up included)
         })),
         samples,
         fullEpoch: samples >= d.train.length,
@@ -166,4 +180,39 @@ export async function benchTraining({ quick, engines, mnist, only }) {
     }
   }
   return { rows, unavailable, workloads: WORKLOADS.filter((w) => !only || only.includes(w.id)) };
+}
+
+/** Ratios of a's runs to b's, paired by repetition (a run of each, moments apart). */
+export function pairedRuns(a, b) {
+  const theirs = new Map(b.runs.map((r, i) => [r.rep ?? i, r.samplesPerSec])); // results saved before runs had a rep: by index
+  return a.runs.map((r, i) => r.samplesPerSec / theirs.get(r.rep ?? i)).filter(Number.isFinite);
+}
+
+/**
+ * wasmlp wasm on each thread count, default and FMA builds: each row's samples/s, its speedup over
+ * the same build on 1 thread and FMA / default at the same thread count, both as the median of
+ * ratios paired per repetition.
+ */
+export function threadScaling(rows) {
+  const wasm = rows.filter((x) => /^wasmlp-(wasm|fma)/.test(x.engine) && x.median);
+  return wasm
+    .filter((x) => x.threads > 1 || x.fma || wasm.some((y) => y.workload === x.workload && y !== x))
+    .map((x) => {
+      const peer = (threads, fma) =>
+        wasm.find((y) => y.workload === x.workload && y.threads === threads && y.fma === fma);
+      const one = x.threads > 1 ? peer(1, x.fma) : undefined,
+        strict = x.fma ? peer(x.threads, false) : undefined;
+      const ratio = (y) => (y ? { ...summary(pairedRuns(x, y)), per: pairedRuns(x, y) } : null);
+      const load = x.runs.map((r) => r.othersCores).filter(Number.isFinite);
+      return {
+        workload: x.workload,
+        engine: x.engine,
+        threads: x.threads,
+        fma: x.fma,
+        samplesPerSec: { median: x.median, min: x.min, max: x.max, n: x.n },
+        vsOneThread: ratio(one),
+        fmaVsDefault: ratio(strict),
+        othersCores: load.length ? load : null,
+      };
+    });
 }

@@ -1,10 +1,14 @@
 // wasmlp itself, from the built bundle: backend 'wasm' (SIMD WebAssembly) or 'js' (the pure-JS reference kernels).
 // With `baseline`, another built tree's bundle (e.g. a checkout of the previous commit), to compare against.
+// `threads` and `fma` are Network.create's: the wasm backend on that many threads, with the FMA build or not.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gc, now } from '../lib/util.js';
 
-export function wasmlp(backend, baseline) {
+/** The engine name of wasmlp wasm on `threads` threads, with FMA or not: wasmlp-wasm, wasmlp-wasm-2t, wasmlp-fma, wasmlp-fma-2t. */
+export const wasmlpName = (threads, fma) => `wasmlp-${fma ? 'fma' : 'wasm'}${threads > 1 ? `-${threads}t` : ''}`;
+
+export function wasmlp(backend, baseline, { threads = 1, fma = false } = {}) {
   const bundle = baseline ? pathToFileURL(resolve(baseline, 'dist/index.js')).href : '../../dist/index.js';
   // Each bundle has its own Dataset class: the same rows, as a dataset of this bundle's (made once).
   const datasets = new WeakMap();
@@ -13,18 +17,35 @@ export function wasmlp(backend, baseline) {
     if (!datasets.has(d)) datasets.set(d, lib.Dataset.fromArrays(d.features, d.labels, d.width));
     return datasets.get(d);
   };
+  const variant = backend === 'wasm' && !baseline && (threads > 1 || fma);
+  const how = backend === 'wasm' ? `, threads: ${threads}${fma ? ', fma: true' : ''}` : '';
   return {
-    name: `${baseline ? 'baseline' : 'wasmlp'}-${backend}`,
+    name: baseline ? `baseline-${backend}` : backend === 'wasm' ? wasmlpName(threads, fma) : `wasmlp-${backend}`,
     label: `${baseline ? 'baseline' : 'wasmlp'} ${backend}`,
     plan: `wasmlp-${backend}`, // samples per run: the same as wasmlp's own
-    config: `${baseline ? `${bundle}: ` : ''}Network.create({ backend: '${backend}' }) + net.fit(), time = the epoch loop (history[0].seconds)`,
+    threads: backend === 'wasm' ? threads : 1,
+    fma,
+    config: `${baseline ? `${bundle}: ` : ''}Network.create({ backend: '${backend}'${how} }) + net.fit(), time = the epoch loop (history[0].seconds)`,
     note: () => undefined,
+    // A variant runs only where the network would really use those threads and that build.
+    available: variant
+      ? async () => {
+          const { Network } = await import(bundle);
+          const net = await Network.create({ inputs: 2, layers: [{ units: 1 }], loss: 'mse', threads, fma });
+          const { threads: t, fma: f } = net;
+          net.dispose();
+          if (fma && !f.used) return f.reason;
+          if (t.count !== threads) return t.reason;
+          return true;
+        }
+      : undefined,
     async run(w, ctx) {
       const lib = await import(bundle);
       const { Network } = lib;
       const train = own(lib, ctx.train.dataset),
         test = own(lib, ctx.test.dataset);
       const config = { inputs: w.inputs, layers: w.layers, loss: w.loss, init: w.init, seed: ctx.seed, backend };
+      if (backend === 'wasm') Object.assign(config, { threads, fma });
       const fitOptions = { epochs: 1, batchSize: w.batchSize, optimizer: w.optimizer };
       // Warm-up on a throwaway network of the same shape: compiled code is shared, weights are not.
       // It is fast enough that a fixed sample count is too short to tier up: repeat for ≥ warmMs.
@@ -35,10 +56,12 @@ export function wasmlp(backend, baseline) {
       const net = await Network.create(config);
       const data = ctx.samples >= ctx.train.length ? train : train.slice(0, ctx.samples);
       gc();
+      // The first fit starts the worker threads before its clock starts.
       const [epoch] = await net.fit(data, fitOptions);
       const accuracy = ctx.evaluate ? net.evaluate(test).accuracy : null;
+      const ran = { threads: net.threads?.count ?? 1, fma: net.fma?.used ?? false };
       net.dispose();
-      return { seconds: epoch.seconds, samples: data.length, accuracy };
+      return { seconds: epoch.seconds, samples: data.length, accuracy, ...ran };
     },
   };
 }

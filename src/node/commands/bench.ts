@@ -8,8 +8,10 @@ export const BENCH_HELP = `Usage: wasmlp bench [options]
 Runs the bench suite, node bench/run.js, passing the options through (it is in a clone of the
 repository, not in the npm package; see bench/README.md). Reads the built dist/, so run
 \`npm run build\` first. For example:
-  wasmlp bench --quick                     a short pass (about 2 minutes)
-  wasmlp bench --sections kernels          only the GEMM kernels
+  wasmlp bench --quick                     a short pass (about 4 minutes on 2 cores)
+  wasmlp bench --sections kernels          only the kernels (GEMMs on 1, 2, … threads among them)
+  wasmlp bench --threads 1,2,4             thread counts for training and the threaded GEMMs
+                                           (default: 1, 2 and the cores available)
   wasmlp bench --out FILE                  where to write the JSON results
 `;
 
