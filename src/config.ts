@@ -56,6 +56,38 @@ export interface NetworkConfig {
 /** The most threads a network uses. */
 export const MAX_THREADS = 64;
 
+/** The name in `names` nearest to a mistyped `name` (another case, a prefix, or at most 2 edits), if any. */
+export function nearest(name: string, names: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++)
+        next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const lower = name.toLowerCase();
+  const scored = names.map((n) => {
+    const m = n.toLowerCase();
+    return { n, d: m === lower ? 0 : m.startsWith(lower) || lower.startsWith(m) ? 1 : distance(lower, m) };
+  });
+  const best = scored.sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= 2 ? best.n : undefined;
+}
+
+/** An options object's keys must be known ones: a typo would otherwise be ignored without a word. */
+export function checkKeys(o: object, what: string, known: readonly string[]): void {
+  for (const key of Object.keys(o)) {
+    if (known.includes(key)) continue;
+    const near = nearest(key, known);
+    throw new Error(
+      `${what} has no option ${JSON.stringify(key)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; it takes ${known.join(', ')}`,
+    );
+  }
+}
+
 /** A value's kind for a message: "null", "undefined", "a number", "an Array", "a Float64Array"… */
 export function typeName(x: unknown): string {
   if (x === null || x === undefined) return String(x);
@@ -100,6 +132,7 @@ const isCount = (x: unknown, max = 2 ** 24): x is number =>
 export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (!config || typeof config !== 'object')
     throw new Error('Network.create expects a config object { inputs, layers, loss }');
+  checkKeys(config, 'the network config', ['inputs', 'layers', 'loss', 'init', 'seed', 'backend', 'threads', 'fma']);
   const { inputs, layers, loss, init, seed = 1, backend = 'wasm', threads = 'auto', fma = false } = config;
   if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${JSON.stringify(inputs)}`);
   if (!Array.isArray(layers) || layers.length === 0)
@@ -107,6 +140,7 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   layers.forEach((l, i) => {
     if (!isCount(l?.units))
       throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${JSON.stringify(l?.units)}`);
+    checkKeys(l, `layer ${i + 1}`, ['units', 'activation', 'alpha']);
     if (l.activation !== undefined && !ACTIVATION_NAMES.includes(l.activation)) {
       throw new Error(
         `layer ${i + 1}: unknown activation ${JSON.stringify(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`,
@@ -331,7 +365,12 @@ export function validateFitSettings(
     settings.validationSplit = validationSplit;
   }
   if (earlyStopping !== undefined) {
-    const { patience, restoreBest = true } = (earlyStopping ?? {}) as Partial<EarlyStopping>;
+    if (typeof earlyStopping !== 'object' || earlyStopping === null)
+      throw new Error(
+        `earlyStopping must be an object { patience, restoreBest? }, got ${JSON.stringify(earlyStopping)}`,
+      );
+    checkKeys(earlyStopping, 'earlyStopping', ['patience', 'restoreBest']);
+    const { patience, restoreBest = true } = earlyStopping as Partial<EarlyStopping>;
     if (!isCount(patience, Number.MAX_SAFE_INTEGER))
       throw new Error(
         `earlyStopping.patience must be an integer ≥ 1 (epochs without a lower validation loss), got ${JSON.stringify(patience)}`,

@@ -4,6 +4,7 @@
 // at the end of the last epoch it completed.
 import {
   bestEpoch,
+  checkKeys,
   earlyStopReached,
   resolveOptimizer,
   validateFitSettings,
@@ -180,10 +181,25 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
   return history;
 }
 
+const FIT_OPTIONS: (keyof FitOptions)[] = [
+  'epochs',
+  'initialEpoch',
+  'batchSize',
+  'optimizer',
+  'l2',
+  'shuffle',
+  'validationData',
+  'validationSplit',
+  'earlyStopping',
+  'onEpochEnd',
+  'onBatchEnd',
+];
+
 /** The settings and data of a fit, every check made; nothing is changed. */
 function check(core: Core, data: Dataset, options: FitOptions) {
   core.check();
   if (!options || typeof options !== 'object') throw new Error('fit expects options { epochs, batchSize, … }');
+  checkKeys(options, 'fit', FIT_OPTIONS);
   const settings = validateFitSettings(options);
   const { initialEpoch = 0 } = options;
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= settings.epochs)

@@ -70,6 +70,31 @@ describe('network configuration', () => {
     });
     expect(net.evaluate(Dataset.fromArrays(x, y, 4)).loss).toBeLessThan(before / 2);
   });
+  // A mistyped option would otherwise be ignored without a word (and a default used instead).
+  test('unknown options, in every options object, name the nearest known one', async () => {
+    await expect(Network.create({ ...small(), sed: 3 } as never)).rejects.toThrow(
+      /the network config has no option "sed" \(did you mean "seed"\?\); it takes inputs, layers, loss, init, seed/,
+    );
+    await expect(
+      Network.create(small({ layers: [{ units: 6, activaton: 'tanh' } as never, { units: 3 }] })),
+    ).rejects.toThrow(
+      /layer 1 has no option "activaton" \(did you mean "activation"\?\); it takes units, activation, alpha/,
+    );
+    const net = await Network.create(small());
+    const d = data(8, 4, 3);
+    await expect(net.fit(d, { epochs: 1, batchsize: 4 } as never)).rejects.toThrow(
+      /fit has no option "batchsize" \(did you mean "batchSize"\?\); it takes epochs, initialEpoch, batchSize/,
+    );
+    await expect(
+      net.fit(d, { epochs: 2, batchSize: 4, validationData: d, earlyStopping: { patiense: 1 } as never }),
+    ).rejects.toThrow(
+      /earlyStopping has no option "patiense" \(did you mean "patience"\?\); it takes patience, restoreBest/,
+    );
+    await expect(net.fit(d, { epochs: 1, batchSize: 4, colour: 'red' } as never)).rejects.toThrow(
+      /fit has no option "colour"; it takes/,
+    );
+    expect(net.history).toEqual([]);
+  });
   test('cross-entropy without a probability output', async () => {
     await expect(Network.create(small({ layers: [{ units: 3, activation: 'relu' }] }))).rejects.toThrow(
       /cross-entropy" needs a softmax or sigmoid output layer/,

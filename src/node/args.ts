@@ -1,7 +1,7 @@
 // Flag parsing for every command: util.parseArgs, then one validator per kind of value, each with a
 // message that names the flag, what it expects and what it got. A UsageError exits with code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_THREADS } from '../config.js';
+import { MAX_THREADS, nearest } from '../config.js';
 
 export class UsageError extends Error {}
 
@@ -14,12 +14,21 @@ export function parse(
   help: string,
   positionals = false,
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } | undefined {
-  const parsed = parseArgs({
-    args: argv,
-    options: { ...options, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: positionals,
-  });
+  const all: Options = { ...options, help: { type: 'boolean', short: 'h' } };
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i],
+      name = /^--([^=]+)/.exec(a)?.[1];
+    if (name !== undefined && !(name in all)) {
+      const near = nearest(name, Object.keys(all));
+      throw new UsageError(`unknown option --${name}${near ? `; did you mean --${near}?` : ''}`);
+    }
+    // A value that starts with a dash ("--epochs -1") goes to the flag's own check, which says what it expects.
+    if (name !== undefined && all[name].type === 'string' && !a.includes('=') && /^-\.?\d/.test(argv[i + 1] ?? ''))
+      args.push(`${a}=${argv[++i]}`);
+    else args.push(a);
+  }
+  const parsed = parseArgs({ args, options: all, strict: true, allowPositionals: positionals });
   if (parsed.values.help) {
     process.stdout.write(help);
     return undefined;

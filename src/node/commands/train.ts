@@ -34,6 +34,8 @@ import { activations, checkShape, describe } from '../format.js';
 import { Progress } from '../progress.js';
 import { mistakes, renderReport } from '../report.js';
 
+const HIDDEN_ACTIVATIONS = ACTIVATION_NAMES.filter((a) => a !== 'softmax');
+
 export const TRAIN_HELP = `Usage: wasmlp train [options]
 
 Trains an MLP on MNIST (60,000 training, 10,000 test images) and prints one line per epoch
@@ -43,7 +45,7 @@ training set with --validation-split.
 
 Network and training:
   --layers LIST           units of each layer after the 784 inputs, comma-separated (default 128,10)
-  --activation NAME       hidden layers: ${ACTIVATION_NAMES.filter((a) => a !== 'softmax').join(', ')} (default relu)
+  --activation NAME       hidden layers: ${HIDDEN_ACTIVATIONS.join(', ')} (default relu)
   --output NAME           last layer (default softmax for cross-entropy, sigmoid for mse)
   --loss NAME             ${LOSS_NAMES.join(' | ')} (default cross-entropy)
   --init NAME             ${INIT_NAMES.join(' | ')} (default: he for relu-like, xavier otherwise)
@@ -174,14 +176,26 @@ async function newRun(
   runtime: Runtime,
 ): Promise<Run> {
   const loss = oneOf<LossName>('loss', o.loss ?? 'cross-entropy', LOSS_NAMES);
-  const activation = oneOf<ActivationName>('activation', o.activation ?? 'relu', ACTIVATION_NAMES);
-  if (activation === 'softmax')
+  if (o.activation === 'softmax')
     throw new UsageError('--activation softmax is only allowed for the output layer (--output softmax)');
+  const activation = oneOf<ActivationName>('activation', o.activation ?? 'relu', HIDDEN_ACTIVATIONS);
   const output = oneOf<ActivationName>(
     'output',
     o.output ?? (loss === 'mse' ? 'sigmoid' : 'softmax'),
     ACTIVATION_NAMES,
   );
+  for (const [flag, name] of [
+    ['activation', activation],
+    ['output', output],
+  ] as const)
+    if (name === 'step')
+      throw new UsageError(
+        `--${flag} step cannot be trained: the step function's derivative is 0 wherever it exists, so no error signal reaches the weights before it (use sigmoid, a smooth step, or relu)`,
+      );
+  if (loss === 'cross-entropy' && output !== 'softmax' && output !== 'sigmoid')
+    throw new UsageError(
+      `--output ${output} cannot go with --loss cross-entropy, which needs probabilities: --output softmax or sigmoid (or --loss mse)`,
+    );
   const layersFlag = o.layers ?? '128,10';
   const units = layersFlag.split(',').map((u) => int('layers', u.trim(), 1, 1 << 24)!);
   if (units.at(-1) !== 10)
