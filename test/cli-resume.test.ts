@@ -65,7 +65,15 @@ describe('SIGKILL mid-epoch, then --resume: exactly the weights of an uninterrup
   });
 
   test('--resume DIR continues from the latest checkpoint and finishes bit for bit identical', () => {
-    const r = cli('train', '--resume', B, '--out', join(tmp, 'resumed.wasmlp'), '--json', '--quiet');
+    // A flag the checkpoint fixes may repeat its value, never change it: the flag and both values are named.
+    const changed = cli(...run, '--batch', '20', '--resume', B);
+    expect(changed.status).toBe(2);
+    expect(changed.stderr).toContain(
+      `--batch 20 differs from ${join(B, 'epoch-0001.wasmlp')}'s 10: the checkpoint fixes the network and training settings`,
+    );
+    expect(cli('train', '--resume', B, '--nesterov').stderr).toMatch(/--nesterov differs from .*'s false/);
+    // The run's own flags, given again (the --threads a resumed run may change: any count, the same bits).
+    const r = cli(...run, '--resume', B, '--threads', '1', '--out', join(tmp, 'resumed.wasmlp'), '--json', '--quiet');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`resuming from ${join(B, 'epoch-0001.wasmlp')}: 1 of 3 epochs done`);

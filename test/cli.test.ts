@@ -399,10 +399,6 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
     [['train', '--backend', 'gpu'], /--backend expects one of wasm, js, got "gpu"/],
     [['train', '--report', join(tmp, 'r.txt')], /--report expects a file name ending in \.html/],
     [['train', '--out', ''], /--out expects a path, got an empty string/],
-    [
-      ['train', '--resume', m, '--lr', '0.1', '--layers', '10'],
-      /--layers, --lr cannot be given with --resume: the checkpoint fixes/,
-    ],
     [['train', '--bogus'], /unknown option --bogus\n/],
     [['train', '--epochs'], /Option '--epochs <value>' argument missing/],
     [['train', 'extra'], /Unexpected argument 'extra'/],

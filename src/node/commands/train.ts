@@ -3,6 +3,7 @@
 import { dirname, join, resolve } from 'node:path';
 import {
   ACTIVATION_NAMES,
+  activationOf,
   DEFAULT_LEARNING_RATES,
   earlyStopReached,
   INIT_NAMES,
@@ -18,6 +19,7 @@ import {
   type History,
   type InitName,
   type LossName,
+  type ModelHeader,
   type OptimizerConfig,
 } from '../../index.js';
 import { count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
@@ -76,9 +78,9 @@ Files:
   --out FILE              save the trained model (see 'wasmlp info', 'eval', 'predict')
   --checkpoint DIR        write DIR/epoch-NNNN.wasmlp after every epoch (with the optimizer state)
   --resume FILE|DIR       continue from a checkpoint (or DIR's latest one) exactly as if never stopped;
-                          the checkpoint fixes the network and training settings, so only --epochs,
-                          --early-stop, --data, --backend, --threads, --fma and the output flags
-                          may be given; new
+                          the checkpoint fixes the network and training settings (their flags may
+                          repeat its values, not change them); --epochs, --early-stop, --data,
+                          --backend, --threads, --fma and the output flags may change; new
                           checkpoints go to the checkpoint's folder unless --checkpoint says otherwise
   --report FILE.html      write a self-contained HTML report: curves, confusion matrix, mistakes
 
@@ -137,6 +139,36 @@ const FIXED_BY_CHECKPOINT = [
   'validation-split',
   'limit',
 ] as const;
+
+/** The value each flag that a checkpoint fixes has in it (undefined: the flag's default, or not given). */
+function checkpointValues(h: ModelHeader, meta: TrainMeta): Record<(typeof FIXED_BY_CHECKPOINT)[number], unknown> {
+  const layers = h.network.layers,
+    opt = (h.fit?.optimizer ?? {}) as Record<string, unknown>;
+  return {
+    layers: layers.map((l) => l.units).join(','),
+    activation: layers.length > 1 ? activationOf(layers, 0) : undefined,
+    output: activationOf(layers, layers.length - 1),
+    loss: h.network.loss,
+    init: h.network.init,
+    optimizer: opt.name,
+    lr: opt.learningRate,
+    momentum: opt.momentum,
+    nesterov: opt.nesterov ?? false,
+    l2: h.fit?.l2,
+    batch: h.fit?.batchSize,
+    seed: h.network.seed,
+    'validation-split': meta.data.validationSplit ?? undefined,
+    limit: meta.data.limit ?? undefined,
+  };
+}
+
+/** A flag's text (or true) against a checkpoint's value: numbers as numbers, lists without spaces. */
+const sameValue = (flag: string | boolean, value: unknown) =>
+  typeof flag === 'boolean'
+    ? flag === value
+    : typeof value === 'number'
+      ? Number(flag) === value
+      : flag.replace(/\s+/g, '') === value;
 
 /** What the CLI keeps in a model file's meta, to resume on the same data and describe the run. */
 interface TrainMeta {
@@ -255,12 +287,6 @@ async function resumeRun(
   backendFlag: 'wasm' | 'js' | undefined,
   runtime: Runtime,
 ): Promise<Run> {
-  const given = FIXED_BY_CHECKPOINT.filter((k) => o[k] !== undefined);
-  if (given.length) {
-    throw new UsageError(
-      `${given.map((k) => `--${k}`).join(', ')} cannot be given with --resume: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend, --threads, --fma and the output flags may change)`,
-    );
-  }
   const file = await findCheckpoint(target);
   const bytes = await readModelFile(file);
   const header = readModelHeader(bytes, file);
@@ -273,6 +299,15 @@ async function resumeRun(
   if (meta?.command !== 'train' || typeof meta.data !== 'object' || meta.data === null) {
     throw new Error(
       `${file} was not written by 'wasmlp train --checkpoint', so the data it was trained on is unknown; continue it with net.fit() in the library`,
+    );
+  }
+  // The checkpoint fixes these; a flag that repeats its value is fine, one that differs would break exactness.
+  const fixed = checkpointValues(header, meta);
+  for (const k of FIXED_BY_CHECKPOINT) {
+    const v = o[k];
+    if (v === undefined || sameValue(v, fixed[k])) continue;
+    throw new UsageError(
+      `--${k} ${v === true ? '' : `${v} `}differs from ${file}'s ${fixed[k] === undefined ? 'default' : JSON.stringify(fixed[k])}: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend, --threads, --fma and the output flags may change)`,
     );
   }
   const d = meta.data;
