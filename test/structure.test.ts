@@ -107,7 +107,9 @@ test('package.json: runtime dependencies are exactly what dist/ imports; MIT lic
     new Set(
       readdirSync(dir, { recursive: true, encoding: 'utf8' })
         .filter((f) => f.endsWith('.js'))
-        .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*["']([^"'.][^"']*)["']/gm)])
+        .flatMap((f) => [
+          ...readFileSync(join(dir, f), 'utf8').matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*["']([^"'.][^"']*)["']/gm),
+        ])
         .map((m) => m[1])
         .filter((m) => !m.startsWith('node:')),
     );
