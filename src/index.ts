@@ -1,5 +1,5 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
-export { Network, type FitOptions } from './network.js';
+export { Network, type FitOptions, type Rows } from './network.js';
 export {
   ACTIVATION_NAMES,
   DEFAULT_LEARNING_RATES,

@@ -20,6 +20,9 @@ import { fit } from './fit.js';
 import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type SectionName } from './io/model.js';
 import { VERSION } from './io/version.js';
 
+/** Input rows: a Dataset, a Float32Array of rows × inputs (row-major), or an array of rows. */
+export type Rows = Dataset | Float32Array | readonly (readonly number[] | Float32Array)[];
+
 export interface FitOptions {
   /** The number of the last epoch: fit runs epochs initialEpoch+1 … epochs. */
   epochs: number;
@@ -124,23 +127,35 @@ export class Network {
     return core.evaluate(data, batchSize);
   }
 
-  /** Outputs a for each input row: x is rows × inputs (row-major, like the training features) or a Dataset. */
-  predict(x: Float32Array | Dataset): Float32Array {
+  /** Outputs a for each input row (rows × outputs): x is an array of rows, rows × inputs row-major (like the training features), or a Dataset. */
+  predict(x: Rows): Float32Array {
     const core = this.#live;
     return core.predict(this.#rows(x, 'predict'), x instanceof Dataset ? 1 : 2); // a drawn digit does not evict the test set
   }
 
   /** The predicted class of each input row (as predict takes them): argmax of the outputs, or a ≥ 0.5 with one output. */
-  classify(x: Float32Array | Dataset): Int32Array {
+  classify(x: Rows): Int32Array {
     const core = this.#live;
     return core.classify(this.#rows(x, 'classify'), x instanceof Dataset ? 1 : 2);
   }
 
-  #rows(x: Float32Array | Dataset, what: string): Dataset {
+  #rows(x: Rows, what: string): Dataset {
     if (x instanceof Dataset) return x;
+    if (Array.isArray(x)) {
+      const n = this.inputs,
+        flat = new Float32Array(x.length * n);
+      x.forEach((row, i) => {
+        if (!(Array.isArray(row) || row instanceof Float32Array) || row.length !== n)
+          throw new Error(
+            `${what}: row ${i} must be an array of ${n} numbers (one per input), got ${Array.isArray(row) || row instanceof Float32Array ? `${row.length} numbers` : typeName(row)}`,
+          );
+        flat.set(row, i * n);
+      });
+      x = flat;
+    }
     if (!(x instanceof Float32Array)) {
       throw new Error(
-        `${what}: expected the rows as a Float32Array (rows × ${this.inputs}, row-major) or a Dataset, got ${typeName(x)}`,
+        `${what}: expected the rows as an array of rows, a Float32Array (rows × ${this.inputs}, row-major) or a Dataset, got ${typeName(x)}`,
       );
     }
     return Dataset.fromArrays(x, new Uint8Array((x.length / this.inputs) | 0), this.inputs);

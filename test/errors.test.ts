@@ -95,6 +95,28 @@ describe('network configuration', () => {
     );
     expect(net.history).toEqual([]);
   });
+  test('predict and classify take an array of rows too, the same as a Float32Array; a wrong row is named', async () => {
+    const net = await Network.create(small({ seed: 4 }));
+    const rows = [
+      [0.1, -0.2, 0.3, 0.4],
+      [1, 0, -1, 0.5],
+      [0, 0, 0, 0],
+    ];
+    const flat = Float32Array.from(rows.flat());
+    expect(Array.from(net.predict(rows))).toEqual(Array.from(net.predict(flat)));
+    expect(Array.from(net.classify(rows))).toEqual(Array.from(net.classify(flat)));
+    expect(Array.from(net.predict([Float32Array.from(rows[1])]))).toEqual(Array.from(net.predict(flat.subarray(4, 8))));
+    expect(() =>
+      net.predict([
+        [1, 2, 3, 4],
+        [1, 2, 3],
+      ]),
+    ).toThrow(/predict: row 1 must be an array of 4 numbers \(one per input\), got 3 numbers/);
+    expect(() => net.classify([[1, 2, 3, 4], 'abcd' as never])).toThrow(
+      /classify: row 1 must be an array of 4 numbers/,
+    );
+    expect(() => net.predict([[1, 2, NaN, 4]])).toThrow(/finite|NaN/);
+  });
   test('cross-entropy without a probability output', async () => {
     await expect(Network.create(small({ layers: [{ units: 3, activation: 'relu' }] }))).rejects.toThrow(
       /cross-entropy" needs a softmax or sigmoid output layer/,
