@@ -388,7 +388,7 @@ describe('7. the API says what was wrong, never a raw TypeError', () => {
   test('null, undefined and other wrong kinds of argument', async () => {
     const net = await Network.create(config());
     expect(() => net.predict(null as never)).toThrow(
-      /^predict: expected the rows as a Float32Array \(rows × 6, row-major\) or a Dataset, got null$/,
+      /^predict: expected the rows as an array of rows, a Float32Array \(rows × 6, row-major\) or a Dataset, got null$/,
     );
     expect(() => net.classify([1, 2, 3] as never)).toThrow(/classify: expected the rows .* got an Array/);
     expect(() => net.gradients(undefined as never)).toThrow(/expected a Dataset/);
