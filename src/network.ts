@@ -144,6 +144,10 @@ export class Network {
     if (Array.isArray(x)) {
       const n = this.inputs,
         flat = new Float32Array(x.length * n);
+      if (typeof x[0] === 'number')
+        throw new Error(
+          `${what}: expected an array of rows (each an array of ${n} numbers), got an array of numbers: pass [row] for one row, or a Float32Array of rows × ${n}`,
+        );
       x.forEach((row, i) => {
         if (!(Array.isArray(row) || row instanceof Float32Array) || row.length !== n)
           throw new Error(

@@ -390,7 +390,9 @@ describe('7. the API says what was wrong, never a raw TypeError', () => {
     expect(() => net.predict(null as never)).toThrow(
       /^predict: expected the rows as an array of rows, a Float32Array \(rows × 6, row-major\) or a Dataset, got null$/,
     );
-    expect(() => net.classify([1, 2, 3] as never)).toThrow(/classify: expected the rows .* got an Array/);
+    expect(() => net.classify([1, 2, 3] as never)).toThrow(
+      /classify: expected an array of rows \(each an array of 6 numbers\), got an array of numbers: pass \[row\] for one row/,
+    );
     expect(() => net.gradients(undefined as never)).toThrow(/expected a Dataset/);
     expect(() => net.evaluate(undefined as never)).toThrow(/expected a Dataset/);
     await expect(net.fit(data(10), null as never)).rejects.toThrow(/fit expects options/);
