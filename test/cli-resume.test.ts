@@ -245,7 +245,7 @@ describe('bad files fail with exit code 1 and a message that says what is wrong'
     const d = cli('train', '--resume', ck, '--data', other, '--epochs', '2');
     expect(d.status).toBe(1);
     expect(d.stderr).toMatch(
-      /the training data differs from the one .*epoch-0001\.wasmlp was trained on \(400 rows now, 400 then, or other images\); resuming would not reproduce the run/,
+      /the training data differs from the one .*epoch-0001\.wasmlp was trained on \(333 rows now, 333 then, or other images\); resuming would not reproduce the run/,
     );
     const fewer = cli('train', '--resume', ck, '--epochs', '1', '--quiet');
     expect(fewer.status).toBe(0); // all epochs already done: evaluates and stops

@@ -187,6 +187,10 @@ describe('end to end: train → model file → eval → predict → info, and th
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`saved the model to ${model}`);
+    // By default validation is on held-out training images, and the test set is used once, at the end.
+    expect(r.stdout).toContain(
+      'data: 1,667 training, 10,000 test images; validation on 333 held-out training images; the test set once, at the end',
+    );
     trained = lastJson(r.stdout);
     expect(trained).toMatchObject({ epochs: 1, model });
     expect(readFileSync(model).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x57, 0x4d, 0x4c, 0x50, 0x0d, 0x0a, 0x1a]));
@@ -294,7 +298,8 @@ describe('end to end: train → model file → eval → predict → info, and th
     const h = lastJson(r.stdout);
     expect(h).toMatchObject({ kind: 'model', formatVersion: 1, parameters: 784 * 24 + 24 + 24 * 10 + 10 });
     expect(h.history).toHaveLength(1);
-    expect(h.history[0].valAccuracy).toBe(trained.testAccuracy);
+    expect(h.history[0].valAccuracy).toBeGreaterThan(0.3); // on the 333 held-out images
+    expect(h.history[0].valAccuracy).not.toBe(trained.testAccuracy);
     expect(h.fit).toMatchObject({ epochs: 1, batchSize: 64, optimizer: { name: 'adam' } });
   });
 
@@ -332,7 +337,7 @@ test('--validation-split holds out training images, --early-stop stops, --checkp
     '--quiet',
   );
   expect(r.status).toBe(0);
-  expect(r.stdout).toContain('data: 900 training, 10000 test images; validation on 300 held-out training images');
+  expect(r.stdout).toContain('data: 900 training, 10,000 test images; validation on 300 held-out training images');
   expect(r.stdout).toMatch(
     /early stop: the validation loss has not improved for 1 epoch \(best \d\.\d{4} after epoch \d+\)/,
   );
@@ -427,7 +432,7 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
     [['train', '--limit', '0'], /--limit expects an integer ≥ 1, got "0"/],
     [
       ['train', '--validation-split', '1'],
-      /--validation-split expects a fraction between 0 and 1 \(exclusive\), got "1"/,
+      /--validation-split expects a fraction from 0 \(validate on the test set\) up to 1 \(exclusive\), got "1"/,
     ],
     [
       ['train', '--limit', '10', '--validation-split', '0.01'],

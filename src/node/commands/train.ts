@@ -36,14 +36,16 @@ import { activations, checkShape, describe } from '../format.js';
 import { Progress } from '../progress.js';
 import { mistakes, renderReport } from '../report.js';
 
+/** The validation rows held out by default: the last 10,000 of MNIST's 60,000 training images (as in Nielsen's book). */
+const DEFAULT_SPLIT = 1 / 6;
 const HIDDEN_ACTIVATIONS = ACTIVATION_NAMES.filter((a) => a !== 'softmax');
 
 export const TRAIN_HELP = `Usage: wasmlp train [options]
 
 Trains an MLP on MNIST (60,000 training, 10,000 test images) and prints one line per epoch
 and the final test accuracy. Defaults: 784-128-10, relu + softmax, cross-entropy, adam.
-After each epoch the network is validated on the test set, or on a held-out part of the
-training set with --validation-split.
+After each epoch the network is validated on images held out of the training set (the last
+10,000 of 60,000 by default), and the test set is used once, at the end.
 
 Network and training:
   --layers LIST           units of each layer after the 784 inputs, comma-separated (default 128,10)
@@ -59,8 +61,9 @@ Network and training:
   --epochs N              passes over the training data (default 5)
   --batch N               mini-batch size (default 64)
   --seed N                seed for initialisation and shuffling (default 1)
-  --validation-split F    hold out the last fraction F (0 < F < 1) of the training images for
-                          validation instead of using the test set
+  --validation-split F    hold out the last fraction F (0 ≤ F < 1) of the training images for
+                          validation (default 1/6: 10,000 of 60,000); 0 validates on the test
+                          set after every epoch instead
   --early-stop N          stop when the validation loss has not improved for N epochs, and
                           keep the weights of the epoch with the best validation loss
   --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
@@ -157,7 +160,7 @@ function checkpointValues(h: ModelHeader, meta: TrainMeta): Record<(typeof FIXED
     l2: h.fit?.l2,
     batch: h.fit?.batchSize,
     seed: h.network.seed,
-    'validation-split': meta.data.validationSplit ?? undefined,
+    'validation-split': meta.data.validationSplit ?? 0,
     limit: meta.data.limit ?? undefined,
   };
 }
@@ -244,12 +247,13 @@ async function newRun(
   const seed = int('seed', o.seed ?? '1', 0, 0xffffffff)!;
   const init = o.init === undefined ? undefined : oneOf<InitName>('init', o.init, INIT_NAMES);
   const l2 = real('l2', o.l2 ?? '0', (x) => x >= 0, 'a number ≥ 0')!;
-  const split = real(
+  const fraction = real(
     'validation-split',
-    o['validation-split'],
-    (x) => x > 0 && x < 1,
-    'a fraction between 0 and 1 (exclusive)',
+    o['validation-split'] ?? String(DEFAULT_SPLIT),
+    (x) => x >= 0 && x < 1,
+    'a fraction from 0 (validate on the test set) up to 1 (exclusive)',
   );
+  const split = fraction === 0 ? undefined : fraction;
   const limit = int('limit', o.limit, 1);
 
   const data = await trainingData(o.data, limit, split);
@@ -422,7 +426,10 @@ async function trainRun(
     `wasmlp: ${describe(c.inputs, c.layers)}, ${c.loss}, ${fit.optimizer.name} lr ${fit.optimizer.learningRate}, batch ${fit.batchSize}, ${run.meta.backend} backend`,
   );
   log(`running on ${runtimeText(net, o.fma)}`);
-  log(`data: ${data.train.length} training, ${data.test.length} test images; validation on ${data.validationLabel}`);
+  log(
+    `data: ${count(data.train.length)} training, ${count(data.test.length)} test images; validation on ${data.validationLabel}` +
+      (run.split === undefined ? '' : '; the test set once, at the end'),
+  );
   const initialEpoch = net.history.at(-1)?.epoch ?? 0;
   const part = net.progress && ` and ${net.progress.batch} batches of epoch ${net.progress.epoch}`;
   if (run.resumedFrom)
