@@ -58,6 +58,7 @@ export async function benchKernels(opt) {
   const warmMs = quick ? 60 : 200;
   const memory = new WebAssembly.Memory({ initial: 256 });
   const lib = await loadLibrary();
+  if (opt.threadedOnly) return { rows: [], threaded: await threadedGemms({ quick, threads, warmMs, minMs, lib }) };
   const { instantiateKernels, Arena, referenceKernels, benchModule } = lib;
   const w = await instantiateKernels(memory, benchModule);
   const js = referenceKernels(memory);

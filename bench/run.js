@@ -1,7 +1,8 @@
 // The bench suite (issue 3): `npm run bench` (full, ~15 min on 2 cores) or `npm run bench -- --quick`
 // (~2 min, fewer repetitions and shorter runs, labelled as such). Not a test: nothing here asserts a speed.
 //   --quick                 short pass
-//   --sections a,b          any of kernels, training, memory (default: all)
+//   --sections a,b          any of kernels, training, memory (default: all); gemm-threads: of the
+//                           kernels, only the GEMMs on threads
 //   --workloads W1,W2       training workloads to run (default: W1, W2, W3, W0)
 //   --engines a,b           training engines (default: all; names as in the table; wasmlp-wasm brings
 //                           its thread and FMA variants: wasmlp-wasm-2t, wasmlp-fma, wasmlp-fma-2t, …)
@@ -119,9 +120,14 @@ log(
 );
 const mnist = await loadMnist();
 
-if (sections.includes('kernels')) {
+if (sections.includes('kernels') || sections.includes('gemm-threads')) {
   log('kernels…');
-  result.kernels = await benchKernels({ quick, mnist, threads: threadCounts });
+  result.kernels = await benchKernels({
+    quick,
+    mnist,
+    threads: threadCounts,
+    threadedOnly: !sections.includes('kernels'),
+  });
 }
 if (sections.includes('training')) {
   log('training…');
@@ -310,7 +316,7 @@ function report(r) {
     `Every figure: median (min–max) of the repetitions; one thread unless it says threads; higher is better unless it says µs. Took ${Math.round(r.seconds ?? 0)} s.`,
   );
   if (r.stale?.length) parts.push(`WARNING: ${r.stale.join('; ')}`);
-  if (r.kernels) {
+  if (r.kernels?.rows.length) {
     const k = r.kernels.rows;
     parts.push('', 'Ceilings (same module, one core)');
     parts.push(
@@ -344,6 +350,30 @@ function report(r) {
     );
     if (k.some((x) => x.sampled))
       parts.push(`* pure JS on 1024³: ${k.find((x) => x.sampled).sampled} (seconds per call)`);
+    parts.push(
+      '',
+      `Elementwise kernels and the batch gather (GB/s counts the bytes each element reads + writes; stream = ${fmt(r.kernels.stream)} GB/s)`,
+    );
+    const e = k.filter((x) => x.section === 'elementwise' && x.engine === 'wasm');
+    parts.push(
+      table(
+        ['kernel', 'size', 'wasm Gelem/s', 'wasm GB/s', 'of stream', 'pure JS Gelem/s', 'wasm/js'],
+        e.map((w) => {
+          const j = k.find((x) => x.section === 'elementwise' && x.engine === 'js' && x.kernel === w.kernel);
+          return [
+            w.kernel,
+            w.shape,
+            range(w),
+            fmt(w.gbps),
+            `${(100 * w.ofStream).toFixed(0)}%`,
+            range(j),
+            `${fmt(w.speedup)}×`,
+          ];
+        }),
+      ),
+    );
+  }
+  if (r.kernels?.threaded) {
     const th = r.kernels.threaded;
     if (th?.unavailable) parts.push('', `GEMM on threads: not available here (${th.unavailable})`);
     else if (th) {
@@ -379,28 +409,6 @@ function report(r) {
         );
       if (!th.fma.available) parts.push(`FMA: not available (${th.fma.reason})`);
     }
-    parts.push(
-      '',
-      `Elementwise kernels and the batch gather (GB/s counts the bytes each element reads + writes; stream = ${fmt(r.kernels.stream)} GB/s)`,
-    );
-    const e = k.filter((x) => x.section === 'elementwise' && x.engine === 'wasm');
-    parts.push(
-      table(
-        ['kernel', 'size', 'wasm Gelem/s', 'wasm GB/s', 'of stream', 'pure JS Gelem/s', 'wasm/js'],
-        e.map((w) => {
-          const j = k.find((x) => x.section === 'elementwise' && x.engine === 'js' && x.kernel === w.kernel);
-          return [
-            w.kernel,
-            w.shape,
-            range(w),
-            fmt(w.gbps),
-            `${(100 * w.ofStream).toFixed(0)}%`,
-            range(j),
-            `${fmt(w.speedup)}×`,
-          ];
-        }),
-      ),
-    );
   }
   if (r.training) {
     const notes = [];

@@ -10,6 +10,7 @@ repository, not in the npm package; see bench/README.md). Reads the built dist/,
 \`npm run build\` first. For example:
   wasmlp bench --quick                     a short pass (about 4 minutes on 2 cores)
   wasmlp bench --sections kernels          only the kernels (GEMMs on 1, 2, … threads among them)
+  wasmlp bench --sections gemm-threads     only the GEMMs on threads (a few seconds)
   wasmlp bench --threads 1,2,4             thread counts for training and the threaded GEMMs
                                            (default: 1, 2 and the cores available)
   wasmlp bench --out FILE                  where to write the JSON results
