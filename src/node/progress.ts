@@ -6,6 +6,24 @@ import { count } from './args.js';
 const clock = (s: number) =>
   Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}` : '?';
 
+/**
+ * The bar line in fewer than `columns` characters (a line as wide as the terminal wraps, and every
+ * redraw would leave a line behind): the bar shrinks from 24 to 8 cells, then the least useful
+ * figures go (samples/s, then the count), and what is left is cut.
+ */
+export function barLine(head: string, done: number, parts: string[], columns = 80): string {
+  const room = Math.max(columns - 1, 10);
+  for (const keep of [parts, [parts[0], parts[2], parts[3]], [parts[2], parts[3]]]) {
+    const tail = keep.join('  ');
+    const width = Math.min(24, room - head.length - tail.length - 4); // ' [', '] ' around the bar
+    if (width >= 8) {
+      const filled = Math.round(done * width);
+      return `${head} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${tail}`;
+    }
+  }
+  return `${head} ${Math.floor(done * 100)}%  ${parts[2]}  ${parts[3]}`.slice(0, room);
+}
+
 export class Progress {
   private epochStart = performance.now();
   private lastDraw = 0;
@@ -38,16 +56,15 @@ export class Progress {
     this.lastDraw = now;
     this.quarter = q;
     const rate = this.seen / ((now - this.epochStart) / 1000);
-    const stats = `${count(this.seen)}/${count(this.rows)}  ${count(rate)} samples/s  loss ${(this.cost / this.seen).toFixed(4)}  ETA ${clock((this.rows - this.seen) / rate)}`;
-    if (this.mode === 'bar') {
-      const width = 24,
-        filled = Math.round(done * width);
-      this.out.write(
-        `\r\x1b[Kepoch ${b.epoch}/${this.epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${stats}`,
-      );
-    } else {
-      this.out.write(`epoch ${b.epoch}/${this.epochs}  ${q * 25}%  ${stats}\n`);
-    }
+    const parts = [
+      `${count(this.seen)}/${count(this.rows)}`,
+      `${count(rate)} samples/s`,
+      `loss ${(this.cost / this.seen).toFixed(4)}`,
+      `ETA ${clock((this.rows - this.seen) / rate)}`,
+    ];
+    if (this.mode === 'bar')
+      this.out.write(`\r\x1b[K${barLine(`epoch ${b.epoch}/${this.epochs}`, done, parts, this.out.columns)}`);
+    else this.out.write(`epoch ${b.epoch}/${this.epochs}  ${q * 25}%  ${parts.join('  ')}\n`);
   }
 
   /** Clear the bar before a line is printed on stdout. */
