@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { barLine } from '../src/node/progress.js';
 
+// eslint-disable-next-line no-control-regex -- the terminal's escape sequences are what is removed
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 describe('the bar in a terminal', () => {
