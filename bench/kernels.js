@@ -363,6 +363,18 @@ export async function threadedGemms({ quick, threads, warmMs, minMs, lib }) {
           unit: 'GFLOP/s',
           ...summary(times[i].map((ms) => flops / (ms * 1e6))),
           vsOneThread: e.threads > 1 ? pairedRatio(times[one], times[i]) : null,
+          // That speedup ÷ the ceiling's on as many threads in the same round: how much of what the
+          // cores gave at that moment the split GEMM turned into speed (1 = all of it).
+          ofCeilingSpeedup:
+            e.threads > 1
+              ? summary(
+                  times[i].map((ms, r) => {
+                    const c = times[engines.length + threads.indexOf(e.threads)][r],
+                      c1 = times[engines.length + threads.indexOf(1)][r];
+                    return times[one][r] / ms / ((e.threads * c1) / c);
+                  }),
+                )
+              : null,
           fmaVsDefault: e.fma ? pairedRatio(times[strict], times[i]) : null,
         });
       });

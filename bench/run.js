@@ -223,7 +223,8 @@ function ratios(r) {
       x.vsOneThread.median,
       1.85,
       (v) => v >= 1.85,
-      `${fmt(x.median)} vs ${fmt(one.median)} GFLOP/s; f32x4 ceiling 2 / 1 thread ${fmt(c.vsOneThread.median)}×`,
+      `${fmt(x.median)} vs ${fmt(one.median)} GFLOP/s; ceiling 2 / 1 thread ${fmt(c.vsOneThread.median)}×, ` +
+        `÷ ceiling's ${fmt(x.ofCeilingSpeedup?.median)}`,
     );
   }
   for (const [wl, goal] of [
@@ -385,7 +386,7 @@ function report(r) {
       const ratio = (x) => (x ? `${fmt(x.median)}× (${fmt(x.min)}–${fmt(x.max)})` : '—');
       parts.push(
         table(
-          ['kernel', 'build', 'threads', 'GFLOP/s', 'vs 1 thread', 'FMA / default'],
+          ['kernel', 'build', 'threads', 'GFLOP/s', 'vs 1 thread', "÷ ceiling's", 'FMA / default'],
           [
             ...th.rows.map((x) => [
               x.kernel,
@@ -393,15 +394,17 @@ function report(r) {
               x.threads,
               range(x),
               ratio(x.vsOneThread),
+              x.ofCeilingSpeedup ? fmt(x.ofCeilingSpeedup.median) : '—',
               ratio(x.fmaVsDefault),
             ]),
-            ...th.ceiling.map((x) => ['f32x4 ceiling', '', x.threads, range(x), ratio(x.vsOneThread), '']),
+            ...th.ceiling.map((x) => ['ceiling', '', x.threads, range(x), ratio(x.vsOneThread), '', '']),
           ],
         ),
       );
       parts.push(
-        'f32x4 ceiling: the 12-chain mul+add on that many worker threads at once, timed with the GEMMs: what',
-        'the cores give right now (another process on a core shows up here as it does in the GEMMs).',
+        'ceiling: the f32x4 12-chain mul+add on that many worker threads at once, timed with the GEMMs:',
+        'what the cores give right now (another process on a core shows up here as it does in the GEMMs);',
+        "÷ ceiling's: a GEMM's speedup over 1 thread ÷ the ceiling's in the same round (median of rounds).",
       );
       if (th.othersCores)
         parts.push(
