@@ -2,6 +2,7 @@
 // through puppeteer-core (WebDriver BiDi); nothing is downloaded. And the demo's static server with
 // the test page mounted at /test/.
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 // @ts-expect-error: a plain JS module without types
@@ -22,6 +23,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Served {
   url: string;
+  server: Server;
   close(): Promise<void>;
 }
 

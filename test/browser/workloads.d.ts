@@ -36,6 +36,11 @@ export const THREADS_CASE: Workload & { name: string; rows: number };
 export function threadedRun(lib: Lib, train: Dataset, c: Workload, threads: 'auto' | number): Promise<ThreadedResult>;
 /** In a page only: threadedRun in a module Web Worker on the MNIST of the test server. */
 export function inWorker(c: Workload, threads: 'auto' | number): Promise<ThreadedResult & { spawned: number }>;
+/** In a page only: inWorker on each thread count in turn; whether the page is isolated, and its cores. */
+export function inWorkerAll(
+  c: Workload,
+  threads: ('auto' | number)[],
+): Promise<{ out: (ThreadedResult & { spawned: number })[]; isolated: boolean; cores: number }>;
 
 /** What the test page (index.html) and the demo page (demo/app.js) put on window for the tests. */
 export interface PageGlobals {

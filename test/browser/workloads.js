@@ -148,6 +148,13 @@ export async function threadedRun(lib, train, c, threads) {
   return result;
 }
 
+/** In a page: inWorker on each of `threads` in turn, and what the page is (isolated, the cores it reports). */
+export async function inWorkerAll(c, threads) {
+  const out = [];
+  for (const t of threads) out.push(await inWorker(c, t));
+  return { out, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency };
+}
+
 /** In a page: runs threadedRun in a module Web Worker (threads-worker.js), the one place a page can block on threads. */
 export function inWorker(c, threads) {
   globalThis.__threadsWorker ??= new Worker('/test/threads-worker.js', { type: 'module' });
