@@ -2,7 +2,7 @@
 // engines), test accuracy after full epochs, µs per step on the tiny W0 — every engine, repetitions
 // interleaved (rep 1 of every engine, then rep 2 in reverse order, …) so machine noise hits all alike.
 import { WORKLOADS, mnistFloat, xorData } from './workloads.js';
-import { log, othersLoad, summary } from './lib/util.js';
+import { gc, log, now, othersLoad, summary } from './lib/util.js';
 
 const FULL = 60000;
 
@@ -113,38 +113,49 @@ export async function benchTraining({ quick, engines, mnist, only }) {
     if (only && !only.includes(w.id)) continue;
     const d = data[w.data];
     const runs = new Map(usable.map((e) => [e.name, []]));
+    const ctxOf = (e, rep) => {
+      const samples = plan[w.id][e.plan ?? e.name];
+      return {
+        train: d.train,
+        test: d.test,
+        samples,
+        seed: 1000 + rep,
+        // Warm-up: enough batches for V8 to optimise (JS) and tier up (WebAssembly), at most a fifth of the timed run.
+        warmSamples: Math.max(
+          4 * w.batchSize,
+          Math.min(Math.round(samples / 5), w.data === 'xor' ? 400 : quick ? 1000 : 2000),
+        ),
+        warmMs: quick ? 300 : 1000,
+        evaluate: samples >= d.train.length,
+        chunks: CHUNKS,
+      };
+    };
+    const runsNow = (e, rep) =>
+      plan[w.id][e.plan ?? e.name] && rep < repsOf(e) && (!e.workloads || e.workloads.includes(w.id));
     for (let rep = 0; rep < reps; rep++) {
       // Every other repetition in reverse order, so that a drift in the machine's speed favours no engine.
-      for (const e of rep % 2 ? [...usable].reverse() : usable) {
-        const samples = plan[w.id][e.plan ?? e.name];
-        if (!samples || rep >= repsOf(e) || (e.workloads && !e.workloads.includes(w.id))) continue;
-        const ctx = {
-          train: d.train,
-          test: d.test,
-          samples,
-          seed: 1000 + rep,
-          // Warm-up: enough batches for V8 to optimise (JS) and tier up (WebAssembly), at most a fifth of the timed run.
-          warmSamples: Math.max(
-            4 * w.batchSize,
-            Math.min(Math.round(samples / 5), w.data === 'xor' ? 400 : quick ? 1000 : 2000),
-          ),
-          warmMs: quick ? 300 : 1000,
-          evaluate: samples >= d.train.length,
-        };
-        try {
-          const others = othersLoad();
-          const r = { ...(await e.run(w, ctx)), rep, othersCores: others() };
-          runs.get(e.name).push(r);
+      const order = (rep % 2 ? [...usable].reverse() : usable).filter((e) => runsNow(e, rep));
+      const ran = new Set();
+      for (const e of order) {
+        if (ran.has(e)) continue;
+        const group = e.interleave ? order.filter((x) => x.interleave === e.interleave) : [e];
+        for (const x of group) ran.add(x);
+        const results =
+          group.length > 1 ? await interleaved(group, w, (x) => ctxOf(x, rep)) : [await alone(e, w, ctxOf(e, rep))];
+        group.forEach((x, i) => {
+          const r = { ...results[i], rep };
+          runs.get(x.name).push(r);
+          if (r.error) {
+            log(`  ${w.id} rep ${rep + 1}/${repsOf(x)} ${x.name}: FAILED ${r.error}`);
+            return;
+          }
           log(
-            `  ${w.id} rep ${rep + 1}/${repsOf(e)} ${e.name}: ${(r.samples / r.seconds).toFixed(0)} samples/s over ${r.samples}` +
+            `  ${w.id} rep ${rep + 1}/${repsOf(x)} ${x.name}: ${(r.samples / r.seconds).toFixed(0)} samples/s over ${r.samples}` +
               (r.accuracy !== null && r.accuracy !== undefined ? `, accuracy ${(100 * r.accuracy).toFixed(2)}%` : '') +
               (r.leakedTensors ? `, ${r.leakedTensors} tensors leaked` : '') +
               (r.othersCores !== null ? `; other processes: ${r.othersCores.toFixed(2)} cores` : ''),
           );
-        } catch (err) {
-          runs.get(e.name).push({ error: String(err?.message ?? err).split('\n')[0], rep });
-          log(`  ${w.id} rep ${rep + 1}/${repsOf(e)} ${e.name}: FAILED ${err?.message ?? err}`);
-        }
+        });
       }
     }
     for (const e of usable) {
@@ -168,7 +179,7 @@ export async function benchTraining({ quick, engines, mnist, only }) {
           samplesPerSec: r.samples / r.seconds,
           seconds: r.seconds,
           accuracy: r.accuracy ?? null,
-          othersCores: r.othersCores, // cores other processes kept busy during the run (warm-up included)
+          othersCores: r.othersCores, // cores other processes kept busy during the run (or its turns)
         })),
         samples,
         fullEpoch: samples >= d.train.length,
@@ -180,6 +191,62 @@ export async function benchTraining({ quick, engines, mnist, only }) {
     }
   }
   return { rows, unavailable, workloads: WORKLOADS.filter((w) => !only || only.includes(w.id)) };
+}
+
+/** Interleaved engines train each epoch in this many parts, taking turns. */
+const CHUNKS = 20;
+
+const failure = (err) => ({ error: String(err?.message ?? err).split('\n')[0] });
+
+/** One engine's run, and the cores other processes kept busy meanwhile (warm-up included). */
+async function alone(e, w, ctx) {
+  try {
+    const others = othersLoad();
+    const r = await e.run(w, ctx);
+    return { ...r, othersCores: others() };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/**
+ * Engines that can stop mid-epoch and go on (`start` → { step, result, dispose }: wasmlp's fit)
+ * train their epochs at the same time, taking turns a CHUNKS-th of an epoch each, so that what the
+ * machine does meanwhile falls on all of them alike: their ratios pair parts moments apart, not
+ * runs seconds apart. The cores other processes kept busy are measured over each one's own turns.
+ */
+async function interleaved(group, w, ctxOf) {
+  const out = group.map(() => null),
+    started = [];
+  for (const [i, e] of group.entries()) {
+    try {
+      started[i] = await e.start(w, ctxOf(e));
+    } catch (err) {
+      out[i] = failure(err);
+    }
+  }
+  gc();
+  const busy = group.map(() => ({ cores: 0, ms: 0 }));
+  let live = group.map((_, i) => i).filter((i) => !out[i]);
+  while (live.length) {
+    for (const i of live) {
+      const others = othersLoad(),
+        t0 = now();
+      try {
+        if (await started[i].step()) out[i] = await started[i].result();
+      } catch (err) {
+        out[i] = failure(err);
+        started[i].dispose();
+      }
+      const ms = now() - t0;
+      busy[i].cores += (others() ?? NaN) * ms;
+      busy[i].ms += ms;
+    }
+    live = live.filter((i) => !out[i]);
+  }
+  return out.map((r, i) =>
+    r.error ? r : { ...r, othersCores: Number.isFinite(busy[i].cores) ? busy[i].cores / busy[i].ms : null },
+  );
 }
 
 /** Ratios of a's runs to b's, paired by repetition (a run of each, moments apart). */

@@ -25,7 +25,7 @@ export function wasmlp(backend, baseline, { threads = 1, fma = false } = {}) {
     plan: `wasmlp-${backend}`, // samples per run: the same as wasmlp's own
     threads: backend === 'wasm' ? threads : 1,
     fma,
-    config: `${baseline ? `${bundle}: ` : ''}Network.create({ backend: '${backend}'${how} }) + net.fit(), time = the epoch loop (history[0].seconds)`,
+    config: `${baseline ? `${bundle}: ` : ''}Network.create({ backend: '${backend}'${how} }) + net.fit(), time = the epoch loop (history[0].seconds)${backend === 'wasm' && !baseline ? '; the epoch in parts, taking turns with the other wasmlp wasm variants' : ''}`,
     note: () => undefined,
     // A variant runs only where the network would really use those threads and that build.
     available: variant
@@ -39,7 +39,14 @@ export function wasmlp(backend, baseline, { threads = 1, fma = false } = {}) {
           return true;
         }
       : undefined,
-    async run(w, ctx) {
+    interleave: backend === 'wasm' && !baseline ? 'wasmlp-wasm' : undefined, // see training.js: interleaved
+    /**
+     * Warm up, then a fresh network: `step()` trains the next ctx.chunks-th of its epoch (fit stops
+     * mid-epoch and the next fit goes on, the same updates as one fit), true once the epoch is done;
+     * `result()` its time (history[0].seconds: the epoch loop only, summed over the parts; the first
+     * fit starts the worker threads before its clock starts) and test accuracy.
+     */
+    async start(w, ctx) {
       const lib = await import(bundle);
       const { Network } = lib;
       const train = own(lib, ctx.train.dataset),
@@ -55,13 +62,38 @@ export function wasmlp(backend, baseline, { threads = 1, fma = false } = {}) {
       warm.dispose();
       const net = await Network.create(config);
       const data = ctx.samples >= ctx.train.length ? train : train.slice(0, ctx.samples);
+      const part = Math.ceil(Math.ceil(data.length / w.batchSize) / (ctx.chunks ?? 1));
+      const options = ctx.chunks > 1 ? { ...fitOptions, onBatchEnd: ({ batch }) => batch % part !== 0 } : fitOptions;
+      let epoch,
+        disposed = false;
+      const dispose = () => {
+        if (!disposed) net.dispose();
+        disposed = true;
+      };
+      return {
+        async step() {
+          [epoch] = await net.fit(data, options);
+          return epoch !== undefined;
+        },
+        result() {
+          const accuracy = ctx.evaluate ? net.evaluate(test).accuracy : null;
+          const ran = { threads: net.threads?.count ?? 1, fma: net.fma?.used ?? false };
+          dispose();
+          return { seconds: epoch.seconds, samples: data.length, accuracy, ...ran };
+        },
+        dispose,
+      };
+    },
+    /** One run on its own: the whole epoch in one fit. */
+    async run(w, ctx) {
+      const s = await this.start(w, { ...ctx, chunks: 1 });
       gc();
-      // The first fit starts the worker threads before its clock starts.
-      const [epoch] = await net.fit(data, fitOptions);
-      const accuracy = ctx.evaluate ? net.evaluate(test).accuracy : null;
-      const ran = { threads: net.threads?.count ?? 1, fma: net.fma?.used ?? false };
-      net.dispose();
-      return { seconds: epoch.seconds, samples: data.length, accuracy, ...ran };
+      try {
+        await s.step();
+        return s.result();
+      } finally {
+        s.dispose();
+      }
     },
   };
 }
