@@ -121,3 +121,10 @@ test('package.json: runtime dependencies are exactly what dist/ imports; MIT lic
   expect(readFileSync('LICENSE', 'utf8')).toMatch(/^MIT License/);
   expect(pkg.engines.node).toBe('>=20.19'); // require(esm) and process.getBuiltinModule (the worker threads)
 });
+
+// The browser bundle needs no browser to check: one ES module, the .wasm inlined, nothing of Node.
+test('dist/index.js is one ESM file with the wasm inlined and no node: imports', () => {
+  const src = readFileSync('dist/index.js', 'utf8');
+  expect(src).not.toMatch(/from\s*["']node:|import\(\s*["']node:|require\(/);
+  expect(src).not.toMatch(/\.wasm["']/);
+});

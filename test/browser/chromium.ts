@@ -1,15 +1,17 @@
-// Shared by the browser tests: Debian's Chromium through playwright-core and Debian's Firefox ESR
-// through puppeteer-core (WebDriver BiDi); nothing is downloaded. And the demo's static server with
+// Shared by the browser tests: the system's Chromium through playwright-core and its Firefox
+// through puppeteer-core (WebDriver BiDi), found by ./find.ts; nothing is downloaded. And the demo's static server with
 // the test page mounted at /test/.
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { findBrowser, type Engine } from './find.js';
 // @ts-expect-error: a plain JS module without types
 import { startServer } from '../../demo/serve.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+/** The browsers found (see ./find.ts); vitest.config.ts leaves out the files of one that is not. */
+export const CHROMIUM = findBrowser('chromium').path;
+export const FIREFOX = findBrowser('firefox').path;
 const ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -27,16 +29,15 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Checks that the bundle is built and Chromium is installed, with the fix in the message. */
-export function checkPrerequisites(): void {
+/** Checks that the bundle is built and the browser was found, with the fix in the message. */
+function checkPrerequisites(engine: Engine, path: string | undefined): string {
   if (!existsSync(`${root}dist/index.js`))
     throw new Error('dist/index.js is missing: run `npm run build` before the browser tests');
-  if (!existsSync(CHROMIUM)) {
+  if (!path)
     throw new Error(
-      `no Chromium at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\` ` +
-        '(or point CHROMIUM_PATH at a Chromium binary); the browser tests never download one',
+      `${engine} not found (looked at ${findBrowser(engine).looked}); the browser tests never download one`,
     );
-  }
+  return path;
 }
 
 export async function serve(options: { isolation?: boolean } = {}): Promise<Served> {
@@ -44,8 +45,7 @@ export async function serve(options: { isolation?: boolean } = {}): Promise<Serv
 }
 
 export async function launch(): Promise<Browser> {
-  checkPrerequisites();
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  return chromium.launch({ executablePath: checkPrerequisites('chromium', CHROMIUM), args: ARGS });
 }
 
 /** A page that fails the test on any uncaught page error (collected, checked by the caller). */
@@ -66,13 +66,7 @@ export async function openPage(
 
 /** Firefox ESR (SpiderMonkey) over WebDriver BiDi: the second engine for the determinism claim. */
 export async function launchFirefox(): Promise<import('puppeteer-core').Browser> {
-  checkPrerequisites();
-  if (!existsSync(FIREFOX)) {
-    throw new Error(
-      `no Firefox at ${FIREFOX}: install it with \`apt-get install -y --no-install-recommends firefox-esr\` ` +
-        '(or point FIREFOX_PATH at a Firefox binary); the browser tests never download one',
-    );
-  }
+  const executablePath = checkPrerequisites('firefox', FIREFOX);
   const { default: puppeteer } = await import('puppeteer-core');
-  return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+  return puppeteer.launch({ browser: 'firefox', executablePath, headless: true });
 }
