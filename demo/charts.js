@@ -20,11 +20,20 @@ export function ticks(lo, hi, count = 5) {
   return out;
 }
 
-/** Round values (1, 2, 5 × 10ⁿ) covering [lo, hi] for a log axis. */
+/**
+ * Round values covering [lo, hi] for a log axis: 1, 2, 5 × 10ⁿ over up to four decades, powers of ten
+ * beyond, and every second, third, … power when there are more than eight (a loss of 1e30 included).
+ */
 export function logTicks(lo, hi) {
+  const e0 = Math.floor(Math.log10(lo)),
+    e1 = Math.ceil(Math.log10(hi));
+  const decades = e1 - e0;
+  const ms = decades <= 4 ? [1, 2, 5] : [1];
+  const every = Math.max(1, Math.ceil(decades / 8));
   const out = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
+  for (let e = e0; e <= e1; e++) {
+    if (e % every) continue;
+    for (const m of ms) {
       const v = m * 10 ** e;
       if (v >= lo * 0.999 && v <= hi * 1.001) out.push(+v.toPrecision(2));
     }
@@ -32,10 +41,17 @@ export function logTicks(lo, hi) {
   return out;
 }
 
+/** A tick label: 3 significant digits, and 1e6 rather than 1000000 for large or tiny values. */
+const tickText = (v) =>
+  v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3)
+    ? v.toExponential().replace(/\.?0*e\+?/, 'e')
+    : String(+v.toPrecision(3));
+
 /**
  * series: [{ key, label, color, dash?, dots?, width? }]. y: { min?, max?, floor?, ceil?, log?, format,
- * zoomAfter? } — the range comes from the data where not given; with zoomAfter = x0, points before
- * x0 stop counting once later points exist (the line runs off the plot, clipped).
+ * zoomAfter?, minSpan? } — the range comes from the data where not given; with zoomAfter = x0, points
+ * before x0 stop counting once later points exist (the line runs off the plot, clipped); minSpan: the
+ * range is never narrower (widened about the data, within floor and ceil).
  * set(key, points [[x, y], …]); xMax sets the minimum x extent.
  */
 export class LineChart {
@@ -168,6 +184,14 @@ export class LineChart {
     } else {
       if (this.y.floor !== undefined) y0 = Math.max(this.y.floor, y0 - 0.05 * (y1 - y0 || 1));
       if (this.y.ceil !== undefined) y1 = Math.min(this.y.ceil, y1 + 0.05 * (y1 - y0 || 1));
+      const span = this.y.minSpan ?? 0;
+      if (y1 - y0 < span) {
+        const lo = this.y.floor ?? -Infinity,
+          hi = this.y.ceil ?? Infinity;
+        const mid = (y0 + y1) / 2;
+        y0 = Math.max(lo, Math.min(mid - span / 2, hi - span));
+        y1 = Math.min(hi, y0 + span);
+      }
       if (y1 - y0 < 1e-6) {
         y0 -= 0.5;
         y1 += 0.5;
@@ -181,9 +205,12 @@ export class LineChart {
     const Y = (y) => h - m.b - ((t(y) - t(y0)) / (t(y1) - t(y0))) * (h - m.t - m.b);
     this.X = X;
     this.Y = Y;
+    // The y range shown, for the browser tests.
+    this.svg.dataset.y0 = String(y0);
+    this.svg.dataset.y1 = String(y1);
 
     this.axes.replaceChildren();
-    const fmt = this.y.format ?? ((v) => String(+v.toPrecision(3)));
+    const fmt = this.y.format ?? tickText;
     for (const v of yt) {
       el('line', { x1: m.l, x2: w - m.r, y1: Y(v), y2: Y(v), class: 'grid' }, this.axes);
       el('text', { x: m.l - 6, y: Y(v) + 4, 'text-anchor': 'end' }, this.axes).textContent = fmt(v);
