@@ -3,11 +3,15 @@
 // One net.fit() runs the epochs; every ~100 ms its onBatchEnd returns a promise that yields to this
 // worker's messages (predict, pause, settings). Pausing is that promise waiting for Resume, so a
 // paused run continues exactly where it was: the same batches, in the same order, as net.fit alone.
-// New optimizer settings take effect from the next epoch (fit is restarted with initialEpoch).
+// New optimizer settings take effect from the next epoch (fit is restarted with initialEpoch), also
+// when they come with Resume. After an epoch at chance level it says why (diagnose), and a run whose
+// loss became NaN or infinite is reported as 'diverged', in the library's words (epoch and batch).
 import { Network, loadMnist, simdSupported } from '../dist/index.js';
 
 const SLICE_MS = 100;
 const GALLERY = 40; // misclassified test digits sent per epoch
+const CHANCE = 0.2; // test accuracy below this after an epoch: no better than guessing among ten digits
+const PROBE = 1000; // test digits whose gradients tell which hidden units pass no error back
 
 let train, test; // Datasets
 let net; // Network
@@ -21,6 +25,7 @@ let targetEpochs = 0,
 let paused = null; // while paused: { promise, resolve(continue: boolean) }
 let stopping = false; // reset or new settings: end the current fit at the next chance
 let settingsChanged = false;
+let resetting = Promise.resolve(); // resets run one after another, never interleaved
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 const fail = (e) => post({ type: 'error', message: e?.message ?? String(e) });
@@ -28,8 +33,11 @@ const fail = (e) => post({ type: 'error', message: e?.message ?? String(e) });
 self.onmessage = async ({ data: msg }) => {
   try {
     if (msg.type === 'load') await load(msg.baseUrl);
-    else if (msg.type === 'reset') await reset(msg.net, msg.trainRows);
-    else if (msg.type === 'settings') {
+    else if (msg.type === 'reset') {
+      const run = resetting.then(() => reset(msg.net, msg.trainRows, msg.key));
+      resetting = run.catch(() => {});
+      await run;
+    } else if (msg.type === 'settings') {
       fitSettings = msg.fit;
       settingsChanged = true;
     } else if (msg.type === 'train') start(msg.fit);
@@ -64,10 +72,12 @@ async function load(baseUrl) {
 }
 
 /** A new network (old one disposed); reports the untrained test accuracy as epoch 0. */
-async function reset(spec, rows) {
+async function reset(spec, rows, key) {
   await stop();
   net?.dispose();
   net = undefined;
+  if (!Number.isInteger(rows) || rows < 1)
+    throw new Error(`Training digits: expected a whole number ≥ 1, got ${JSON.stringify(rows)}`);
   trainRows = Math.min(rows, train.length);
   trainSet = train.slice(0, trainRows);
   const backend = simdSupported() ? 'wasm' : 'js';
@@ -83,19 +93,22 @@ async function reset(spec, rows) {
     backend,
     threads: 'auto', // every core this worker may use: net.threads says how many, and why
   });
-  netInfo = { backend, parameterCount: net.parameterCount, threads: net.threads };
+  netInfo = { backend, parameterCount: net.parameterCount, threads: net.threads, activation: spec.activation };
   targetEpochs = epochsDone = 0;
   const v = net.evaluate(test);
-  post({ type: 'network', ...netInfo, trainRows, valLoss: v.loss, valAccuracy: v.accuracy });
+  post({ type: 'network', ...netInfo, key, trainRows, valLoss: v.loss, valAccuracy: v.accuracy });
   sendGallery();
   post({ type: 'state', state: 'idle' });
 }
 
 function start(fit) {
   if (!net) throw new Error('There is no network: correct the settings and press Reset.');
+  const changed =
+    JSON.stringify([fit.optimizer, fit.batchSize]) !== JSON.stringify([fitSettings.optimizer, fitSettings.batchSize]);
   fitSettings = fit;
   post({ type: 'state', state: 'training' });
   if (paused) {
+    settingsChanged ||= changed; // the suspended epoch ends as it began; the next one uses them
     // Resume: the suspended fit goes on from the batch it stopped at
     paused.resolve(true);
     paused = null;
@@ -139,10 +152,13 @@ const yieldToMessages = () =>
   });
 
 async function trainLoop() {
+  let running = fitSettings; // the settings of the fit that runs
   try {
     while (epochsDone < targetEpochs && !stopping) {
       settingsChanged = false;
-      const { batchSize, optimizer } = fitSettings;
+      running = fitSettings;
+      const { batchSize, optimizer } = running;
+      post({ type: 'fit', optimizer, batchSize });
       let losses = [],
         last = performance.now(),
         speed = 0;
@@ -191,36 +207,75 @@ async function trainLoop() {
             seconds: e.seconds,
             samplesPerSec: e.samplesPerSec,
           });
-          sendGallery();
+          const counts = sendGallery();
+          const { name, learningRate } = optimizer;
+          post({
+            type: 'diagnosis',
+            epoch: e.epoch,
+            name,
+            learningRate,
+            ...(e.valAccuracy < CHANCE ? diagnose(counts) : {}),
+          });
           return !settingsChanged && !stopping; // new settings: restart fit with them from the next epoch
         },
       });
     }
     if (!stopping) post({ type: 'state', state: 'done', epoch: epochsDone });
   } catch (e) {
-    // fit restored the weights of the last complete epoch; say so in the page's terms.
-    fail(
-      /diverged/.test(e.message)
-        ? new Error(
-            `Training diverged in epoch ${epochsDone + 1}: the loss or the weights became NaN or infinite. ` +
-              `The weights were put back as they were at the end of ${epochsDone ? `epoch ${epochsDone}` : 'initialisation'}. ` +
-              `Lower the learning rate (now ${fitSettings.optimizer.learningRate}) and press Train, or Reset.`,
-          )
-        : e,
-    );
+    // fit restored the weights of the last complete epoch. Its message names the epoch and batch:
+    // "the loss became NaN in epoch 1, batch 15 of 157: training diverged. …".
+    if (/diverged/.test(e.message)) {
+      const { name, learningRate } = running.optimizer;
+      post({
+        type: 'diverged',
+        epoch: epochsDone,
+        what: e.message.split(/: training diverged/)[0],
+        name,
+        learningRate,
+      });
+    } else fail(e);
     targetEpochs = epochsDone;
     post({ type: 'state', state: epochsDone === 0 ? 'idle' : 'done', epoch: epochsDone });
   }
 }
 
-/** The first misclassified test digits (in test-set order) with the predicted label and its probability. */
+/**
+ * Why the network is no better than guessing: the digit it answers most and how often, and per hidden
+ * layer the units that pass no error back — their ∂C/∂b and ∂C/∂W (BP3, BP4) are exactly 0 on every
+ * probe digit, so f′(z) = 0 for all of them (dead relu units, or saturated ones).
+ */
+function diagnose(counts) {
+  let top = 0;
+  for (let d = 1; d < counts.length; d++) if (counts[d] > counts[top]) top = d;
+  const probe = test.slice(0, Math.min(PROBE, test.length));
+  const grads = net.gradients(probe);
+  const silent = grads.slice(0, -1).map(({ W, b }) => {
+    const units = b.length,
+      nIn = W.length / units;
+    let n = 0;
+    for (let j = 0; j < units; j++) {
+      let zero = b[j] === 0;
+      for (let k = 0; zero && k < nIn; k++) zero = W[j * nIn + k] === 0;
+      if (zero) n++;
+    }
+    return { silent: n, units };
+  });
+  return { stuck: { top, share: counts[top] / test.length, layers: silent, probe: probe.length } };
+}
+
+/**
+ * The first misclassified test digits (in test-set order) with the predicted label and its probability.
+ * Returns how many test digits it predicted as each digit.
+ */
 function sendGallery() {
   const out = net.predict(test);
-  const items = [];
+  const items = [],
+    counts = new Array(10).fill(0);
   let wrong = 0;
   for (let i = 0; i < test.length; i++) {
     let best = 0;
     for (let j = 1; j < 10; j++) if (out[i * 10 + j] > out[i * 10 + best]) best = j;
+    counts[best]++;
     if (best === test.labels[i]) continue;
     wrong++;
     if (items.length < GALLERY) {
@@ -237,6 +292,7 @@ function sendGallery() {
     }
   }
   post({ type: 'gallery', epoch: epochsDone, wrong, total: test.length, items });
+  return counts;
 }
 
 function predict(id, pixels) {
