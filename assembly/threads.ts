@@ -17,7 +17,7 @@ const OPS = 16; //      the program: records, their count, the threads taking pa
 const COUNT = 20;
 const THREADS = 24;
 const FAILED = 28; //   set (to the failing thread + 1) when a thread trapped or went away
-const STOP = 32; //     set by thread 0 when a loss with `stop` was not finite
+const STOP = 32; //     set by thread 0 when a loss with `stop` was not finite: the generation of the meeting after it, + 1
 const SPINS = 36; //    how long to spin before waiting (0 where threads outnumber cores)
 const PANELS = 40; //   per-thread packing scratch: PANEL_BYTES each, thread tid's at PANELS + tid·PANEL_BYTES
 const RESUME = 44; //   thread 0's place when it returned to wait later: the record, the generation
@@ -51,16 +51,15 @@ function waitWhile(ctl: usize, at: usize, value: i32, slices: i32): i32 {
   return 0;
 }
 
-/** Arrive at the barrier: the generation to wait out, or -1 when this thread was the last and released it. */
-function arrive(ctl: usize, n: i32): i32 {
-  const gen = atomic.load<i32>(ctl + GEN);
+/** Arrive at the barrier of generation `gen` (GEN before arriving): true when this thread was the last and released it. */
+function arrive(ctl: usize, n: i32, gen: i32): bool {
   if (atomic.add<i32>(ctl + ARRIVED, 1) == n - 1) {
     atomic.store<i32>(ctl + ARRIVED, 0);
     atomic.store<i32>(ctl + GEN, gen + 1);
     atomic.notify(ctl + GEN, n);
-    return -1;
+    return true;
   }
-  return gen;
+  return false;
 }
 
 /** Whether the threads meet after record r: when it, or the next, runs on more than one. */
@@ -79,13 +78,16 @@ function runFrom(ops: usize, count: i32, tid: i32, n: i32, ctl: usize, r: i32): 
   for (; r < count; r++) {
     const o = ops + (<usize>r * id.OP_WORDS << 3), t = min(threadsOf(o), n);
     // Once stopped, thread 0 only walks on to the next meeting, where the others learn of it.
+    // A stop belongs to the next meeting, whose generation is GEN now (no one can pass it before
+    // this thread arrives): STOP = that generation + 1, so that a thread still leaving an earlier
+    // meeting, which reads STOP late, does not take it for its own and leave the others waiting.
     if (ran == count && tid < t && !exec(o, tid, t, panel)) {
-      atomic.store<i32>(ctl + STOP, 1);
+      atomic.store<i32>(ctl + STOP, atomic.load<i32>(ctl + GEN) + 1);
       ran = r + 1;
     }
     if (!meetAfter(ops, count, r)) continue;
-    const gen = arrive(ctl, n);
-    if (gen >= 0) {
+    const gen = atomic.load<i32>(ctl + GEN);
+    if (!arrive(ctl, n, gen)) {
       const w = waitWhile(ctl, GEN, gen, tid == 0 ? 100 : 0);
       if (w == WAITING) {
         atomic.store<i32>(ctl + RESUME, r);
@@ -94,7 +96,7 @@ function runFrom(ops: usize, count: i32, tid: i32, n: i32, ctl: usize, r: i32): 
       }
       if (w == FAILURE) return FAILURE;
     }
-    if (atomic.load<i32>(ctl + STOP) != 0) return tid == 0 ? min(ran, r + 1) : r + 1;
+    if (atomic.load<i32>(ctl + STOP) == gen + 1) return tid == 0 ? min(ran, r + 1) : r + 1;
   }
   return ran;
 }
@@ -110,9 +112,10 @@ export function runThreads(ops: usize, count: i32, n: i32, ctl: usize, resume: b
   for (let r = 0; r < count && !meets; r++) meets = meetAfter(ops, count, r);
   if (!meets) return run(ops, count);
   if (resume) {
-    const r = atomic.load<i32>(ctl + RESUME), w = waitWhile(ctl, GEN, atomic.load<i32>(ctl + RESUME_GEN), 100);
+    const r = atomic.load<i32>(ctl + RESUME), gen = atomic.load<i32>(ctl + RESUME_GEN);
+    const w = waitWhile(ctl, GEN, gen, 100);
     if (w != 0) return w;
-    if (atomic.load<i32>(ctl + STOP) != 0) return r + 1;
+    if (atomic.load<i32>(ctl + STOP) == gen + 1) return r + 1;
     return runFrom(ops, count, 0, n, ctl, r + 1);
   }
   atomic.store<i32>(ctl + OPS, <i32>ops);

@@ -158,6 +158,39 @@ describe('lifecycle', () => {
     net.dispose();
   });
 
+  // A loss that stops a program is learnt of at the next meeting; a thread still leaving the meeting
+  // before, which reads the stop late, must not take it for its own (it did: fit then never ended).
+  test('a diverging fit rejects with the divergence every time, on 2 and 3 threads, and never hangs', async () => {
+    const rows = train.slice(0, 3000);
+    for (const threads of [2, 3])
+      for (let seed = 0; seed < 12; seed++) {
+        const net = await Network.create({
+          inputs: 784,
+          layers: [
+            { units: 64, activation: 'relu' },
+            { units: 10, activation: 'identity' },
+          ],
+          loss: 'mse',
+          threads,
+          seed,
+        });
+        const before = bytes(net);
+        const fit = net.fit(rows, { epochs: 1, batchSize: 64, optimizer: { name: 'sgd', learningRate: 10 } });
+        const outcome = await Promise.race([
+          fit.then(
+            () => 'trained',
+            (e: Error) => e.message,
+          ),
+          new Promise<string>((done) => setTimeout(() => done('no answer in 20 s'), 20_000)),
+        ]);
+        expect(outcome, `${threads} threads, seed ${seed}`).toMatch(
+          /^the loss became (NaN|Infinity) in epoch 1, batch \d+ of 47/,
+        );
+        expect(bytes(net).equals(before)).toBe(true); // and the weights are as before the fit
+        net.dispose();
+      }
+  });
+
   test('one fit at a time', async () => {
     const net = await Network.create(config);
     const first = net.fit(train.slice(0, 1000), {
