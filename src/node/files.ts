@@ -2,7 +2,7 @@
 // atomic writes, and an exclusive lock for a folder one run writes to. Every I/O error names its file.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   crc32,
@@ -52,7 +52,7 @@ export async function readInput(file: string, what: string, max = 2 ** 31 - 1): 
 }
 
 /** Read `length` bytes at `position` of an open file (short only at its end). */
-async function readAt(handle: Awaited<ReturnType<typeof open>>, length: number, position: number): Promise<Uint8Array> {
+async function readAt(handle: FileHandle, length: number, position: number): Promise<Uint8Array> {
   const buffer = new Uint8Array(length);
   let done = 0;
   while (done < length) {
@@ -64,10 +64,10 @@ async function readAt(handle: Awaited<ReturnType<typeof open>>, length: number, 
 }
 
 /**
- * A model file's bytes. Its size and fixed header are checked first, so a damaged or hostile file
- * is refused before it is read (a file larger than any model is refused by its size).
+ * `read(handle, size)` on a model file whose size is possible (a file larger than any model is
+ * refused by its size, before it is opened); I/O errors name the file, ModelFileErrors pass as they are.
  */
-export async function readModelFile(file: string): Promise<Uint8Array> {
+async function withModelFile<T>(file: string, read: (handle: FileHandle, size: number) => Promise<T>): Promise<T> {
   const size = await sizeOf(file, 'model file', Infinity);
   if (size > MODEL_MAX_BYTES) {
     throw new ModelFileError(
@@ -79,8 +79,7 @@ export async function readModelFile(file: string): Promise<Uint8Array> {
     throw fileError('read model file', file, e);
   });
   try {
-    readModelPreamble(await readAt(handle, MODEL_PREAMBLE, 0), size, file);
-    return await readAt(handle, size, 0);
+    return await read(handle, size);
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
     throw fileError('read model file', file, e);
@@ -90,21 +89,22 @@ export async function readModelFile(file: string): Promise<Uint8Array> {
 }
 
 /**
+ * A model file's bytes. Its size and fixed header are checked first, so a damaged or hostile file
+ * is refused before it is read.
+ */
+export function readModelFile(file: string): Promise<Uint8Array> {
+  return withModelFile(file, async (handle, size) => {
+    readModelPreamble(await readAt(handle, MODEL_PREAMBLE, 0), size, file);
+    return readAt(handle, size, 0);
+  });
+}
+
+/**
  * A model file's header and format version, the whole file verified (sizes, both checksums) but
  * read in chunks: memory stays small however large the file, and no section is decoded.
  */
-export async function inspectModelFile(file: string): Promise<{ header: ModelHeader; version: number; bytes: number }> {
-  const size = await sizeOf(file, 'model file', Infinity);
-  if (size > MODEL_MAX_BYTES) {
-    throw new ModelFileError(
-      'oversized',
-      `${file} is ${size} bytes, larger than any wasmlp model file can be (${MODEL_MAX_BYTES} bytes)`,
-    );
-  }
-  const handle = await open(file, 'r').catch((e) => {
-    throw fileError('read model file', file, e);
-  });
-  try {
+export function inspectModelFile(file: string): Promise<{ header: ModelHeader; version: number; bytes: number }> {
+  return withModelFile(file, async (handle, size) => {
     const head = await readAt(handle, MODEL_PREAMBLE, 0);
     const p = readModelPreamble(head, size, file);
     const json = await readAt(handle, p.headerBytes, MODEL_PREAMBLE);
@@ -122,12 +122,7 @@ export async function inspectModelFile(file: string): Promise<{ header: ModelHea
       );
     }
     return { header: readModelJson(json, p, file), version: p.version, bytes: size };
-  } catch (e) {
-    if (e instanceof ModelFileError) throw e;
-    throw fileError('read model file', file, e);
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** Load a model or checkpoint file (see Network.fromBytes); bad files throw a ModelFileError. */
