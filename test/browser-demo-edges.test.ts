@@ -3,21 +3,13 @@
 // diverged says why (and the accuracy axis does not magnify noise), and a query value a field
 // cannot take falls back to the default and says so.
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launch, openPage, serve, type Served } from './browser/chromium.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { demoPages } from './browser/chromium.js';
 import type { PageGlobals } from './browser/workloads.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
-const servers: Served[] = [];
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(servers.map((s) => s.close()));
-});
+const openDemo = demoPages();
 
 /** What demo/app.js puts on window, with the fields these tests read. */
 type DemoState = PageGlobals['wasmlpDemo'] & {
@@ -25,18 +17,6 @@ type DemoState = PageGlobals['wasmlpDemo'] & {
   network: { parameterCount: number; trainRows: number } | null;
   prediction: { digit: number; probs: number[]; verdict: boolean } | null;
 };
-
-async function openDemo(query: string, isolation = true): Promise<{ page: Page; errors: string[] }> {
-  const server = await serve({ isolation });
-  servers.push(server);
-  const opened = await openPage(browser, `${server.url}/demo/${query}`, { width: 1400, height: 1300 });
-  await opened.page
-    .waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo?.phase === 'idle', null, { timeout: 30_000 })
-    .catch((e) => {
-      throw new Error(`the demo did not get ready: ${opened.errors.join('; ') || e.message}`);
-    });
-  return opened;
-}
 
 const demo = (page: Page) =>
   page.evaluate(() => {

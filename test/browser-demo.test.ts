@@ -2,33 +2,13 @@
 // pause holds, a digit drawn with pointer events is classified, and it works without COOP/COEP too
 // (on one thread, and says why).
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { launch, openPage, serve, type Served } from './browser/chromium.js';
+import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import { demoPages } from './browser/chromium.js';
 import type { PageGlobals } from './browser/workloads.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
-const servers: Served[] = [];
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function openDemo(query: string, isolation = true): Promise<{ page: Page; errors: string[] }> {
-  const server = await serve({ isolation });
-  servers.push(server);
-  const opened = await openPage(browser, `${server.url}/demo/${query}`, { width: 1400, height: 1300 });
-  await opened.page
-    .waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo?.phase === 'idle', null, { timeout: 30_000 })
-    .catch((e) => {
-      throw new Error(`the demo did not get ready: ${opened.errors.join('; ') || e.message}`);
-    });
-  return opened;
-}
+const openDemo = demoPages();
 
 const demo = (page: Page) =>
   page.evaluate(() => {

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { findBrowser, type Engine } from './find.js';
+import type { PageGlobals } from './workloads.js';
 // @ts-expect-error: a plain JS module without types
 import { startServer } from '../../demo/serve.js';
 
@@ -69,4 +71,31 @@ export async function launchFirefox(): Promise<import('puppeteer-core').Browser>
   const executablePath = checkPrerequisites('firefox', FIREFOX);
   const { default: puppeteer } = await import('puppeteer-core');
   return puppeteer.launch({ browser: 'firefox', executablePath, headless: true });
+}
+
+/**
+ * The demo page for a test file: one Chromium for the file, a server per page (with or without
+ * COOP/COEP); the function opens `/demo/QUERY` and resolves once the demo is ready to train.
+ */
+export function demoPages(): (query: string, isolation?: boolean) => Promise<{ page: Page; errors: string[] }> {
+  const servers: Served[] = [];
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  return async (query, isolation = true) => {
+    const server = await serve({ isolation });
+    servers.push(server);
+    const opened = await openPage(browser, `${server.url}/demo/${query}`, { width: 1400, height: 1300 });
+    await opened.page
+      .waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo?.phase === 'idle', null, { timeout: 30_000 })
+      .catch((e) => {
+        throw new Error(`the demo did not get ready: ${opened.errors.join('; ') || e.message}`);
+      });
+    return opened;
+  };
 }
