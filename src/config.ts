@@ -1,6 +1,7 @@
 // The plain data everyone shares: names, the network config and the fit settings, their defaults
 // and their validation. A leaf: it imports nothing of ours, so every module (and the model-file
-// reader, which checks a header with these same functions) can import it.
+// reader, which checks a header with these same functions) can import it (and the diagnostics' types).
+import type { LayerDiagnostics } from './diagnostics.js';
 
 export type ActivationName =
   'identity' | 'step' | 'sigmoid' | 'tanh' | 'relu' | 'leaky-relu' | 'elu' | 'softplus' | 'softmax';
@@ -306,6 +307,8 @@ export interface EpochLog {
   valAccuracy?: number;
   seconds: number;
   samplesPerSec: number;
+  /** With fit({ diagnostics }): one entry per layer, from the first hidden layer to the output (src/diagnostics.ts). */
+  diagnostics?: LayerDiagnostics[];
 }
 
 export type History = EpochLog[];
@@ -336,6 +339,8 @@ export interface BatchLog {
   batches: number;
   loss: number;
   samples: number;
+  /** With fit({ diagnostics }), on the batches diagnosed: this batch's, per layer (dead: over the epoch so far). */
+  diagnostics?: LayerDiagnostics[];
 }
 
 export function checkBatchSize(b: unknown): void {

@@ -26,6 +26,7 @@ export {
   type OptimizerName,
   type Parameters,
 } from './config.js';
+export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnostics.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
 export { Dataset } from './data/dataset.js';
 export { mnistDigit } from './data/digit.js';

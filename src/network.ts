@@ -43,6 +43,12 @@ export interface FitOptions {
    * (default true) put back the weights of the best epoch; `net.earlyStopped` then says what happened.
    */
   earlyStopping?: EarlyStopping;
+  /**
+   * Measure how each layer learns (src/diagnostics.ts): true for every batch, or { every: N } for
+   * every Nth batch of an epoch (the first included). The epoch's log, and onBatchEnd's on the
+   * batches measured, carry them. The weights are the same, bit for bit, as without. Default off.
+   */
+  diagnostics?: boolean | { every: number };
   /** Called after each epoch; may be async. Return false to stop training. */
   onEpochEnd?: (log: EpochLog) => unknown;
   /**
