@@ -2,12 +2,17 @@
 // already holds (z, a, δ, ∂C/∂W and the update). One name and one definition per quantity,
 // used by the library, `--json`, the CLI table, the report and the demo (README, "Diagnostics").
 
-/** f′ below this fraction of its largest value counts as saturated (relu, step: f′ = 0; leaky-relu: its slope α). */
+/**
+ * f′ below this fraction of its largest value counts as saturated, for the activations that
+ * saturate (ACTIVATIONS[name].saturation): sigmoid, tanh, softmax (its a(1 − a)), elu and softplus
+ * on the left, relu where z ≤ 0 (f′ = 0: hard), step everywhere (hard). identity and leaky-relu
+ * (whose slope α on the left is constant, never 0) never saturate.
+ */
 export const SATURATION = 0.1;
 
 /** One layer's diagnostics (l = 1 is the first hidden layer), over the diagnosed batches of an epoch. */
 export interface LayerDiagnostics {
-  /** Fraction of the (row, unit) pairs with f′(zˡ) < SATURATION · max f′: where BP2's ⊙ f′(z) shrinks δ. */
+  /** Fraction of the (row, unit) pairs saturated (see SATURATION): where BP2's ⊙ f′(z) shrinks δ. */
   saturated: number;
   /** relu and leaky-relu only (else null): fraction of units with zˡ ≤ 0 for every diagnosed row of the epoch. */
   dead: number | null;
