@@ -157,6 +157,185 @@ describe('TensorFlow.js export loads with tf.loadLayersModel', () => {
     );
   });
 });
+
+/** A model's model.json content and weights as tf.io saves them (one weights file). */
+async function saveTfjs(model: tf.LayersModel): Promise<{ json: TfjsModelJson; weights: Uint8Array }> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const json = {
+    format: saved!.format,
+    generatedBy: saved!.generatedBy,
+    convertedBy: saved!.convertedBy,
+    modelTopology: saved!.modelTopology,
+    weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: saved!.weightSpecs! }],
+  };
+  return { json: JSON.parse(JSON.stringify(json)), weights: new Uint8Array(saved!.weightData as ArrayBuffer) };
+}
+
+describe('a model built and trained in TensorFlow.js', () => {
+  test('imports into wasmlp, predicts the same, and trains on', async () => {
+    const init = (seed: number) => ({ kernelInitializer: tf.initializers.glorotNormal({ seed }) });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 8, inputShape: [4], activation: 'tanh', ...init(1) }),
+        tf.layers.dense({ units: 6, useBias: false, ...init(2) }), // no bias: imported with b = 0
+        tf.layers.leakyReLU({ alpha: 0.2 }),
+        tf.layers.dense({ units: 5, activation: 'elu', ...init(3) }),
+        tf.layers.dense({ units: 3, activation: 'softmax', ...init(4) }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy' });
+    // 3 classes from a rule over 4 features.
+    const rows = 120,
+      features = uniform(rows * 4, 9),
+      labels = Uint8Array.from({ length: rows }, (_, r) =>
+        features[4 * r] + features[4 * r + 1] > 0.3 ? 0 : features[4 * r + 2] > 0 ? 1 : 2,
+      );
+    const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), 3);
+    await model.fit(tf.tensor2d(features, [rows, 4]), oneHot, {
+      epochs: 15,
+      batchSize: 16,
+      shuffle: false,
+      verbose: 0,
+    });
+    const { json, weights } = await saveTfjs(model);
+
+    await expect(Network.fromTfjs(json, weights)).rejects.toThrow(/does not say which loss.*pass \{ loss/);
+    const net = await Network.fromTfjs(json, weights, { loss: 'cross-entropy' });
+    expect(net.config.inputs).toBe(4);
+    expect(net.config.layers.map((l) => [l.units, l.activation, l.alpha])).toEqual([
+      [8, 'tanh', undefined],
+      [6, 'leaky-relu', 0.2],
+      [5, 'elu', undefined],
+      [3, 'softmax', undefined],
+    ]);
+    expect([...net.parameters()[1].b]).toEqual([0, 0, 0, 0, 0, 0]);
+    expectClose(predictTfjs(model, features, 4), net.predict(features), 'tfjsImport');
+
+    const data = Dataset.fromArrays(features, labels, 4);
+    const before = net.evaluate(data).loss;
+    await net.fit(data, { epochs: 20, batchSize: 16, optimizer: { name: 'adam', learningRate: 0.01 } });
+    expect(net.evaluate(data).loss).toBeLessThan(before);
+    model.dispose();
+    net.dispose();
+  });
+});
+
+describe('fromTfjs refuses what it cannot compute the same, naming the layer', () => {
+  /** A small model's files, with `edit` applied to its model.json. */
+  async function edited(
+    edit: (layers: { class_name: string; config: Record<string, unknown> }[], json: TfjsModelJson) => void,
+  ) {
+    const net = await netWith('relu');
+    const { modelJson, weights } = net.toTfjs();
+    net.dispose();
+    const json = JSON.parse(JSON.stringify(modelJson)) as TfjsModelJson;
+    edit(
+      (json.modelTopology.config as { layers: { class_name: string; config: Record<string, unknown> }[] }).layers,
+      json,
+    );
+    return { json, weights };
+  }
+  test.each([
+    [
+      'a layer wasmlp has not',
+      (L) => L.splice(1, 0, { class_name: 'Dropout', config: { name: 'dropout_1', rate: 0.5 } }),
+      /layer 2 "dropout_1" \(Dropout\) is not a layer wasmlp has/,
+    ],
+    [
+      'an activation wasmlp has not',
+      (L) => (L[0].config.activation = 'selu'),
+      /layer 1 "dense_1" \(Dense\) has activation "selu", which wasmlp does not have/,
+    ],
+    [
+      'a kernel regularizer',
+      (L) => (L[1].config.kernel_regularizer = { class_name: 'L1L2', config: { l1: 0, l2: 0.01 } }),
+      /layer 2 "dense_2" \(Dense\) has kernel_regularizer .*which wasmlp does not apply/,
+    ],
+    [
+      'a kernel constraint',
+      (L) => (L[0].config.kernel_constraint = { class_name: 'MaxNorm', config: {} }),
+      /layer 1 "dense_1" \(Dense\) has kernel_constraint/,
+    ],
+    ['a frozen layer', (L) => (L[1].config.trainable = false), /layer 2 "dense_2" \(Dense\) is frozen/],
+    [
+      'ELU with alpha ≠ 1',
+      (L) => {
+        L[0].config.activation = 'linear';
+        L.splice(1, 0, { class_name: 'ELU', config: { name: 'elu_1', alpha: 0.5 } });
+      },
+      /layer 2 "elu_1" \(ELU\) has alpha 0.5/,
+    ],
+    [
+      'two activations on one Dense',
+      (L) => L.splice(1, 0, { class_name: 'Activation', config: { name: 'act', activation: 'tanh' } }),
+      /layer 2 "act" \(Activation\) follows "dense_1", which already has the activation relu/,
+    ],
+    [
+      'a capped ReLU',
+      (L) => {
+        L[0].config.activation = 'linear';
+        L.splice(1, 0, { class_name: 'ReLU', config: { name: 'relu6', max_value: 6 } });
+      },
+      /"relu6" \(ReLU\) has max_value 6/,
+    ],
+    [
+      'a non-flat input',
+      (L) => (L[0].config.batch_input_shape = [null, 5, 1]),
+      /layer 1 "dense_1" \(Dense\) has input shape \[null,5,1\]; expected \[null, inputs\]/,
+    ],
+    [
+      'a functional model',
+      (_, j) => (j.modelTopology.class_name = 'Model'),
+      /the model is a "Model"; wasmlp imports Sequential models/,
+    ],
+    [
+      'quantized weights',
+      (_, j) => (j.weightsManifest[0].weights[0].quantization = { dtype: 'uint8', scale: 1, min: 0 }),
+      /the weight dense_1\/kernel is quantized; expected float32/,
+    ],
+    [
+      'a weight of the wrong shape',
+      (_, j) => (j.weightsManifest[0].weights[1].shape = [1, 7]),
+      /the weight dense_1\/bias has shape \[1, 7\]; expected \[7\]/,
+    ],
+    [
+      'a weight no layer uses',
+      (_, j) => j.weightsManifest[0].weights.push({ name: 'extra', shape: [0], dtype: 'float32' }),
+      /the weights manifest has extra, which no Dense layer uses/,
+    ],
+    [
+      'a loss wasmlp has not',
+      (_, j) => (j.userDefinedMetadata = { wasmlp: { loss: 'hinge' } }),
+      /the model's loss "hinge" is not one wasmlp has/,
+    ],
+  ] as [string, Parameters<typeof edited>[0], RegExp][])('%s', async (_, edit, message) => {
+    const { json, weights } = await edited(edit);
+    await expect(Network.fromTfjs(json, weights)).rejects.toThrow(message);
+  });
+
+  test('weights of another length, text that is not JSON, a graph model, unknown options', async () => {
+    const { json, weights } = await edited(() => {});
+    await expect(Network.fromTfjs(json, weights.subarray(4))).rejects.toThrow(
+      new RegExp(
+        `the weights manifest describes ${weights.length} bytes, but the weights given are ${weights.length - 4} bytes`,
+      ),
+    );
+    await expect(Network.fromTfjs('{"format": ', weights)).rejects.toThrow(/fromTfjs: model.json is not JSON/);
+    await expect(Network.fromTfjs({ ...json, format: 'graph-model' }, weights)).rejects.toThrow(
+      /format "graph-model"; expected "layers-model"/,
+    );
+    await expect(Network.fromTfjs(json, weights, { los: 'mse' } as never)).rejects.toThrow(
+      /fromTfjs has no option "los" \(did you mean "loss"\?\)/,
+    );
+  });
+});
+
 /** What the round trip writes for alpha: leaky-relu's slope is made explicit in its LeakyReLU layer. */
 const defaultAlpha = (act: ActivationName) => (act === 'leaky-relu' ? 0.01 : undefined);
 

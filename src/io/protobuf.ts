@@ -1,8 +1,8 @@
 // Protocol Buffers, the writing side only, and only what an ONNX model needs: varints (wire type 0),
 // 32-bit floats (wire type 5) and length-delimited bytes, strings and messages (wire type 2).
-// Twenty lines of our own rather than a library: nothing here parses untrusted bytes, and the
-// browser bundle stays free of a dependency for five functions (test/export.test.ts decodes what
-// they write with protobufjs's Reader, and onnxruntime-web loads the models built from them).
+// A few lines of our own rather than pbf or protobufjs: nothing here parses (so no untrusted bytes),
+// and the bundle needs no dependency for five functions. test/export.test.ts checks them against
+// the examples of the protobuf encoding guide, and onnxruntime-web loads the models built with them.
 
 /** One encoded field (tag and value); a message is the concatenation of its fields. */
 export type Field = Uint8Array;
