@@ -1,7 +1,7 @@
 // A network as an ONNX model (opset 13, IR version 7), for ONNX Runtime and every other ONNX
 // engine. The graph is a chain: each layer is a Gemm (z = a·Wᵀ + b: W kept nOut × nIn as wasmlp
-// stores it, transB = 1) and its activation's op; identity adds no node. `step` has no ONNX op
-// with the same value at 0 (ONNX has none that gives 1 there), so it is refused, not approximated.
+// stores it, transB = 1) and its activation's op; identity adds no node. `step` has no single
+// ONNX op (Sign is 0 at 0, step is 1), so it is refused rather than approximated.
 import { ACTIVATIONS } from '../activations.js';
 import { activationOf, type LayerSpec, type Parameters } from '../config.js';
 import { bytes, concat, float32, string, varint, type Field } from './protobuf.js';
@@ -41,7 +41,7 @@ function activationOp(layers: readonly LayerSpec[], l: number): { op: string; at
       return { op: 'Softmax', attributes: [intAttribute('axis', -1)] };
     case 'step':
       throw new Error(
-        `toOnnx: layer ${l + 1} uses the step activation, which has no exact ONNX op (step(0) = 1; ONNX's Sign and a Relu-based threshold differ at 0); export a network without step layers`,
+        `toOnnx: layer ${l + 1} uses the step activation, which has no exact ONNX op (Sign(0) = 0, step(0) = 1); export a network without step layers`,
       );
   }
 }
