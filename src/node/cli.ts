@@ -4,6 +4,8 @@ import { VERSION } from '../index.js';
 import { UsageError } from './args.js';
 import { bench } from './commands/bench.js';
 import { evaluate } from './commands/eval.js';
+import { exportModel } from './commands/export.js';
+import { importModel } from './commands/import.js';
 import { info } from './commands/info.js';
 import { predict } from './commands/predict.js';
 import { train } from './commands/train.js';
@@ -16,6 +18,8 @@ Commands:
   predict   classify PNG/PGM pictures or IDX images with a model file
   info      describe a model or checkpoint file
   bench     run the bench suite (from a clone of the repository)
+  export    write a model file as ONNX or as a TensorFlow.js layers model
+  import    make a model file from a TensorFlow.js layers model (model.json)
 
 Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for the version.
 Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
@@ -28,6 +32,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   predict,
   info,
   bench,
+  export: exportModel,
+  import: importModel,
 };
 
 async function main(argv: string[]): Promise<number> {
