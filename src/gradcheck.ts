@@ -26,7 +26,10 @@ export interface LayerCheck {
   /** Entries checked, and how many W and b hold. */
   checked: number;
   entries: number;
+  /** Entries checked that are exactly 0 on both sides (weights of an input that is 0 in every row, dead units). */
+  zeros: number;
   maxError: number;
+  /** Over the entries checked but the zeros (0 when all are). */
   medianError: number;
   /** The entry with the largest relative error: W[j][k] (row j = neuron j, column k = input k) or b[j]. */
   worst: { tensor: 'W' | 'b'; j: number; k?: number; analytic: number; numeric: number };
@@ -49,8 +52,9 @@ export interface GradientCheck {
  */
 const FLOOR = 1e-6;
 /**
- * f32 gradients against f64 differences: every pair measured ≤ 2e-4 (an f32 rounding of
- * partly cancelling terms); a sign or factor error in any of BP1–BP4 gives ≳ 1e-1.
+ * f32 gradients against f64 differences: the largest error measured over every activation × loss
+ * pair, on 4-5-4-k networks and on 784-64-32-10 with 16 MNIST images, is 1.7e-3 (small entries
+ * whose f32 sums partly cancel; medians are ~1e-7). A gradient 2% off gives 1e-2, a sign error 1.
  */
 const THRESHOLD = 1e-2;
 
@@ -126,6 +130,8 @@ export function gradientCheck(net: Network, data: Dataset, options: GradientChec
   const random = new Random(config.seed);
   const result: LayerCheck[] = layers.map((L, l) => {
     const errors: number[] = [];
+    let zeros = 0,
+      checked = 0;
     let worst: LayerCheck['worst'] | undefined,
       worstError = -1;
     for (const tensor of ['W', 'b'] as const) {
@@ -140,7 +146,9 @@ export function gradientCheck(net: Network, data: Dataset, options: GradientChec
         theta[i] = keep;
         const n = (up - down) / (2 * epsilon);
         const e = Math.abs(g[i] - n) / Math.max(Math.abs(g[i]) + Math.abs(n), FLOOR);
-        errors.push(e);
+        checked++;
+        if (g[i] === 0 && n === 0) zeros++;
+        else errors.push(e);
         if (e > worstError) {
           worstError = e;
           worst =
@@ -154,10 +162,11 @@ export function gradientCheck(net: Network, data: Dataset, options: GradientChec
     const mid = errors.length >> 1;
     return {
       layer: l + 1,
-      checked: errors.length,
+      checked,
       entries: L.nOut * L.nIn + L.nOut,
-      maxError: errors[errors.length - 1],
-      medianError: errors.length % 2 ? errors[mid] : (errors[mid - 1] + errors[mid]) / 2,
+      zeros,
+      maxError: worstError,
+      medianError: errors.length === 0 ? 0 : errors.length % 2 ? errors[mid] : (errors[mid - 1] + errors[mid]) / 2,
       worst: worst!,
     };
   });
