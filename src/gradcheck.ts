@@ -61,7 +61,7 @@ const THRESHOLD = 1e-2;
 /** Check `net`'s analytic gradients on the first rows of `data`; see GradientCheckOptions. */
 export function gradientCheck(net: Network, data: Dataset, options: GradientCheckOptions = {}): GradientCheck {
   const core = cores.get(net);
-  if (!core) throw new Error(`gradientCheck: expected a live Network, got ${typeName(net)}`);
+  if (!core) throw new Error(`gradientCheck: expected a Network that is not disposed, got ${typeName(net)}`);
   if (!(data instanceof Dataset)) throw new Error(`gradientCheck: expected a Dataset, got ${typeName(data)}`);
   if (!options || typeof options !== 'object')
     throw new Error(`gradientCheck: expected options { rows?, epsilon?, entries? }, got ${typeName(options)}`);
@@ -104,8 +104,8 @@ export function gradientCheck(net: Network, data: Dataset, options: GradientChec
       for (let j = 0; j < L.nOut; j++) z[l][r * L.nOut + j] = dot(params[l], aPrev, r, j, L.nIn);
     activate(L, z[l], a[l], rows);
   });
-  const y = new Float64Array(rows * layers[layers.length - 1].nOut);
-  const nOut = layers[layers.length - 1].nOut;
+  const nOut = layers[layers.length - 1].nOut,
+    y = new Float64Array(rows * nOut); // one-hot, or the 0/1 label of a single output
   for (let r = 0; r < rows; r++) y[r * nOut + (nOut === 1 ? 0 : batch.labels[r])] = nOut === 1 ? batch.labels[r] : 1;
 
   /** C at the current f64 parameters, recomputing z^l_j and the layers after l. */

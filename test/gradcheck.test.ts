@@ -124,7 +124,7 @@ test('bad input: a clear Error before anything runs', async () => {
   expect(() => gradientCheck(net, data, { entries: 1.5 })).toThrow(/entries must be an integer ≥ 1, got 1\.5/);
   expect(() => gradientCheck(net, data, { row: 3 } as never)).toThrow(/no option "row" \(did you mean "rows"\?\)/);
   expect(() => gradientCheck(net, batch(5, 6, 3, 11))).toThrow(/5/);
-  expect(() => gradientCheck({} as Network, data)).toThrow(/expected a live Network/);
+  expect(() => gradientCheck({} as Network, data)).toThrow(/expected a Network that is not disposed, got an Object/);
   const step = await Network.create({
     inputs: 4,
     loss: 'mse',
