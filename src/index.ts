@@ -29,6 +29,7 @@ export {
 } from './config.js';
 export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnostics.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
+export { gradientCheck, type GradientCheck, type GradientCheckOptions, type LayerCheck } from './gradcheck.js';
 export { Dataset } from './data/dataset.js';
 export { mnistDigit } from './data/digit.js';
 export { parseIdx, parseIdxImages, parseIdxLabels } from './data/idx.js';

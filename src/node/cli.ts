@@ -6,6 +6,7 @@ import { bench } from './commands/bench.js';
 import { evaluate } from './commands/eval.js';
 import { exportModel } from './commands/export.js';
 import { importModel } from './commands/import.js';
+import { gradcheck } from './commands/gradcheck.js';
 import { info } from './commands/info.js';
 import { predict } from './commands/predict.js';
 import { train } from './commands/train.js';
@@ -20,6 +21,7 @@ Commands:
   bench     run the bench suite (from a clone of the repository)
   export    write a model file as ONNX or as a TensorFlow.js layers model
   import    make a model file from a TensorFlow.js layers model (model.json)
+  gradcheck check backpropagation's gradients against finite differences on a few MNIST images
 
 Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for the version.
 Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   bench,
   export: exportModel,
   import: importModel,
+  gradcheck,
 };
 
 async function main(argv: string[]): Promise<number> {
