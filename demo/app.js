@@ -1,5 +1,5 @@
 // The page: settings, curves, drawing pad, gallery and explorer. All training happens in worker.js.
-import { ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES } from '../dist/index.js';
+import { ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, SATURATION } from '../dist/index.js';
 import { LineChart } from './charts.js';
 import { DrawPad, paintDigit } from './draw.js';
 import { activationExplorer } from './explorer.js';
@@ -446,6 +446,7 @@ function showGallery({ epoch, wrong, total, items }) {
 
 // ---- activation explorer -----------------------------------------------------------------------
 const highlight = activationExplorer($('explorer-grid'));
+$('saturation-share').textContent = `${100 * SATURATION}%`;
 const highlightActivations = () => highlight([field('activation').value, field('output').value]);
 highlightActivations();
 
