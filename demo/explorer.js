@@ -116,6 +116,8 @@ export function activationExplorer(container) {
             height: p.bottom - p.top,
             class: 'saturated',
             'data-panel': i ? 'df' : 'f',
+            'data-z0': z0,
+            'data-z1': z1,
           },
           svg,
         );
