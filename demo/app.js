@@ -403,8 +403,8 @@ function layerRows(layers) {
 function showLayers({ epoch, batch, batches, every, layers }) {
   state.layers = layers;
   $('layers-caption').textContent =
-    `Epoch ${epoch}, batch ${fmtInt(batch)} of ${fmtInt(batches)} (every ${every}th batch is measured; ` +
-    'dead counts over the epoch so far).';
+    `Epoch ${epoch}, batch ${fmtInt(batch)} of ${fmtInt(batches)} ` +
+    `(${every === 1 ? 'every batch' : `one batch in ${every}`} is measured; dead counts over the epoch so far).`;
   $('layer-rows')
     .querySelectorAll('tr')
     .forEach((tr, i) => {

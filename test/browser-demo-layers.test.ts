@@ -68,7 +68,9 @@ describe('the demo page', () => {
 
     await page.click('#train');
     const caption = () => page.textContent('#layers-caption');
-    await expect.poll(caption, { timeout: 60_000 }).toMatch(/^Epoch 1, batch \d+ of 938 \(every \d+th batch/);
+    await expect
+      .poll(caption, { timeout: 60_000 })
+      .toMatch(/^Epoch 1, batch \d+ of 938 \(one batch in \d+ is measured/);
     const first = await caption();
     await expect.poll(caption, { timeout: 60_000 }).not.toBe(first); // a later diagnosed batch replaces it
     // What the rows show and what the worker sent, read at one moment.
