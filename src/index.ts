@@ -1,5 +1,6 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
 export { Network, type FitOptions, type Rows } from './network.js';
+export type { Evaluation } from './core/core.js';
 export type { TfjsModelJson } from './io/tfjs.js';
 export {
   ACTIVATION_NAMES,
@@ -7,6 +8,7 @@ export {
   INIT_NAMES,
   LOSS_NAMES,
   OPTIMIZER_NAMES,
+  SCALE_NAMES,
   activationOf,
   classCount,
   classProbabilities,
@@ -26,6 +28,9 @@ export {
   type OptimizerConfig,
   type OptimizerName,
   type Parameters,
+  type ColumnScaling,
+  type ScaleName,
+  type Scaling,
 } from './config.js';
 export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnostics.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';

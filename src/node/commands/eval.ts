@@ -42,7 +42,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   const all = (await loadMnist({ dir: mnistDir(o.data), limit: 1 })).test;
   const test = limit === undefined ? all : all.slice(0, Math.min(limit, all.length));
   checkShape(net, test, file, 'MNIST test images');
-  const { loss, accuracy } = net.evaluate(test);
+  const { loss, accuracy } = net.evaluate(test) as { loss: number; accuracy: number }; // class labels
   const { confusion } = classify(net, test);
   log(
     `model: ${file} (${describe(net.config.inputs, net.config.layers)}, ${count(net.parameterCount)} parameters, ${net.history.length} epoch${net.history.length === 1 ? '' : 's'} trained)`,

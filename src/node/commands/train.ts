@@ -321,7 +321,7 @@ const stopText = (s: EarlyStopped) => {
 };
 
 const epochLine = (e: EpochLog, epochs: number) =>
-  `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy)}` +
+  `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy!)}` + // MNIST: class labels
   (e.valLoss !== undefined ? `  val loss ${e.valLoss.toFixed(4)}  val accuracy ${pct(e.valAccuracy!)}` : '') +
   `  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
 
@@ -470,7 +470,7 @@ async function trainRun(
   const seconds = ran.reduce((s, e) => s + e.seconds, 0);
   const samplesPerSec = ran.length ? (ran.length * data.train.length) / seconds : null;
 
-  const result = net.evaluate(data.test);
+  const result = net.evaluate(data.test) as { loss: number; accuracy: number }; // class labels
   log(`test: loss ${result.loss.toFixed(4)}  accuracy ${pct(result.accuracy)}`);
   if (out) {
     await saveModel(net, out, { meta: { ...run.meta } });
