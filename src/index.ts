@@ -37,6 +37,17 @@ export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations
 export { gradientCheck, type GradientCheck, type GradientCheckOptions, type LayerCheck } from './gradcheck.js';
 export { Dataset } from './data/dataset.js';
 export { mnistDigit } from './data/digit.js';
+export {
+  parseCsv,
+  checkSchema,
+  schemaWidth,
+  TABLE_TASKS,
+  type CsvOptions,
+  type FeatureColumn,
+  type Table,
+  type TableSchema,
+  type TableTask,
+} from './data/table.js';
 export { parseIdx, parseIdxImages, parseIdxLabels } from './data/idx.js';
 export { loadMnist, MNIST_FILES, type LoadMnistUrlOptions, type MnistProgress } from './data/mnist.js';
 export {
