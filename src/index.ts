@@ -39,6 +39,7 @@ export { Dataset } from './data/dataset.js';
 export { mnistDigit } from './data/digit.js';
 export {
   parseCsv,
+  formatCsv,
   checkSchema,
   schemaWidth,
   TABLE_TASKS,

@@ -1,3 +1,4 @@
+import { Random } from '../random.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
 
 /**
@@ -124,6 +125,28 @@ export class Dataset {
       w,
       this.targetWidth,
     );
+  }
+
+  /**
+   * A copy with the rows in a seeded random order (the same order for the same seed in every
+   * engine): a table sorted by class then splits into representative training and validation rows.
+   */
+  shuffled(seed: number): Dataset {
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new Error(`Dataset.shuffled: seed must be an integer from 0 to 4294967295, got ${seed}`);
+    const order = Uint32Array.from({ length: this.length }, (_, i) => i);
+    new Random(seed).shuffle(order);
+    const w = this.width,
+      k = this.targetWidth,
+      n = this.features.length,
+      x = this.features instanceof Uint8Array ? new Uint8Array(n) : new Float32Array(n);
+    const y = this.targets ? new Float32Array(this.targets.length) : new Uint8Array(this.length);
+    order.forEach((from, i) => {
+      x.set(this.features.subarray(from * w, (from + 1) * w), i * w);
+      if (this.targets) y.set(this.targets.subarray(from * k, (from + 1) * k), i * k);
+      else y[i] = this.labels[from];
+    });
+    return new Dataset(x, y, w, k);
   }
 
   /**

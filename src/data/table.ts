@@ -272,3 +272,8 @@ export function checkSchema(s: TableSchema): void {
 /** The number of features a schema's rows have (one per number, one per category). */
 export const schemaWidth = (s: TableSchema): number =>
   s.features.reduce((w, f) => w + (f.kind === 'number' ? 1 : f.categories.length), 0);
+
+/** Rows of fields as CSV text (papaparse's quoting: fields with the delimiter, quotes or line breaks are quoted). */
+export function formatCsv(rows: string[][], delimiter = ','): string {
+  return Papa.unparse(rows, { delimiter, newline: '\n' }) + '\n';
+}
