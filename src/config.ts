@@ -423,6 +423,19 @@ export const DIAGNOSTIC_NAMES = [
   'saturatedWrong',
 ] as const satisfies readonly (keyof LayerDiagnostics)[];
 
+/** What evaluate() reports: the loss and what fits the targets (see Network.evaluate). */
+export interface Evaluation {
+  loss: number;
+  /** Class labels; multi-label: the mean of `accuracies`. */
+  accuracy?: number;
+  /** Multi-label: each output's share of rows where a ≥ ½ and y ≥ ½ agree. */
+  accuracies?: number[];
+  /** Regression: means over the outputs, mse and mae in the targets' units. */
+  mse?: number;
+  mae?: number;
+  r2?: number;
+}
+
 export interface EpochLog {
   epoch: number;
   /** Mean cost per training sample over the epoch (as the weights moved), without the L2 term. */

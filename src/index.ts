@@ -1,6 +1,5 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
 export { Network, type FitOptions, type Rows } from './network.js';
-export type { Evaluation } from './core/core.js';
 export type { TfjsModelJson } from './io/tfjs.js';
 export {
   ACTIVATION_NAMES,
@@ -29,6 +28,7 @@ export {
   type OptimizerName,
   type Parameters,
   type ColumnScaling,
+  type Evaluation,
   type ScaleName,
   type Scaling,
 } from './config.js';

@@ -15,9 +15,10 @@ import {
   type NetworkConfig,
   type OptimizerConfig,
   type Parameters,
+  type Evaluation,
   type Scaling,
 } from './config.js';
-import { Core, cores, type Evaluation } from './core/core.js';
+import { Core, cores } from './core/core.js';
 import { Dataset } from './data/dataset.js';
 import { fit } from './fit.js';
 import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type SectionName } from './io/model.js';

@@ -14,6 +14,7 @@ import {
   type NetworkConfig,
   type OptimizerConfig,
   type Parameters,
+  type Evaluation,
   type Scaling,
 } from '../config.js';
 import { Dataset } from '../data/dataset.js';
@@ -714,16 +715,6 @@ function gather(
   // Real targets are rows of f32 like the features: the same gather. Labels become one-hot rows.
   if (targets && t32) k.gatherF32(plan.y, 'labels', outputs, 'idx', 'rows');
   else if (targets) k.gatherTargets(plan.y, 'labels', 'idx', 'rows', outputs);
-}
-
-/** What evaluate() reports (see Core.evaluate). */
-export interface Evaluation {
-  loss: number;
-  accuracy?: number;
-  accuracies?: number[];
-  mse?: number;
-  mae?: number;
-  r2?: number;
 }
 
 /** How a network runs: on how many threads and why, with FMA or not and why, and the build. */
