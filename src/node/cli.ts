@@ -14,9 +14,9 @@ import { train } from './commands/train.js';
 const HELP = `Usage: wasmlp <command> [options]
 
 Commands:
-  train     train a multilayer perceptron on MNIST (checkpoints, resume, report)
-  eval      loss, accuracy and confusion matrix of a model file on the MNIST test set
-  predict   classify PNG/PGM pictures or IDX images with a model file
+  train     train a multilayer perceptron on MNIST (checkpoints, resume, report) or a CSV table
+  eval      loss, accuracy and confusion matrix of a model file on the MNIST test set (or a table)
+  predict   classify PNG/PGM pictures or IDX images with a model file, or predict a table's rows
   info      describe a model or checkpoint file
   bench     run the bench suite (from a clone of the repository)
   export    write a model file as ONNX or as a TensorFlow.js layers model

@@ -38,9 +38,9 @@ export const TABLE_TRAIN_HELP = `Tables (CSV):
                           regression, several 0/1 columns multi-label
   --task NAME             ${TABLE_TASKS.join(' | ')}: overrides that guess
   --test FILE.csv         rows to test on once, at the end (read as the training table is)
-  --scale NAME            ${SCALE_NAMES.join(' | ')}: column scaling fitted on the training rows, kept in
-                          the model and applied to every row it reads; a regression's target too,
-                          predictions come back in its units (default standard)
+  --scale NAME            ${SCALE_NAMES.join(' | ')}: column scaling fitted on the training rows,
+                          kept in the model and applied to every row it reads; a regression's
+                          target too: predictions come back in its units (default standard)
   --drop-missing          leave out rows with a missing value (default: refuse them)
   With a table, --layers lists the hidden layers only (default: two, of 2×features and half that,
   at least 8 and at most 128), --activation is theirs; the output layer follows the task (softmax,

@@ -38,7 +38,8 @@ const DEFAULT_SPLIT = 1 / 6;
 export const TRAIN_HELP = `Usage: wasmlp train [options]
 
 Trains an MLP on MNIST (60,000 training, 10,000 test images), or on a table (--data FILE.csv
---target COLUMN, see "Tables" below), and prints one line per epoch and the final test accuracy. Defaults: 784-128-10, relu + softmax, cross-entropy, adam.
+--target COLUMN, see "Tables" below), and prints one line per epoch and the final test
+accuracy. Defaults: 784-128-10, relu + softmax, cross-entropy, adam.
 After each epoch the network is validated on images held out of the training set (the last
 10,000 of 60,000 by default), and the test set is used once, at the end.
 
@@ -88,7 +89,9 @@ Seeing learning:
 Output:
   --json                  make the last line of stdout one JSON object:
                           { "testAccuracy", "testLoss", "epochs", "samplesPerSec", "stoppedEarly", "model" },
-                          and with --diagnostics "diagnostics": the last epoch's, one object per layer
+                          and with --diagnostics "diagnostics": the last epoch's, one object per layer;
+                          a table: { "task", "accuracy" or "mse", "mae", "r2", "loss", "evaluatedOn",
+                          "rows", "epochs", "stoppedEarly", "model" }
   --quiet                 no progress display on stderr (a bar on a terminal, else a line per quarter epoch)
   -h, --help              show this help
 `;
