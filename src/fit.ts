@@ -27,8 +27,14 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
   if (core.fitting)
     throw new Error('this network is already training: another fit() of it is running; wait for it to end');
   core.fitting = true;
+  const before = { scaling: core.scaling, epochs: core.history.length };
   try {
     return await fitting(core, data, options);
+  } catch (e) {
+    // A fit that fitted the scaling and then failed before an epoch ended leaves the network as it was.
+    if (!core.disposed && core.scaling !== before.scaling && core.history.length === before.epochs)
+      core.setScaling(before.scaling);
+    throw e;
   } finally {
     core.fitting = false;
   }

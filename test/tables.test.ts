@@ -327,3 +327,23 @@ describe('parseCsv', () => {
     expect(Array.from(rows.data.features)).toEqual([7, 1, 0]);
   });
 });
+
+test('a fit that fails before its first epoch ends leaves no scaling behind; the next fit finds it anew', async () => {
+  const net = await regression('standard');
+  const { x, y } = sineTable(64);
+  const data = Dataset.fromArrays(x, y, 2);
+  await expect(
+    net.fit(data, {
+      epochs: 1,
+      batchSize: 8,
+      onBatchEnd: () => {
+        throw new Error('stop here');
+      },
+    }),
+  ).rejects.toThrow('stop here');
+  expect(net.scaling).toBeUndefined();
+  await net.fit(data.slice(0, 32), { epochs: 1, batchSize: 8 });
+  let mean = 0;
+  for (let i = 0; i < 32; i++) mean += x[2 * i] / 32;
+  expect(net.scaling!.inputs.center[0]).toBeCloseTo(mean, 4);
+});

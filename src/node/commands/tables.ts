@@ -61,7 +61,15 @@ const str = (o: Flags, k: string) => o[k] as string | undefined;
 interface TableMeta {
   command: 'train';
   table: TableSchema;
-  data: { file: string; rows: number; validationRows: number; test: string | null };
+  source: { file: string; rows: number; validationRows: number; test: string | null };
+}
+
+/** info's line for a model trained on a table (undefined for any other). */
+export function tableText(meta: unknown, scale: string | undefined): string | undefined {
+  const m = meta as Partial<TableMeta> | undefined;
+  if (!m?.table || !m.source) return undefined;
+  const { table: s, source: d } = m;
+  return `data: the table ${d.file}, ${count(d.rows)} rows${d.validationRows ? `, ${count(d.validationRows)} held out for validation` : ''}; ${s.task} of ${s.targets.join(', ')}${s.classes ? ` (${s.classes.join(', ')})` : ''}; scale ${scale ?? 'none'}`;
 }
 
 /** The schema a model file's meta holds, or an Error saying the model was not trained on a table. */
@@ -231,7 +239,7 @@ export async function trainTable(o: Flags): Promise<void> {
     const meta: TableMeta = {
       command: 'train',
       table: s,
-      data: { file, rows: table.data.length, validationRows: held?.validation.length ?? 0, test: testFile ?? null },
+      source: { file, rows: table.data.length, validationRows: held?.validation.length ?? 0, test: testFile ?? null },
     };
     await saveModel(net, out, { meta: { ...meta } });
     log(`saved the model to ${out}`);
