@@ -445,6 +445,8 @@ export interface EpochLog {
   valLoss?: number;
   /** With class labels, or multi-label targets (the mean of the outputs' accuracies). */
   valAccuracy?: number;
+  /** Multi-label: each output's accuracy on the validation rows. */
+  valAccuracies?: number[];
   /** Regression: the validation rows' mean squared and absolute errors (in the targets' units) and R². */
   valMse?: number;
   valMae?: number;

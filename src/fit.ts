@@ -190,6 +190,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         const v = core.evaluate(validation, 1000);
         log.valLoss = v.loss;
         if (v.accuracy !== undefined) log.valAccuracy = v.accuracy;
+        if (v.accuracies) log.valAccuracies = v.accuracies;
         if (v.mse !== undefined) Object.assign(log, { valMse: v.mse, valMae: v.mae, valR2: v.r2 });
       }
       if (!Number.isFinite(log.loss) || core.stateNonFinite()) {

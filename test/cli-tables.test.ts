@@ -121,6 +121,39 @@ describe('regression from CSV', () => {
   });
 });
 
+test('several 0/1 target columns: multi-label, each output’s accuracy; info names the task', () => {
+  let s = 3,
+    text = 'x1,x2,positive,same_sign\n';
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32);
+  for (let i = 0; i < 600; i++) {
+    const a = r() * 2 - 1,
+      b = r() * 2 - 1;
+    text += `${a.toFixed(3)},${b.toFixed(3)},${+(a > 0)},${+(a * b > 0)}\n`;
+  }
+  const model = join(tmp, 'labels.wasmlp');
+  const t = cli(
+    'train',
+    '--data',
+    file('labels.csv', text),
+    '--target',
+    'positive,same_sign',
+    '--out',
+    model,
+    '--json',
+  );
+  expect(t.status).toBe(0);
+  expect(t.stdout).toContain('target: positive (multi-label), ');
+  expect(t.stdout).toMatch(/val accuracy \d+\.\d+% \(per output: \d+\.\d+%, \d+\.\d+%\)/);
+  const j = lastJson(t.stdout);
+  expect(j.task).toBe('multi-label');
+  expect(j.accuracy).toBeGreaterThan(0.9);
+  const p = cli('predict', '--model', model, file('q2.csv', 'x1,x2\n0.5,0.5\n-0.5,0.5\n'));
+  expect(p.stdout).toBe('x1,x2,predicted_positive,predicted_same_sign\n0.5,0.5,1,1\n-0.5,0.5,0,0\n');
+  expect(cli('info', '--model', model).stdout).toMatch(
+    /data: the table \S*labels\.csv, 600 rows, 120 held out for validation; multi-label of positive, same_sign; scale standard/,
+  );
+});
+
 describe('bad tables and flags', () => {
   test.each([
     [['--target', 'z'], 'a,y\n1,2\n', 1, 'has no column "z" (the target); its columns are a, y'],

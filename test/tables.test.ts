@@ -155,6 +155,9 @@ describe('multi-label targets (sigmoid outputs, cross-entropy per output)', () =
     expect(e.accuracy).toBeCloseTo((e.accuracies![0] + e.accuracies![1]) / 2, 12);
     expect(net.scaling!.targets).toBeUndefined(); // 0/1 targets stay as they are
     expect(h.at(-1)!.valAccuracy).toBeGreaterThan(0.8);
+    expect(h.at(-1)!.valAccuracies).toHaveLength(2);
+    expect(h.at(-1)!.valAccuracy).toBeCloseTo((h.at(-1)!.valAccuracies![0] + h.at(-1)!.valAccuracies![1]) / 2, 12);
+    expect((await Network.fromBytes(net.toBytes())).history).toEqual(net.history); // the model file keeps them
     expect(h.at(-1)!.accuracy).toBeUndefined();
     // Counted from predict: the same per-output accuracy.
     const p = net.predict(data);

@@ -450,6 +450,10 @@ function checkHeader(h: ModelHeader, version: number): void {
       ),
       `history[${i}]: valLoss, valAccuracy, valMse, valMae and valR2 must be finite numbers when present`,
     );
+    expect(
+      e.valAccuracies === undefined || (Array.isArray(e.valAccuracies) && e.valAccuracies.every((a) => isNum(a, 0))),
+      `history[${i}]: valAccuracies must be an array of finite numbers when present`,
+    );
     const d = (e as { diagnostics?: unknown }).diagnostics;
     expect(
       d === undefined ||

@@ -134,7 +134,7 @@ const epochText = (e: EpochLog, epochs: number) =>
   `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}` +
   (e.valLoss === undefined
     ? ''
-    : `  val loss ${e.valLoss.toFixed(4)}  val ${metricsText({ loss: e.valLoss, accuracy: e.valAccuracy, mse: e.valMse, mae: e.valMae, r2: e.valR2 })}`);
+    : `  val loss ${e.valLoss.toFixed(4)}  val ${metricsText({ loss: e.valLoss, accuracy: e.valAccuracy, accuracies: e.valAccuracies, mse: e.valMse, mae: e.valMae, r2: e.valR2 })}`);
 
 /** Hidden layers for `inputs` features: two, of 2×inputs and half that, within [8, 128]. */
 export const defaultHidden = (inputs: number): number[] => {
