@@ -23,7 +23,7 @@ import {
   type ModelHeader,
   type OptimizerConfig,
 } from '../../index.js';
-import { count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
+import { commandLine, count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
 import {
   checkpointName,
   findCheckpoint,
@@ -530,13 +530,10 @@ async function trainRun(
     log(`saved the model to ${out}`);
   }
   if (report) {
-    const argvText = ['wasmlp', 'train', ...argv]
-      .map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a)))
-      .join(' ');
     await writeFileAtomic(
       report,
       renderReport({
-        command: argvText,
+        command: commandLine('train', argv),
         batches: curve.points,
         network: `${describe(c.inputs, c.layers)}, ${c.loss}`,
         settings: settingsTable(run, result, (performance.now() - t0) / 1000, stopped && stopText(stopped)),
