@@ -3,6 +3,7 @@
 import { VERSION } from '../index.js';
 import { UsageError } from './args.js';
 import { bench } from './commands/bench.js';
+import { compare } from './commands/compare.js';
 import { evaluate } from './commands/eval.js';
 import { info } from './commands/info.js';
 import { predict } from './commands/predict.js';
@@ -16,6 +17,7 @@ Commands:
   predict   classify PNG/PGM pictures or IDX images with a model file
   info      describe a model or checkpoint file
   bench     run the bench suite (from a clone of the repository)
+  compare   train one network per activation, loss or depth and compare them (table, HTML page)
 
 Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for the version.
 Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   predict,
   info,
   bench,
+  compare,
 };
 
 async function main(argv: string[]): Promise<number> {
