@@ -90,13 +90,13 @@ const OPTIONS = {
   ...Object.fromEntries(SHARED.map((k) => [k, TRAIN_OPTIONS[k]])),
 } as const;
 
-/** `--layers 30,10 30,30,30,10`: the words after --layers that are networks go into its value. */
+/** `--layers 30,10 30,30,30,10`: the words after --layers (or --layers=…) that are networks go into its value. */
 function joinLayers(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     out.push(argv[i]);
-    if (argv[i] !== '--layers') continue;
-    if (i + 1 < argv.length) out.push(argv[++i]);
+    if (argv[i] === '--layers' && i + 1 < argv.length) out.push(argv[++i]);
+    else if (!argv[i].startsWith('--layers=')) continue;
     while (i + 1 < argv.length && /^\d[\d,\s]*$/.test(argv[i + 1])) out[out.length - 1] += ` ${argv[++i]}`;
   }
   return out;
@@ -104,7 +104,10 @@ function joinLayers(argv: string[]): string[] {
 
 /** A list flag's items: separated by `sep`, none empty, none twice. */
 function list(flag: string, value: string, sep: RegExp, expected: string): string[] {
-  const items = value.trim().split(sep);
+  const items = value
+    .trim()
+    .split(sep)
+    .map((s) => s.trim());
   if (items.some((s) => s.trim() === ''))
     throw new UsageError(`--${flag} expects ${expected}, got ${JSON.stringify(value)}`);
   const twice = items.find((s, i) => items.indexOf(s) !== i);
