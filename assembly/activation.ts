@@ -23,19 +23,29 @@ import { exp4, expm1_4, log1p_4, sigmoid4, tanh4 } from "./math";
   }
 }
 
-// delta ⊙ σ'(z) for the first n floats, using a = f(z) where that is cheaper (loads only what act uses).
-@inline function dmul4(act: i32, z: usize, a: usize, delta: usize, n: i32, p: v128): v128 {
-  const d = loadN(delta, n), zero = f32x4.splat(0), one = f32x4.splat(1);
+// σ'(z) for the first n floats, using a = f(z) where that is cheaper (loads only what act uses).
+// Softmax: the diagonal of its Jacobian, a(1 − a). Identity: 1.
+@inline export function deriv4(act: i32, z: usize, a: usize, n: i32, p: v128): v128 {
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
   switch (act) {
-    case STEP: return f32x4.mul(d, zero); // hard-saturated: no gradient flows through a step
-    case SIGMOID: { const s = loadN(a, n); return f32x4.mul(d, f32x4.mul(s, f32x4.sub(one, s))); }
-    case TANH: { const t = loadN(a, n); return f32x4.mul(d, f32x4.sub(one, f32x4.mul(t, t))); }
-    case RELU: return v128.and(d, f32x4.gt(loadN(z, n), zero)); // δ where z > 0, else +0
-    case LEAKY_RELU: return f32x4.mul(d, v128.bitselect(one, p, f32x4.gt(loadN(z, n), zero)));
-    case ELU: return f32x4.mul(d, v128.bitselect(one, f32x4.add(loadN(a, n), p), f32x4.gt(loadN(z, n), zero)));
-    case SOFTPLUS: return f32x4.mul(d, sigmoid4(loadN(z, n)));
-    default: return d;
+    case STEP: return zero;
+    case SIGMOID: case SOFTMAX: { const s = loadN(a, n); return f32x4.mul(s, f32x4.sub(one, s)); }
+    case TANH: { const t = loadN(a, n); return f32x4.sub(one, f32x4.mul(t, t)); }
+    case RELU: return v128.and(one, f32x4.gt(loadN(z, n), zero));
+    case LEAKY_RELU: return v128.bitselect(one, p, f32x4.gt(loadN(z, n), zero));
+    case ELU: return v128.bitselect(one, f32x4.add(loadN(a, n), p), f32x4.gt(loadN(z, n), zero));
+    case SOFTPLUS: return sigmoid4(loadN(z, n));
+    default: return one;
   }
+}
+
+// delta ⊙ σ'(z) for the first n floats. relu keeps δ where z > 0 and step multiplies by 0 (a NaN δ stays NaN).
+@inline function dmul4(act: i32, z: usize, a: usize, delta: usize, n: i32, p: v128): v128 {
+  const d = loadN(delta, n);
+  if (act == STEP) return f32x4.mul(d, f32x4.splat(0)); // hard-saturated: no gradient flows through a step
+  if (act == RELU) return v128.and(d, f32x4.gt(loadN(z, n), f32x4.splat(0))); // δ where z > 0, else +0
+  if (act == IDENTITY) return d;
+  return f32x4.mul(d, deriv4(act, z, a, n, p));
 }
 
 // One loop per activation: act is a constant in each instance, so the switches above fold away.

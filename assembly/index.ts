@@ -8,6 +8,7 @@ export { biasGrad } from "./backprop";
 export { sgd, momentum, adam } from "./optimizer";
 export { gatherU8, gatherF32, gatherTargets, countCorrect, argmaxRows } from "./batch";
 export { randn } from "./init";
+export { diagForward, absSum } from "./diagnostics";
 export { run } from "./program";
 
 // First byte above the module's static data (abort messages, constants): the arena starts here.

@@ -8,6 +8,7 @@ import * as id from "../src/ids";
 import { activate, mulDerivative } from "./activation";
 import { argmaxRows, countCorrect, gatherF32, gatherTargets, gatherU8 } from "./batch";
 import { biasGradPart } from "./backprop";
+import { absSum, diagForward } from "./diagnostics";
 import { gemmNNPart, gemmNTPart, gemmTNPart, PANEL } from "./gemm";
 import { lossDelta } from "./loss";
 import { adam, momentum, sgd } from "./optimizer";
@@ -16,10 +17,12 @@ import { adam, momentum, sgd } from "./optimizer";
 @inline function i(o: usize, j: i32): i32 { return <i32>load<f64>(o + (<usize>j << 3)); }
 @inline function f(o: usize, j: i32): f32 { return <f32>load<f64>(o + (<usize>j << 3)); }
 
-/** The threads record o uses (its last word): 1 for the reductions (one sum, one count, in order). */
+/** The threads record o uses (its last word): 1 for the reductions (one sum, one count, in order: the diagnostics too). */
 export function threadsOf(o: usize): i32 {
   const op = i(o, 0);
-  return op == id.OP_LOSS_DELTA || op == id.OP_COUNT_CORRECT || op == id.OP_ARGMAX_ROWS ? 1 : max(1, i(o, id.OP_WORDS - 1));
+  return op == id.OP_LOSS_DELTA || op == id.OP_COUNT_CORRECT || op == id.OP_ARGMAX_ROWS || op == id.OP_DIAG_FORWARD || op == id.OP_ABS_SUM
+    ? 1
+    : max(1, i(o, id.OP_WORDS - 1));
 }
 
 // Thread tid's share [lo, hi) of `units` work units among t threads: contiguous and balanced.
@@ -86,14 +89,23 @@ export function exec(o: usize, tid: i32, t: i32, panel: usize): bool {
     }
     case id.OP_SGD:
     case id.OP_MOMENTUM:
-    case id.OP_ADAM: { // groups of 4 parameters
-      const n = i(o, 3 + <i32>(i(o, 0) != id.OP_SGD) + <i32>(i(o, 0) == id.OP_ADAM)), u = (n + 3) >> 2;
-      const e0 = min(n, lo(u, tid, t) << 2), e1 = min(n, lo(u, tid + 1, t) << 2), d = <usize>e0 << 2;
-      if (i(o, 0) == id.OP_SGD) sgd(p(o, 1) + d, p(o, 2) + d, e1 - e0, f(o, 4), f(o, 5));
-      else if (i(o, 0) == id.OP_MOMENTUM) momentum(p(o, 1) + d, p(o, 2) + d, p(o, 3) + d, e1 - e0, f(o, 5), f(o, 6), f(o, 7), i(o, 8));
-      else adam(p(o, 1) + d, p(o, 2) + d, p(o, 3) + d, p(o, 4) + d, e1 - e0, f(o, 6), f(o, 7), f(o, 8), f(o, 9), f(o, 10), f(o, 11), f(o, 12));
+    case id.OP_ADAM: { // groups of 4 parameters, or with stats whole chunks (each chunk's sums stay whole)
+      const op = i(o, 0), n = i(o, 3 + <i32>(op != id.OP_SGD) + <i32>(op == id.OP_ADAM));
+      let stats = p(o, op == id.OP_SGD ? 6 : op == id.OP_MOMENTUM ? 9 : 13);
+      const unit = stats ? id.DIAG_CHUNK : 4, u = (n + unit - 1) / unit;
+      const e0 = min(n, lo(u, tid, t) * unit), e1 = min(n, lo(u, tid + 1, t) * unit), d = <usize>e0 << 2;
+      if (stats) stats += <usize>(e0 / id.DIAG_CHUNK) * 24;
+      if (op == id.OP_SGD) sgd(p(o, 1) + d, p(o, 2) + d, e1 - e0, f(o, 4), f(o, 5), stats);
+      else if (op == id.OP_MOMENTUM) momentum(p(o, 1) + d, p(o, 2) + d, p(o, 3) + d, e1 - e0, f(o, 5), f(o, 6), f(o, 7), i(o, 8), stats);
+      else adam(p(o, 1) + d, p(o, 2) + d, p(o, 3) + d, p(o, 4) + d, e1 - e0, f(o, 6), f(o, 7), f(o, 8), f(o, 9), f(o, 10), f(o, 11), f(o, 12), stats);
       break;
     }
+    case id.OP_DIAG_FORWARD:
+      diagForward(i(o, 1), p(o, 2), p(o, 3), p(o, 4), i(o, 5), i(o, 6), f(o, 7), f(o, 8), p(o, 9), p(o, 10));
+      break;
+    case id.OP_ABS_SUM:
+      absSum(p(o, 1), i(o, 2), i(o, 3), p(o, 4));
+      break;
     case id.OP_COUNT_CORRECT: // one thread: one count
       store<f64>(p(o, 5), <f64>countCorrect(p(o, 1), p(o, 2), i(o, 3), i(o, 4)));
       break;

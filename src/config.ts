@@ -1,7 +1,6 @@
 // The plain data everyone shares: names, the network config and the fit settings, their defaults
 // and their validation. A leaf: it imports nothing of ours, so every module (and the model-file
-// reader, which checks a header with these same functions) can import it (and the diagnostics' types).
-import type { LayerDiagnostics } from './diagnostics.js';
+// reader, which checks a header with these same functions) can import it.
 
 export type ActivationName =
   'identity' | 'step' | 'sigmoid' | 'tanh' | 'relu' | 'leaky-relu' | 'elu' | 'softplus' | 'softmax';
@@ -297,6 +296,41 @@ export interface FitSettings {
   validationSplit?: number;
   earlyStopping?: Required<EarlyStopping>;
 }
+
+/** One layer's diagnostics (l = 1 is the first hidden layer), over the diagnosed batches of an epoch. */
+export interface LayerDiagnostics {
+  /** Fraction of the (row, unit) pairs saturated (see SATURATION in diagnostics.ts): where BP2's ⊙ f′(z) shrinks δ. */
+  saturated: number;
+  /** relu and leaky-relu only (else null): fraction of units with zˡ ≤ 0 for every diagnosed row of the epoch. */
+  dead: number | null;
+  /** ‖∂C/∂Wˡ‖ (Frobenius; BP4's batch-mean gradient of the cost, without L2): mean over the diagnosed batches. */
+  gradNorm: number;
+  /** Mean |δˡ| over rows and units (BP1 for the output layer, BP2 below it). */
+  deltaMean: number;
+  /** ‖ΔWˡ‖ / ‖Wˡ‖: the optimizer's change of the weights in a step over their size before it, mean over the batches. */
+  updateRatio: number;
+  /** √(mean of (Wˡ)²) before each step, mean over the batches. */
+  weightRms: number;
+  /** √(mean of (aˡ)²) over rows and units. */
+  activationRms: number;
+  /**
+   * The output layer under the quadratic cost only: fraction of the outputs that are saturated and
+   * wrong (|a − y| > 0.5), which BP1's σ′(zᴸ) factor makes learn slowly. Absent elsewhere.
+   */
+  saturatedWrong?: number;
+}
+
+/** The names above, in the order tables show them. */
+export const DIAGNOSTIC_NAMES = [
+  'saturated',
+  'dead',
+  'gradNorm',
+  'deltaMean',
+  'updateRatio',
+  'weightRms',
+  'activationRms',
+  'saturatedWrong',
+] as const satisfies readonly (keyof LayerDiagnostics)[];
 
 export interface EpochLog {
   epoch: number;

@@ -1,6 +1,9 @@
 // Diagnostics: how each layer learns, measured during fit() from the buffers a training step
 // already holds (z, a, δ, ∂C/∂W and the update). One name and one definition per quantity,
 // used by the library, `--json`, the CLI table, the report and the demo (README, "Diagnostics").
+// Their shape lives with the other plain data, in config.ts (the model-file reader checks it).
+import type { LayerDiagnostics } from './config.js';
+export { DIAGNOSTIC_NAMES, type LayerDiagnostics } from './config.js';
 
 /**
  * f′ below this fraction of its largest value counts as saturated, for the activations that
@@ -10,37 +13,107 @@
  */
 export const SATURATION = 0.1;
 
-/** One layer's diagnostics (l = 1 is the first hidden layer), over the diagnosed batches of an epoch. */
-export interface LayerDiagnostics {
-  /** Fraction of the (row, unit) pairs saturated (see SATURATION): where BP2's ⊙ f′(z) shrinks δ. */
-  saturated: number;
-  /** relu and leaky-relu only (else null): fraction of units with zˡ ≤ 0 for every diagnosed row of the epoch. */
-  dead: number | null;
-  /** ‖∂C/∂Wˡ‖ (Frobenius; BP4's batch-mean gradient of the cost, without L2): mean over the diagnosed batches. */
-  gradNorm: number;
-  /** Mean |δˡ| over rows and units (BP1 for the output layer, BP2 below it). */
-  deltaMean: number;
-  /** ‖ΔWˡ‖ / ‖Wˡ‖: the optimizer's change of the weights in a step over their size before it, mean over the batches. */
-  updateRatio: number;
-  /** √(mean of (Wˡ)²) before each step, mean over the batches. */
-  weightRms: number;
-  /** √(mean of (aˡ)²) over rows and units. */
-  activationRms: number;
-  /**
-   * The output layer under the quadratic cost only: fraction of the outputs that are saturated and
-   * wrong (|a − y| > 0.5), which BP1's σ′(zᴸ) factor makes learn slowly. Absent elsewhere.
-   */
-  saturatedWrong?: number;
+/** σ'(z) below this counts as saturated for `act` with parameter p (elu's α): SATURATION · max σ', or 0 where it never saturates. */
+export function saturationThreshold(act: string, p: number): number {
+  const max: Record<string, number> = { sigmoid: 0.25, softmax: 0.25, tanh: 1, relu: 1, softplus: 1, step: 1 };
+  return SATURATION * (act === 'elu' ? Math.max(1, p) : (max[act] ?? 0));
 }
 
-/** The names above, in the order tables show them. */
-export const DIAGNOSTIC_NAMES = [
-  'saturated',
-  'dead',
-  'gradNorm',
-  'deltaMean',
-  'updateRatio',
-  'weightRms',
-  'activationRms',
-  'saturatedWrong',
-] as const satisfies readonly (keyof LayerDiagnostics)[];
+/** One layer's sums from one diagnosed step, as the kernels leave them (src/core/core.ts reads them). */
+export interface LayerSums {
+  /** rows × units of the batch. */
+  elements: number;
+  saturated: number;
+  squares: number;
+  /** Saturated and wrong outputs; undefined where it does not apply (not an mse output layer). */
+  wrong?: number;
+  absDelta: number;
+  /** Σ(ΔW)², ΣW² (before the step), Σ(∂C/∂W)², and the count of W's entries. */
+  dW2: number;
+  W2: number;
+  g2: number;
+  weights: number;
+  /** relu family: units with z ≤ 0 in every row diagnosed this epoch so far, and the units; else undefined. */
+  deadUnits?: number;
+  units: number;
+}
+
+/** The diagnostics of an epoch, from the sums of its diagnosed steps (see LayerDiagnostics for the means). */
+export class EpochDiagnostics {
+  private sums: LayerSums[] = [];
+  private ratios: { gradNorm: number; updateRatio: number; weightRms: number }[] = [];
+  batches = 0;
+
+  constructor(readonly epoch: number) {}
+
+  /** Add one step's sums; returns that step's diagnostics (dead: over the epoch so far). */
+  add(step: LayerSums[]): LayerDiagnostics[] {
+    if (this.batches++ === 0) {
+      this.sums = step.map((s) => ({ ...s }));
+      this.ratios = step.map(() => ({ gradNorm: 0, updateRatio: 0, weightRms: 0 }));
+    } else
+      step.forEach((s, l) => {
+        const t = this.sums[l];
+        for (const k of ['elements', 'saturated', 'squares', 'absDelta'] as const) t[k] += s[k];
+        if (s.wrong !== undefined) t.wrong! += s.wrong;
+        t.deadUnits = s.deadUnits;
+      });
+    const out = step.map((s) => layer(s, ratiosOf(s)));
+    out.forEach((d, l) => {
+      const r = this.ratios[l];
+      r.gradNorm += d.gradNorm;
+      r.updateRatio += d.updateRatio;
+      r.weightRms += d.weightRms;
+    });
+    return out;
+  }
+
+  /** The epoch's: fractions and RMS over all its diagnosed elements, norms and ratios averaged over its steps. */
+  result(): LayerDiagnostics[] {
+    return this.sums.map((s, l) => {
+      const r = this.ratios[l],
+        n = this.batches;
+      return layer(s, { gradNorm: r.gradNorm / n, updateRatio: r.updateRatio / n, weightRms: r.weightRms / n });
+    });
+  }
+}
+
+function ratiosOf(s: LayerSums) {
+  return {
+    gradNorm: Math.sqrt(s.g2),
+    updateRatio: s.W2 > 0 ? Math.sqrt(s.dW2 / s.W2) : 0,
+    weightRms: Math.sqrt(s.W2 / s.weights),
+  };
+}
+
+function layer(s: LayerSums, r: { gradNorm: number; updateRatio: number; weightRms: number }): LayerDiagnostics {
+  const d: LayerDiagnostics = {
+    saturated: s.saturated / s.elements,
+    dead: s.deadUnits === undefined ? null : s.deadUnits / s.units,
+    gradNorm: r.gradNorm,
+    deltaMean: s.absDelta / s.elements,
+    updateRatio: r.updateRatio,
+    weightRms: r.weightRms,
+    activationRms: Math.sqrt(s.squares / s.elements),
+  };
+  if (s.wrong !== undefined) d.saturatedWrong = s.wrong / s.elements;
+  return d;
+}
+
+/** fit's `diagnostics` option as "every how many batches" (0: off), or an Error saying what was expected. */
+export function diagnosticsEvery(option: unknown): number {
+  if (option === undefined || option === false) return 0;
+  if (option === true) return 1;
+  const every = (option as { every?: unknown } | null)?.every;
+  if (
+    typeof option === 'object' &&
+    option !== null &&
+    Object.keys(option).length === 1 &&
+    Number.isInteger(every) &&
+    (every as number) >= 1
+  )
+    return every as number;
+  throw new Error(
+    `diagnostics must be true, false or { every: N } with N an integer ≥ 1 (every Nth batch), got ${JSON.stringify(option)}`,
+  );
+}

@@ -16,6 +16,7 @@ import {
 import { resetOrder, type Core } from './core/core.js';
 import { Optimizer } from './core/optimizer.js';
 import { Dataset } from './data/dataset.js';
+import { diagnosticsEvery, EpochDiagnostics } from './diagnostics.js';
 import { bytesText } from './memory.js';
 import type { FitOptions } from './network.js';
 
@@ -36,7 +37,7 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
 const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<History> {
-  const { settings, initialEpoch, train, validation } = check(core, data, options);
+  const { settings, initialEpoch, train, validation, every } = check(core, data, options);
   await core.startThreads();
   const { epochs, batchSize, l2, shuffle, earlyStopping } = settings;
   const { onEpochEnd, onBatchEnd } = options;
@@ -57,6 +58,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
     ['buffers for validation batches', validation ? core.planBytes(Math.min(1000, validation.length)) : 0],
     ['the best epoch’s weights', earlyStopping?.restoreBest ? core.bestBytes : 0],
     ['the programs of its passes', 1 << 16],
+    ['the diagnostics', every ? core.diagBytes() : 0],
   ];
   const total = needs.reduce((s, [, b]) => s + b, 0);
   core.arena.reserve(
@@ -71,14 +73,20 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
   if (validation) core.prepareEvaluate(validation);
   const plan = core.plan(rows);
   const program = core.program('train', plan, r, { optimizer, withL2: l2 !== 0 });
+  // The same step with the diagnostics' sums, on the batches they measure (the same weights).
+  const diagnosed = every
+    ? core.program('train', plan, r, { optimizer, withL2: l2 !== 0, diagnostics: true })
+    : undefined;
   if (earlyStopping?.restoreBest) core.reserveBest();
 
   core.saveSnapshot(); // as the network was: a throw before the first epoch ends comes back here
   core.useOptimizer(optimizer);
   core.lastFit = settings;
   core.earlyStopped = undefined;
-  core.useRows(program, r);
-  optimizer.prepare(program, l2);
+  for (const p of diagnosed ? [program, diagnosed] : [program]) {
+    core.useRows(p, r);
+    optimizer.prepare(p, l2);
+  }
   const history: History = [];
   const stopsEarly = () =>
     earlyStopping !== undefined && (core.earlyStopped = earlyStop(core, earlyStopping)) !== undefined;
@@ -94,6 +102,11 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
       const order = core.arena.u32(r.order, n);
       resetOrder(order);
       if (shuffle) core.random.shuffle(order);
+      // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
+      if (every && !(p && core.diagnostics?.epoch === epoch)) {
+        core.diagnostics = new EpochDiagnostics(epoch);
+        core.clearAlive();
+      }
       let cost = p?.cost ?? 0,
         correct = p?.correct ?? 0,
         seen = p?.seen ?? 0,
@@ -101,12 +114,13 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
       for (let b = p?.batch ?? 0; b < batches; b++) {
         const start = b * rows;
         const m = Math.min(rows, n - start);
-        optimizer.next(program);
-        let finite = core.runBatch(program, r, start, m);
+        const step = diagnosed && b % every === 0 ? diagnosed : program;
+        optimizer.next(step);
+        let finite = core.runBatch(step, r, start, m);
         while (finite === 'waiting') {
           await yieldToEvents();
           core.check();
-          finite = program.resume();
+          finite = step.resume();
         }
         const c = core.cost(plan);
         if (!finite)
@@ -117,8 +131,16 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         cost += c;
         seen += m;
         correct += core.correct(plan);
+        const measured = step === diagnosed ? core.diagnostics!.add(core.diagSums(m)) : undefined;
         if (!onBatchEnd) continue;
-        const answer = onBatchEnd({ epoch, batch: b + 1, batches, loss: c / m, samples: start + m });
+        const answer = onBatchEnd({
+          epoch,
+          batch: b + 1,
+          batches,
+          loss: c / m,
+          samples: start + m,
+          ...(measured && { diagnostics: measured }),
+        });
         let go = answer !== false;
         // Awaited only when it returns a promise: a way to yield (or pause) mid-epoch at no cost otherwise.
         if (answer instanceof Promise) {
@@ -153,6 +175,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         seconds,
         samplesPerSec: seen / seconds,
       };
+      if (every && core.diagnostics!.batches) log.diagnostics = core.diagnostics!.result();
       if (validation) {
         const v = core.evaluate(validation, 1000);
         log.valLoss = v.loss;
@@ -193,6 +216,7 @@ const FIT_OPTIONS: (keyof FitOptions)[] = [
   'earlyStopping',
   'onEpochEnd',
   'onBatchEnd',
+  'diagnostics',
 ];
 
 /** The settings and data of a fit, every check made; nothing is changed. */
@@ -245,7 +269,7 @@ function check(core: Core, data: Dataset, options: FitOptions) {
       `epoch ${p.epoch} stopped after batch ${p.batch} of batches of ${p.batchSize} over ${p.rows} rows; continuing it needs the same data and batch size (now ${train.length} rows, batch size ${settings.batchSize}), or call fit with another initialEpoch`,
     );
   }
-  return { settings, initialEpoch, train, validation };
+  return { settings, initialEpoch, train, validation, every: diagnosticsEvery(options.diagnostics) };
 }
 
 const restoredTo = (epoch: number, initialEpoch: number) =>

@@ -37,3 +37,10 @@ export const OP_ADAM = 13;
 /** countCorrect, then the count as f64 at `out`. */
 export const OP_COUNT_CORRECT = 14;
 export const OP_ARGMAX_ROWS = 15;
+/** diagForward: a layer's saturated count, Σa² and saturated-and-wrong count as 3 f64 at `out`. */
+export const OP_DIAG_FORWARD = 16;
+/** absSum: Σ|x| over rows×cols as f64 at `out`. */
+export const OP_ABS_SUM = 17;
+
+/** Elements per partial sum of an update's diagnostics (3 f64 each), however the update is split among threads. */
+export const DIAG_CHUNK = 1024;

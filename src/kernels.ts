@@ -45,8 +45,22 @@ export interface Kernels {
   lossDelta(loss: number, a: number, y: number, delta: number, rows: number, cols: number): number;
   /** BP3: db = alpha · column sums of delta. */
   biasGrad(db: number, delta: number, rows: number, cols: number, alpha: number): void;
-  sgd(w: number, g: number, n: number, lr: number, l2: number): void;
-  momentum(w: number, g: number, v: number, n: number, lr: number, mu: number, l2: number, nesterov: number): void;
+  /**
+   * The updates (in place). stats ≠ 0 (diagnostics): per DIAG_CHUNK floats, three f64 at stats —
+   * Σ(Δw)², Σw² before the step, Σg² — and the same weights as with stats = 0.
+   */
+  sgd(w: number, g: number, n: number, lr: number, l2: number, stats: number): void;
+  momentum(
+    w: number,
+    g: number,
+    v: number,
+    n: number,
+    lr: number,
+    mu: number,
+    l2: number,
+    nesterov: number,
+    stats: number,
+  ): void;
   adam(
     w: number,
     g: number,
@@ -60,7 +74,27 @@ export interface Kernels {
     l2: number,
     b1t: number,
     b2t: number,
+    stats: number,
   ): void;
+  /**
+   * A layer's forward diagnostics (src/diagnostics.ts) as 3 f64 at out: the count of elements with
+   * σ'(z) < t, Σa², and (y ≠ 0) the count of those with |a − y| > 0.5; alive ≠ 0: i32 per unit,
+   * set to 1 where z > 0 in some row.
+   */
+  diagForward(
+    act: number,
+    z: number,
+    a: number,
+    y: number,
+    rows: number,
+    cols: number,
+    p: number,
+    t: number,
+    out: number,
+    alive: number,
+  ): void;
+  /** Σ|x| over rows×cols, as f64 at out. */
+  absSum(x: number, rows: number, cols: number, out: number): void;
   gatherU8(out: number, images: number, width: number, idx: number, count: number, scale: number): void;
   gatherF32(out: number, features: number, width: number, idx: number, count: number): void;
   gatherTargets(y: number, labels: number, idx: number, count: number, nOut: number): void;

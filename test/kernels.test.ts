@@ -30,6 +30,8 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { harness, fill, type Harness } from './harness.js';
 import { ACTIVATIONS, type ActivationName } from '../src/activations.js';
 import { Random } from '../src/random.js';
+import { saturationThreshold } from '../src/diagnostics.js';
+import { DIAG_CHUNK } from '../src/ids.js';
 
 const RTOL = 1e-5;
 const RTOL_ADAM = 1e-4;
@@ -596,8 +598,8 @@ describe('optimizers', () => {
         const ww = buf(n, w0),
           wj = buf(n, w0),
           g = buf(n, g0);
-        h.wasm.sgd(ww, g, n, lr, l2);
-        h.js.sgd(wj, g, n, lr, l2);
+        h.wasm.sgd(ww, g, n, lr, l2, 0);
+        h.js.sgd(wj, g, n, lr, l2, 0);
         expectGuard(ww, n, what);
         expectClose(read(ww, n), read(wj, n), RTOL, 1, what);
         expectClose(
@@ -629,8 +631,8 @@ describe('optimizers', () => {
           for (let step = 0; step < 4; step++) {
             const g0 = data(n, n + 10 + step);
             h.f32(g, n).set(g0);
-            h.wasm.momentum(ww, g, vw, n, lr, mu, l2, nesterov);
-            h.js.momentum(wj, g, vj, n, lr, mu, l2, nesterov);
+            h.wasm.momentum(ww, g, vw, n, lr, mu, l2, nesterov, 0);
+            h.js.momentum(wj, g, vj, n, lr, mu, l2, nesterov, 0);
             for (let i = 0; i < n; i++) {
               const gi = g0[i] + l2 * W[i];
               V[i] = mu * V[i] - lr * gi;
@@ -670,8 +672,8 @@ describe('optimizers', () => {
           h.f32(g, n).set(data(n, n + 10 + step));
           const beforeW = read(ww, n),
             beforeJ = read(wj, n);
-          h.wasm.adam(ww, g, mw, vw, n, lr, b1, b2, eps, l2, b1t, b2t);
-          h.js.adam(wj, g, mj, vj, n, lr, b1, b2, eps, l2, b1t, b2t);
+          h.wasm.adam(ww, g, mw, vw, n, lr, b1, b2, eps, l2, b1t, b2t, 0);
+          h.js.adam(wj, g, mj, vj, n, lr, b1, b2, eps, l2, b1t, b2t, 0);
           // The step itself, relative to lr (each Adam step moves a weight by about lr).
           const uw = read(ww, n).map((x, i) => (x - beforeW[i]) / lr),
             uj = read(wj, n).map((x, i) => (x - beforeJ[i]) / lr);
@@ -897,5 +899,84 @@ describe('randn', () => {
     expect(Math.abs(mean)).toBeLessThan((5 * std) / Math.sqrt(n));
     expect(Math.abs(sd - std)).toBeLessThan((5 * std) / Math.sqrt(2 * n));
     expect(Math.abs(within / n - 0.6827)).toBeLessThan(5 * Math.sqrt((0.6827 * 0.3173) / n));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('diagnostics kernels', () => {
+  const f64 = (p: number, n: number) => Array.from(new Float64Array(h.memory.buffer, p, n));
+  test('diagForward: wasm == js for every activation and shape (counts exact, Σa² within 1e-5); step saturates everywhere', () => {
+    for (const { name, p } of [
+      ...ACTS,
+      { name: 'step' as ActivationName, p: 0 },
+      { name: 'softmax' as ActivationName, p: 0 },
+    ])
+      for (const [rows, cols] of SHAPES) {
+        h.reset();
+        const n = rows * cols,
+          what = `diagForward ${name} ${rows}×${cols}`;
+        const z = buf(n, data(n, n + 7, -6, 6)),
+          a = buf(n),
+          y = buf(n, data(n, n + 8, 0, 1).map(Math.round));
+        h.wasm.activate(ACTIVATIONS[name].id, z, a, rows, cols, p);
+        const t = saturationThreshold(name, p);
+        const out = [h.alloc(24), h.alloc(24)],
+          alive = [buf(cols), buf(cols)];
+        h.wasm.diagForward(ACTIVATIONS[name].id, z, a, y, rows, cols, p, t, out[0], alive[0]);
+        h.js.diagForward(ACTIVATIONS[name].id, z, a, y, rows, cols, p, t, out[1], alive[1]);
+        const [w, j] = [f64(out[0], 3), f64(out[1], 3)];
+        expect(w[0], `${what}: saturated`).toBe(j[0]);
+        expect(w[2], `${what}: saturated and wrong`).toBe(j[2]);
+        expect(Math.abs(w[1] - j[1]), `${what}: Σa²`).toBeLessThanOrEqual(1e-5 * j[1] + 1e-9);
+        expect(read(alive[0], cols), `${what}: alive`).toEqual(read(alive[1], cols));
+        expectGuard(alive[0], cols, what);
+        if (name === 'step') expect(w[0]).toBe(n);
+        if (name === 'identity' || name === 'leaky-relu') expect(w[0]).toBe(0);
+      }
+  });
+
+  test('absSum: wasm == js within 1e-6', () => {
+    for (const [rows, cols] of SHAPES) {
+      h.reset();
+      const x = buf(rows * cols, data(rows * cols, rows + cols)),
+        out = [h.alloc(8), h.alloc(8)];
+      h.wasm.absSum(x, rows, cols, out[0]);
+      h.js.absSum(x, rows, cols, out[1]);
+      const [w, j] = [f64(out[0], 1)[0], f64(out[1], 1)[0]];
+      expect(Math.abs(w - j), `absSum ${rows}×${cols}`).toBeLessThanOrEqual(1e-6 * j);
+    }
+  });
+
+  test('the updates with stats: the same weights and state, bit for bit, as without; per chunk Σ(Δw)², Σw², Σg² as js (within 1e-3, 1e-5, 1e-5)', () => {
+    for (const n of [...LENGTHS, DIAG_CHUNK, DIAG_CHUNK + 3, 3 * DIAG_CHUNK - 1]) {
+      const chunks = Math.ceil(n / DIAG_CHUNK);
+      for (const opt of ['sgd', 'momentum', 'adam'] as const) {
+        h.reset();
+        const w0 = data(n, n + 1),
+          g0 = data(n, n + 2),
+          m0 = data(n, n + 3, -0.1, 0.1),
+          v0 = data(n, n + 4, 0, 0.1);
+        const g = buf(n, g0);
+        const run = (k: typeof h.js, stats: number) => {
+          const [w, m, v] = [buf(n, w0), buf(n, m0), buf(n, v0)];
+          if (opt === 'sgd') k.sgd(w, g, n, 0.1, 0.01, stats);
+          else if (opt === 'momentum') k.momentum(w, g, v, n, 0.1, 0.9, 0.01, 1, stats);
+          else k.adam(w, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, 0.01, 0.9, 0.999, stats);
+          return [read(w, n), read(m, n), read(v, n)];
+        };
+        const stats = [h.alloc(24 * chunks), h.alloc(24 * chunks)];
+        const what = `${opt} n=${n}`;
+        expect(run(h.wasm, stats[0]), what).toEqual(run(h.wasm, 0));
+        run(h.js, stats[1]);
+        const [w, j] = [f64(stats[0], 3 * chunks), f64(stats[1], 3 * chunks)];
+        // Δw is the difference of two f32 weights, each within an ulp of js's: 1e-3 relative for Σ(Δw)².
+        w.forEach((x, i) =>
+          expect(Math.abs(x - j[i]), `${what}: sum ${i}`).toBeLessThanOrEqual((i % 3 ? 1e-5 : 1e-3) * j[i] + 1e-12),
+        );
+        // Σw² of the first chunk, from the weights before the step.
+        const first = w0.subarray(0, Math.min(n, DIAG_CHUNK)).reduce((s, x) => s + x * x, 0);
+        expect(w[1] / first, what).toBeCloseTo(1, 5);
+      }
+    }
   });
 });

@@ -16,6 +16,8 @@ import {
   type Parameters,
 } from '../config.js';
 import { Dataset } from '../data/dataset.js';
+import { saturationThreshold, type EpochDiagnostics, type LayerSums } from '../diagnostics.js';
+import * as id from '../ids.js';
 import type { Kernels } from '../kernels.js';
 import { lossPlan, type LossPlan } from '../losses.js';
 import { align16, Arena, bytesText, MEMORY_LIMIT } from '../memory.js';
@@ -48,6 +50,18 @@ export interface Resident {
 
 /** Resident slots: the training data, evaluation data, and rows given to predict() as an array. */
 export type ResidentSlot = 0 | 1 | 2;
+
+/**
+ * Where a diagnosed step leaves its sums (src/diagnostics.ts), per layer: the forward ones (3 f64),
+ * Σ|δ| (f64), the update's (3 f64 per DIAG_CHUNK weights), and for relu and leaky-relu the units'
+ * alive flags (i32 each; 0 elsewhere).
+ */
+interface DiagBuffers {
+  forward: number[];
+  delta: number[];
+  update: number[];
+  alive: number[];
+}
 
 /** The passes a program can run; 'train' is a whole step (forward, BP1–BP4, the update). */
 export type Pass = 'predict' | 'classify' | 'evaluate' | 'gradients' | 'train';
@@ -96,6 +110,9 @@ export class Core {
 
   /** The worker threads, once the first fit has started them. */
   pool?: ThreadPool;
+  /** The diagnostics' buffers, once a fit has asked for them, and the sums of the epoch they measure. */
+  private diag?: DiagBuffers;
+  diagnostics?: EpochDiagnostics;
 
   private constructor(
     config: Required<NetworkConfig>,
@@ -210,6 +227,71 @@ export class Core {
     if (this.disposed) throw new Error('this network was disposed; create a new one');
   }
 
+  private diagLayout() {
+    return this.layers.map((L) => ({
+      update: 24 * Math.ceil((L.nIn * L.nOut) / id.DIAG_CHUNK),
+      alive: L.act === id.RELU || L.act === id.LEAKY_RELU ? align16(4 * L.nOut) : 0,
+    }));
+  }
+
+  /** Bytes the diagnostics' buffers take (0 once they exist). */
+  diagBytes(): number {
+    return this.diag ? 0 : this.diagLayout().reduce((s, b) => s + 32 + align16(b.update) + b.alive, 0);
+  }
+
+  private diagBuffers(): DiagBuffers {
+    if (this.diag) return this.diag;
+    const a = this.arena;
+    a.reserve(this.diagBytes(), 'the diagnostics');
+    const d: DiagBuffers = { forward: [], delta: [], update: [], alive: [] };
+    for (const b of this.diagLayout()) {
+      d.forward.push(a.alloc(24));
+      d.delta.push(a.alloc(8));
+      d.update.push(a.alloc(b.update));
+      d.alive.push(b.alive ? a.alloc(b.alive) : 0);
+    }
+    return (this.diag = d);
+  }
+
+  /** A new epoch of diagnostics: no unit has been seen alive yet. */
+  clearAlive(): void {
+    const d = this.diagBuffers();
+    this.layers.forEach((L, l) => d.alive[l] && this.arena.i32(d.alive[l], L.nOut).fill(0));
+  }
+
+  /** The sums the last diagnosed step (of `rows` rows) left, per layer. */
+  diagSums(rows: number): LayerSums[] {
+    const d = this.diagBuffers(),
+      F = this.arena.view.f64(),
+      mse = this.loss.id === id.MSE;
+    return this.layers.map((L, l) => {
+      const at = d.forward[l] >>> 3,
+        weights = L.nIn * L.nOut;
+      let dW2 = 0,
+        W2 = 0,
+        g2 = 0;
+      for (let c = 0, u = d.update[l] >>> 3; c < weights; c += id.DIAG_CHUNK, u += 3) {
+        dW2 += F[u];
+        W2 += F[u + 1];
+        g2 += F[u + 2];
+      }
+      const alive = d.alive[l] ? this.arena.i32(d.alive[l], L.nOut) : undefined;
+      return {
+        elements: rows * L.nOut,
+        saturated: F[at],
+        squares: F[at + 1],
+        wrong: mse && l === this.layers.length - 1 ? F[at + 2] : undefined,
+        absDelta: F[d.delta[l] >>> 3],
+        dW2,
+        W2,
+        g2,
+        weights,
+        deadUnits: alive ? alive.reduce((n, x) => n + (x ? 0 : 1), 0) : undefined,
+        units: L.nOut,
+      };
+    });
+  }
+
   /** Bytes plan(rows) would allocate (0 once it exists). */
   planBytes(rows: number): number {
     if (this.plans.has(rows)) return 0;
@@ -296,11 +378,16 @@ export class Core {
    * training step holds the optimizer's buffers (useOptimizer drops the steps of a replaced one)
    * and, `withL2`, one update per tensor so that λ reaches the weights only.
    */
-  program(pass: Pass, plan: Plan, r: Resident, step?: { optimizer: Optimizer; withL2: boolean }): Program {
+  program(
+    pass: Pass,
+    plan: Plan,
+    r: Resident,
+    step?: { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean },
+  ): Program {
     const u8 = r.data.features instanceof Uint8Array;
     if ((pass === 'train') !== Boolean(step))
       throw new Error('program: a training step, and only one, takes an optimizer');
-    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}` : ''}`;
+    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}${step.diagnostics ? '/diag' : ''}` : ''}`;
     let program = this.programs.get(key);
     if (program) return program;
     const { layers, loss, outputs } = this,
@@ -316,7 +403,17 @@ export class Core {
         if (has('evaluate', 'gradients', 'train')) outputError(k, layers, loss, plan, 'rows', has('train'));
         if (has('evaluate', 'train')) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
         if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows');
-        if (step) step.optimizer.update(k, this.params, this.grads, this.tensors, step.withL2);
+        const d = step?.diagnostics ? this.diagBuffers() : undefined;
+        if (d)
+          layers.forEach((L, l) => {
+            const y = l === last && this.loss.id === id.MSE ? plan.y : 0;
+            const t = saturationThreshold(activationOf(this.config.layers, l), L.p);
+            k.diagForward(L.act, plan.z[l], plan.a[l], y, 'rows', L.nOut, L.p, t, d.forward[l], d.alive[l]);
+            k.absSum(plan.delta[l], 'rows', L.nOut, d.delta[l]);
+          });
+        // With diagnostics, the weights' updates (tensors 0, 2, 4…) also leave their sums.
+        const stats = d && this.tensors.map((_, i) => (i % 2 ? 0 : d.update[i >> 1]));
+        if (step) step.optimizer.update(k, this.params, this.grads, this.tensors, step.withL2, stats);
       },
       this.pool,
       plan.rows,

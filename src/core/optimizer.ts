@@ -101,18 +101,22 @@ export class Optimizer {
 
   /**
    * The update of params from grads (same layout). Without L2 every tensor gets the same update:
-   * one call over the whole block; with it, one per tensor, L2 (slot 'l2') where it applies.
+   * one call over the whole block; with it, one per tensor, L2 (slot 'l2') where it applies. With
+   * `stats` (diagnostics: a pointer or 0 per tensor) one per tensor too, each with its pointer.
    */
-  update(k: Ops, params: number, grads: number, tensors: Tensor[], withL2: boolean): void {
-    if (!withL2) this.tensor(k, params, grads, 0, this.bytes >>> 2, 0);
-    else for (const t of tensors) this.tensor(k, params, grads, t.offset, t.n, t.decay ? 'l2' : 0);
+  update(k: Ops, params: number, grads: number, tensors: Tensor[], withL2: boolean, stats?: number[]): void {
+    if (!withL2 && !stats) this.tensor(k, params, grads, 0, this.bytes >>> 2, 0, 0);
+    else
+      tensors.forEach((t, i) =>
+        this.tensor(k, params, grads, t.offset, t.n, withL2 && t.decay ? 'l2' : 0, stats?.[i] ?? 0),
+      );
   }
 
-  private tensor(k: Ops, params: number, grads: number, o: number, n: number, l2: 'l2' | 0): void {
+  private tensor(k: Ops, params: number, grads: number, o: number, n: number, l2: 'l2' | 0, stats: number): void {
     const c = this.config;
-    if (c.name === 'sgd') k.sgd(params + o, grads + o, n, c.learningRate, l2);
+    if (c.name === 'sgd') k.sgd(params + o, grads + o, n, c.learningRate, l2, stats);
     else if (c.name === 'momentum')
-      k.momentum(params + o, grads + o, this.v + o, n, c.learningRate, c.momentum, l2, c.nesterov ? 1 : 0);
+      k.momentum(params + o, grads + o, this.v + o, n, c.learningRate, c.momentum, l2, c.nesterov ? 1 : 0, stats);
     else
       k.adam(
         params + o,
@@ -127,6 +131,7 @@ export class Optimizer {
         l2,
         'b1t',
         'b2t',
+        stats,
       );
   }
 

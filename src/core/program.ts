@@ -27,6 +27,8 @@ interface Signatures extends Pick<
   | 'momentum'
   | 'adam'
   | 'argmaxRows'
+  | 'diagForward'
+  | 'absSum'
 > {
   /** The summed cost as f64 at `out`; `stop` = 1: a non-finite cost ends the program there. */
   lossDelta(
@@ -63,6 +65,8 @@ const OP_IDS: Record<keyof Signatures, number> = {
   adam: id.OP_ADAM,
   countCorrect: id.OP_COUNT_CORRECT,
   argmaxRows: id.OP_ARGMAX_ROWS,
+  diagForward: id.OP_DIAG_FORWARD,
+  absSum: id.OP_ABS_SUM,
 };
 
 export class Program {
@@ -184,6 +188,6 @@ function threadsFor(rec: number[], threads: number): number {
             ? a[op === id.OP_SGD ? 2 : op === id.OP_MOMENTUM ? 3 : 4] / (op === id.OP_ADAM ? 1e3 : 2e3)
             : op === id.OP_BIAS_GRAD
               ? (a[2] * a[3]) / 4e3
-              : 0; // the reductions, and the one-hot targets: one thread
+              : 0; // the reductions (the diagnostics too), and the one-hot targets: one thread
   return Math.max(1, Math.min(threads, Math.floor(us / MIN_PART)));
 }

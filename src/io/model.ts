@@ -18,6 +18,7 @@
 //        D      P  payload: the header's sections in order, f32 little-endian
 //    D + P      4  u32 CRC-32 of bytes 0..D+P−1
 import {
+  DIAGNOSTIC_NAMES,
   parameterCount,
   typeName,
   validateConfig,
@@ -424,6 +425,24 @@ function checkHeader(h: ModelHeader, version: number): void {
     expect(
       (e.valLoss === undefined || isNum(e.valLoss)) && (e.valAccuracy === undefined || isNum(e.valAccuracy, 0)),
       `history[${i}]: valLoss and valAccuracy must be finite numbers when present`,
+    );
+    const d = (e as { diagnostics?: unknown }).diagnostics;
+    expect(
+      d === undefined ||
+        (Array.isArray(d) &&
+          d.length === net.layers.length &&
+          d.every(
+            (l) =>
+              isObject(l) &&
+              DIAGNOSTIC_NAMES.every((k) =>
+                k === 'dead'
+                  ? l.dead === null || isNum(l.dead, 0)
+                  : k === 'saturatedWrong' && l[k] === undefined
+                    ? true
+                    : isNum(l[k], 0),
+              ),
+          )),
+      `history[${i}].diagnostics must hold one object per layer (${net.layers.length}) of finite numbers ≥ 0: ${DIAGNOSTIC_NAMES.join(', ')} (dead may be null, saturatedWrong absent)`,
     );
     expect(
       i === 0 || e.epoch > h.history[i - 1].epoch,

@@ -1,6 +1,14 @@
 // What the commands print about networks and classifications: a network's one-line name, the
-// classes of a dataset as the model sees them, the confusion matrix as text.
-import { activationOf, classCount, classProbabilities, type Dataset, type LayerSpec, type Network } from '../index.js';
+// classes of a dataset as the model sees them, the confusion matrix as text, the diagnostics table.
+import {
+  activationOf,
+  classCount,
+  classProbabilities,
+  type Dataset,
+  type LayerDiagnostics,
+  type LayerSpec,
+  type Network,
+} from '../index.js';
 
 /** Every layer's activation, the library's defaults filled in. */
 export const activations = (layers: LayerSpec[]): string[] => layers.map((_, i) => activationOf(layers, i));
@@ -51,4 +59,30 @@ export function checkShape(net: Network, data: Dataset, file: string, what: stri
     throw new Error(
       `${file} has ${net.outputs} output${net.outputs === 1 ? '' : 's'}, but ${what} have labels up to ${data.numClasses - 1}`,
     );
+}
+
+/** An epoch's diagnostics (README, "Diagnostics"), one row per layer, within 80 columns. */
+export function diagnosticsTable(layers: LayerSpec[], d: LayerDiagnostics[]): string {
+  const acts = activations(layers);
+  const e = (x: number) => x.toExponential(1),
+    p = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const rows = [
+    ['layer', 'saturated', 'dead', '‖∂C/∂W‖', 'mean |δ|', '‖ΔW‖/‖W‖', 'rms W', 'rms a'],
+    ...d.map((l, i) => [
+      `${i + 1} ${acts[i]} ${layers[i].units}`,
+      p(l.saturated),
+      l.dead === null ? '–' : p(l.dead),
+      e(l.gradNorm),
+      e(l.deltaMean),
+      e(l.updateRatio),
+      l.weightRms.toPrecision(2),
+      l.activationRms.toPrecision(2),
+    ]),
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const lines = rows.map((r) => '  ' + r.map((x, c) => (c ? x.padStart(widths[c]) : x.padEnd(widths[c]))).join('  '));
+  const wrong = d.at(-1)?.saturatedWrong;
+  if (wrong !== undefined)
+    lines.push(`  outputs saturated and wrong: ${p(wrong)} (mse: BP1's σ′(zᴸ) makes them learn slowly)`);
+  return lines.join('\n');
 }

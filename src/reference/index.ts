@@ -1,7 +1,21 @@
 // The pure-JS twin of the WebAssembly kernels: the same signatures over the same memory, written
 // as plain loops to be read (and to be the oracle in tests and the baseline in benchmarks).
 import * as op from '../ids.js';
-import { CE, ELU, IDENTITY, LEAKY_RELU, MSE, OP_WORDS, RELU, SIGMOID, SOFTMAX, SOFTPLUS, STEP, TANH } from '../ids.js';
+import {
+  CE,
+  DIAG_CHUNK,
+  ELU,
+  IDENTITY,
+  LEAKY_RELU,
+  MSE,
+  OP_WORDS,
+  RELU,
+  SIGMOID,
+  SOFTMAX,
+  SOFTPLUS,
+  STEP,
+  TANH,
+} from '../ids.js';
 import type { Kernels } from '../kernels.js';
 import { view } from '../memory.js';
 import { gemms } from './gemm.js';
@@ -62,6 +76,25 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     for (let j = 1; j < cols; j++) if (F[at + j] > F[at + best]) best = j;
     return best;
   }
+
+  /** An update's diagnostics (see Kernels.sgd) from the weights before it, now updated at w. */
+  function updateStats(stats: number, w: number, before: Float32Array | undefined, g: number, n: number): void {
+    if (!before) return;
+    const F = v.f32(),
+      D = v.f64();
+    for (let c = 0, at = stats >>> 3; c < n; c += DIAG_CHUNK, at += 3) {
+      let dd = 0,
+        ww = 0,
+        gg = 0;
+      for (let i = c; i < Math.min(n, c + DIAG_CHUNK); i++) {
+        dd += (F[(w >>> 2) + i] - before[i]) ** 2;
+        ww += before[i] ** 2;
+        gg += F[(g >>> 2) + i] ** 2;
+      }
+      [D[at], D[at + 1], D[at + 2]] = [dd, ww, gg];
+    }
+  }
+  const before = (w: number, n: number, stats: number) => (stats ? v.f32().slice(w >>> 2, (w >>> 2) + n) : undefined);
 
   const k: Kernels = {
     ...gemms(v),
@@ -134,15 +167,18 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       }
     },
 
-    sgd(w, g, n, lr, l2) {
-      const F = v.f32(),
+    sgd(w, g, n, lr, l2, stats) {
+      const w0 = before(w, n, stats),
+        F = v.f32(),
         W = w >>> 2,
         G = g >>> 2;
       for (let i = 0; i < n; i++) F[W + i] -= lr * (F[G + i] + l2 * F[W + i]);
+      updateStats(stats, w, w0, g, n);
     },
 
-    momentum(w, g, vel, n, lr, mu, l2, nesterov) {
-      const F = v.f32(),
+    momentum(w, g, vel, n, lr, mu, l2, nesterov, stats) {
+      const w0 = before(w, n, stats),
+        F = v.f32(),
         W = w >>> 2,
         G = g >>> 2,
         V = vel >>> 2;
@@ -151,10 +187,12 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         const vi = (F[V + i] = mu * F[V + i] - lr * gi);
         F[W + i] += nesterov ? mu * vi - lr * gi : vi;
       }
+      updateStats(stats, w, w0, g, n);
     },
 
-    adam(w, g, m, vel, n, lr, b1, b2, eps, l2, b1t, b2t) {
-      const F = v.f32(),
+    adam(w, g, m, vel, n, lr, b1, b2, eps, l2, b1t, b2t, stats) {
+      const w0 = before(w, n, stats),
+        F = v.f32(),
         W = w >>> 2,
         G = g >>> 2,
         M = m >>> 2,
@@ -165,6 +203,33 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         const vi = (F[V + i] = b2 * F[V + i] + (1 - b2) * gi * gi);
         F[W + i] -= (lr * mi) / (1 - b1t) / (Math.sqrt(vi / (1 - b2t)) + eps);
       }
+      updateStats(stats, w, w0, g, n);
+    },
+
+    diagForward(act, z, a, y, rows, cols, p, t, out, alive) {
+      const F = v.f32(),
+        I = v.i32(),
+        D = v.f64();
+      let saturated = 0,
+        squares = 0,
+        wrong = 0;
+      for (let e = 0; e < rows * cols; e++) {
+        const ze = F[(z >>> 2) + e],
+          ae = F[(a >>> 2) + e];
+        const sat = (act === SOFTMAX ? ae * (1 - ae) : df(act, ze, ae, p)) < t;
+        saturated += +sat;
+        squares += ae * ae;
+        if (y && sat && Math.abs(ae - F[(y >>> 2) + e]) > 0.5) wrong++;
+        if (alive && ze > 0) I[(alive >>> 2) + (e % cols)] = 1;
+      }
+      [D[out >>> 3], D[(out >>> 3) + 1], D[(out >>> 3) + 2]] = [saturated, squares, wrong];
+    },
+
+    absSum(x, rows, cols, out) {
+      const F = v.f32();
+      let sum = 0;
+      for (let e = 0; e < rows * cols; e++) sum += Math.abs(F[(x >>> 2) + e]);
+      v.f64()[out >>> 3] = sum;
     },
 
     gatherU8(out, images, width, idx, count, scale) {
@@ -318,7 +383,7 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
             k.biasGrad(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5]);
             break;
           case op.OP_SGD:
-            k.sgd(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4], W[o + 5]);
+            k.sgd(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4], W[o + 5], W[o + 6] >>> 0);
             break;
           case op.OP_MOMENTUM:
             k.momentum(
@@ -330,6 +395,7 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
               W[o + 6],
               W[o + 7],
               W[o + 8] >>> 0,
+              W[o + 9] >>> 0,
             );
             break;
           case op.OP_ADAM:
@@ -346,7 +412,25 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
               W[o + 10],
               W[o + 11],
               W[o + 12],
+              W[o + 13] >>> 0,
             );
+            break;
+          case op.OP_DIAG_FORWARD:
+            k.diagForward(
+              W[o + 1] >>> 0,
+              W[o + 2] >>> 0,
+              W[o + 3] >>> 0,
+              W[o + 4] >>> 0,
+              W[o + 5] >>> 0,
+              W[o + 6] >>> 0,
+              W[o + 7],
+              W[o + 8],
+              W[o + 9] >>> 0,
+              W[o + 10] >>> 0,
+            );
+            break;
+          case op.OP_ABS_SUM:
+            k.absSum(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
             break;
           case op.OP_COUNT_CORRECT:
             W[(W[o + 5] >>> 0) >>> 3] = k.countCorrect(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);

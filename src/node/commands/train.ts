@@ -33,7 +33,7 @@ import {
 } from '../checkpoints.js';
 import { fingerprint, trainingData, type TrainingData } from '../data.js';
 import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
-import { activations, checkShape, describe } from '../format.js';
+import { activations, checkShape, describe, diagnosticsTable } from '../format.js';
 import { Progress } from '../progress.js';
 import { BatchCurve, mistakes, renderReport } from '../report.js';
 
@@ -91,9 +91,16 @@ Files:
                           checkpoints go to the checkpoint's folder unless --checkpoint says otherwise
   --report FILE.html      write a self-contained HTML report: curves, confusion matrix, mistakes
 
+Seeing learning:
+  --diagnostics           measure every layer on every batch and print a table after each epoch:
+                          saturated units, dead units, gradient norm, mean |δ|, update ratio, and
+                          the RMS of weights and activations (README, "Diagnostics"); the weights
+                          are the same as without
+
 Output:
   --json                  make the last line of stdout one JSON object:
-                          { "testAccuracy", "testLoss", "epochs", "samplesPerSec", "stoppedEarly", "model" }
+                          { "testAccuracy", "testLoss", "epochs", "samplesPerSec", "stoppedEarly", "model" },
+                          and with --diagnostics "diagnostics": the last epoch's, one object per layer
   --quiet                 no progress display on stderr (a bar on a terminal, else a line per quarter epoch)
   -h, --help              show this help
 `;
@@ -125,6 +132,7 @@ export const OPTIONS = {
   report: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  diagnostics: { type: 'boolean' },
 } as const;
 
 export type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -482,6 +490,7 @@ async function trainRun(
         initialEpoch,
         ...(run.split === undefined ? { validationData: data.validation } : { validationSplit: run.split }),
         earlyStopping: run.earlyStop ? { patience: run.earlyStop, restoreBest: true } : undefined,
+        diagnostics: Boolean(o.diagnostics),
         onBatchEnd: (b) => {
           progress.batch(b);
           curve.add(b);
@@ -494,6 +503,7 @@ async function trainRun(
         onEpochEnd: async (e) => {
           progress.clear();
           log(epochLine(e, fit.epochs));
+          if (e.diagnostics) log(diagnosticsTable(c.layers, e.diagnostics));
           if (checkpointDir) {
             await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
               checkpoint: true,
@@ -555,6 +565,7 @@ async function trainRun(
         samplesPerSec,
         stoppedEarly: Boolean(stopped),
         model: out ?? null,
+        ...(o.diagnostics && { diagnostics: net.history.at(-1)?.diagnostics ?? null }),
       }),
     );
 }
