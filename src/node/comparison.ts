@@ -6,6 +6,7 @@ import type { Row } from './commands/compare.js';
 import {
   DIAGNOSTIC_CHARTS,
   esc,
+  FEW_EPOCHS,
   lineChart,
   layerName,
   layerSeries,
@@ -50,18 +51,18 @@ export function renderComparison(d: ComparisonData): string {
     perVariant((e) => e.valAccuracy),
     'accuracy',
   );
-  // Within few epochs the running training loss shows more than three dots: thin lines, as in the report.
+  // Within few epochs the running training loss shows more than a few dots: thin lines, as in the report.
+  const batchLoss = vs.map((v, i) => ({
+    name: v.row.variant,
+    ...look(i),
+    points: v.history.length <= FEW_EPOCHS ? v.batches.map((b): [number, number] => [b.epoch, b.loss]) : [],
+    legend: false as const,
+  }));
   const loss = lineChart(
-    'Loss per sample (validation: dots; training batches: lines)',
-    [
-      ...vs.map((v, i) => ({
-        name: v.row.variant,
-        ...look(i),
-        points: v.history.length <= 5 ? v.batches.map((b): [number, number] => [b.epoch, b.loss]) : [],
-        legend: false as const,
-      })),
-      ...perVariant((e) => e.valLoss),
-    ],
+    batchLoss.some((s) => s.points.length)
+      ? 'Loss per sample (validation: dots; training batches: lines)'
+      : 'Validation loss per sample',
+    [...batchLoss, ...perVariant((e) => e.valLoss)],
     'loss',
   );
   const ratioSeries = vs.flatMap((v, i) =>

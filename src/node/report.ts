@@ -39,7 +39,7 @@ export interface ReportData {
 }
 
 /** Up to this many epochs, the loss chart also draws the running loss of the batches. */
-const FEW_EPOCHS = 5;
+export const FEW_EPOCHS = 5;
 
 export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -134,7 +134,7 @@ export function lineChart(title: string, series: Series[], kind: ChartKind): str
     legend.push({ s, x: lx, row });
     lx += width;
   }
-  const top = 30 + 14 * row,
+  const top = 40 + 14 * row, // below the legend
     H = 230 + top;
   const pts = drawn.flatMap((s) => s.points);
   const xs = pts.map((p) => p[0]),
@@ -219,6 +219,7 @@ export const DIAGNOSTIC_CHARTS: {
   title: string;
   kind: ChartKind;
   why: string;
+  withinEpochs?: false;
 }[] = [
   {
     key: 'gradNorm',
@@ -234,6 +235,8 @@ export const DIAGNOSTIC_CHARTS: {
   },
   {
     key: 'dead',
+    // A batch's count is over the epoch so far, which can only fall within an epoch: the epochs' alone.
+    withinEpochs: false,
     title: 'Dead units (z ≤ 0 on every row of the epoch)',
     kind: 'fraction',
     why: 'A relu unit with z ≤ 0 for every input has f′(z) = 0 on all of them: BP2 gives it δ = 0, so BP3/BP4 give its bias and weights no gradient and it does not come back.',
@@ -242,7 +245,7 @@ export const DIAGNOSTIC_CHARTS: {
     key: 'updateRatio',
     title: 'Update ratio ‖ΔWˡ‖ / ‖Wˡ‖ (log scale)',
     kind: 'log',
-    why: 'How far one step moves a layer’s weights relative to their size: around 1e-3 is a common healthy value; far below it the layer hardly learns, far above it the learning rate is too high for it.',
+    why: 'How far one step moves a layer’s weights relative to their size: around 10⁻³ is a common healthy value; far below it the layer hardly learns, far above it the learning rate is too high for it.',
   },
 ];
 
@@ -277,14 +280,20 @@ export function layerSeries(
 /** The per-layer charts of a run trained with diagnostics, each with its sentence (empty without them). */
 export function diagnosticsCharts(history: EpochLog[], batches: BatchPoint[] = []): string {
   const layers = history.find((e) => e.diagnostics)?.diagnostics?.length ?? 0;
-  return DIAGNOSTIC_CHARTS.map(({ key, title, kind, why }) => {
+  return DIAGNOSTIC_CHARTS.map(({ key, title, kind, why, withinEpochs }) => {
     const series = Array.from({ length: layers }, (_, l) =>
-      layerSeries(history, batches, (d) => d[l]?.[key], layerName(l, layers), PALETTE[l % PALETTE.length]),
+      layerSeries(
+        history,
+        withinEpochs === false ? [] : batches,
+        (d) => d[l]?.[key],
+        layerName(l, layers),
+        PALETTE[l % PALETTE.length],
+      ),
     ).flat();
     if (!series.length) return ''; // dead units: only relu-like layers have them
     if (key === 'updateRatio')
       series.push({
-        name: '1e-3',
+        name: '10⁻³',
         color: '#999',
         dash: true,
         points: [
