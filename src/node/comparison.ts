@@ -102,7 +102,7 @@ export function renderComparison(d: ComparisonData): string {
 <title>wasmlp comparison: ${vs.length} variants</title>
 <style>
 ${STYLE}.swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; border-radius: 2px; }
-td.left, th { text-align: left; } .variants th, .variants td { white-space: nowrap; }
+td.left, th { text-align: left; } .variants th, .variants td { white-space: nowrap; } .variants td.left { white-space: normal; }
 </style></head><body>
 <h1>wasmlp comparison</h1>
 <p class="muted">${esc(d.generated.toISOString())} · <code>${esc(d.command)}</code></p>
