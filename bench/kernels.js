@@ -248,8 +248,8 @@ export async function benchKernels(opt) {
       fill(m, n, 0, 0);
       fill(vv, n, 0, 0);
       return opt_ === 'sgd'
-        ? (k) => () => k.sgd(p, g, n, 1e-9, 0)
-        : (k) => () => k.adam(p, g, m, vv, n, 1e-9, 0.9, 0.999, 1e-8, 0, 0.9, 0.999);
+        ? (k) => () => k.sgd(p, g, n, 1e-9, 0, 0)
+        : (k) => () => k.adam(p, g, m, vv, n, 1e-9, 0.9, 0.999, 1e-8, 0, 0.9, 0.999, 0);
     });
   }
   for (const e of elementwise) {

@@ -5,7 +5,8 @@
 //                           kernels, only the GEMMs on threads
 //   --workloads W1,W2       training workloads to run (default: W1, W2, W3, W0)
 //   --engines a,b           training engines (default: all; names as in the table; wasmlp-wasm brings
-//                           its thread and FMA variants: wasmlp-wasm-2t, wasmlp-fma, wasmlp-fma-2t, …)
+//                           its thread, FMA and diagnostics variants: wasmlp-wasm-2t, wasmlp-fma,
+//                           wasmlp-fma-2t, …, wasmlp-wasm-diag)
 //   --threads 1,2,4         thread counts for wasmlp wasm's training and the threaded GEMMs (default:
 //                           1, 2 and the cores available; 1 is always included: speedups are against it)
 //   --out FILE              JSON output (default bench/results/latest.json; the table goes beside it as .txt)
@@ -75,7 +76,7 @@ for (const s of stale) log(`warning: ${s}: run \`npm run build\` to bench the cu
 
 const { loadMnist } = await import('../dist/node/index.js');
 const { benchKernels } = await import('./kernels.js');
-const { benchTraining, pairedRuns, threadScaling } = await import('./training.js');
+const { benchTraining, diagnosticsCost, pairedRuns, threadScaling } = await import('./training.js');
 const { benchMemory } = await import('./memory.js');
 const { wasmlp } = await import('./engines/wasmlp.js');
 const { tfjs } = await import('./engines/tfjs.js');
@@ -140,6 +141,7 @@ if (sections.includes('training')) {
     ...threadCounts.filter((t) => t > 1).map((t) => wasmlp('wasm', undefined, { threads: t })),
     wasmlp('wasm', undefined, { threads: 1, fma: true }),
     ...(most > 1 ? [wasmlp('wasm', undefined, { threads: most, fma: true })] : []),
+    wasmlp('wasm', undefined, { threads: 1, diagnostics: true }),
   ];
   const one = wasmlp('wasm');
   for (const e of [one, ...variants]) e.reps = quick ? 3 : 5;
@@ -162,6 +164,7 @@ if (sections.includes('training')) {
     : all;
   result.training = await benchTraining({ quick, engines, mnist, only: workloads });
   result.training.threads = threadScaling(result.training.rows);
+  result.training.diagnostics = diagnosticsCost(result.training.rows);
   result.training.engines = engines.map((e) => ({ name: e.name, config: e.config }));
 }
 if (sections.includes('memory')) {
@@ -243,6 +246,15 @@ function ratios(r) {
           (x.othersCores ? `; others busy ${x.othersCores.map((v) => fmt(v)).join(', ')} cores` : ''),
       );
   }
+  for (const x of r.training?.diagnostics ?? [])
+    if (x.workload === 'W2' && x.withVsWithout)
+      add(
+        'W2: diagnostics every batch / without (wasmlp-wasm, 1 thread, samples/s, paired)',
+        x.withVsWithout.median,
+        0.95,
+        (v) => v >= 0.95,
+        `per repetition ${x.withVsWithout.per.map((v) => fmt(v)).join(', ')}; the goal: a cost ≤ 5%`,
+      );
   const vs = (wl, a, b, goal) => {
     const x = train(wl, a),
       y = train(wl, b);
@@ -476,6 +488,20 @@ function report(r) {
         ),
       );
     }
+    const diag = (r.training.diagnostics ?? []).filter((x) => x.withVsWithout);
+    if (diag.length)
+      parts.push(
+        '',
+        'Diagnostics on every batch (fit({ diagnostics: true }), 1 thread): samples/s with ÷ without, paired',
+        table(
+          ['workload', 'with / without', 'per repetition'],
+          diag.map((x) => [
+            x.workload,
+            `${fmt(x.withVsWithout.median)}× (${fmt(x.withVsWithout.min)}–${fmt(x.withVsWithout.max)})`,
+            x.withVsWithout.per.map((v) => fmt(v)).join(', '),
+          ]),
+        ),
+      );
     const noFma = r.training.unavailable.filter((u) => u.engine.startsWith('wasmlp-fma'));
     if (noFma.length) parts.push(`FMA: not available (${noFma[0].reason})`);
     for (const u of r.training.unavailable.filter((x) => !noFma.includes(x)))

@@ -174,6 +174,7 @@ export async function benchTraining({ quick, engines, mnist, only }) {
         usPerStep: { unit: 'µs/step', ...summary(ok.map((r) => (r.seconds * 1e6) / steps)) },
         threads: e.threads,
         fma: e.fma,
+        diagnostics: e.diagnostics,
         runs: ok.map((r) => ({
           rep: r.rep, // the repetition: ratios between engines pair runs of the same one
           samplesPerSec: r.samples / r.seconds,
@@ -261,7 +262,7 @@ export function pairedRuns(a, b) {
  * ratios paired per repetition.
  */
 export function threadScaling(rows) {
-  const wasm = rows.filter((x) => /^wasmlp-(wasm|fma)/.test(x.engine) && x.median);
+  const wasm = rows.filter((x) => /^wasmlp-(wasm|fma)/.test(x.engine) && x.median && !x.diagnostics);
   return wasm
     .filter((x) => x.threads > 1 || x.fma || wasm.some((y) => y.workload === x.workload && y !== x))
     .map((x) => {
@@ -281,5 +282,16 @@ export function threadScaling(rows) {
         fmaVsDefault: ratio(strict),
         othersCores: load.length ? load : null,
       };
+    });
+}
+
+/** What diagnostics on every batch cost: with ÷ without (wasmlp wasm, 1 thread), median of ratios paired per repetition. */
+export function diagnosticsCost(rows) {
+  return rows
+    .filter((x) => x.diagnostics && x.median)
+    .map((x) => {
+      const plain = rows.find((y) => y.workload === x.workload && y.engine === 'wasmlp-wasm');
+      const per = plain ? pairedRuns(x, plain) : [];
+      return { workload: x.workload, engine: x.engine, withVsWithout: per.length ? { ...summary(per), per } : null };
     });
 }

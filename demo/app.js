@@ -1,5 +1,5 @@
 // The page: settings, curves, drawing pad, gallery and explorer. All training happens in worker.js.
-import { ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES } from '../dist/index.js';
+import { ACTIVATION_NAMES, DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, SATURATION } from '../dist/index.js';
 import { LineChart } from './charts.js';
 import { DrawPad, paintDigit } from './draw.js';
 import { activationExplorer } from './explorer.js';
@@ -66,6 +66,7 @@ const state = {
   prediction: null, // { digit, probs, verdict }: verdict false while the network is (nearly) untrained
   env: null,
   threads: null, // the network's { count, reason }
+  layers: null, // the latest diagnosed batch's per-layer diagnostics (LayerDiagnostics[])
 };
 window.wasmlpDemo = state;
 
@@ -362,6 +363,63 @@ function epochRow(e) {
   return tr;
 }
 
+// ---- inside the layers -------------------------------------------------------------------------
+/** The share of a bar's track for v on a log scale from lo to hi (0 for 0). */
+const logShare = (lo, hi) => (v) => (v > 0 ? (Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) : 0);
+const sci = (v) =>
+  v === 0
+    ? '0'
+    : v >= 0.01 && v < 100
+      ? String(+v.toPrecision(2))
+      : v.toExponential(1).replace('e-', 'e−').replace('e+', 'e');
+const share = (v) => `${(100 * v).toFixed(v > 0 && v < 0.1 ? 1 : 0)}%`;
+const QUANTITIES = [
+  { key: 'saturated', bar: (v) => v, text: share },
+  { key: 'dead', bar: (v) => v, text: share },
+  { key: 'gradNorm', bar: logShare(1e-5, 10), text: sci },
+  { key: 'updateRatio', bar: logShare(1e-6, 1), text: sci },
+];
+
+/** One row per layer of a new network, its values still to come. */
+function layerRows(layers) {
+  state.layers = null;
+  $('layers-caption').textContent = 'Train to see how each layer learns, measured on the batches as they train.';
+  $('layer-rows').replaceChildren(
+    ...layers.map((l, i) => {
+      const tr = document.createElement('tr');
+      tr.dataset.layer = String(i + 1);
+      tr.insertCell().innerHTML = `${i === layers.length - 1 ? 'output' : `layer ${i + 1}`}<span class="v">${l.units} ${escapeHtml(l.activation)}</span>`;
+      for (const q of QUANTITIES) {
+        const td = tr.insertCell();
+        td.dataset.quantity = q.key;
+        td.innerHTML = '<span class="track"><span class="fill"></span></span><span class="v">–</span>';
+      }
+      return tr;
+    }),
+  );
+}
+
+/** The latest diagnosed batch: each bar to its value (dead is null for the activations that cannot die). */
+function showLayers({ epoch, batch, batches, every, layers }) {
+  state.layers = layers;
+  $('layers-caption').textContent =
+    `Epoch ${epoch}, batch ${fmtInt(batch)} of ${fmtInt(batches)} ` +
+    `(${every === 1 ? 'every batch' : `one batch in ${every}`} is measured; dead counts over the epoch so far).`;
+  $('layer-rows')
+    .querySelectorAll('tr')
+    .forEach((tr, i) => {
+      for (const q of QUANTITIES) {
+        const v = layers[i][q.key];
+        const td = tr.querySelector(`[data-quantity="${q.key}"]`);
+        td.dataset.value = v === null ? '' : String(v);
+        td.classList.toggle('none', v === null);
+        const w = v === null ? 0 : Math.min(1, Math.max(0, q.bar(v)));
+        td.querySelector('.fill').style.width = `${(100 * w).toFixed(1)}%`;
+        td.querySelector('.v').textContent = v === null ? '–' : q.text(v);
+      }
+    });
+}
+
 // ---- drawing ------------------------------------------------------------------------------------
 const bars = $('bars');
 const barEls = Array.from({ length: 10 }, (_, d) => {
@@ -446,6 +504,7 @@ function showGallery({ epoch, wrong, total, items }) {
 
 // ---- activation explorer -----------------------------------------------------------------------
 const highlight = activationExplorer($('explorer-grid'));
+for (const s of document.querySelectorAll('.saturation-share')) s.textContent = `${100 * SATURATION}%`;
 const highlightActivations = () => highlight([field('activation').value, field('output').value]);
 highlightActivations();
 
@@ -569,6 +628,7 @@ worker.onmessage = ({ data: msg }) => {
       showEnv();
       $('stat-params').textContent = `${fmtInt(msg.parameterCount)}${msg.backend === 'js' ? ' (js)' : ''}`;
       clearCurves(msg);
+      layerRows(msg.layers);
       if (!pad.empty) requestPredict();
       break;
     case 'state':
@@ -584,6 +644,7 @@ worker.onmessage = ({ data: msg }) => {
       state.batches += msg.losses.length;
       state.seen = Math.round(msg.x * state.network.trainRows);
       lossChart.push('smooth', [msg.x, ema]);
+      if (msg.diagnostics) showLayers(msg.diagnostics);
       $('stat-epoch').textContent = `${msg.x.toFixed(2)} / ${runTarget}`;
       $('stat-speed').textContent = fmtInt(msg.samplesPerSec);
       if (!pad.empty && performance.now() - lastPredict > 500) requestPredict();

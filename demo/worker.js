@@ -6,12 +6,17 @@
 // New optimizer settings take effect from the next epoch (fit is restarted with initialEpoch), also
 // when they come with Resume. After an epoch at chance level it says why (diagnose), and a run whose
 // loss became NaN or infinite is reported as 'diverged', in the library's words (epoch and batch).
+// Some batches are diagnosed (fit's diagnostics option: the same weights, bit for bit); the latest
+// per-layer values go to the page with the next progress message.
 import { Network, loadMnist, simdSupported } from '../dist/index.js';
 
 const SLICE_MS = 100;
 const GALLERY = 40; // misclassified test digits sent per epoch
 const CHANCE = 0.2; // test accuracy below this after an epoch: no better than guessing among ten digits
 const PROBE = 1000; // test digits whose gradients tell which hidden units pass no error back
+// A diagnosed batch costs about a third of a batch more: one in 50 is under 1%. Shorter epochs get
+// about 20 diagnosed batches each (every batch, under 40), so that the bars still follow them.
+const diagnoseEvery = (batches) => Math.max(1, Math.min(50, Math.floor(batches / 20)));
 
 let train, test; // Datasets
 let net; // Network
@@ -93,7 +98,16 @@ async function reset(spec, rows, key) {
     backend,
     threads: 'auto', // every core this worker may use: net.threads says how many, and why
   });
-  netInfo = { backend, parameterCount: net.parameterCount, threads: net.threads, activation: spec.activation };
+  netInfo = {
+    backend,
+    parameterCount: net.parameterCount,
+    threads: net.threads,
+    activation: spec.activation,
+    layers: [
+      ...spec.hidden.map((units) => ({ units, activation: spec.activation })),
+      { units: 10, activation: spec.output },
+    ],
+  };
   targetEpochs = epochsDone = 0;
   const v = net.evaluate(test);
   post({ type: 'network', ...netInfo, key, trainRows, valLoss: v.loss, valAccuracy: v.accuracy });
@@ -158,19 +172,30 @@ async function trainLoop() {
       settingsChanged = false;
       running = fitSettings;
       const { batchSize, optimizer } = running;
+      const every = diagnoseEvery(Math.ceil(trainRows / batchSize));
       post({ type: 'fit', optimizer, batchSize });
       let losses = [],
         last = performance.now(),
-        speed = 0;
+        speed = 0,
+        diagnostics = null; // the latest diagnosed batch's, not yet posted
       await net.fit(trainSet, {
         epochs: targetEpochs,
         initialEpoch: epochsDone,
         batchSize,
         optimizer,
         validationData: test,
+        diagnostics: { every },
         onBatchEnd: (b) => {
           if (stopping) return false;
           losses.push(b.loss);
+          if (b.diagnostics)
+            diagnostics = {
+              epoch: b.epoch,
+              batch: b.batch,
+              batches: b.batches,
+              every,
+              layers: b.diagnostics,
+            };
           const t = performance.now();
           if (t - last < SLICE_MS && b.batch < b.batches) return undefined;
           speed = (losses.length * batchSize * 1000) / (t - last);
@@ -181,8 +206,10 @@ async function trainLoop() {
             losses,
             batchSize,
             samplesPerSec: speed,
+            diagnostics,
           });
           losses = [];
+          diagnostics = null;
           return yieldToMessages().then(async () => {
             if (paused) {
               post({ type: 'state', state: 'paused', epoch: b.epoch });

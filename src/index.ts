@@ -1,5 +1,6 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
 export { Network, type FitOptions, type Rows } from './network.js';
+export type { TfjsModelJson } from './io/tfjs.js';
 export {
   ACTIVATION_NAMES,
   DEFAULT_LEARNING_RATES,
@@ -28,6 +29,7 @@ export {
 } from './config.js';
 export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnostics.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
+export { gradientCheck, type GradientCheck, type GradientCheckOptions, type LayerCheck } from './gradcheck.js';
 export { Dataset } from './data/dataset.js';
 export { mnistDigit } from './data/digit.js';
 export { parseIdx, parseIdxImages, parseIdxLabels } from './data/idx.js';

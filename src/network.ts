@@ -2,6 +2,7 @@
 // (src/core/), which owns the memory, the buffers and the passes.
 import {
   checkBatchSize,
+  checkKeys,
   typeName,
   type EpochProgress,
   type BatchLog,
@@ -10,6 +11,7 @@ import {
   type EpochLog,
   type FitSettings,
   type History,
+  type LossName,
   type NetworkConfig,
   type OptimizerConfig,
   type Parameters,
@@ -18,6 +20,8 @@ import { Core, cores } from './core/core.js';
 import { Dataset } from './data/dataset.js';
 import { fit } from './fit.js';
 import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type SectionName } from './io/model.js';
+import { encodeOnnx } from './io/onnx.js';
+import { decodeTfjs, encodeTfjs, type TfjsModelJson } from './io/tfjs.js';
 import { VERSION } from './io/version.js';
 
 /** Input rows: a Dataset, a Float32Array of rows × inputs (row-major), or an array of rows. */
@@ -292,6 +296,46 @@ export class Network {
       o.setState({ steps, b1t, b2t, m: sections['optimizer.m'], v: sections['optimizer.v'] });
     }
     return new Network(core);
+  }
+
+  /** The network as an ONNX model's bytes (opset 13; see src/io/onnx.ts). A step layer has no ONNX op: it throws. */
+  toOnnx(): Uint8Array {
+    const { inputs, layers } = this.#live.config;
+    return encodeOnnx({ inputs, layers, parameters: this.parameters(), producerVersion: VERSION });
+  }
+
+  /**
+   * The network as a TensorFlow.js layers model (src/io/tfjs.ts): `modelJson` is model.json's
+   * content, `weights` its one weights file (named in the manifest `model.weights.bin`).
+   */
+  toTfjs(): { modelJson: TfjsModelJson; weights: Uint8Array } {
+    const { inputs, layers, loss } = this.#live.config;
+    return encodeTfjs({ inputs, layers, loss, parameters: this.parameters(), producerVersion: VERSION });
+  }
+
+  /**
+   * A network from a TensorFlow.js Sequential model of Dense layers: model.json's content (object
+   * or text) and its weights files' bytes, concatenated in manifest order. The loss comes from
+   * `loss`, else from the model's own record of it; `seed` as in Network.create. Anything wasmlp
+   * cannot compute exactly throws an Error naming the layer.
+   */
+  static async fromTfjs(
+    modelJson: TfjsModelJson | string,
+    weights: Uint8Array | ArrayBuffer,
+    options: { loss?: LossName; seed?: number; backend?: 'wasm' | 'js'; threads?: 'auto' | number } = {},
+  ): Promise<Network> {
+    if (!options || typeof options !== 'object')
+      throw new Error(`fromTfjs: expected options { loss?, seed?, backend?, threads? }, got ${typeName(options)}`);
+    checkKeys(options, 'fromTfjs', ['loss', 'seed', 'backend', 'threads']);
+    const { config, parameters } = decodeTfjs(modelJson, weights, options.loss);
+    const net = await Network.create({
+      ...config,
+      seed: options.seed,
+      backend: options.backend,
+      threads: options.threads,
+    });
+    net.setParameters(parameters);
+    return net;
   }
 
   /** Let go of the network's memory (its weights, buffers and data copies). Further calls throw. */

@@ -153,6 +153,14 @@ describe('the demo page', () => {
     expect(text).toMatch(/\d+ of 128 hidden units pass no error back/);
     expect(text).toMatch(/the units are dead/);
     expect(text).toMatch(/lower the learning rate \(now 50; sgd starts at 0\.1 by default\)/);
+    // Inside the layers agrees: at the epoch's last batch (a 16-batch epoch has all its batches measured)
+    // nearly every (digit, unit) pair of the hidden layer has z ≤ 0.
+    expect(await page.textContent('#layers-caption')).toMatch(/^Epoch 1, batch 16 of 16 \(every batch is measured/);
+    const saturated = await page.$eval('#layer-rows tr [data-quantity="saturated"]', (td) =>
+      Number((td as HTMLElement).dataset.value),
+    );
+    console.log(`demo page, stuck: hidden layer saturated ${saturated}`);
+    expect(saturated).toBeGreaterThan(0.9);
     const [y0, y1] = await yRange(page, 'acc-chart');
     expect(y1 - y0).toBeGreaterThanOrEqual(0.1 - 1e-9);
     expect(y0).toBeGreaterThanOrEqual(0);

