@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { rmSync } from 'node:fs';
+import { decodeModel } from '../src/io/model.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/node/cli.js', ...args], { encoding: 'utf8' });
 /** The same, concurrently: for the long tables of error cases. */
@@ -35,6 +36,47 @@ const progressOnly = (stderr: string) =>
     .every((l) =>
       /^epoch \d+\/\d+  (25|50|75)%  [\d,]+\/[\d,]+  [\d,]+ samples\/s  loss \d+\.\d{4}  ETA \d+:\d\d$/.test(l),
     );
+
+test('wasmlp train --diagnostics prints a per-layer table after each epoch and puts the last in --json; the same weights', () => {
+  const args = ['train', '--limit', '2000', '--epochs', '2', '--layers', '24,16,10', '--activation', 'sigmoid'];
+  const dir = mkdtempSync(join(tmpdir(), 'wasmlp-diag-'));
+  const r = cli(...args, '--loss', 'mse', '--diagnostics', '--json', '--out', join(dir, 'a.wasmlp'));
+  expect(r.status, r.stderr).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  const header = lines.findIndex((l) =>
+    /^ {2}layer +saturated +dead +‖∂C\/∂W‖ +mean \|δ\| +‖ΔW‖\/‖W‖ +rms W +rms a$/.test(l),
+  );
+  expect(header).toBeGreaterThan(lines.findIndex((l) => l.startsWith('epoch 1/2')));
+  expect(lines.slice(header + 1, header + 4).map((l) => l.trim().split(/ +/).slice(0, 3))).toEqual([
+    ['1', 'sigmoid', '24'],
+    ['2', 'sigmoid', '16'],
+    ['3', 'sigmoid', '10'],
+  ]);
+  expect(lines[header + 4]).toMatch(/^ {2}outputs saturated and wrong: \d+\.\d%/);
+  expect(lines.filter((l) => l.startsWith('  layer')).length).toBe(2); // one table per epoch
+  expect(Math.max(...lines.slice(header, header + 5).map((l) => l.length))).toBeLessThanOrEqual(80);
+  const result = JSON.parse(lines.at(-1)!);
+  expect(result.diagnostics).toHaveLength(3);
+  expect(Object.keys(result.diagnostics[2]).sort()).toEqual(
+    [
+      'activationRms',
+      'dead',
+      'deltaMean',
+      'gradNorm',
+      'saturated',
+      'saturatedWrong',
+      'updateRatio',
+      'weightRms',
+    ].sort(),
+  );
+  // Without --diagnostics: the same model bytes (the history aside), no table, no key.
+  const plain = cli(...args, '--loss', 'mse', '--json', '--out', join(dir, 'b.wasmlp'));
+  expect(plain.stdout).not.toContain('saturated');
+  expect(JSON.parse(plain.stdout.trim().split('\n').at(-1)!).diagnostics).toBeUndefined();
+  const params = (f: string) => decodeModel(readFileSync(join(dir, f))).sections;
+  expect(params('a.wasmlp')).toEqual(params('b.wasmlp'));
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('wasmlp train --json trains on an MNIST subset and ends with one JSON line', () => {
   const r = cli('train', '--limit', '3000', '--epochs', '2', '--layers', '32,10', '--batch', '32', '--json');
