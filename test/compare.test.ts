@@ -142,3 +142,23 @@ test('a deep sigmoid net has a smaller first/last gradient-norm ratio than the s
   expect(relu.activation).toBe('relu');
   expect(sigmoid.gradNormRatio).toBeLessThan(relu.gradNormRatio / 4);
 });
+
+test('a variant that diverges is a row of the table that says so; the next variants and the page go on', async () => {
+  const out = join(tmp, 'diverged.html');
+  const r = await cli(
+    ...['--limit', '300', '--epochs', '1', '--layers', '20,10', '--loss', 'mse', '--output', 'identity'],
+    ...['--optimizer', 'sgd', '--lr', '1e5', '--batch', '10', '--activation', 'relu,sigmoid'],
+    ...['--out', out, '--json', '--quiet'],
+  );
+  expect(r.status).toBe(0);
+  const rows = lastJson(r.stdout).variants;
+  expect(rows.map((v: { variant: string }) => v.variant)).toEqual(['relu', 'sigmoid']);
+  const html = readFileSync(out, 'utf8');
+  for (const v of rows) {
+    expect(v.testAccuracy).toBeNull();
+    expect(v.error).toMatch(/^the loss became (NaN|Infinity) in epoch 1, batch \d+ of 25: training diverged/);
+    expect(r.stdout).toMatch(new RegExp(`^${v.variant} +failed +– `, 'm'));
+    expect(r.stdout).toContain(`${v.variant}: ${v.error}`);
+    expect(html).toContain(`<b>${v.variant}</b>: `);
+  }
+});

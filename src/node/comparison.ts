@@ -36,6 +36,8 @@ export interface ComparisonData {
 /** A ratio that may span decades: 3 digits, in exponent form far from 1. */
 export const ratioText = (x: number | null) =>
   x === null ? '–' : x >= 0.01 && x < 1000 ? x.toPrecision(3) : x.toExponential(2);
+/** A loss, 4 decimals unless it is huge (a variant near divergence). */
+export const lossText = (x: number | null) => (x === null ? '–' : x < 1e4 ? x.toFixed(4) : x.toExponential(2));
 const pctOrDash = (x: number | null) => (x === null ? '–' : pct(x));
 /** Variant i's look: a colour, dashed after the palette's first round. */
 const look = (i: number) => ({ color: PALETTE[i % PALETTE.length], dash: i >= PALETTE.length });
@@ -90,7 +92,7 @@ export function renderComparison(d: ComparisonData): string {
   const rows = vs
     .map(
       ({ row: r, network }, i) =>
-        `<tr><th><span class="swatch" style="background:${look(i).color}"></span>${esc(r.variant)}</th><td class="left">${esc(network)}, ${esc(r.loss)}</td><td>${r.error ? 'failed' : pctOrDash(r.testAccuracy)}</td><td>${r.testLoss?.toFixed(4) ?? '–'}</td><td>${r.seconds.toFixed(1)}</td><td>${pctOrDash(r.saturated)}</td><td>${ratioText(r.gradNormRatio)}</td></tr>`,
+        `<tr><th><span class="swatch" style="background:${look(i).color}"></span>${esc(r.variant)}</th><td class="left">${esc(network)}, ${esc(r.loss)}</td><td>${r.error ? 'failed' : pctOrDash(r.testAccuracy)}</td><td>${lossText(r.testLoss)}</td><td>${r.seconds.toFixed(1)}</td><td>${pctOrDash(r.saturated)}</td><td>${ratioText(r.gradNormRatio)}</td></tr>`,
     )
     .join('');
   const errors = vs

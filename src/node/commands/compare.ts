@@ -1,8 +1,8 @@
 // `wasmlp compare`: one network, data and seed trained once per variant — the cross product of the
 // --activation, --loss and --layers lists — with diagnostics on; one table, one HTML page.
 import { ACTIVATION_NAMES, Network, type EpochLog, type LossName } from '../../index.js';
-import { commandLine, int, oneOf, parse, path, pct, threadCount, UsageError } from '../args.js';
-import { ratioText, renderComparison, type Variant } from '../comparison.js';
+import { commandLine, count, int, oneOf, parse, path, pct, threadCount, UsageError } from '../args.js';
+import { lossText, ratioText, renderComparison, type Variant } from '../comparison.js';
 import { trainingData, type TrainingData } from '../data.js';
 import { checkWritable, writeFileAtomic } from '../files.js';
 import { describe } from '../format.js';
@@ -19,7 +19,7 @@ import {
 } from './train.js';
 
 const DEFAULT_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu', 'softplus'];
-/** The default run: about a minute on 2 cores for the six activations (--limit 60000 --epochs 30: the full experiment). */
+/** The default run: 32–43 s on 2 shared cores for the six activations (--limit 60000 --epochs 30: the full experiment). */
 const DEFAULT_LIMIT = 40000,
   DEFAULT_EPOCHS = 6;
 
@@ -32,7 +32,7 @@ Trains the same network on the same MNIST images with the same seed once per var
 per-layer diagnostics on every batch, and prints one table: test accuracy, test loss,
 seconds, saturation and the first/last layer gradient-norm ratio of each variant. Writes one
 HTML page with their curves overlaid. The variants are the cross product of the lists given.
-The default run (${DEFAULT_EPOCHS} epochs of ${DEFAULT_LIMIT.toLocaleString('en-US')} images) takes about a minute on 2 cores;
+The default run (${DEFAULT_EPOCHS} epochs of ${count(DEFAULT_LIMIT)} images) takes under a minute on 2 cores;
 --limit 60000 --epochs 30 is the full experiment.
 
 Variants:
@@ -150,7 +150,7 @@ export function tableText(rows: Row[]): string {
   const cells = rows.map((r) => [
     r.variant,
     r.testAccuracy === null ? 'failed' : pct(r.testAccuracy),
-    r.testLoss?.toFixed(4) ?? '–',
+    lossText(r.testLoss),
     r.seconds.toFixed(1),
     r.saturated === null ? '–' : pct(r.saturated),
     ratioText(r.gradNormRatio),
@@ -267,7 +267,7 @@ export async function compare(argv: string[]): Promise<number | void> {
     `wasmlp compare: ${variants.length} variant${variants.length === 1 ? '' : 's'}, ${opt.name} lr ${opt.learningRate}, batch ${first.fit.batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}, seed ${first.seed}, ${backend} backend`,
   );
   log(
-    `data: ${data.train.length.toLocaleString('en-US')} training, ${data.test.length.toLocaleString('en-US')} test images; validation on ${data.validationLabel}; diagnostics on every batch`,
+    `data: ${count(data.train.length)} training, ${count(data.test.length)} test images; validation on ${data.validationLabel}; diagnostics on every batch`,
   );
 
   const rows: Row[] = [],
@@ -309,7 +309,7 @@ export async function compare(argv: string[]): Promise<number | void> {
         ['initialisation', `${first.init ?? 'default (he for the relu family, xavier otherwise)'}, seed ${first.seed}`],
         [
           'training / validation / test images',
-          `${data.train.length.toLocaleString('en-US')} / ${data.validationLabel} / ${data.test.length.toLocaleString('en-US')}`,
+          `${count(data.train.length)} / ${data.validationLabel} / ${count(data.test.length)}`,
         ],
         ['diagnostics', 'every batch'],
         ['backend', backend],
