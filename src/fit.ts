@@ -104,7 +104,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
       if (shuffle) core.random.shuffle(order);
       // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
       if (every && !(p && core.diagnostics?.epoch === epoch)) {
-        core.diagnostics = new EpochDiagnostics(epoch);
+        core.diagnostics = new EpochDiagnostics(epoch, core.layers.length);
         core.clearAlive();
       }
       let cost = p?.cost ?? 0,
@@ -131,7 +131,8 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         cost += c;
         seen += m;
         correct += core.correct(plan);
-        const measured = step === diagnosed ? core.diagnostics!.add(core.diagSums(m)) : undefined;
+        if (step === diagnosed) core.diagnostics!.add(core.diagSums(m));
+        const measured = step === diagnosed && onBatchEnd ? core.diagnostics!.last() : undefined;
         if (!onBatchEnd) continue;
         const answer = onBatchEnd({
           epoch,

@@ -61,6 +61,8 @@ interface DiagBuffers {
   delta: number[];
   update: number[];
   alive: number[];
+  /** What diagSums reads them into, per layer (reused). */
+  sums: LayerSums[];
 }
 
 /** The passes a program can run; 'train' is a whole step (forward, BP1–BP4, the update). */
@@ -243,8 +245,20 @@ export class Core {
     if (this.diag) return this.diag;
     const a = this.arena;
     a.reserve(this.diagBytes(), 'the diagnostics');
-    const d: DiagBuffers = { forward: [], delta: [], update: [], alive: [] };
-    for (const b of this.diagLayout()) {
+    const d: DiagBuffers = { forward: [], delta: [], update: [], alive: [], sums: [] };
+    for (const [l, b] of this.diagLayout().entries()) {
+      const L = this.layers[l];
+      d.sums.push({
+        elements: 0,
+        saturated: 0,
+        squares: 0,
+        absDelta: 0,
+        dW2: 0,
+        W2: 0,
+        g2: 0,
+        weights: L.nIn * L.nOut,
+        units: L.nOut,
+      });
       d.forward.push(a.alloc(24));
       d.delta.push(a.alloc(8));
       d.update.push(a.alloc(b.update));
@@ -259,37 +273,32 @@ export class Core {
     this.layers.forEach((L, l) => d.alive[l] && this.arena.i32(d.alive[l], L.nOut).fill(0));
   }
 
-  /** The sums the last diagnosed step (of `rows` rows) left, per layer. */
+  /** The sums the last diagnosed step (of `rows` rows) left, per layer (the same objects each call). */
   diagSums(rows: number): LayerSums[] {
     const d = this.diagBuffers(),
       F = this.arena.view.f64(),
-      mse = this.loss.id === id.MSE;
-    return this.layers.map((L, l) => {
-      const at = d.forward[l] >>> 3,
-        weights = L.nIn * L.nOut;
-      let dW2 = 0,
-        W2 = 0,
-        g2 = 0;
-      for (let c = 0, u = d.update[l] >>> 3; c < weights; c += id.DIAG_CHUNK, u += 3) {
-        dW2 += F[u];
-        W2 += F[u + 1];
-        g2 += F[u + 2];
+      I = this.arena.view.i32(),
+      last = this.layers.length - 1;
+    this.layers.forEach((L, l) => {
+      const s = d.sums[l],
+        at = d.forward[l] >>> 3;
+      s.elements = rows * L.nOut;
+      s.saturated = F[at];
+      s.squares = F[at + 1];
+      if (l === last && this.loss.id === id.MSE) s.wrong = F[at + 2];
+      s.absDelta = F[d.delta[l] >>> 3];
+      s.dW2 = s.W2 = s.g2 = 0;
+      for (let c = 0, u = d.update[l] >>> 3; c < s.weights; c += id.DIAG_CHUNK, u += 3) {
+        s.dW2 += F[u];
+        s.W2 += F[u + 1];
+        s.g2 += F[u + 2];
       }
-      const alive = d.alive[l] ? this.arena.i32(d.alive[l], L.nOut) : undefined;
-      return {
-        elements: rows * L.nOut,
-        saturated: F[at],
-        squares: F[at + 1],
-        wrong: mse && l === this.layers.length - 1 ? F[at + 2] : undefined,
-        absDelta: F[d.delta[l] >>> 3],
-        dW2,
-        W2,
-        g2,
-        weights,
-        deadUnits: alive ? alive.reduce((n, x) => n + (x ? 0 : 1), 0) : undefined,
-        units: L.nOut,
-      };
+      if (d.alive[l]) {
+        s.deadUnits = 0;
+        for (let j = 0, a = d.alive[l] >>> 2; j < L.nOut; j++) s.deadUnits += I[a + j] ? 0 : 1;
+      }
     });
+    return d.sums;
   }
 
   /** Bytes plan(rows) would allocate (0 once it exists). */
