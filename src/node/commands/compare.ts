@@ -19,7 +19,7 @@ import {
 } from './train.js';
 
 const DEFAULT_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu', 'softplus'];
-/** The default run: 32–43 s on 2 shared cores for the six activations (--limit 60000 --epochs 30: the full experiment). */
+/** The default run, six activations: 32–43 s on 2 shared cores, 62–76 s at load average 7–9 (--limit 60000 --epochs 30: the full experiment). */
 const DEFAULT_LIMIT = 40000,
   DEFAULT_EPOCHS = 6;
 
@@ -32,7 +32,7 @@ Trains the same network on the same MNIST images with the same seed once per var
 per-layer diagnostics on every batch, and prints one table: test accuracy, test loss,
 seconds, saturation and the first/last layer gradient-norm ratio of each variant. Writes one
 HTML page with their curves overlaid. The variants are the cross product of the lists given.
-The default run (${DEFAULT_EPOCHS} epochs of ${count(DEFAULT_LIMIT)} images) takes under a minute on 2 cores;
+The default run (${DEFAULT_EPOCHS} epochs of ${count(DEFAULT_LIMIT)} images) takes about a minute on 2 cores;
 --limit 60000 --epochs 30 is the full experiment.
 
 Variants:
