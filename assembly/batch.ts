@@ -71,3 +71,38 @@ export function countCorrect(a: usize, y: usize, rows: i32, cols: i32): i32 {
 export function argmaxRows(out: usize, a: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) store<i32>(out + (<usize>r << 2), predicted(a + (<usize>(r * cols) << 2), cols));
 }
+
+// x[r, c] = x[r, c] · factor[c] + shift[c]: a column's scaling (standard or min–max) or its inverse.
+// A multiply then an add, each rounded (no fused multiply-add): the same bits as the reference.
+export function affine(x: usize, rows: i32, cols: i32, factor: usize, shift: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>(r * cols) << 2);
+    for (let c = 0; c < cols; c++) {
+      const p = row + (<usize>c << 2), o = <usize>c << 2;
+      store<f32>(p, load<f32>(p) * load<f32>(factor + o) + load<f32>(shift + o));
+    }
+  }
+}
+
+// Per column c of a (outputs) against y (targets), 5 f64 at out + 40c, added to what is there:
+// Σ(a − y)², Σ|a − y|, Σy, Σy², and the rows where a ≥ ½ and y ≥ ½ agree. Row order, one thread.
+export function targetSums(a: usize, y: usize, rows: i32, cols: i32, out: usize): void {
+  for (let c = 0; c < cols; c++) {
+    let se: f64 = 0, ae: f64 = 0, sy: f64 = 0, syy: f64 = 0, agree: f64 = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = <usize>(r * cols + c) << 2;
+      const av = <f64>load<f32>(a + o), yv = <f64>load<f32>(y + o), e = av - yv;
+      se += e * e;
+      ae += abs(e);
+      sy += yv;
+      syy += yv * yv;
+      if ((av >= 0.5) == (yv >= 0.5)) agree += 1;
+    }
+    const s = out + <usize>c * 40;
+    store<f64>(s, load<f64>(s) + se);
+    store<f64>(s, load<f64>(s, 8) + ae, 8);
+    store<f64>(s, load<f64>(s, 16) + sy, 16);
+    store<f64>(s, load<f64>(s, 24) + syy, 24);
+    store<f64>(s, load<f64>(s, 32) + agree, 32);
+  }
+}

@@ -6,7 +6,7 @@ export { activate, mulDerivative } from "./activation";
 export { lossDelta } from "./loss";
 export { biasGrad } from "./backprop";
 export { sgd, momentum, adam } from "./optimizer";
-export { gatherU8, gatherF32, gatherTargets, countCorrect, argmaxRows } from "./batch";
+export { gatherU8, gatherF32, gatherTargets, countCorrect, argmaxRows, affine, targetSums } from "./batch";
 export { randn } from "./init";
 export { diagForward, absSum } from "./diagnostics";
 export { run } from "./program";

@@ -24,6 +24,7 @@ await esbuild.build({
   entryPoints: ['src/index.ts'],
   outfile: 'dist/index.js',
   platform: 'neutral',
+  mainFields: ['browser', 'module', 'main'], // papaparse (CSV) is inlined: its browser build has no dependencies
   loader: { '.wasm': 'binary' },
 });
 // Node-only entries import the library bundle above instead of carrying a second copy of it, and

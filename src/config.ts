@@ -24,6 +24,44 @@ export const INIT_NAMES: InitName[] = ['normal', 'lecun', 'xavier', 'he'];
 
 export type Backend = 'wasm' | 'js';
 
+/** Column scaling fitted on the training rows: standardisation (mean, std) or min–max (min, max − min). */
+export type ScaleName = 'standard' | 'minmax' | 'none';
+export const SCALE_NAMES: ScaleName[] = ['standard', 'minmax', 'none'];
+
+/** Per column, scaled = (x − center) / spread (f32 values; spread > 0). */
+export interface ColumnScaling {
+  center: number[];
+  spread: number[];
+}
+
+/** A network's fitted scaling: of its inputs, and for regression of its targets (outputs come back in their units). */
+export interface Scaling {
+  method: Exclude<ScaleName, 'none'>;
+  inputs: ColumnScaling;
+  targets?: ColumnScaling;
+}
+
+/** Throws unless `s` is a scaling of `inputs` columns (and of `outputs` targets, if it has them). */
+export function validateScaling(s: Scaling, inputs: number, outputs: number): void {
+  if (!s || typeof s !== 'object') throw new Error(`scaling must be an object, got ${typeName(s)}`);
+  if (s.method !== 'standard' && s.method !== 'minmax')
+    throw new Error(`scaling.method must be "standard" or "minmax", got ${JSON.stringify(s.method)}`);
+  const check = (c: ColumnScaling | undefined, what: string, n: number) => {
+    for (const key of ['center', 'spread'] as const) {
+      const v = c?.[key];
+      if (!Array.isArray(v) || v.length !== n)
+        throw new Error(`scaling.${what}.${key} must be an array of ${n} numbers (one per column), got ${typeName(v)}`);
+      const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || (key === 'spread' && !(x > 0)));
+      if (bad >= 0)
+        throw new Error(
+          `scaling.${what}.${key}[${bad}] is ${JSON.stringify(v[bad])}; expected a finite number${key === 'spread' ? ' > 0' : ''}`,
+        );
+    }
+  };
+  check(s.inputs, 'inputs', inputs);
+  if (s.targets !== undefined) check(s.targets, 'targets', outputs);
+}
+
 export interface LayerSpec {
   units: number;
   activation?: ActivationName;
@@ -51,6 +89,14 @@ export interface NetworkConfig {
    * results differ from the strict build's, and may differ between CPUs.
    */
   fma?: boolean;
+  /**
+   * Scale each input column (and a regression's targets) as the first fit() finds them in its
+   * training rows, and apply that scaling in every later fit, evaluate and predict: raw rows in,
+   * outputs in the targets' units. Default 'none'.
+   */
+  scale?: ScaleName;
+  /** Names of the classes (output unit order; two for one sigmoid unit), kept in the model file. Default none ([]). */
+  classes?: string[];
 }
 
 /** The most threads a network uses. */
@@ -132,8 +178,30 @@ const isCount = (x: unknown, max = 2 ** 24): x is number =>
 export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (!config || typeof config !== 'object')
     throw new Error('Network.create expects a config object { inputs, layers, loss }');
-  checkKeys(config, 'the network config', ['inputs', 'layers', 'loss', 'init', 'seed', 'backend', 'threads', 'fma']);
-  const { inputs, layers, loss, init, seed = 1, backend = 'wasm', threads = 'auto', fma = false } = config;
+  checkKeys(config, 'the network config', [
+    'inputs',
+    'layers',
+    'loss',
+    'init',
+    'seed',
+    'backend',
+    'threads',
+    'fma',
+    'scale',
+    'classes',
+  ]);
+  const {
+    inputs,
+    layers,
+    loss,
+    init,
+    seed = 1,
+    backend = 'wasm',
+    threads = 'auto',
+    fma = false,
+    scale = 'none',
+    classes = [],
+  } = config;
   if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${JSON.stringify(inputs)}`);
   if (!Array.isArray(layers) || layers.length === 0)
     throw new Error('layers must be a non-empty array of { units, activation }');
@@ -176,7 +244,30 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (threads !== 'auto' && !isCount(threads, MAX_THREADS))
     throw new Error(`threads must be "auto" or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(threads)}`);
   if (typeof fma !== 'boolean') throw new Error(`fma must be true or false, got ${JSON.stringify(fma)}`);
-  return { inputs, layers: layers.map((l) => ({ ...l })), loss, init: init as InitName, seed, backend, threads, fma };
+  if (!SCALE_NAMES.includes(scale))
+    throw new Error(`unknown scale ${JSON.stringify(scale)}; expected one of ${SCALE_NAMES.join(', ')}`);
+  const classNames = classCount(layers[layers.length - 1].units);
+  if (
+    !Array.isArray(classes) ||
+    (classes.length !== 0 && classes.length !== classNames) ||
+    classes.some((c) => typeof c !== 'string') ||
+    new Set(classes).size !== classes.length
+  )
+    throw new Error(
+      `classes must be ${classNames} distinct strings (one per class of the output layer) or none, got ${JSON.stringify(classes)}`,
+    );
+  return {
+    inputs,
+    layers: layers.map((l) => ({ ...l })),
+    loss,
+    init: init as InitName,
+    seed,
+    backend,
+    threads,
+    fma,
+    scale,
+    classes: [...classes],
+  };
 }
 
 // ---- Optimizers ---------------------------------------------------------------------------------
@@ -332,13 +423,32 @@ export const DIAGNOSTIC_NAMES = [
   'saturatedWrong',
 ] as const satisfies readonly (keyof LayerDiagnostics)[];
 
+/** What evaluate() reports: the loss and what fits the targets (see Network.evaluate). */
+export interface Evaluation {
+  loss: number;
+  /** Class labels; multi-label: the mean of `accuracies`. */
+  accuracy?: number;
+  /** Multi-label: each output's share of rows where a ≥ ½ and y ≥ ½ agree. */
+  accuracies?: number[];
+  /** Regression: means over the outputs, mse and mae in the targets' units. */
+  mse?: number;
+  mae?: number;
+  r2?: number;
+}
+
 export interface EpochLog {
   epoch: number;
   /** Mean cost per training sample over the epoch (as the weights moved), without the L2 term. */
   loss: number;
-  accuracy: number;
+  /** With class labels (targets of a regression or multi-label fit have none here: see the val* metrics). */
+  accuracy?: number;
   valLoss?: number;
+  /** With class labels, or multi-label targets (the mean of the outputs' accuracies). */
   valAccuracy?: number;
+  /** Regression: the validation rows' mean squared and absolute errors (in the targets' units) and R². */
+  valMse?: number;
+  valMae?: number;
+  valR2?: number;
   seconds: number;
   samplesPerSec: number;
   /** With fit({ diagnostics }): one entry per layer, from the first hidden layer to the output (src/diagnostics.ts). */

@@ -16,6 +16,7 @@ import {
 import { resetOrder, type Core } from './core/core.js';
 import { Optimizer } from './core/optimizer.js';
 import { Dataset } from './data/dataset.js';
+import { fitScaling } from './data/scaling.js';
 import { diagnosticsEvery, EpochDiagnostics } from './diagnostics.js';
 import { bytesText } from './memory.js';
 import type { FitOptions } from './network.js';
@@ -38,6 +39,9 @@ const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<History> {
   const { settings, initialEpoch, train, validation, every } = check(core, data, options);
+  // The first fit finds the scaling in its training rows (never the validation rows); later fits keep it.
+  const { scale } = core.config;
+  if (scale !== 'none' && !core.scaling) core.setScaling(fitScaling(scale, train, core.task(train) === 'regression'));
   await core.startThreads();
   const { epochs, batchSize, l2, shuffle, earlyStopping } = settings;
   const { onEpochEnd, onBatchEnd } = options;
@@ -172,7 +176,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
       const log: EpochLog = {
         epoch,
         loss: cost / seen,
-        accuracy: correct / seen,
+        ...(!train.targets && { accuracy: correct / seen }),
         seconds,
         samplesPerSec: seen / seconds,
       };
@@ -180,7 +184,8 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
       if (validation) {
         const v = core.evaluate(validation, 1000);
         log.valLoss = v.loss;
-        log.valAccuracy = v.accuracy;
+        if (v.accuracy !== undefined) log.valAccuracy = v.accuracy;
+        if (v.mse !== undefined) Object.assign(log, { valMse: v.mse, valMae: v.mae, valR2: v.r2 });
       }
       if (!Number.isFinite(log.loss) || core.stateNonFinite()) {
         throw new Error(`the weights became non-finite in epoch ${epoch}: ${diverged(optimizer, epoch)}`);

@@ -7,6 +7,7 @@ export {
   INIT_NAMES,
   LOSS_NAMES,
   OPTIMIZER_NAMES,
+  SCALE_NAMES,
   activationOf,
   classCount,
   classProbabilities,
@@ -26,12 +27,28 @@ export {
   type OptimizerConfig,
   type OptimizerName,
   type Parameters,
+  type ColumnScaling,
+  type Evaluation,
+  type ScaleName,
+  type Scaling,
 } from './config.js';
 export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnostics.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
 export { gradientCheck, type GradientCheck, type GradientCheckOptions, type LayerCheck } from './gradcheck.js';
 export { Dataset } from './data/dataset.js';
 export { mnistDigit } from './data/digit.js';
+export {
+  parseCsv,
+  formatCsv,
+  checkSchema,
+  schemaWidth,
+  TABLE_TASKS,
+  type CsvOptions,
+  type FeatureColumn,
+  type Table,
+  type TableSchema,
+  type TableTask,
+} from './data/table.js';
 export { parseIdx, parseIdxImages, parseIdxLabels } from './data/idx.js';
 export { loadMnist, MNIST_FILES, type LoadMnistUrlOptions, type MnistProgress } from './data/mnist.js';
 export {

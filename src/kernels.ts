@@ -102,6 +102,13 @@ export interface Kernels {
   countCorrect(a: number, y: number, rows: number, cols: number): number;
   /** out[r] = the predicted class of row r (i32): the first argmax, or a ≥ 0.5 with one column. */
   argmaxRows(out: number, a: number, rows: number, cols: number): void;
+  /** x[r, c] = x[r, c]·factor[c] + shift[c] over rows×cols (f32 vectors at factor, shift): scaling a column. */
+  affine(x: number, rows: number, cols: number, factor: number, shift: number): void;
+  /**
+   * Adds, per column c of a against y, 5 f64 at out + 40c: Σ(a − y)², Σ|a − y|, Σy, Σy² and the
+   * rows where a ≥ ½ and y ≥ ½ agree (regression and multi-label metrics), in row order.
+   */
+  targetSums(a: number, y: number, rows: number, cols: number, out: number): void;
   /** dst[0..n) = std·N(0,1) by Box–Muller from 2⌈n/2⌉ uniform u32 words at u. */
   randn(dst: number, u: number, n: number, std: number): void;
   /**

@@ -15,6 +15,8 @@ import {
   type NetworkConfig,
   type OptimizerConfig,
   type Parameters,
+  type Evaluation,
+  type Scaling,
 } from './config.js';
 import { Core, cores } from './core/core.js';
 import { Dataset } from './data/dataset.js';
@@ -123,13 +125,22 @@ export class Network {
     return this.#core?.progress;
   }
 
+  /** The scaling of the inputs (and a regression's targets) the first fit found, with config.scale ≠ 'none'. */
+  get scaling(): Scaling | undefined {
+    return this.#core?.scaling;
+  }
+
   /** Train on `data`; see FitOptions. Resolves to the history of the epochs it ran. */
   async fit(data: Dataset, options: FitOptions): Promise<History> {
     return fit(this.#live, data, options);
   }
 
-  /** Mean cost per sample and accuracy over a dataset (batches of up to `batchSize` rows). */
-  evaluate(data: Dataset, { batchSize = 1000 }: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+  /**
+   * Mean cost per sample over a dataset (batches of up to `batchSize` rows) and what fits its
+   * targets: `accuracy` for class labels; `mse`, `mae` (in the targets' units) and `r2` for a
+   * regression (means over the outputs); `accuracy` and each output's `accuracies` for multi-label.
+   */
+  evaluate(data: Dataset, { batchSize = 1000 }: { batchSize?: number } = {}): Evaluation {
     const core = this.#live;
     checkBatchSize(batchSize);
     core.checkRows(data);
@@ -238,7 +249,7 @@ export class Network {
     if (checkpoint && (!o || !core.lastFit))
       throw new Error('toBytes: a checkpoint needs a network that has been trained (fit) at least once');
     const state = o?.getState();
-    const { inputs, layers, loss, init, seed } = core.config;
+    const { inputs, layers, loss, init, seed, scale, classes } = core.config;
     const sections: [SectionName, Float32Array][] = [['parameters', core.parametersView()]];
     if (state?.m) sections.push(['optimizer.m', state.m]);
     if (state?.v) sections.push(['optimizer.v', state.v]);
@@ -246,7 +257,16 @@ export class Network {
       {
         library: `wasmlp ${VERSION}`,
         kind: state ? 'checkpoint' : 'model',
-        network: { inputs, layers, loss, init, seed },
+        network: {
+          inputs,
+          layers,
+          loss,
+          init,
+          seed,
+          ...(scale !== 'none' && { scale }),
+          ...(classes.length && { classes }),
+        },
+        scaling: core.scaling,
         layout: PARAMETER_LAYOUT,
         fit: core.lastFit,
         optimizerState: state && { steps: state.steps, beta1Power: state.b1t, beta2Power: state.b2t },
@@ -285,6 +305,7 @@ export class Network {
       );
     }
     core.parametersView().set(sections.parameters!);
+    core.setScaling(h.scaling);
     core.history.push(...h.history);
     core.lastFit = h.fit;
     core.random.state = h.random;

@@ -372,7 +372,7 @@ describe('5. every bad header is a ModelFileError at load, in plain words', () =
       ],
       [
         rawModelFile({ ...header, history: [{ epoch: 1, loss: null, accuracy: 1 }] }, parts()),
-        /history\[0\] must have an integer epoch and finite loss and accuracy/,
+        /history\[0\] must have an integer epoch, a finite loss and, when present, a finite accuracy/,
       ],
     ];
     for (const [bytes, message] of cases) {

@@ -783,6 +783,63 @@ describe('batch assembly', () => {
     }
   });
 
+  test('affine: x·factor[c] + shift[c] per column, each rounded to f32 (no fused multiply-add), wasm == js', () => {
+    for (const [rows, cols] of SHAPES) {
+      h.reset();
+      const n = rows * cols,
+        what = `affine ${rows}×${cols}`;
+      const x0 = data(n, n + 3, -50, 50),
+        f0 = data(cols, cols + 5, 0.01, 3),
+        s0 = data(cols, cols + 9, -20, 20);
+      const want = x0.map((v, e) => Math.fround(Math.fround(v * f0[e % cols]) + s0[e % cols]));
+      const factor = buf(cols, f0),
+        shift = buf(cols, s0);
+      for (const k of [h.wasm, h.js]) {
+        const x = buf(n, x0);
+        k.affine(x, rows, cols, factor, shift);
+        expectGuard(x, n, what);
+        expectSame(read(x, n), want, what);
+      }
+    }
+  });
+
+  test('targetSums: per column Σ(a − y)², Σ|a − y|, Σy, Σy², rows agreeing at ½, added to what is there', () => {
+    for (const [rows, cols] of SHAPES) {
+      h.reset();
+      const n = rows * cols,
+        what = `targetSums ${rows}×${cols}`;
+      const a0 = data(n, n + 1, 0, 1),
+        y0 = data(n, n + 2, -2, 2).map((v, e) => (e % 3 ? v : +(v > 0)));
+      const want: number[] = [];
+      for (let c = 0; c < cols; c++) {
+        const s = [0, 0, 0, 0, 0];
+        for (let r = 0; r < rows; r++) {
+          const av = a0[r * cols + c],
+            yv = y0[r * cols + c];
+          s[0] += (av - yv) * (av - yv);
+          s[1] += Math.abs(av - yv);
+          s[2] += yv;
+          s[3] += yv * yv;
+          s[4] += +(av >= 0.5 === yv >= 0.5);
+        }
+        want.push(...s.map((v, j) => j + 1 + v)); // the column's sums, added to the prior contents 1..5
+      }
+      const a = buf(n, a0),
+        y = buf(n, y0);
+      for (const k of [h.wasm, h.js]) {
+        const out = h.alloc(40 * cols + 8);
+        const D = new Float64Array(h.memory.buffer, out, 5 * cols + 1);
+        for (let c = 0; c < cols; c++) D.set([1, 2, 3, 4, 5], 5 * c);
+        D[5 * cols] = SENTINEL;
+        k.targetSums(a, y, rows, cols, out);
+        const got = Array.from(new Float64Array(h.memory.buffer, out, 5 * cols + 1));
+        expect(got.pop(), `${what}: wrote past the end`).toBe(SENTINEL);
+        // f64 sums in row order: the twin and the kernel agree to the last bit; the oracle sums the same way.
+        expect(got, what).toEqual(want);
+      }
+    }
+  });
+
   test('countCorrect and argmaxRows: argmax (first on ties), threshold 0.5 for one column', () => {
     for (const [rows, cols] of SHAPES) {
       h.reset();

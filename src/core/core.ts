@@ -14,8 +14,11 @@ import {
   type NetworkConfig,
   type OptimizerConfig,
   type Parameters,
+  type Evaluation,
+  type Scaling,
 } from '../config.js';
 import { Dataset } from '../data/dataset.js';
+import { affineOf } from '../data/scaling.js';
 import { saturationThreshold, type EpochDiagnostics, type LayerSums } from '../diagnostics.js';
 import * as id from '../ids.js';
 import type { Kernels } from '../kernels.js';
@@ -110,6 +113,11 @@ export class Core {
   /** True while a fit() runs (another is refused). */
   fitting = false;
 
+  /** The scaling the first fit found (or a model file held): rows are scaled as they are copied in. */
+  scaling?: Scaling;
+  /** f32 vectors for the affine kernel: inputs' factor and shift, targets' and their inverse; 5 f64 per output for targetSums. */
+  private readonly scaleAt: { inputs: number; targets: number; inverse: number; sums: number };
+
   /** The worker threads, once the first fit has started them. */
   pool?: ThreadPool;
   /** The diagnostics' buffers, once a fit has asked for them, and the sums of the epoch they measure. */
@@ -146,6 +154,12 @@ export class Core {
     this.loss = lossPlan(config.loss, activationOf(config.layers, config.layers.length - 1));
     this.outputs = nIn;
     this.paramBytes = offset;
+    this.scaleAt = {
+      inputs: arena.alloc(8 * config.inputs),
+      targets: arena.alloc(8 * nIn),
+      inverse: arena.alloc(8 * nIn),
+      sums: arena.alloc(40 * nIn),
+    };
     this.params = arena.alloc(offset);
     this.grads = arena.alloc(offset);
     this.snapshot = arena.alloc(offset);
@@ -223,6 +237,31 @@ export class Core {
       if (init === 'normal') fillNormal(L.b, L.nOut, 1);
       else this.arena.f32(L.b, L.nOut).fill(0);
     });
+  }
+
+  /** Use scaling `s` from now on. Rows copied in before were scaled otherwise: they are copied again when next used. */
+  setScaling(s: Scaling | undefined): void {
+    this.scaling = s;
+    const put = (at: number, v: { factor: Float32Array; shift: Float32Array }) => {
+      this.arena.f32(at, v.factor.length).set(v.factor);
+      this.arena.f32(at + 4 * v.factor.length, v.shift.length).set(v.shift);
+    };
+    if (s) put(this.scaleAt.inputs, affineOf(s.inputs, false));
+    if (s?.targets) {
+      put(this.scaleAt.targets, affineOf(s.targets, false));
+      put(this.scaleAt.inverse, affineOf(s.targets, true));
+    }
+    this.residents.length = 0; // once per network (its first fit, before any row is copied, as a rule)
+  }
+
+  /** x·factor + shift over rows × cols with the factor and shift vectors at `at`. */
+  private affine(x: number, rows: number, cols: number, at: number): void {
+    this.k.affine(x, rows, cols, at, at + 4 * cols);
+  }
+
+  /** What `data`'s targets make of this network: classes (u8 labels), regression (mse) or multi-label (cross-entropy). */
+  task(data: Dataset): 'classes' | 'regression' | 'multi-label' {
+    return !data.targets ? 'classes' : this.loss.id === id.MSE ? 'regression' : 'multi-label';
   }
 
   check(): void {
@@ -340,6 +379,28 @@ export class Core {
     if (data.width !== this.config.inputs) {
       throw new Error(`${what} rows have ${data.width} features but the network has ${this.config.inputs} inputs`);
     }
+    if (this.config.scale !== 'none' && data.features instanceof Uint8Array)
+      throw new Error(
+        `${what}: the network scales its inputs (scale "${this.config.scale}"), which needs Float32Array features; u8 features (pixels) are read as value / 255: use scale "none"`,
+      );
+    if (data.targets) {
+      if (data.targetWidth !== this.outputs)
+        throw new Error(
+          `${what} rows have ${data.targetWidth} target value${data.targetWidth === 1 ? '' : 's'} but the network has ${this.outputs} output${this.outputs === 1 ? '' : 's'}`,
+        );
+      if (this.loss.id === id.CE)
+        throw new Error(
+          `${what}: real-valued targets with a softmax output: give class labels (a Uint8Array), or use sigmoid outputs for 0/1 targets (multi-label)`,
+        );
+      if (this.loss.id === id.BCE) {
+        const bad = data.targets.findIndex((t) => t !== 0 && t !== 1);
+        if (bad >= 0)
+          throw new Error(
+            `${what}: target ${data.targets[bad]} at row ${Math.floor(bad / this.outputs)}, output ${bad % this.outputs}: a sigmoid output with cross-entropy (multi-label) needs 0 or 1 targets; use loss "mse" with an identity output for real values`,
+          );
+      }
+      return;
+    }
     const classes = classCount(this.outputs);
     const maxLabel = data.labels.reduce((m, x) => Math.max(m, x), 0);
     if (maxLabel >= classes) {
@@ -378,7 +439,13 @@ export class Core {
     const f = data.features;
     if (f instanceof Uint8Array) this.arena.u8(r.features, f.length).set(f);
     else this.arena.f32(r.features, f.length).set(f);
-    this.arena.u8(r.labels, n).set(data.labels);
+    if (data.targets) this.arena.f32(r.labels, data.targets.length).set(data.targets);
+    else this.arena.u8(r.labels, n).set(data.labels);
+    // Scaled once here, not per batch: the copy is the network's own, and every pass then reads scaled rows.
+    if (this.scaling) {
+      this.affine(r.features, n, data.width, this.scaleAt.inputs);
+      if (this.scaling.targets && data.targets) this.affine(r.labels, n, this.outputs, this.scaleAt.targets);
+    }
     return r;
   }
 
@@ -393,10 +460,11 @@ export class Core {
     r: Resident,
     step?: { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean },
   ): Program {
-    const u8 = r.data.features instanceof Uint8Array;
+    const u8 = r.data.features instanceof Uint8Array,
+      t32 = Boolean(r.data.targets);
     if ((pass === 'train') !== Boolean(step))
       throw new Error('program: a training step, and only one, takes an optimizer');
-    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}${step.diagnostics ? '/diag' : ''}` : ''}`;
+    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${t32 ? '-t32' : ''}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}${step.diagnostics ? '/diag' : ''}` : ''}`;
     let program = this.programs.get(key);
     if (program) return program;
     const { layers, loss, outputs } = this,
@@ -406,11 +474,11 @@ export class Core {
       this.k,
       this.arena,
       (k) => {
-        gather(k, plan, this.config.inputs, outputs, u8 ? r.data.scale : 0, !has('predict', 'classify'));
+        gather(k, plan, this.config.inputs, outputs, u8 ? r.data.scale : 0, !has('predict', 'classify'), t32);
         forward(k, layers, plan, 'rows');
         if (has('classify')) k.argmaxRows(plan.out, plan.a[last], 'rows', outputs);
         if (has('evaluate', 'gradients', 'train')) outputError(k, layers, loss, plan, 'rows', has('train'));
-        if (has('evaluate', 'train')) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
+        if (has('evaluate', 'train') && !t32) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
         if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows');
         const d = step?.diagnostics ? this.diagBuffers() : undefined;
         if (d)
@@ -485,15 +553,40 @@ export class Core {
     this.program('evaluate', this.plan(Math.min(1000, data.length)), this.resident(data, 1));
   }
 
-  /** Mean cost per sample and accuracy over a dataset. */
-  evaluate(data: Dataset, batchSize: number): { loss: number; accuracy: number } {
+  /**
+   * Mean cost per sample (of the scaled targets, as training sees them) and what fits the task:
+   * accuracy for classes; mse, mae (in the targets' units) and r2 for a regression, each the mean
+   * over the outputs; accuracy and each output's for multi-label.
+   */
+  evaluate(data: Dataset, batchSize: number): Evaluation {
     let loss = 0,
       right = 0;
-    this.sweep(data, 1, batchSize, 'evaluate', (plan) => {
+    const task = this.task(data),
+      k = this.outputs,
+      sums = this.scaleAt.sums,
+      last = this.layers.length - 1;
+    if (task !== 'classes') this.arena.view.f64().fill(0, sums >>> 3, (sums >>> 3) + 5 * k);
+    this.sweep(data, 1, batchSize, 'evaluate', (plan, n) => {
       loss += this.cost(plan);
-      right += this.correct(plan);
+      if (task === 'classes') right += this.correct(plan);
+      else this.k.targetSums(plan.a[last], plan.y, n, k, sums); // one thread, row order, batch after batch
     });
-    return { loss: loss / data.length, accuracy: right / data.length };
+    const m = data.length;
+    if (task === 'classes') return { loss: loss / m, accuracy: right / m };
+    const S = this.arena.view.f64().slice(sums >>> 3, (sums >>> 3) + 5 * k);
+    const mean = (f: (c: number) => number) => Array.from({ length: k }, (_, c) => f(c)).reduce((a, b) => a + b) / k;
+    if (task === 'multi-label') {
+      const accuracies = Array.from({ length: k }, (_, c) => S[5 * c + 4] / m);
+      return { loss: loss / m, accuracy: mean((c) => accuracies[c]), accuracies };
+    }
+    const spread = (c: number) => this.scaling?.targets?.spread[c] ?? 1;
+    return {
+      loss: loss / m,
+      mse: mean((c) => (S[5 * c] / m) * spread(c) * spread(c)),
+      mae: mean((c) => (S[5 * c + 1] / m) * spread(c)),
+      // R² = 1 − SS_res / SS_tot, with SS_tot = Σy² − (Σy)²/m: scaling leaves it as it is.
+      r2: mean((c) => 1 - S[5 * c] / (S[5 * c + 3] - (S[5 * c + 2] * S[5 * c + 2]) / m)),
+    };
   }
 
   /** The outputs a for each row, rows × outputs. */
@@ -501,9 +594,11 @@ export class Core {
     const k = this.outputs,
       last = this.layers.length - 1;
     const result = new Float32Array(data.length * k);
-    this.sweep(data, slot, 1000, 'predict', (plan, n, start) =>
-      result.set(this.arena.f32(plan.a[last], n * k), start * k),
-    );
+    const inverse = this.scaling?.targets;
+    this.sweep(data, slot, 1000, 'predict', (plan, n, start) => {
+      if (inverse) this.affine(plan.a[last], n, k, this.scaleAt.inverse); // back to the targets' units
+      result.set(this.arena.f32(plan.a[last], n * k), start * k);
+    });
     return result;
   }
 
@@ -615,10 +710,20 @@ export class Core {
 }
 
 /** Load the rows of the batch (slots 'features', 'idx', 'rows') into plan.x and, with targets, plan.y. */
-function gather(k: Ops, plan: Plan, inputs: number, outputs: number, u8Scale: number, targets: boolean): void {
+function gather(
+  k: Ops,
+  plan: Plan,
+  inputs: number,
+  outputs: number,
+  u8Scale: number,
+  targets: boolean,
+  t32: boolean,
+): void {
   if (u8Scale) k.gatherU8(plan.x, 'features', inputs, 'idx', 'rows', u8Scale);
   else k.gatherF32(plan.x, 'features', inputs, 'idx', 'rows');
-  if (targets) k.gatherTargets(plan.y, 'labels', 'idx', 'rows', outputs);
+  // Real targets are rows of f32 like the features: the same gather. Labels become one-hot rows.
+  if (targets && t32) k.gatherF32(plan.y, 'labels', outputs, 'idx', 'rows');
+  else if (targets) k.gatherTargets(plan.y, 'labels', 'idx', 'rows', outputs);
 }
 
 /** How a network runs: on how many threads and why, with FMA or not and why, and the build. */
@@ -672,7 +777,7 @@ function createMemory(shared: boolean): WebAssembly.Memory {
 /** A resident dataset's region: features, labels, order (each 16-byte aligned). */
 function residentLayout(data: Dataset): { labelsAt: number; orderAt: number; bytes: number } {
   const labelsAt = align16(data.features.byteLength),
-    orderAt = labelsAt + align16(data.length);
+    orderAt = labelsAt + align16(data.targets?.byteLength ?? data.length);
   return { labelsAt, orderAt, bytes: orderAt + 4 * data.length };
 }
 

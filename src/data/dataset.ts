@@ -1,8 +1,11 @@
+import { Random } from '../random.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
 
 /**
  * Labelled rows in plain typed arrays: `features` is row-major, `length × width`.
  * u8 features (images) are read as value × `scale` = value / 255; f32 features as they are.
+ * The targets are either `labels`, one u8 class index per row, or `targets`, a Float32Array of
+ * `length × targetWidth` real values (regression) or 0/1 values (multi-label); then `labels` is empty.
  *
  * Immutable by convention: a Dataset keeps the arrays it is given (no copy), and `slice` returns
  * views into them. Do not write to `features` or `labels` after building a Dataset.
@@ -10,6 +13,9 @@ import { parseIdxImages, parseIdxLabels } from './idx.js';
 export class Dataset {
   readonly features: Uint8Array | Float32Array;
   readonly labels: Uint8Array;
+  readonly targets?: Float32Array;
+  /** Values per row of `targets` (0 with labels). */
+  readonly targetWidth: number;
   readonly width: number;
   readonly length: number;
   readonly scale: number;
@@ -17,11 +23,23 @@ export class Dataset {
   /** splitValidation's results by fraction: the same slices each time, so a network copies them once. */
   #splits = new Map<number, { train: Dataset; validation: Dataset }>();
 
-  private constructor(features: Uint8Array | Float32Array, labels: Uint8Array, width: number) {
+  private constructor(
+    features: Uint8Array | Float32Array,
+    targets: Uint8Array | Float32Array,
+    width: number,
+    targetWidth = 0,
+  ) {
     this.features = features;
-    this.labels = labels;
     this.width = width;
-    this.length = labels.length;
+    this.length = features.length / width;
+    if (targets instanceof Float32Array) {
+      this.labels = new Uint8Array(0);
+      this.targets = targets;
+      this.targetWidth = targetWidth;
+    } else {
+      this.labels = targets;
+      this.targetWidth = 0;
+    }
     this.scale = features instanceof Uint8Array ? 1 / 255 : 1;
   }
 
@@ -44,23 +62,42 @@ export class Dataset {
     return new Dataset(images.pixels, labels, images.rows * images.cols);
   }
 
-  /** Builds a dataset from row-major features (`labels.length × width`) and one label per row. */
-  static fromArrays(features: Float32Array | Uint8Array, labels: Uint8Array, width: number): Dataset {
+  /**
+   * Builds a dataset from row-major features (rows × width) and, per row, either one u8 class
+   * label (a Uint8Array of rows) or real targets (a Float32Array of rows × outputs).
+   */
+  static fromArrays(features: Float32Array | Uint8Array, targets: Uint8Array | Float32Array, width: number): Dataset {
     if (!(features instanceof Float32Array || features instanceof Uint8Array)) {
       throw new Error('Dataset: features must be a Float32Array or a Uint8Array');
     }
-    if (!(labels instanceof Uint8Array)) throw new Error('Dataset: labels must be a Uint8Array (class indices 0..255)');
+    if (!(targets instanceof Uint8Array || targets instanceof Float32Array))
+      throw new Error(
+        'Dataset: targets must be a Uint8Array (class indices 0..255, one per row) or a Float32Array (rows × outputs real values)',
+      );
     if (!Number.isInteger(width) || width < 1) {
       throw new Error(`Dataset: width must be an integer ≥ 1 (features per row), got ${width}`);
     }
     if (features.length % width !== 0) {
       throw new Error(`Dataset: features.length ${features.length} is not a multiple of width ${width}`);
     }
-    if (features.length !== labels.length * width) {
+    const rows = features.length / width;
+    if (targets instanceof Uint8Array && targets.length !== rows) {
       throw new Error(
-        `Dataset: features hold ${features.length / width} rows of width ${width} but there are ` +
-          `${labels.length} labels; expected features.length = labels.length × width = ${labels.length * width}`,
+        `Dataset: features hold ${rows} rows of width ${width} but there are ` +
+          `${targets.length} labels; expected features.length = labels.length × width = ${targets.length * width}`,
       );
+    }
+    if (targets instanceof Float32Array) {
+      if (rows === 0 ? targets.length !== 0 : targets.length === 0 || targets.length % rows !== 0)
+        throw new Error(
+          `Dataset: features hold ${rows} rows of width ${width} but targets hold ${targets.length} values; expected rows × outputs values (a multiple of ${rows})`,
+        );
+      const k = rows ? targets.length / rows : 1;
+      const bad = targets.findIndex((t) => !Number.isFinite(t));
+      if (bad >= 0)
+        throw new Error(
+          `Dataset: targets[${bad}] (row ${Math.floor(bad / k)}, output ${bad % k}) is ${targets[bad]}; every target must be finite`,
+        );
     }
     if (features instanceof Float32Array) {
       for (let i = 0; i < features.length; i++) {
@@ -72,7 +109,7 @@ export class Dataset {
         }
       }
     }
-    return new Dataset(features, labels, width);
+    return new Dataset(features, targets, width, targets.length / Math.max(rows, 1) || 1);
   }
 
   /** Rows start ≤ i < end, as a Dataset of views into this one (no copy). */
@@ -81,7 +118,35 @@ export class Dataset {
       throw new Error(`Dataset.slice(${start}, ${end}): expected integers with 0 ≤ start ≤ end ≤ ${this.length}`);
     }
     const w = this.width;
-    return new Dataset(this.features.subarray(start * w, end * w), this.labels.subarray(start, end), w);
+    const t = this.targets?.subarray(start * this.targetWidth, end * this.targetWidth);
+    return new Dataset(
+      this.features.subarray(start * w, end * w),
+      t ?? this.labels.subarray(start, end),
+      w,
+      this.targetWidth,
+    );
+  }
+
+  /**
+   * A copy with the rows in a seeded random order (the same order for the same seed in every
+   * engine): a table sorted by class then splits into representative training and validation rows.
+   */
+  shuffled(seed: number): Dataset {
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new Error(`Dataset.shuffled: seed must be an integer from 0 to 4294967295, got ${seed}`);
+    const order = Uint32Array.from({ length: this.length }, (_, i) => i);
+    new Random(seed).shuffle(order);
+    const w = this.width,
+      k = this.targetWidth,
+      n = this.features.length,
+      x = this.features instanceof Uint8Array ? new Uint8Array(n) : new Float32Array(n);
+    const y = this.targets ? new Float32Array(this.targets.length) : new Uint8Array(this.length);
+    order.forEach((from, i) => {
+      x.set(this.features.subarray(from * w, (from + 1) * w), i * w);
+      if (this.targets) y.set(this.targets.subarray(from * k, (from + 1) * k), i * k);
+      else y[i] = this.labels[from];
+    });
+    return new Dataset(x, y, w, k);
   }
 
   /**

@@ -29,6 +29,9 @@ import {
   type InitName,
   type LayerSpec,
   type LossName,
+  type ScaleName,
+  type Scaling,
+  validateScaling,
 } from '../config.js';
 import { crc32 } from './crc32.js';
 import { VERSION } from './version.js';
@@ -83,7 +86,17 @@ export interface ModelHeader {
   library: string;
   /** A checkpoint also holds the optimizer state: a run resumed from it continues exactly. */
   kind: 'model' | 'checkpoint';
-  network: { inputs: number; layers: LayerSpec[]; loss: LossName; init?: InitName; seed: number };
+  network: {
+    inputs: number;
+    layers: LayerSpec[];
+    loss: LossName;
+    init?: InitName;
+    seed: number;
+    scale?: ScaleName;
+    classes?: string[];
+  };
+  /** The scaling the network's first fit found in its training rows (with network.scale ≠ "none"). */
+  scaling?: Scaling;
   /** How the parameters section is laid out (for readers in other languages). */
   layout: string;
   sections: { name: SectionName; count: number }[];
@@ -139,6 +152,7 @@ export function encodeModel(
       'library',
       'kind',
       'network',
+      'scaling',
       'layout',
       'sections',
       'fit',
@@ -366,6 +380,14 @@ function checkHeader(h: ModelHeader, version: number): void {
   );
   expect(net.seed !== undefined, 'network.seed is missing');
   validateConfig({ ...net, backend: undefined, threads: undefined, fma: undefined }); // Network.create's rules and messages (the reader picks how it runs)
+  if (h.scaling !== undefined) {
+    const layers = net.layers;
+    validateScaling(h.scaling, net.inputs, layers[layers.length - 1].units);
+    expect(
+      h.scaling.method === net.scale,
+      `scaling.method ${JSON.stringify(h.scaling.method)} must be network.scale (${JSON.stringify(net.scale ?? 'none')})`,
+    );
+  }
 
   if (h.fit !== undefined) {
     const f = h.fit;
@@ -419,12 +441,14 @@ function checkHeader(h: ModelHeader, version: number): void {
   expect(Array.isArray(h.history), 'history must be an array');
   h.history.forEach((e, i) => {
     expect(
-      isObject(e) && isInt(e.epoch, 1, 2 ** 31) && isNum(e.loss) && isNum(e.accuracy, 0),
-      `history[${i}] must have an integer epoch and finite loss and accuracy`,
+      isObject(e) && isInt(e.epoch, 1, 2 ** 31) && isNum(e.loss) && (e.accuracy === undefined || isNum(e.accuracy, 0)),
+      `history[${i}] must have an integer epoch, a finite loss and, when present, a finite accuracy`,
     );
     expect(
-      (e.valLoss === undefined || isNum(e.valLoss)) && (e.valAccuracy === undefined || isNum(e.valAccuracy, 0)),
-      `history[${i}]: valLoss and valAccuracy must be finite numbers when present`,
+      (['valLoss', 'valAccuracy', 'valMse', 'valMae', 'valR2'] as const).every(
+        (k) => e[k] === undefined || isNum(e[k]),
+      ),
+      `history[${i}]: valLoss, valAccuracy, valMse, valMae and valR2 must be finite numbers when present`,
     );
     const d = (e as { diagnostics?: unknown }).diagnostics;
     expect(

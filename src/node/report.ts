@@ -389,7 +389,7 @@ export function renderReport(d: ReportData): string {
   const epochRows = h
     .map(
       (e) =>
-        `<tr><td>${e.epoch}</td><td>${e.loss.toFixed(4)}</td><td>${pct(e.accuracy)}</td><td>${e.valLoss?.toFixed(4) ?? '–'}</td><td>${e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)}</td><td>${Math.round(e.samplesPerSec ?? 0).toLocaleString('en-US')}</td><td>${(e.seconds ?? 0).toFixed(1)}</td></tr>`,
+        `<tr><td>${e.epoch}</td><td>${e.loss.toFixed(4)}</td><td>${e.accuracy === undefined ? '–' : pct(e.accuracy)}</td><td>${e.valLoss?.toFixed(4) ?? '–'}</td><td>${e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)}</td><td>${Math.round(e.samplesPerSec ?? 0).toLocaleString('en-US')}</td><td>${(e.seconds ?? 0).toFixed(1)}</td></tr>`,
     )
     .join('');
   const digits = d.misclassified

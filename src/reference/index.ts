@@ -294,6 +294,43 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       for (let r = 0; r < rows; r++) I[(out >>> 2) + r] = predicted(F, (a >>> 2) + r * cols, cols);
     },
 
+    affine(x, rows, cols, factor, shift) {
+      const F = v.f32(),
+        X = x >>> 2;
+      for (let e = 0; e < rows * cols; e++) {
+        const c = e % cols;
+        F[X + e] = Math.fround(F[X + e] * F[(factor >>> 2) + c]) + F[(shift >>> 2) + c];
+      }
+    },
+
+    targetSums(a, y, rows, cols, out) {
+      const F = v.f32(),
+        D = v.f64();
+      for (let c = 0; c < cols; c++) {
+        let se = 0,
+          ae = 0,
+          sy = 0,
+          syy = 0,
+          agree = 0;
+        for (let r = 0; r < rows; r++) {
+          const av = F[(a >>> 2) + r * cols + c],
+            yv = F[(y >>> 2) + r * cols + c],
+            e = av - yv;
+          se += e * e;
+          ae += Math.abs(e);
+          sy += yv;
+          syy += yv * yv;
+          if (av >= 0.5 === yv >= 0.5) agree++;
+        }
+        const s = (out >>> 3) + 5 * c;
+        D[s] += se;
+        D[s + 1] += ae;
+        D[s + 2] += sy;
+        D[s + 3] += syy;
+        D[s + 4] += agree;
+      }
+    },
+
     randn(dst, u, n, std) {
       const F = v.f32(),
         U = v.u32(),

@@ -78,7 +78,7 @@ function summariseTraining(h: ModelHeader, file: string): void {
         continue;
       }
       log(
-        `  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${pct(e.accuracy).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '–').padStart(8)}  ${(e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)).padStart(7)}`,
+        `  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${(e.accuracy === undefined ? '–' : pct(e.accuracy)).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '–').padStart(8)}  ${(e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)).padStart(7)}`,
       );
     }
     const scored = hist.filter((e) => e.valAccuracy !== undefined);

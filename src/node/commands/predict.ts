@@ -5,10 +5,12 @@ import { count, int, oneOf, parse, path, pct, UsageError } from '../args.js';
 import { loadModel, readInput } from '../files.js';
 import { classify } from '../format.js';
 import { readGreyImage, toMnistPolarity } from '../images.js';
+import { isTable, predictTable } from './tables.js';
 
 const log = (line: string) => process.stdout.write(line + '\n');
 
 export const PREDICT_HELP = `Usage: wasmlp predict --model FILE [options] [IMAGE ...]
+       wasmlp predict --model FILE [--top K] [--out FILE.csv] ROWS.csv
 
 Classifies images and prints, for each, the predicted label and the top probabilities.
 IMAGE is a PNG or PGM (P2/P5) picture; colour is reduced to grey, and since MNIST digits are
@@ -17,12 +19,19 @@ A 28×28 picture is taken as it is; for a 784-input model, a picture of any othe
 to MNIST's form (scaled into a 20×20 box, centred by mass in 28×28), as MNIST's digits were. With --images, classifies the
 images of an IDX file instead of (or as well as) pictures.
 
+With a model trained on a table, ROWS.csv (the feature columns of its training table, in any
+order; other columns are kept as they are) is written back as CSV, to stdout or --out, with a
+"prediction" column: the class name, or the predicted value in the target's units (several
+targets: one "predicted_NAME" column each). With --top K, a classification adds the
+probability of the prediction and the next K − 1 classes with theirs.
+
 Options:
   --model FILE        a model or checkpoint file (required)
   --images FILE       an IDX images file (raw or .gz), e.g. t10k-images-idx3-ubyte
   --labels FILE       the matching IDX labels file: marks each answer right or wrong, prints the accuracy
   --limit N           only the first N images of --images
-  --top K             how many of the most probable labels to print (default 3)
+  --top K             how many of the most probable labels to print (default 3; a table: 0)
+  --out FILE          a table: write the CSV there instead of stdout
   --invert MODE       auto | yes | no (default auto)
   --backend NAME      wasm | js (default wasm)
   --json              make the last line of stdout one JSON object:
@@ -51,6 +60,7 @@ export async function predict(argv: string[]): Promise<void> {
       invert: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
+      out: { type: 'string' },
     },
     PREDICT_HELP,
     true,
@@ -58,6 +68,16 @@ export async function predict(argv: string[]): Promise<void> {
   if (!parsed) return;
   const o = parsed.values as Record<string, string | undefined> & { json?: boolean };
   const file = path('model', o.model, true);
+  const tables = parsed.positionals.filter(isTable);
+  if (tables.length) {
+    if (tables.length > 1 || parsed.positionals.length > 1 || o.images || o.json || o.invert || o.limit)
+      throw new UsageError(
+        'predict on a table takes one ROWS.csv, and no pictures, --images, --limit, --invert or --json',
+      );
+    const backend = oneOf('backend', o.backend ?? 'wasm', ['wasm', 'js'] as const);
+    return predictTable(file, tables[0], { out: path('out', o.out), top: int('top', o.top, 1, 1000), backend });
+  }
+  if (o.out) throw new UsageError('--out applies to predicting a table (ROWS.csv)');
   const idx = path('images', o.images),
     labelsFile = path('labels', o.labels);
   if (labelsFile && !idx) throw new UsageError('--labels goes with --images (the IDX images it labels)');

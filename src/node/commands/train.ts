@@ -30,6 +30,7 @@ import { activations, checkShape, describe, diagnosticsTable } from '../format.j
 import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags, type NetworkFlags } from '../network-flags.js';
 import { Progress } from '../progress.js';
 import { BatchCurve, mistakes, renderReport } from '../report.js';
+import { isTable, TABLE_ONLY, TABLE_TRAIN_HELP, trainTable } from './tables.js';
 
 /** The validation rows held out by default: the last 10,000 of MNIST's 60,000 training images (as in Nielsen's book). */
 const DEFAULT_SPLIT = 1 / 6;
@@ -55,8 +56,8 @@ export const FIT_HELP = `  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')
 
 export const TRAIN_HELP = `Usage: wasmlp train [options]
 
-Trains an MLP on MNIST (60,000 training, 10,000 test images) and prints one line per epoch
-and the final test accuracy. Defaults: 784-128-10, relu + softmax, cross-entropy, adam.
+Trains an MLP on MNIST (60,000 training, 10,000 test images), or on a table (--data FILE.csv
+--target COLUMN, see "Tables" below), and prints one line per epoch and the final test accuracy. Defaults: 784-128-10, relu + softmax, cross-entropy, adam.
 After each epoch the network is validated on images held out of the training set (the last
 10,000 of 60,000 by default), and the test set is used once, at the end.
 
@@ -80,6 +81,7 @@ Files:
                           checkpoints go to the checkpoint's folder unless --checkpoint says otherwise
   --report FILE.html      write a self-contained HTML report: curves, confusion matrix, mistakes
 
+${TABLE_TRAIN_HELP}
 Seeing learning:
   --diagnostics           measure every layer on every batch and print a table after each epoch:
                           saturated units, dead units, gradient norm, mean |δ|, update ratio, and
@@ -117,6 +119,11 @@ export const OPTIONS = {
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   diagnostics: { type: 'boolean' },
+  target: { type: 'string' },
+  task: { type: 'string' },
+  test: { type: 'string' },
+  scale: { type: 'string' },
+  'drop-missing': { type: 'boolean' },
 } as const;
 
 export type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -336,7 +343,7 @@ const stopText = (s: EarlyStopped) => {
 };
 
 const epochLine = (e: EpochLog, epochs: number) =>
-  `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy)}` +
+  `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy!)}` + // MNIST: class labels
   (e.valLoss !== undefined ? `  val loss ${e.valLoss.toFixed(4)}  val accuracy ${pct(e.valAccuracy!)}` : '') +
   `  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
 
@@ -355,6 +362,9 @@ export async function train(argv: string[]): Promise<number | void> {
   const parsed = parse(argv, OPTIONS, TRAIN_HELP);
   if (!parsed) return;
   const o = parsed.values as Values;
+  if (isTable(o.data) || o.target !== undefined) return trainTable(o);
+  for (const k of TABLE_ONLY)
+    if (o[k] !== undefined) throw new UsageError(`--${k} applies to a table (--data FILE.csv), not to MNIST`);
   const out = path('out', o.out),
     report = path('report', o.report),
     resumeTarget = path('resume', o.resume),
@@ -485,7 +495,7 @@ async function trainRun(
   const seconds = ran.reduce((s, e) => s + e.seconds, 0);
   const samplesPerSec = ran.length ? (ran.length * data.train.length) / seconds : null;
 
-  const result = net.evaluate(data.test);
+  const result = net.evaluate(data.test) as { loss: number; accuracy: number }; // class labels
   log(`test: loss ${result.loss.toFixed(4)}  accuracy ${pct(result.accuracy)}`);
   if (out) {
     await saveModel(net, out, { meta: { ...run.meta } });

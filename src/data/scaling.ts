@@ -1,0 +1,54 @@
+// Column scaling, fitted on a dataset's rows: per column a center and a spread, scaled = (x − center)
+// / spread. Sums run in f64 in row order and use only exactly rounded operations (+ − × ÷ √), so every
+// engine finds the same values; the network applies them with its `affine` kernel.
+import type { ColumnScaling, Scaling, ScaleName } from '../config.js';
+import type { Dataset } from './dataset.js';
+
+/** The scaling of `data`'s feature columns and, with `targets`, of its target columns. */
+export function fitScaling(method: Exclude<ScaleName, 'none'>, data: Dataset, targets: boolean): Scaling {
+  const features = data.features as Float32Array;
+  const s: Scaling = { method, inputs: columns(method, features, data.width) };
+  if (targets && data.targets) s.targets = columns(method, data.targets, data.targetWidth);
+  return s;
+}
+
+function columns(method: Exclude<ScaleName, 'none'>, x: Float32Array, width: number): ColumnScaling {
+  const rows = x.length / width,
+    center: number[] = [],
+    spread: number[] = [];
+  for (let c = 0; c < width; c++) {
+    let a = 0,
+      b = 0;
+    if (method === 'standard') {
+      for (let r = 0; r < rows; r++) a += x[r * width + c];
+      a /= rows;
+      for (let r = 0; r < rows; r++) {
+        const d = x[r * width + c] - a;
+        b += d * d;
+      }
+      b = Math.sqrt(b / rows);
+    } else {
+      a = Infinity;
+      let hi = -Infinity;
+      for (let r = 0; r < rows; r++) {
+        a = Math.min(a, x[r * width + c]);
+        hi = Math.max(hi, x[r * width + c]);
+      }
+      b = hi - a;
+    }
+    center.push(Math.fround(a));
+    // A constant column keeps its spread of 1: it becomes 0 (standard, or minmax), not NaN.
+    spread.push(Math.fround(b) > 0 ? Math.fround(b) : 1);
+  }
+  return { center, spread };
+}
+
+/** The `affine` kernel's factor and shift (x·factor + shift) for a column scaling, or for its inverse. */
+export function affineOf(c: ColumnScaling, inverse: boolean): { factor: Float32Array; shift: Float32Array } {
+  return inverse
+    ? { factor: Float32Array.from(c.spread), shift: Float32Array.from(c.center) }
+    : {
+        factor: Float32Array.from(c.spread, (s) => 1 / s),
+        shift: Float32Array.from(c.center, (m, j) => -m / c.spread[j]),
+      };
+}
