@@ -7,6 +7,7 @@ export {
   INIT_NAMES,
   LOSS_NAMES,
   OPTIMIZER_NAMES,
+  SCHEDULE_NAMES,
   activationOf,
   classCount,
   classProbabilities,
@@ -26,7 +27,10 @@ export {
   type OptimizerConfig,
   type OptimizerName,
   type Parameters,
+  type Schedule,
+  type ScheduleName,
 } from './config.js';
+export { learningRateAt } from './schedule.js';
 export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnostics.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
 export { gradientCheck, type GradientCheck, type GradientCheckOptions, type LayerCheck } from './gradcheck.js';

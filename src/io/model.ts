@@ -83,7 +83,14 @@ export interface ModelHeader {
   library: string;
   /** A checkpoint also holds the optimizer state: a run resumed from it continues exactly. */
   kind: 'model' | 'checkpoint';
-  network: { inputs: number; layers: LayerSpec[]; loss: LossName; init?: InitName; seed: number };
+  network: {
+    inputs: number;
+    layers: LayerSpec[];
+    loss: LossName;
+    init?: InitName;
+    seed: number;
+    inputDropout?: number;
+  };
   /** How the parameters section is laid out (for readers in other languages). */
   layout: string;
   sections: { name: SectionName; count: number }[];
@@ -425,6 +432,10 @@ function checkHeader(h: ModelHeader, version: number): void {
     expect(
       (e.valLoss === undefined || isNum(e.valLoss)) && (e.valAccuracy === undefined || isNum(e.valAccuracy, 0)),
       `history[${i}]: valLoss and valAccuracy must be finite numbers when present`,
+    );
+    expect(
+      e.learningRate === undefined || (isNum(e.learningRate, 0) && e.learningRate > 0),
+      `history[${i}].learningRate must be a finite number > 0 when present`,
     );
     const d = (e as { diagnostics?: unknown }).diagnostics;
     expect(
