@@ -31,6 +31,7 @@ export {
   type ScheduleName,
 } from './config.js';
 export { learningRateAt } from './schedule.js';
+export { validateSchedule } from './config.js';
 export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnostics.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
 export { gradientCheck, type GradientCheck, type GradientCheckOptions, type LayerCheck } from './gradcheck.js';

@@ -2,7 +2,7 @@
 // thread count), learning-rate schedules (resumed exactly), decoupled weight decay, max-norm and
 // network2's initialisation.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { Network, learningRateAt, type Dataset, type FitOptions, type NetworkConfig } from '../src/index.js';
+import { Dataset, Network, learningRateAt, type FitOptions, type NetworkConfig } from '../src/index.js';
 import { validateSchedule } from '../src/config.js';
 import { cores } from '../src/core/core.js';
 import { loadMnist } from '../src/node/mnist.js';
@@ -118,6 +118,80 @@ describe('dropout', () => {
     expect(bytes(net).equals(bytes(plain))).toBe(false);
     net.dispose();
     plain.dispose();
+  });
+
+  test("the gradient check passes through a fixed mask (BP2 multiplies by the forward's mask)", async () => {
+    const rows = 8,
+      sizes = [6, 5, 4, 3];
+    const net = await Network.create({
+      inputs: 6,
+      layers: [
+        { units: 5, activation: 'tanh', dropout: 0.5 },
+        { units: 4, activation: 'sigmoid', dropout: 0.25 },
+        { units: 3, activation: 'softmax' },
+      ],
+      loss: 'cross-entropy',
+      inputDropout: 0.3,
+      seed: 9,
+      threads: 1,
+    });
+    const core = cores.get(net)!;
+    const x = fill(new Float32Array(rows * 6), 4),
+      labels = new Uint8Array(rows).map((_, r) => r % 3);
+    const data = Dataset.fromArrays(x, labels, 6);
+    const step = 12;
+    // Each buffer's mask scale (0 or 1/(1 − p)) from the kernel itself, on ones.
+    const scales = sizes.slice(0, 3).map((n, i) => {
+      const d = core.drops![i]!,
+        at = h.alloc(4 * rows * n);
+      h.f32(at, rows * n).fill(1);
+      h.js.dropout(at, at, rows, n, d.p, d.key, step);
+      return Array.from(h.f32(at, rows * n));
+    });
+    const params = net.parameters().map((l) => ({ W: Float64Array.from(l.W), b: Float64Array.from(l.b) }));
+    const act = [Math.tanh, (z: number) => 1 / (1 + Math.exp(-z))];
+    const cost = () => {
+      let total = 0;
+      for (let r = 0; r < rows; r++) {
+        let a = Array.from(x.slice(r * 6, r * 6 + 6), (v, c) => v * scales[0][r * 6 + c]);
+        params.forEach(({ W, b }, l) => {
+          const nIn = sizes[l],
+            nOut = sizes[l + 1];
+          const z = Array.from({ length: nOut }, (_, j) => b[j] + a.reduce((s, v, k) => s + W[j * nIn + k] * v, 0));
+          if (l < 2) a = z.map((v, j) => act[l](v) * scales[l + 1][r * nOut + j]);
+          else {
+            const m = Math.max(...z),
+              e = z.map((v) => Math.exp(v - m)),
+              s = e.reduce((p, q) => p + q, 0);
+            total -= Math.log(e[labels[r]] / s);
+          }
+        });
+      }
+      return total / rows;
+    };
+    const analytic = core.gradients(data, step);
+    const eps = 1e-6;
+    let worst = 0;
+    params.forEach((p, l) =>
+      (['W', 'b'] as const).forEach((t) =>
+        p[t].forEach((v, i) => {
+          p[t][i] = v + eps;
+          const up = cost();
+          p[t][i] = v - eps;
+          const down = cost();
+          p[t][i] = v;
+          const numeric = (up - down) / (2 * eps),
+            g = analytic[l][t][i];
+          worst = Math.max(worst, Math.abs(g - numeric) / Math.max(Math.abs(g) + Math.abs(numeric), 1e-6));
+        }),
+      ),
+    );
+    expect(worst).toBeLessThan(1e-2);
+    // Some units are dropped in this step, so the check went through the masks.
+    expect(scales.every((s) => s.includes(0))).toBe(true);
+    // Another step's masks give other gradients.
+    expect(core.gradients(data, step + 1)[0].W).not.toEqual(analytic[0].W);
+    net.dispose();
   });
 
   test('bad dropout is refused, saying what was expected', async () => {

@@ -15,6 +15,8 @@ import {
   type History,
   type ModelHeader,
   type OptimizerConfig,
+  type Schedule,
+  validateSchedule,
 } from '../../index.js';
 import { count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
 import {
@@ -26,7 +28,7 @@ import {
 } from '../checkpoints.js';
 import { fingerprint, trainingData, type TrainingData } from '../data.js';
 import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
-import { activations, checkShape, describe, diagnosticsTable } from '../format.js';
+import { activations, checkShape, describe, diagnosticsTable, regularisationText, scheduleText } from '../format.js';
 import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags } from '../network-flags.js';
 import { Progress } from '../progress.js';
 import { BatchCurve, mistakes, renderReport } from '../report.js';
@@ -48,6 +50,14 @@ ${NETWORK_HELP}
   --momentum X            momentum coefficient for --optimizer momentum (default 0.9)
   --nesterov              Nesterov momentum (with --optimizer momentum)
   --l2 X                  L2 weight decay λ (default 0)
+  --weight-decay X        decoupled weight decay λ (AdamW-style: w ← (1 − ηλ)w before each
+                          update, outside the optimizer's moments; default 0)
+  --max-norm C            after every update, scale each unit's incoming weights down to norm C
+                          where they exceed it
+  --schedule NAME[:k=v,…] learning rate per epoch: step:every=N[,factor=0.1] |
+                          exponential:factor=F | cosine[:warmup=N,min=X] |
+                          plateau[:patience=5,factor=0.1,min=0] (cut when the validation loss
+                          stalls); default: the --lr of every epoch
   --epochs N              passes over the training data (default 5)
   --batch N               mini-batch size (default 64)
   --seed N                seed for initialisation and shuffling (default 1)
@@ -98,6 +108,9 @@ const OPTIONS = {
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
   l2: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'max-norm': { type: 'string' },
+  schedule: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
   'validation-split': { type: 'string' },
@@ -130,6 +143,11 @@ const FIXED_BY_CHECKPOINT = [
   'momentum',
   'nesterov',
   'l2',
+  'weight-decay',
+  'max-norm',
+  'schedule',
+  'dropout',
+  'input-dropout',
   'batch',
   'seed',
   'validation-split',
@@ -151,6 +169,11 @@ function checkpointValues(h: ModelHeader, meta: TrainMeta): Record<(typeof FIXED
     momentum: opt.momentum,
     nesterov: opt.nesterov ?? false,
     l2: h.fit?.l2,
+    'weight-decay': h.fit?.weightDecay,
+    'max-norm': h.fit?.maxNorm,
+    schedule: h.fit?.schedule && scheduleFlag(h.fit.schedule),
+    dropout: layers.length > 1 ? (layers[0].dropout ?? 0) : undefined,
+    'input-dropout': h.network.inputDropout ?? 0,
     batch: h.fit?.batchSize,
     seed: h.network.seed,
     'validation-split': meta.data.validationSplit ?? 0,
@@ -203,7 +226,7 @@ async function newRun(
   backend: 'wasm' | 'js',
   runtime: Runtime,
 ): Promise<Run> {
-  const { layers, loss, init, seed } = networkFlags(o);
+  const { layers, loss, init, seed, inputDropout } = networkFlags(o);
   const name = oneOf('optimizer', o.optimizer ?? 'adam', OPTIMIZER_NAMES);
   const learningRate = real('lr', o.lr, (x) => x > 0, 'a number > 0') ?? DEFAULT_LEARNING_RATES[name];
   const momentum = real('momentum', o.momentum, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
@@ -214,6 +237,9 @@ async function newRun(
   const epochs = epochsFlag ?? 5;
   const batchSize = int('batch', o.batch ?? '64', 1, 1 << 24)!;
   const l2 = real('l2', o.l2 ?? '0', (x) => x >= 0, 'a number ≥ 0')!;
+  const weightDecay = real('weight-decay', o['weight-decay'], (x) => x >= 0, 'a number ≥ 0');
+  const maxNorm = real('max-norm', o['max-norm'], (x) => x > 0, 'a number > 0 (the largest norm of a unit’s weights)');
+  const schedule = o.schedule === undefined ? undefined : parseSchedule(o.schedule);
   const fraction = real(
     'validation-split',
     o['validation-split'] ?? String(DEFAULT_SPLIT),
@@ -224,12 +250,30 @@ async function newRun(
   const limit = int('limit', o.limit, 1);
 
   const data = await trainingData(o.data, limit, split);
-  const net = await Network.create({ inputs: data.train.width, layers, loss, init, seed, backend, ...runtime });
+  const net = await Network.create({
+    inputs: data.train.width,
+    layers,
+    loss,
+    init,
+    seed,
+    backend,
+    ...(inputDropout && { inputDropout }),
+    ...runtime,
+  });
   return {
     net,
     data,
     split,
-    fit: { epochs, batchSize, optimizer, l2, shuffle: true },
+    fit: {
+      epochs,
+      batchSize,
+      optimizer,
+      l2,
+      shuffle: true,
+      ...(schedule && { schedule }),
+      ...(weightDecay !== undefined && { weightDecay }),
+      ...(maxNorm !== undefined && { maxNorm }),
+    },
     earlyStop,
     checkpointDir,
     meta: {
@@ -275,7 +319,8 @@ async function resumeRun(
   const fixed = checkpointValues(header, meta);
   for (const k of FIXED_BY_CHECKPOINT) {
     const v = o[k];
-    if (v === undefined || sameValue(v, fixed[k])) continue;
+    if (v === undefined || sameValue(k === 'schedule' ? scheduleFlag(parseSchedule(v as string)) : v, fixed[k]))
+      continue;
     throw new UsageError(
       `--${k} ${v === true ? '' : `${v} `}differs from ${file}'s ${fixed[k] === undefined ? 'default' : JSON.stringify(fixed[k])}: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend, --threads, --fma and the output flags may change)`,
     );
@@ -294,12 +339,12 @@ async function resumeRun(
   if (epochsFlag !== undefined && epochsFlag < done)
     throw new UsageError(`--epochs ${epochsFlag} is fewer than the ${done} epochs ${file} has already trained`);
   const earlyStop = earlyStopFlag ?? meta.earlyStop ?? undefined;
-  const { epochs, batchSize, optimizer, l2, shuffle } = net.lastFit!;
+  const { validationSplit: _, earlyStopping: __, ...fit } = net.lastFit!;
   return {
     net,
     data,
     split,
-    fit: { epochs: epochsFlag ?? epochs, batchSize, optimizer, l2, shuffle },
+    fit: { ...fit, epochs: epochsFlag ?? fit.epochs },
     earlyStop,
     checkpointDir: checkpointFlag ?? dirname(file),
     resumedFrom: file,
@@ -323,7 +368,32 @@ const stopText = (s: EarlyStopped) => {
 const epochLine = (e: EpochLog, epochs: number) =>
   `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy)}` +
   (e.valLoss !== undefined ? `  val loss ${e.valLoss.toFixed(4)}  val accuracy ${pct(e.valAccuracy!)}` : '') +
-  `  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
+  `${e.learningRate === undefined ? '' : `  lr ${+e.learningRate.toPrecision(4)}`}  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
+
+/** "cosine:warmup=2,min=0" from a schedule: the --schedule flag that gives it. */
+const scheduleFlag = (s: Schedule) =>
+  `${s.name}:${Object.entries(s)
+    .flatMap(([k, v]) => (k === 'name' ? [] : [`${k}=${v}`]))
+    .join(',')}`;
+
+/** --schedule NAME[:k=v,…] as a Schedule, checked by the library's rules (a UsageError names the flag). */
+function parseSchedule(text: string): Schedule {
+  const [name, rest] = text.split(':', 2);
+  const options: Record<string, unknown> = { name };
+  for (const kv of rest ? rest.split(',') : []) {
+    const [k, v] = kv.split('=');
+    if (!k || v === undefined || v.trim() === '' || !Number.isFinite(Number(v)))
+      throw new UsageError(
+        `--schedule ${text}: expected NAME[:key=number,…], e.g. cosine:warmup=2 or step:every=10,factor=0.5`,
+      );
+    options[k.trim()] = Number(v);
+  }
+  try {
+    return validateSchedule(options);
+  } catch (e) {
+    throw new UsageError(`--schedule ${text}: ${(e as Error).message}`);
+  }
+}
 
 function optimizerText(o: OptimizerConfig): string {
   const c = o as Record<string, unknown>;
@@ -547,7 +617,8 @@ function settingsTable(
     ['initialisation', `${inits}, seed ${c.seed}`],
     ['optimizer', optimizerText(net.lastFit?.optimizer ?? fit.optimizer)],
     ['batch size', String(fit.batchSize)],
-    ['L2 weight decay λ', String(fit.l2)],
+    ['regularisation', regularisationText(c, fit)],
+    ['learning-rate schedule', fit.schedule ? scheduleText(fit.schedule) : 'none (the same every epoch)'],
     ['epochs', `${net.history.length} of ${fit.epochs}${stoppedEarly ? ` (${stoppedEarly})` : ''}`],
     ['early stopping', run.earlyStop ? `after ${run.earlyStop} epochs without a lower validation loss` : 'off'],
     [
