@@ -365,10 +365,11 @@ const stopText = (s: EarlyStopped) => {
   return `early stop: the validation loss has not improved for ${since} epoch${since === 1 ? '' : 's'} (best ${s.bestValLoss.toFixed(4)} after epoch ${s.bestEpoch})`;
 };
 
-const epochLine = (e: EpochLog, epochs: number) =>
+/** One epoch's line; with a schedule, its learning rate too. */
+const epochLine = (e: EpochLog, epochs: number, schedule: boolean) =>
   `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy)}` +
   (e.valLoss !== undefined ? `  val loss ${e.valLoss.toFixed(4)}  val accuracy ${pct(e.valAccuracy!)}` : '') +
-  `${e.learningRate === undefined ? '' : `  lr ${+e.learningRate.toPrecision(4)}`}  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
+  `${schedule && e.learningRate !== undefined ? `  lr ${+e.learningRate.toPrecision(4)}` : ''}  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
 
 /** "cosine:warmup=2,min=0" from a schedule: the --schedule flag that gives it. */
 const scheduleFlag = (s: Schedule) =>
@@ -509,7 +510,7 @@ async function trainRun(
         },
         onEpochEnd: async (e) => {
           progress.clear();
-          log(epochLine(e, fit.epochs));
+          log(epochLine(e, fit.epochs, fit.schedule !== undefined));
           if (e.diagnostics) log(diagnosticsTable(c.layers, e.diagnostics));
           if (checkpointDir) {
             await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
