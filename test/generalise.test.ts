@@ -6,7 +6,7 @@ import { Dataset, Network, learningRateAt, type FitOptions, type NetworkConfig }
 import { validateSchedule } from '../src/config.js';
 import { cores } from '../src/core/core.js';
 import { loadMnist } from '../src/node/mnist.js';
-import { harness, fill, type Harness } from './harness.js';
+import { harness, fill, maxRelErr, type Harness } from './harness.js';
 
 let train: Dataset;
 let h: Harness;
@@ -21,7 +21,7 @@ const bytes = (net: Network) =>
 const DROPOUT: NetworkConfig = {
   inputs: 784,
   layers: [
-    { units: 96, activation: 'relu', dropout: 0.5 },
+    { units: 200, activation: 'relu', dropout: 0.5 }, // large enough that max-norm and the decay run on 3 threads
     { units: 40, activation: 'sigmoid', dropout: 0.3 },
     { units: 10, activation: 'softmax' },
   ],
@@ -29,7 +29,14 @@ const DROPOUT: NetworkConfig = {
   inputDropout: 0.2,
   seed: 5,
 };
-const FIT: FitOptions = { epochs: 2, batchSize: 50, optimizer: { name: 'momentum', learningRate: 0.02 } };
+const FIT: FitOptions = {
+  epochs: 2,
+  batchSize: 50,
+  optimizer: { name: 'momentum', learningRate: 0.02 },
+  schedule: { name: 'exponential', factor: 0.8 },
+  weightDecay: 0.001,
+  maxNorm: 3,
+};
 
 describe('dropout', () => {
   test('the kernel keeps E[a] and drops the stated fraction, the same bits in WebAssembly and the reference', () => {
@@ -98,6 +105,19 @@ describe('dropout', () => {
     let worst = 0;
     js.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - wasm[i]))));
     expect(worst).toBeLessThan(1e-3);
+  });
+
+  test('with diagnostics, the same weights as without (the diagnosed steps use the same masks)', async () => {
+    const run = async (diagnostics: FitOptions['diagnostics']) => {
+      const net = await Network.create({ ...DROPOUT, threads: 2 });
+      await net.fit(train.slice(0, 600), { ...FIT, diagnostics });
+      const b = bytes(net);
+      net.dispose();
+      return b;
+    };
+    const plain = await run(undefined);
+    expect((await run(true)).equals(plain)).toBe(true);
+    expect((await run({ every: 3 })).equals(plain)).toBe(true);
   });
 
   test('never acts in evaluate or predict; it changes training', async () => {
@@ -374,6 +394,33 @@ describe('weight decay, max-norm, init', () => {
     const sd = await run({ weightDecay: 0.5 }, sgd),
       sl = await run({ l2: 0.5 }, sgd);
     expect(Math.max(...sd[0].W.map((w, i) => Math.abs(w - sl[0].W[i])))).toBeLessThan(1e-4);
+  });
+
+  test('the scale and maxNorm kernels match their js twins on a sweep of shapes', () => {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 5],
+      [7, 17],
+      [10, 784],
+      [33, 130],
+    ]) {
+      h.reset();
+      const n = rows * cols,
+        w = h.alloc(4 * n),
+        j = h.alloc(4 * n);
+      fill(h.f32(w, n), rows + cols);
+      h.f32(j, n).set(h.f32(w, n));
+      const norms = (p: number) => Array.from({ length: rows }, (_, r) => Math.hypot(...h.f32(p + 4 * r * cols, cols)));
+      const c = 0.5 * Math.max(...norms(w)) + 1e-3; // some rows above the cap, some below
+      const below = norms(w).map((x) => x <= c);
+      h.wasm.maxNorm(w, rows, cols, c);
+      h.js.maxNorm(j, rows, cols, c);
+      expect(maxRelErr(h.f32(w, n), h.f32(j, n), 1e-6)).toBeLessThan(1e-5);
+      norms(w).forEach((x, r) => expect(x).toBeLessThanOrEqual(below[r] ? c : c * (1 + 1e-5)));
+      h.wasm.scale(w, n, 0.75);
+      h.js.scale(j, n, 0.75);
+      expect(maxRelErr(h.f32(w, n), h.f32(j, n), 1e-6)).toBeLessThan(1e-5);
+    }
   });
 
   test("init 'network2': weights N(0, 1/nIn), biases N(0, 1)", async () => {
