@@ -205,7 +205,8 @@ async function trainVariant(
         progress.startEpoch();
       },
     });
-    return { history: net.history, test: net.evaluate(data.test), batches: curve.points };
+    const { loss, accuracy } = net.evaluate(data.test);
+    return { history: net.history, test: { loss, accuracy: accuracy! }, batches: curve.points }; // MNIST: class labels
   } catch (e) {
     // fit checks its settings before the first batch: an error then is the command's failure; a
     // variant that diverges later is a result of the comparison, not the end of it.

@@ -15,6 +15,8 @@ import {
   type History,
   type ModelHeader,
   type OptimizerConfig,
+  type Schedule,
+  validateSchedule,
 } from '../../index.js';
 import { commandLine, count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
 import {
@@ -26,7 +28,7 @@ import {
 } from '../checkpoints.js';
 import { fingerprint, trainingData, type TrainingData } from '../data.js';
 import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
-import { activations, checkShape, describe, diagnosticsTable } from '../format.js';
+import { activations, checkShape, describe, diagnosticsTable, regularisationText, scheduleText } from '../format.js';
 import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags, type NetworkFlags } from '../network-flags.js';
 import { Progress } from '../progress.js';
 import { BatchCurve, mistakes, renderReport } from '../report.js';
@@ -41,6 +43,14 @@ export const FIT_HELP = `  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')
   --momentum X            momentum coefficient for --optimizer momentum (default 0.9)
   --nesterov              Nesterov momentum (with --optimizer momentum)
   --l2 X                  L2 weight decay λ (default 0)
+  --weight-decay X        decoupled weight decay λ (AdamW-style: w ← (1 − ηλ)w before each
+                          update, outside the optimizer's moments; default 0)
+  --max-norm C            after every update, scale each unit's incoming weights down to norm C
+                          where they exceed it
+  --schedule NAME[:k=v,…] learning rate per epoch: step:every=N[,factor=0.1] |
+                          exponential:factor=F | cosine[:warmup=N,min=X] |
+                          plateau[:patience=5,factor=0.1,min=0] (cut when the validation loss
+                          stalls); default: the --lr of every epoch
   --batch N               mini-batch size (default 64)
   --seed N                seed for initialisation and shuffling (default 1)
   --validation-split F    hold out the last fraction F (0 ≤ F < 1) of the training images for
@@ -103,6 +113,9 @@ export const OPTIONS = {
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
   l2: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'max-norm': { type: 'string' },
+  schedule: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
   'validation-split': { type: 'string' },
@@ -140,6 +153,11 @@ const FIXED_BY_CHECKPOINT = [
   'momentum',
   'nesterov',
   'l2',
+  'weight-decay',
+  'max-norm',
+  'schedule',
+  'dropout',
+  'input-dropout',
   'batch',
   'seed',
   'validation-split',
@@ -161,6 +179,11 @@ function checkpointValues(h: ModelHeader, meta: TrainMeta): Record<(typeof FIXED
     momentum: opt.momentum,
     nesterov: opt.nesterov ?? false,
     l2: h.fit?.l2,
+    'weight-decay': h.fit?.weightDecay,
+    'max-norm': h.fit?.maxNorm,
+    schedule: h.fit?.schedule && scheduleFlag(h.fit.schedule),
+    dropout: layers.length > 1 ? (layers[0].dropout ?? 0) : undefined,
+    'input-dropout': h.network.inputDropout ?? 0,
     batch: h.fit?.batchSize,
     seed: h.network.seed,
     'validation-split': meta.data.validationSplit ?? 0,
@@ -225,6 +248,9 @@ export function runSettings(o: Values, epochs: number): RunSettings {
     name === 'momentum' ? { name, learningRate, momentum, nesterov: o.nesterov } : { name, learningRate };
   const batchSize = int('batch', o.batch ?? '64', 1, 1 << 24)!;
   const l2 = real('l2', o.l2 ?? '0', (x) => x >= 0, 'a number ≥ 0')!;
+  const weightDecay = real('weight-decay', o['weight-decay'], (x) => x >= 0, 'a number ≥ 0');
+  const maxNorm = real('max-norm', o['max-norm'], (x) => x > 0, 'a number > 0 (the largest norm of a unit’s weights)');
+  const schedule = o.schedule === undefined ? undefined : parseSchedule(o.schedule);
   const fraction = real(
     'validation-split',
     o['validation-split'] ?? String(DEFAULT_SPLIT),
@@ -233,7 +259,21 @@ export function runSettings(o: Values, epochs: number): RunSettings {
   );
   const split = fraction === 0 ? undefined : fraction;
   const limit = int('limit', o.limit, 1);
-  return { ...network, fit: { epochs, batchSize, optimizer, l2, shuffle: true }, split, limit };
+  return {
+    ...network,
+    fit: {
+      epochs,
+      batchSize,
+      optimizer,
+      l2,
+      shuffle: true,
+      ...(schedule && { schedule }),
+      ...(weightDecay !== undefined && { weightDecay }),
+      ...(maxNorm !== undefined && { maxNorm }),
+    },
+    split,
+    limit,
+  };
 }
 
 async function newRun(
@@ -244,9 +284,18 @@ async function newRun(
   backend: 'wasm' | 'js',
   runtime: Runtime,
 ): Promise<Run> {
-  const { layers, loss, init, seed, fit, split, limit } = runSettings(o, epochsFlag ?? 5);
+  const { layers, loss, init, seed, inputDropout, fit, split, limit } = runSettings(o, epochsFlag ?? 5);
   const data = await trainingData(o.data, limit, split);
-  const net = await Network.create({ inputs: data.train.width, layers, loss, init, seed, backend, ...runtime });
+  const net = await Network.create({
+    inputs: data.train.width,
+    layers,
+    loss,
+    init,
+    seed,
+    backend,
+    ...(inputDropout && { inputDropout }),
+    ...runtime,
+  });
   return {
     net,
     data,
@@ -297,7 +346,8 @@ async function resumeRun(
   const fixed = checkpointValues(header, meta);
   for (const k of FIXED_BY_CHECKPOINT) {
     const v = o[k];
-    if (v === undefined || sameValue(v, fixed[k])) continue;
+    if (v === undefined || sameValue(k === 'schedule' ? scheduleFlag(parseSchedule(v as string)) : v, fixed[k]))
+      continue;
     throw new UsageError(
       `--${k} ${v === true ? '' : `${v} `}differs from ${file}'s ${fixed[k] === undefined ? 'default' : JSON.stringify(fixed[k])}: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend, --threads, --fma and the output flags may change)`,
     );
@@ -316,12 +366,12 @@ async function resumeRun(
   if (epochsFlag !== undefined && epochsFlag < done)
     throw new UsageError(`--epochs ${epochsFlag} is fewer than the ${done} epochs ${file} has already trained`);
   const earlyStop = earlyStopFlag ?? meta.earlyStop ?? undefined;
-  const { epochs, batchSize, optimizer, l2, shuffle } = net.lastFit!;
+  const { validationSplit: _, earlyStopping: __, ...fit } = net.lastFit!;
   return {
     net,
     data,
     split,
-    fit: { epochs: epochsFlag ?? epochs, batchSize, optimizer, l2, shuffle },
+    fit: { ...fit, epochs: epochsFlag ?? fit.epochs },
     earlyStop,
     checkpointDir: checkpointFlag ?? dirname(file),
     resumedFrom: file,
@@ -342,10 +392,36 @@ const stopText = (s: EarlyStopped) => {
   return `early stop: the validation loss has not improved for ${since} epoch${since === 1 ? '' : 's'} (best ${s.bestValLoss.toFixed(4)} after epoch ${s.bestEpoch})`;
 };
 
-const epochLine = (e: EpochLog, epochs: number) =>
+/** One epoch's line; with a schedule, its learning rate too. */
+const epochLine = (e: EpochLog, epochs: number, schedule: boolean) =>
   `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy!)}` + // MNIST: class labels
   (e.valLoss !== undefined ? `  val loss ${e.valLoss.toFixed(4)}  val accuracy ${pct(e.valAccuracy!)}` : '') +
-  `  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
+  `${schedule && e.learningRate !== undefined ? `  lr ${+e.learningRate.toPrecision(4)}` : ''}  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
+
+/** "cosine:warmup=2,min=0" from a schedule: the --schedule flag that gives it. */
+const scheduleFlag = (s: Schedule) =>
+  `${s.name}:${Object.entries(s)
+    .flatMap(([k, v]) => (k === 'name' ? [] : [`${k}=${v}`]))
+    .join(',')}`;
+
+/** --schedule NAME[:k=v,…] as a Schedule, checked by the library's rules (a UsageError names the flag). */
+function parseSchedule(text: string): Schedule {
+  const [name, rest] = text.split(':', 2);
+  const options: Record<string, unknown> = { name };
+  for (const kv of rest ? rest.split(',') : []) {
+    const [k, v] = kv.split('=');
+    if (!k || v === undefined || v.trim() === '' || !Number.isFinite(Number(v)))
+      throw new UsageError(
+        `--schedule ${text}: expected NAME[:key=number,…], e.g. cosine:warmup=2 or step:every=10,factor=0.5`,
+      );
+    options[k.trim()] = Number(v);
+  }
+  try {
+    return validateSchedule(options);
+  } catch (e) {
+    throw new UsageError(`--schedule ${text}: ${(e as Error).message}`);
+  }
+}
 
 function optimizerText(o: OptimizerConfig): string {
   const c = o as Record<string, unknown>;
@@ -464,7 +540,7 @@ async function trainRun(
         },
         onEpochEnd: async (e) => {
           progress.clear();
-          log(epochLine(e, fit.epochs));
+          log(epochLine(e, fit.epochs, fit.schedule !== undefined));
           if (e.diagnostics) log(diagnosticsTable(c.layers, e.diagnostics));
           if (checkpointDir) {
             await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
@@ -569,7 +645,8 @@ function settingsTable(
     ['initialisation', `${inits}, seed ${c.seed}`],
     ['optimizer', optimizerText(net.lastFit?.optimizer ?? fit.optimizer)],
     ['batch size', String(fit.batchSize)],
-    ['L2 weight decay λ', String(fit.l2)],
+    ['regularisation', regularisationText(c, fit)],
+    ['learning-rate schedule', fit.schedule ? scheduleText(fit.schedule) : 'none (the same every epoch)'],
     ['epochs', `${net.history.length} of ${fit.epochs}${stoppedEarly ? ` (${stoppedEarly})` : ''}`],
     ['early stopping', run.earlyStop ? `after ${run.earlyStop} epochs without a lower validation loss` : 'off'],
     [
