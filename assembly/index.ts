@@ -9,6 +9,7 @@ export { sgd, momentum, adam } from "./optimizer";
 export { gatherU8, gatherF32, gatherTargets, countCorrect, argmaxRows, affine, targetSums } from "./batch";
 export { randn } from "./init";
 export { diagForward, absSum } from "./diagnostics";
+export { dropout, scale, maxNorm } from "./regularize";
 export { run } from "./program";
 
 // First byte above the module's static data (abort messages, constants): the arena starts here.

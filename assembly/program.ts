@@ -12,6 +12,7 @@ import { absSum, diagForward } from "./diagnostics";
 import { gemmNNPart, gemmNTPart, gemmTNPart, PANEL } from "./gemm";
 import { lossDelta } from "./loss";
 import { adam, momentum, sgd } from "./optimizer";
+import { dropoutPart, maxNormPart, scale } from "./regularize";
 
 @inline function p(o: usize, j: i32): usize { return <usize>load<f64>(o + (<usize>j << 3)); }
 @inline function i(o: usize, j: i32): i32 { return <i32>load<f64>(o + (<usize>j << 3)); }
@@ -98,6 +99,21 @@ export function exec(o: usize, tid: i32, t: i32, panel: usize): bool {
       if (op == id.OP_SGD) sgd(p(o, 1) + d, p(o, 2) + d, e1 - e0, f(o, 4), f(o, 5), stats);
       else if (op == id.OP_MOMENTUM) momentum(p(o, 1) + d, p(o, 2) + d, p(o, 3) + d, e1 - e0, f(o, 5), f(o, 6), f(o, 7), i(o, 8), stats);
       else adam(p(o, 1) + d, p(o, 2) + d, p(o, 3) + d, p(o, 4) + d, e1 - e0, f(o, 6), f(o, 7), f(o, 8), f(o, 9), f(o, 10), f(o, 11), f(o, 12), stats);
+      break;
+    }
+    case id.OP_DROPOUT: { // groups of 4 elements: each element's mask bit depends on its index only
+      const n = i(o, 3) * i(o, 4), u = (n + 3) >> 2;
+      dropoutPart(p(o, 1), p(o, 2), min(n, lo(u, tid, t) << 2), min(n, lo(u, tid + 1, t) << 2), load<f64>(o + 40), <u32>load<f64>(o + 48), <u32>load<f64>(o + 56));
+      break;
+    }
+    case id.OP_SCALE: {
+      const n = i(o, 2), u = (n + 3) >> 2, e0 = min(n, lo(u, tid, t) << 2), e1 = min(n, lo(u, tid + 1, t) << 2);
+      scale(p(o, 1) + (<usize>e0 << 2), e1 - e0, f(o, 3));
+      break;
+    }
+    case id.OP_MAX_NORM: { // rows: each row's norm is one sum
+      const rows = i(o, 2);
+      maxNormPart(p(o, 1), i(o, 3), lo(rows, tid, t), lo(rows, tid + 1, t), f(o, 4));
       break;
     }
     case id.OP_DIAG_FORWARD:

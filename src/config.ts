@@ -19,8 +19,9 @@ export const ACTIVATION_NAMES: ActivationName[] = [
 export type LossName = 'mse' | 'cross-entropy';
 export const LOSS_NAMES: LossName[] = ['mse', 'cross-entropy'];
 
-export type InitName = 'normal' | 'lecun' | 'xavier' | 'he';
-export const INIT_NAMES: InitName[] = ['normal', 'lecun', 'xavier', 'he'];
+/** 'network2': weights N(0, 1/nIn) and biases N(0, 1), as Nielsen's network2.py. */
+export type InitName = 'normal' | 'lecun' | 'xavier' | 'he' | 'network2';
+export const INIT_NAMES: InitName[] = ['normal', 'lecun', 'xavier', 'he', 'network2'];
 
 export type Backend = 'wasm' | 'js';
 
@@ -67,6 +68,8 @@ export interface LayerSpec {
   activation?: ActivationName;
   /** The activation's parameter: leaky-relu slope (default 0.01) or elu alpha (default 1). */
   alpha?: number;
+  /** Inverted dropout on this (hidden) layer's outputs while training: the fraction p of units dropped, in [0, 1). */
+  dropout?: number;
 }
 
 export interface NetworkConfig {
@@ -97,6 +100,8 @@ export interface NetworkConfig {
   scale?: ScaleName;
   /** Names of the classes (output unit order; two for one sigmoid unit), kept in the model file. Default none ([]). */
   classes?: string[];
+  /** Inverted dropout on the inputs while training: the fraction p dropped, in [0, 1). Default 0. */
+  inputDropout?: number;
 }
 
 /** The most threads a network uses. */
@@ -171,6 +176,8 @@ export function parameterCount(inputs: number, layers: readonly { units: number 
   return n;
 }
 
+const isFraction = (x: unknown): x is number => typeof x === 'number' && x >= 0 && x < 1;
+
 const isCount = (x: unknown, max = 2 ** 24): x is number =>
   typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= max;
 
@@ -189,6 +196,7 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     'fma',
     'scale',
     'classes',
+    'inputDropout',
   ]);
   const {
     inputs,
@@ -201,6 +209,7 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     fma = false,
     scale = 'none',
     classes = [],
+    inputDropout = 0,
   } = config;
   if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${JSON.stringify(inputs)}`);
   if (!Array.isArray(layers) || layers.length === 0)
@@ -208,7 +217,15 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   layers.forEach((l, i) => {
     if (!isCount(l?.units))
       throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${JSON.stringify(l?.units)}`);
-    checkKeys(l, `layer ${i + 1}`, ['units', 'activation', 'alpha']);
+    checkKeys(l, `layer ${i + 1}`, ['units', 'activation', 'alpha', 'dropout']);
+    if (l.dropout !== undefined && !isFraction(l.dropout))
+      throw new Error(
+        `layer ${i + 1}: dropout must be a fraction p in [0, 1) of units dropped, got ${JSON.stringify(l.dropout)}`,
+      );
+    if (l.dropout && i === layers.length - 1)
+      throw new Error(
+        `layer ${i + 1}: dropout applies to hidden layers only; the output layer's units are the network's answer`,
+      );
     if (l.activation !== undefined && !ACTIVATION_NAMES.includes(l.activation)) {
       throw new Error(
         `layer ${i + 1}: unknown activation ${JSON.stringify(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`,
@@ -256,6 +273,10 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     throw new Error(
       `classes must be ${classNames} distinct strings (one per class of the output layer) or none, got ${JSON.stringify(classes)}`,
     );
+  if (!isFraction(inputDropout))
+    throw new Error(
+      `inputDropout must be a fraction p in [0, 1) of inputs dropped, got ${JSON.stringify(inputDropout)}`,
+    );
   return {
     inputs,
     layers: layers.map((l) => ({ ...l })),
@@ -267,6 +288,7 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     fma,
     scale,
     classes: [...classes],
+    inputDropout,
   };
 }
 
@@ -386,6 +408,67 @@ export interface FitSettings {
   /** Validation on the last fraction of the training rows (present only when given). */
   validationSplit?: number;
   earlyStopping?: Required<EarlyStopping>;
+  /** The learning rate per epoch (src/schedule.ts); absent: the optimizer's, every epoch. */
+  schedule?: Schedule;
+  /** Decoupled weight decay λ (AdamW-style): w ← (1 − ηλ)w before each update, weights only (present only when given). */
+  weightDecay?: number;
+  /** Max-norm c: after each update, a unit's incoming weights whose norm exceeds c are scaled to norm c (present only when given). */
+  maxNorm?: number;
+}
+
+// ---- Learning-rate schedules (src/schedule.ts computes them) -----------------------------------
+
+/**
+ * η_e for epoch e (1-based) from the optimizer's η: 'step' η·factor^⌊(e − 1)/every⌋; 'exponential'
+ * η·factor^(e − 1); 'cosine' linear warm-up over `warmup` epochs, then from η down to `min` along
+ * half a cosine by the fit's last epoch; 'plateau' η·factor each time the validation loss (the
+ * training loss without validation) has not improved for `patience` epochs, never below `min`.
+ */
+export type Schedule =
+  | { name: 'step'; every: number; factor?: number }
+  | { name: 'exponential'; factor: number }
+  | { name: 'cosine'; warmup?: number; min?: number }
+  | { name: 'plateau'; factor?: number; patience?: number; min?: number };
+export type ScheduleName = Schedule['name'];
+export const SCHEDULE_NAMES: ScheduleName[] = ['step', 'exponential', 'cosine', 'plateau'];
+
+/** The options each schedule takes, and their defaults (undefined: required). */
+const SCHEDULE_OPTIONS: Record<ScheduleName, Record<string, number | undefined>> = {
+  step: { every: undefined, factor: 0.1 },
+  exponential: { factor: undefined },
+  cosine: { warmup: 0, min: 0 },
+  plateau: { factor: 0.1, patience: 5, min: 0 },
+};
+
+/** The schedule with its defaults filled in, or an Error saying what is wrong. */
+export function validateSchedule(schedule: unknown): Schedule {
+  const c = schedule as Record<string, unknown>;
+  if (!c || typeof c !== 'object' || !SCHEDULE_NAMES.includes(c.name as ScheduleName))
+    throw new Error(
+      `schedule must be an object { name, … } with name one of ${SCHEDULE_NAMES.join(', ')}, got ${JSON.stringify(schedule)}`,
+    );
+  const name = c.name as ScheduleName,
+    options = SCHEDULE_OPTIONS[name];
+  checkKeys(c, `schedule ${name}`, ['name', ...Object.keys(options)]);
+  const out: Record<string, unknown> = { name };
+  for (const [key, dflt] of Object.entries(options)) {
+    const x = c[key] ?? dflt;
+    const ok =
+      typeof x === 'number' &&
+      (key === 'factor'
+        ? x > 0 && x < 1
+        : key === 'every' || key === 'patience'
+          ? isCount(x, 2 ** 31)
+          : key === 'warmup'
+            ? Number.isInteger(x) && x >= 0 && x < 2 ** 31
+            : Number.isFinite(x) && x >= 0);
+    if (!ok)
+      throw new Error(
+        `schedule ${name}: ${key} must be ${key === 'factor' ? 'a number in (0, 1)' : key === 'min' ? 'a finite number ≥ 0' : key === 'warmup' ? 'an integer ≥ 0 (epochs)' : 'an integer ≥ 1 (epochs)'}, got ${c[key] === undefined ? 'nothing' : JSON.stringify(c[key])}`,
+      );
+    out[key] = x;
+  }
+  return out as Schedule;
 }
 
 /** One layer's diagnostics (l = 1 is the first hidden layer), over the diagnosed batches of an epoch. */
@@ -453,6 +536,8 @@ export interface EpochLog {
   valR2?: number;
   seconds: number;
   samplesPerSec: number;
+  /** The learning rate η of the epoch (the schedule's; absent in files written before schedules). */
+  learningRate?: number;
   /** With fit({ diagnostics }): one entry per layer, from the first hidden layer to the output (src/diagnostics.ts). */
   diagnostics?: LayerDiagnostics[];
 }
@@ -498,7 +583,7 @@ export function checkBatchSize(b: unknown): void {
 export function validateFitSettings(
   s: Partial<Omit<FitSettings, 'earlyStopping'>> & { earlyStopping?: EarlyStopping },
 ): FitSettings {
-  const { epochs, batchSize, l2 = 0, shuffle = true, validationSplit, earlyStopping } = s;
+  const { epochs, batchSize, l2 = 0, shuffle = true, validationSplit, earlyStopping, weightDecay, maxNorm } = s;
   if (!isCount(epochs, Number.MAX_SAFE_INTEGER))
     throw new Error(`epochs must be an integer ≥ 1, got ${JSON.stringify(epochs)}`);
   checkBatchSize(batchSize);
@@ -507,6 +592,19 @@ export function validateFitSettings(
   if (typeof shuffle !== 'boolean') throw new Error(`shuffle must be true or false, got ${JSON.stringify(shuffle)}`);
   const optimizer = optimizerConfig(resolveOptimizer(s.optimizer));
   const settings: FitSettings = { epochs, batchSize: batchSize as number, optimizer, l2, shuffle };
+  if (s.schedule !== undefined) settings.schedule = validateSchedule(s.schedule);
+  if (weightDecay !== undefined) {
+    if (typeof weightDecay !== 'number' || !Number.isFinite(weightDecay) || weightDecay < 0)
+      throw new Error(`weightDecay must be a finite number ≥ 0, got ${JSON.stringify(weightDecay)}`);
+    settings.weightDecay = weightDecay;
+  }
+  if (maxNorm !== undefined) {
+    if (typeof maxNorm !== 'number' || !Number.isFinite(maxNorm) || maxNorm <= 0)
+      throw new Error(
+        `maxNorm must be a finite number > 0 (the largest norm of a unit's incoming weights), got ${JSON.stringify(maxNorm)}`,
+      );
+    settings.maxNorm = maxNorm;
+  }
   if (validationSplit !== undefined) {
     if (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1)) {
       throw new Error(

@@ -38,53 +38,74 @@ export interface LayerSums {
   units: number;
 }
 
-/** The diagnostics of an epoch, from the sums of its diagnosed steps (see LayerDiagnostics for the means). */
+/**
+ * The diagnostics of an epoch, from the sums of its diagnosed steps (see LayerDiagnostics for the
+ * means). add() allocates nothing: it runs after every diagnosed step, on small networks too.
+ */
 export class EpochDiagnostics {
-  private sums: LayerSums[] = [];
-  private ratios: { gradNorm: number; updateRatio: number; weightRms: number }[] = [];
+  /** Per layer: the sums over the epoch, and of the per-step gradNorm, updateRatio, weightRms. */
+  private readonly sums: LayerSums[];
+  private readonly ratios: { gradNorm: number; updateRatio: number; weightRms: number }[];
+  private lastStep?: LayerSums[];
   batches = 0;
 
-  constructor(readonly epoch: number) {}
+  constructor(
+    readonly epoch: number,
+    layers: number,
+  ) {
+    this.sums = Array.from({ length: layers }, () => ({
+      elements: 0,
+      saturated: 0,
+      squares: 0,
+      absDelta: 0,
+      dW2: 0,
+      W2: 0,
+      g2: 0,
+      weights: 0,
+      units: 0,
+    }));
+    this.ratios = this.sums.map(() => ({ gradNorm: 0, updateRatio: 0, weightRms: 0 }));
+  }
 
-  /** Add one step's sums; returns that step's diagnostics (dead: over the epoch so far). */
-  add(step: LayerSums[]): LayerDiagnostics[] {
-    if (this.batches++ === 0) {
-      this.sums = step.map((s) => ({ ...s }));
-      this.ratios = step.map(() => ({ gradNorm: 0, updateRatio: 0, weightRms: 0 }));
-    } else
-      step.forEach((s, l) => {
-        const t = this.sums[l];
-        for (const k of ['elements', 'saturated', 'squares', 'absDelta'] as const) t[k] += s[k];
-        if (s.wrong !== undefined) t.wrong! += s.wrong;
-        t.deadUnits = s.deadUnits;
-      });
-    const out = step.map((s) => layer(s, ratiosOf(s)));
-    out.forEach((d, l) => {
-      const r = this.ratios[l];
-      r.gradNorm += d.gradNorm;
-      r.updateRatio += d.updateRatio;
-      r.weightRms += d.weightRms;
+  /** Add one step's sums (read, not kept past the next step). */
+  add(step: LayerSums[]): void {
+    this.batches++;
+    this.lastStep = step;
+    step.forEach((s, l) => {
+      const t = this.sums[l],
+        r = this.ratios[l];
+      t.elements += s.elements;
+      t.saturated += s.saturated;
+      t.squares += s.squares;
+      t.absDelta += s.absDelta;
+      if (s.wrong !== undefined) t.wrong = (t.wrong ?? 0) + s.wrong;
+      t.deadUnits = s.deadUnits;
+      t.units = s.units;
+      r.gradNorm += gradNorm(s);
+      r.updateRatio += updateRatio(s);
+      r.weightRms += weightRms(s);
     });
-    return out;
+  }
+
+  /** The last step's diagnostics (dead: over the epoch so far). */
+  last(): LayerDiagnostics[] {
+    return this.lastStep!.map((s) => layer(s, ratiosOf(s)));
   }
 
   /** The epoch's: fractions and RMS over all its diagnosed elements, norms and ratios averaged over its steps. */
   result(): LayerDiagnostics[] {
+    const n = this.batches;
     return this.sums.map((s, l) => {
-      const r = this.ratios[l],
-        n = this.batches;
+      const r = this.ratios[l];
       return layer(s, { gradNorm: r.gradNorm / n, updateRatio: r.updateRatio / n, weightRms: r.weightRms / n });
     });
   }
 }
 
-function ratiosOf(s: LayerSums) {
-  return {
-    gradNorm: Math.sqrt(s.g2),
-    updateRatio: s.W2 > 0 ? Math.sqrt(s.dW2 / s.W2) : 0,
-    weightRms: Math.sqrt(s.W2 / s.weights),
-  };
-}
+const gradNorm = (s: LayerSums) => Math.sqrt(s.g2);
+const updateRatio = (s: LayerSums) => (s.W2 > 0 ? Math.sqrt(s.dW2 / s.W2) : 0);
+const weightRms = (s: LayerSums) => Math.sqrt(s.W2 / s.weights);
+const ratiosOf = (s: LayerSums) => ({ gradNorm: gradNorm(s), updateRatio: updateRatio(s), weightRms: weightRms(s) });
 
 function layer(s: LayerSums, r: { gradNorm: number; updateRatio: number; weightRms: number }): LayerDiagnostics {
   const d: LayerDiagnostics = {

@@ -19,6 +19,7 @@ import { Dataset } from './data/dataset.js';
 import { fitScaling } from './data/scaling.js';
 import { diagnosticsEvery, EpochDiagnostics } from './diagnostics.js';
 import { bytesText } from './memory.js';
+import { learningRateAt } from './schedule.js';
 import type { FitOptions } from './network.js';
 
 const now = () => performance.now();
@@ -49,7 +50,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
   const { scale } = core.config;
   if (scale !== 'none' && !core.scaling) core.setScaling(fitScaling(scale, train, core.task(train) === 'regression'));
   await core.startThreads();
-  const { epochs, batchSize, l2, shuffle, earlyStopping } = settings;
+  const { epochs, batchSize, l2, shuffle, earlyStopping, schedule, weightDecay = 0, maxNorm } = settings;
   const { onEpochEnd, onBatchEnd } = options;
   const n = train.length,
     rows = Math.min(batchSize, n),
@@ -82,11 +83,10 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
   const r = core.resident(train, 0);
   if (validation) core.prepareEvaluate(validation);
   const plan = core.plan(rows);
-  const program = core.program('train', plan, r, { optimizer, withL2: l2 !== 0 });
-  // The same step with the diagnostics' sums, on the batches they measure (the same weights).
-  const diagnosed = every
-    ? core.program('train', plan, r, { optimizer, withL2: l2 !== 0, diagnostics: true })
-    : undefined;
+  const stepOptions = { optimizer, withL2: l2 !== 0, decay: weightDecay !== 0, maxNorm: maxNorm !== undefined };
+  const program = core.program('train', plan, r, stepOptions);
+  // The same step with the diagnostics' sums, on the batches they measure (the same weights, the same masks).
+  const diagnosed = every ? core.program('train', plan, r, { ...stepOptions, diagnostics: true }) : undefined;
   if (earlyStopping?.restoreBest) core.reserveBest();
 
   core.saveSnapshot(); // as the network was: a throw before the first epoch ends comes back here
@@ -96,6 +96,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
   for (const p of diagnosed ? [program, diagnosed] : [program]) {
     core.useRows(p, r);
     optimizer.prepare(p, l2);
+    p.set('maxNorm', maxNorm ?? 0);
   }
   const history: History = [];
   const stopsEarly = () =>
@@ -104,6 +105,9 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
     // A resumed run whose history already says stop trains nothing.
     for (let epoch = initialEpoch + 1; epoch <= epochs && !stopsEarly(); epoch++) {
       const t0 = now();
+      const learningRate = learningRateAt(schedule, optimizer.config.learningRate, epoch, epochs, core.history);
+      for (const q of diagnosed ? [program, diagnosed] : [program])
+        optimizer.setLearningRate(q, learningRate, weightDecay);
       // An epoch a fit stopped in the middle of goes on where it stopped, with the same order.
       const p = core.progress?.epoch === epoch ? core.progress : undefined;
       core.progress = undefined;
@@ -114,7 +118,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
       if (shuffle) core.random.shuffle(order);
       // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
       if (every && !(p && core.diagnostics?.epoch === epoch)) {
-        core.diagnostics = new EpochDiagnostics(epoch);
+        core.diagnostics = new EpochDiagnostics(epoch, core.layers.length);
         core.clearAlive();
       }
       let cost = p?.cost ?? 0,
@@ -141,7 +145,8 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         cost += c;
         seen += m;
         correct += core.correct(plan);
-        const measured = step === diagnosed ? core.diagnostics!.add(core.diagSums(m)) : undefined;
+        if (step === diagnosed) core.diagnostics!.add(core.diagSums(m));
+        const measured = step === diagnosed && onBatchEnd ? core.diagnostics!.last() : undefined;
         if (!onBatchEnd) continue;
         const answer = onBatchEnd({
           epoch,
@@ -184,6 +189,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         ...(!train.targets && { accuracy: correct / seen }),
         seconds,
         samplesPerSec: seen / seconds,
+        learningRate,
       };
       if (every && core.diagnostics!.batches) log.diagnostics = core.diagnostics!.result();
       if (validation) {
@@ -226,6 +232,9 @@ const FIT_OPTIONS: (keyof FitOptions)[] = [
   'validationData',
   'validationSplit',
   'earlyStopping',
+  'schedule',
+  'weightDecay',
+  'maxNorm',
   'onEpochEnd',
   'onBatchEnd',
   'diagnostics',

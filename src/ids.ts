@@ -42,5 +42,12 @@ export const OP_DIAG_FORWARD = 16;
 /** absSum: Σ|x| over rows×cols as f64 at `out`. */
 export const OP_ABS_SUM = 17;
 
+/** dropout(x, out, rows, cols, p, key, step): inverted dropout, the mask a hash of key, step and element (assembly/regularize.ts). */
+export const OP_DROPOUT = 18;
+/** scale(w, n, s): w ·= s (decoupled weight decay). */
+export const OP_SCALE = 19;
+/** maxNorm(W, rows, cols, c): each row's norm capped at c. */
+export const OP_MAX_NORM = 20;
+
 /** Elements per partial sum of an update's diagnostics (3 f64 each), however the update is split among threads. */
 export const DIAG_CHUNK = 1024;

@@ -8,6 +8,7 @@ export {
   LOSS_NAMES,
   OPTIMIZER_NAMES,
   SCALE_NAMES,
+  SCHEDULE_NAMES,
   activationOf,
   classCount,
   classProbabilities,
@@ -31,7 +32,11 @@ export {
   type Evaluation,
   type ScaleName,
   type Scaling,
+  type Schedule,
+  type ScheduleName,
 } from './config.js';
+export { learningRateAt } from './schedule.js';
+export { validateSchedule } from './config.js';
 export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnostics.js';
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
 export { gradientCheck, type GradientCheck, type GradientCheckOptions, type LayerCheck } from './gradcheck.js';

@@ -109,6 +109,15 @@ export interface Kernels {
    * rows where a ≥ ½ and y ≥ ½ agree (regression and multi-label metrics), in row order.
    */
   targetSums(a: number, y: number, rows: number, cols: number, out: number): void;
+  /**
+   * Inverted dropout: out = x / (1 − p) where kept, 0 where dropped (out may be x); element i is
+   * dropped when a hash of key, step and i falls below p·2³² (the same mask on any thread split).
+   */
+  dropout(x: number, out: number, rows: number, cols: number, p: number, key: number, step: number): void;
+  /** w[0..n) ·= s (decoupled weight decay, s = 1 − ηλ). */
+  scale(w: number, n: number, s: number): void;
+  /** Each row of W (rows × cols: a unit's incoming weights) whose norm exceeds c is scaled to norm c. */
+  maxNorm(W: number, rows: number, cols: number, c: number): void;
   /** dst[0..n) = std·N(0,1) by Box–Muller from 2⌈n/2⌉ uniform u32 words at u. */
   randn(dst: number, u: number, n: number, std: number): void;
   /**

@@ -8,6 +8,7 @@ import {
   type BatchLog,
   type EarlyStopped,
   type EarlyStopping,
+  type Schedule,
   type EpochLog,
   type FitSettings,
   type History,
@@ -49,6 +50,16 @@ export interface FitOptions {
    * (default true) put back the weights of the best epoch; `net.earlyStopped` then says what happened.
    */
   earlyStopping?: EarlyStopping;
+  /**
+   * The learning rate per epoch (see Schedule): step, exponential, cosine (with warm-up) or
+   * plateau, from the optimizer's learningRate. Each epoch's log has its `learningRate`; a resumed
+   * run continues the schedule exactly. Default: the optimizer's rate every epoch.
+   */
+  schedule?: Schedule;
+  /** Decoupled weight decay λ (AdamW-style): w ← (1 − ηλ)w before each update, weights only; unlike l2 it bypasses the optimizer's moments. Default 0. */
+  weightDecay?: number;
+  /** Max-norm c: after every update, each unit's incoming weights (a row of W) whose norm exceeds c are scaled to norm c. Default none. */
+  maxNorm?: number;
   /**
    * Measure how each layer learns (src/diagnostics.ts): true for every batch, or { every: N } for
    * every Nth batch of an epoch (the first included). The epoch's log, and onBatchEnd's on the
@@ -249,7 +260,7 @@ export class Network {
     if (checkpoint && (!o || !core.lastFit))
       throw new Error('toBytes: a checkpoint needs a network that has been trained (fit) at least once');
     const state = o?.getState();
-    const { inputs, layers, loss, init, seed, scale, classes } = core.config;
+    const { inputs, layers, loss, init, seed, scale, classes, inputDropout } = core.config;
     const sections: [SectionName, Float32Array][] = [['parameters', core.parametersView()]];
     if (state?.m) sections.push(['optimizer.m', state.m]);
     if (state?.v) sections.push(['optimizer.v', state.v]);
@@ -265,6 +276,7 @@ export class Network {
           seed,
           ...(scale !== 'none' && { scale }),
           ...(classes.length && { classes }),
+          ...(inputDropout && { inputDropout }),
         },
         scaling: core.scaling,
         layout: PARAMETER_LAYOUT,

@@ -480,7 +480,7 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
     [['train', '--momentum', '0.5'], /--momentum applies only to --optimizer momentum/],
     [['train', '--optimizer', 'momentum', '--momentum', '1'], /--momentum expects a number in \[0, 1\), got "1"/],
     [['train', '--nesterov'], /--nesterov applies only to --optimizer momentum/],
-    [['train', '--init', 'zeros'], /--init expects one of normal, lecun, xavier, he, got "zeros"/],
+    [['train', '--init', 'zeros'], /--init expects one of normal, lecun, xavier, he, network2, got "zeros"/],
     [['train', '--l2=-1'], /--l2 expects a number ≥ 0, got "-1"/],
     [['train', '--seed', '4294967296'], /--seed expects an integer from 0 to 4294967295, got "4294967296"/],
     [['train', '--layers', '128,9'], /--layers must end with 10 units/],

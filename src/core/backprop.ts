@@ -21,6 +21,14 @@ export interface Layer {
   db: number;
 }
 
+/** Inverted dropout on a buffer while training: the fraction p dropped, and the key of its mask (assembly/regularize.ts). */
+export interface Drop {
+  p: number;
+  key: number;
+}
+/** A training pass's dropout: [0] on the inputs, [l + 1] on layer l's outputs (undefined: none). */
+export type Drops = (Drop | undefined)[];
+
 /** Buffers for one batch size: input x, targets y, and z, a, delta per layer. */
 export interface Plan {
   rows: number;
@@ -29,6 +37,8 @@ export interface Plan {
   z: number[];
   a: number[];
   delta: number[];
+  /** Per layer, its outputs after dropout (0 for a layer without): the next layer's input while training. */
+  d: number[];
   /** i32 per row: the predicted class (classify). */
   out: number;
   /** Two f64: the batch's summed cost, and its count of correct rows. */
@@ -38,13 +48,18 @@ export interface Plan {
 export const cost = (plan: Plan) => plan.results;
 export const correct = (plan: Plan) => plan.results + 8;
 
-/** z = W a_prev + b, a = f(z), layer by layer, from plan.x. */
-export function forward(k: Ops, layers: Layer[], plan: Plan, rows: Arg): void {
-  let aPrev = plan.x;
+/** Layer l's input: x, or the layer below's a (after its dropout, when `drops` has one). */
+const input = (plan: Plan, l: number, drops?: Drops) => (l === 0 ? plan.x : drops?.[l] ? plan.d[l - 1] : plan.a[l - 1]);
+
+/** z = W a_prev + b, a = f(z), layer by layer, from plan.x; with `drops` (training), a_prev ⊙ m/(1 − p). */
+export function forward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, drops?: Drops): void {
+  const d0 = drops?.[0];
+  if (d0) k.dropout(plan.x, plan.x, rows, layers[0].nIn, d0.p, d0.key, 'step');
   layers.forEach((L, l) => {
-    k.gemmNT(plan.z[l], aPrev, L.W, L.b, rows, L.nOut, L.nIn, 1, 0);
+    k.gemmNT(plan.z[l], input(plan, l, drops), L.W, L.b, rows, L.nOut, L.nIn, 1, 0);
     k.activate(L.act, plan.z[l], plan.a[l], rows, L.nOut, L.p);
-    aPrev = plan.a[l];
+    const d = drops?.[l + 1];
+    if (d) k.dropout(plan.a[l], plan.d[l], rows, L.nOut, d.p, d.key, 'step');
   });
 }
 
@@ -57,16 +72,18 @@ export function outputError(k: Ops, layers: Layer[], loss: LossPlan, plan: Plan,
 }
 
 /** Backward pass from δᴸ: gradients averaged over the batch into every layer's dW, db. */
-export function backward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, inv: Arg): void {
+export function backward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, inv: Arg, drops?: Drops): void {
   for (let l = layers.length - 1; l >= 0; l--) {
     const L = layers[l];
-    const aPrev = l > 0 ? plan.a[l - 1] : plan.x;
+    const aPrev = input(plan, l, drops);
     k.biasGrad(L.db, plan.delta[l], rows, L.nOut, inv); // BP3
     k.gemmTN(L.dW, plan.delta[l], aPrev, 0, L.nOut, L.nIn, rows, inv, 0); // BP4
     if (l > 0) {
       const P = layers[l - 1];
       k.gemmNN(plan.delta[l - 1], plan.delta[l], L.W, 0, rows, L.nIn, L.nOut, 1, 0); // BP2: (Wᵀδ)ᵀ …
       k.mulDerivative(P.act, plan.z[l - 1], plan.a[l - 1], plan.delta[l - 1], rows, P.nOut, P.p); // … ⊙ σ'(z)
+      const d = drops?.[l];
+      if (d) k.dropout(plan.delta[l - 1], plan.delta[l - 1], rows, P.nOut, d.p, d.key, 'step'); // … ⊙ m/(1 − p), the forward's mask
     }
   }
 }

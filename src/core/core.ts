@@ -25,7 +25,7 @@ import type { Kernels } from '../kernels.js';
 import { lossPlan, type LossPlan } from '../losses.js';
 import { align16, Arena, bytesText, MEMORY_LIMIT } from '../memory.js';
 import { Random } from '../random.js';
-import { referenceKernels } from '../reference/index.js';
+import { fmix, referenceKernels } from '../reference/index.js';
 import {
   chooseBuild,
   compileModule,
@@ -36,7 +36,7 @@ import {
   type Build,
   type WasmKernels,
 } from '../wasm.js';
-import { backward, correct, cost, forward, outputError, type Layer, type Plan } from './backprop.js';
+import { backward, correct, cost, forward, outputError, type Drops, type Layer, type Plan } from './backprop.js';
 import { Optimizer, type Tensor } from './optimizer.js';
 import { Program, type Ops } from './program.js';
 import { ThreadPool } from './threads.js';
@@ -64,6 +64,8 @@ interface DiagBuffers {
   delta: number[];
   update: number[];
   alive: number[];
+  /** What diagSums reads them into, per layer (reused). */
+  sums: LayerSums[];
 }
 
 /** The passes a program can run; 'train' is a whole step (forward, BP1–BP4, the update). */
@@ -93,6 +95,8 @@ export class Core {
   private best = 0;
   bestKept = 0;
   readonly paramBytes: number;
+  /** Training passes' dropout (see Drops), each mask keyed by the seed and its place; undefined without any. */
+  readonly drops?: Drops;
   private readonly tensors: Tensor[] = [];
   private readonly plans = new Map<number, Plan>();
   private readonly programs = new Map<string, Program>();
@@ -173,6 +177,11 @@ export class Core {
         db: this.grads + s.bOff,
       });
     }
+    const ps = [config.inputDropout, ...config.layers.map((l) => l.dropout ?? 0)];
+    if (ps.some((p) => p > 0))
+      this.drops = ps.map((p, i) =>
+        p > 0 ? { p, key: fmix((config.seed ^ Math.imul(i + 1, 0x9e3779b9)) >>> 0) } : undefined,
+      );
     this.initialise(new Random(config.seed));
     this.random = new Random((config.seed ^ 0x5bd1e995) >>> 0);
   }
@@ -207,7 +216,7 @@ export class Core {
   }
 
   /**
-   * N(0, σ²) weights by Box–Muller in the kernels; biases 0, or N(0, 1) for 'normal' (as in network.py).
+   * N(0, σ²) weights by Box–Muller in the kernels; biases 0, or N(0, 1) for 'normal' and 'network2' (as in network.py and network2.py).
    * The uniform words come in chunks of INIT_CHUNK (even, so the pairs never straddle two chunks):
    * the same stream, and so the same weights, as one fill of the whole layer.
    */
@@ -226,13 +235,13 @@ export class Core {
       const std =
         init === 'normal'
           ? 1
-          : init === 'lecun'
+          : init === 'lecun' || init === 'network2'
             ? Math.sqrt(1 / L.nIn)
             : init === 'he'
               ? Math.sqrt(2 / L.nIn)
               : Math.sqrt(2 / (L.nIn + L.nOut));
       fillNormal(L.W, L.nIn * L.nOut, std);
-      if (init === 'normal') fillNormal(L.b, L.nOut, 1);
+      if (init === 'normal' || init === 'network2') fillNormal(L.b, L.nOut, 1);
       else this.arena.f32(L.b, L.nOut).fill(0);
     });
   }
@@ -282,8 +291,20 @@ export class Core {
     if (this.diag) return this.diag;
     const a = this.arena;
     a.reserve(this.diagBytes(), 'the diagnostics');
-    const d: DiagBuffers = { forward: [], delta: [], update: [], alive: [] };
-    for (const b of this.diagLayout()) {
+    const d: DiagBuffers = { forward: [], delta: [], update: [], alive: [], sums: [] };
+    for (const [l, b] of this.diagLayout().entries()) {
+      const L = this.layers[l];
+      d.sums.push({
+        elements: 0,
+        saturated: 0,
+        squares: 0,
+        absDelta: 0,
+        dW2: 0,
+        W2: 0,
+        g2: 0,
+        weights: L.nIn * L.nOut,
+        units: L.nOut,
+      });
       d.forward.push(a.alloc(24));
       d.delta.push(a.alloc(8));
       d.update.push(a.alloc(b.update));
@@ -298,37 +319,32 @@ export class Core {
     this.layers.forEach((L, l) => d.alive[l] && this.arena.i32(d.alive[l], L.nOut).fill(0));
   }
 
-  /** The sums the last diagnosed step (of `rows` rows) left, per layer. */
+  /** The sums the last diagnosed step (of `rows` rows) left, per layer (the same objects each call). */
   diagSums(rows: number): LayerSums[] {
     const d = this.diagBuffers(),
       F = this.arena.view.f64(),
-      mse = this.loss.id === id.MSE;
-    return this.layers.map((L, l) => {
-      const at = d.forward[l] >>> 3,
-        weights = L.nIn * L.nOut;
-      let dW2 = 0,
-        W2 = 0,
-        g2 = 0;
-      for (let c = 0, u = d.update[l] >>> 3; c < weights; c += id.DIAG_CHUNK, u += 3) {
-        dW2 += F[u];
-        W2 += F[u + 1];
-        g2 += F[u + 2];
+      I = this.arena.view.i32(),
+      last = this.layers.length - 1;
+    this.layers.forEach((L, l) => {
+      const s = d.sums[l],
+        at = d.forward[l] >>> 3;
+      s.elements = rows * L.nOut;
+      s.saturated = F[at];
+      s.squares = F[at + 1];
+      if (l === last && this.loss.id === id.MSE) s.wrong = F[at + 2];
+      s.absDelta = F[d.delta[l] >>> 3];
+      s.dW2 = s.W2 = s.g2 = 0;
+      for (let c = 0, u = d.update[l] >>> 3; c < s.weights; c += id.DIAG_CHUNK, u += 3) {
+        s.dW2 += F[u];
+        s.W2 += F[u + 1];
+        s.g2 += F[u + 2];
       }
-      const alive = d.alive[l] ? this.arena.i32(d.alive[l], L.nOut) : undefined;
-      return {
-        elements: rows * L.nOut,
-        saturated: F[at],
-        squares: F[at + 1],
-        wrong: mse && l === this.layers.length - 1 ? F[at + 2] : undefined,
-        absDelta: F[d.delta[l] >>> 3],
-        dW2,
-        W2,
-        g2,
-        weights,
-        deadUnits: alive ? alive.reduce((n, x) => n + (x ? 0 : 1), 0) : undefined,
-        units: L.nOut,
-      };
+      if (d.alive[l]) {
+        s.deadUnits = 0;
+        for (let j = 0, a = d.alive[l] >>> 2; j < L.nOut; j++) s.deadUnits += I[a + j] ? 0 : 1;
+      }
     });
+    return d.sums;
   }
 
   /** Bytes plan(rows) would allocate (0 once it exists). */
@@ -336,7 +352,11 @@ export class Core {
     if (this.plans.has(rows)) return 0;
     const row = (n: number) => align16(4 * rows * n);
     return (
-      row(this.config.inputs) + row(this.outputs) + this.layers.reduce((s, L) => s + 3 * row(L.nOut), 0) + row(1) + 16
+      row(this.config.inputs) +
+      row(this.outputs) +
+      this.layers.reduce((s, L, l) => s + (this.drops?.[l + 1] ? 4 : 3) * row(L.nOut), 0) +
+      row(1) +
+      16
     );
   }
 
@@ -350,13 +370,15 @@ export class Core {
     const y = a.alloc(4 * rows * this.outputs);
     const z: number[] = [],
       act: number[] = [],
-      delta: number[] = [];
-    for (const l of this.layers) {
-      z.push(a.alloc(4 * rows * l.nOut));
-      act.push(a.alloc(4 * rows * l.nOut));
-      delta.push(a.alloc(4 * rows * l.nOut));
-    }
-    plan = { rows, x, y, z, a: act, delta, out: a.alloc(4 * rows), results: a.alloc(16) };
+      delta: number[] = [],
+      d: number[] = [];
+    this.layers.forEach((L, l) => {
+      z.push(a.alloc(4 * rows * L.nOut));
+      act.push(a.alloc(4 * rows * L.nOut));
+      delta.push(a.alloc(4 * rows * L.nOut));
+      d.push(this.drops?.[l + 1] ? a.alloc(4 * rows * L.nOut) : 0);
+    });
+    plan = { rows, x, y, z, a: act, delta, d, out: a.alloc(4 * rows), results: a.alloc(16) };
     this.plans.set(rows, plan);
     return plan;
   }
@@ -443,34 +465,38 @@ export class Core {
   /**
    * The program of `pass` over `plan`'s buffers, for rows like `r`'s (u8 or f32), built once. A
    * training step holds the optimizer's buffers (useOptimizer drops the steps of a replaced one)
-   * and, `withL2`, one update per tensor so that λ reaches the weights only.
+   * and, `withL2`, one update per tensor so that λ reaches the weights only; `decay`, the decoupled
+   * weight decay before it, and `maxNorm`, the constraint after it. Training steps apply the
+   * network's dropout; a 'gradients' pass does too with `dropout` (its masks those of the slot 'step').
    */
   program(
     pass: Pass,
     plan: Plan,
     r: Resident,
-    step?: { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean },
+    step?: { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean },
+    dropout = false,
   ): Program {
     const u8 = r.data.features instanceof Uint8Array,
       t32 = Boolean(r.data.targets);
     if ((pass === 'train') !== Boolean(step))
       throw new Error('program: a training step, and only one, takes an optimizer');
-    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${t32 ? '-t32' : ''}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}${step.diagnostics ? '/diag' : ''}` : ''}`;
+    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${t32 ? '-t32' : ''}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}${step.diagnostics ? '/diag' : ''}${step.decay ? '/wd' : ''}${step.maxNorm ? '/mn' : ''}` : ''}${dropout ? '/dropout' : ''}`;
     let program = this.programs.get(key);
     if (program) return program;
     const { layers, loss, outputs } = this,
       last = layers.length - 1;
     const has = (...passes: Pass[]) => passes.includes(pass);
+    const drops = step || dropout ? this.drops : undefined;
     program = new Program(
       this.k,
       this.arena,
       (k) => {
         gather(k, plan, this.config.inputs, outputs, u8 ? r.data.scale : 0, !has('predict', 'classify'), t32);
-        forward(k, layers, plan, 'rows');
+        forward(k, layers, plan, 'rows', drops);
         if (has('classify')) k.argmaxRows(plan.out, plan.a[last], 'rows', outputs);
         if (has('evaluate', 'gradients', 'train')) outputError(k, layers, loss, plan, 'rows', has('train'));
         if (has('evaluate', 'train') && !t32) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
-        if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows');
+        if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows', drops);
         const d = step?.diagnostics ? this.diagBuffers() : undefined;
         if (d)
           layers.forEach((L, l) => {
@@ -481,7 +507,9 @@ export class Core {
           });
         // With diagnostics, the weights' updates (tensors 0, 2, 4…) also leave their sums.
         const stats = d && this.tensors.map((_, i) => (i % 2 ? 0 : d.update[i >> 1]));
+        if (step?.decay) for (const t of this.tensors) if (t.decay) k.scale(this.params + t.offset, t.n, 'decay'); // w ← (1 − ηλ)w
         if (step) step.optimizer.update(k, this.params, this.grads, this.tensors, step.withL2, stats);
+        if (step?.maxNorm) for (const L of layers) k.maxNorm(L.W, L.nOut, L.nIn, 'maxNorm'); // ‖w_j‖ ≤ c
       },
       this.pool,
       plan.rows,
@@ -601,8 +629,18 @@ export class Core {
   }
 
   /** ∂C/∂W and ∂C/∂b (BP1–BP4) averaged over all rows of `data` at the current weights, in one batch. */
-  gradients(data: Dataset): Parameters[] {
-    this.sweep(data, 1, data.length, 'gradients', () => {});
+  gradients(data: Dataset, dropoutStep?: number): Parameters[] {
+    if (dropoutStep === undefined) this.sweep(data, 1, data.length, 'gradients', () => {});
+    else {
+      // With the training steps' dropout, the masks of step `dropoutStep` (for checking BP2 through a fixed mask).
+      const r = this.resident(data, 1),
+        plan = this.plan(data.length),
+        program = this.program('gradients', plan, r, undefined, true);
+      resetOrder(this.arena.u32(r.order, data.length));
+      this.useRows(program, r);
+      program.set('step', dropoutStep);
+      program.finish(this.runBatch(program, r, 0, data.length));
+    }
     return this.layers.map((L) => ({
       W: this.arena.f32(L.dW, L.nIn * L.nOut).slice(),
       b: this.arena.f32(L.db, L.nOut).slice(),

@@ -114,9 +114,9 @@ export class Optimizer {
 
   private tensor(k: Ops, params: number, grads: number, o: number, n: number, l2: 'l2' | 0, stats: number): void {
     const c = this.config;
-    if (c.name === 'sgd') k.sgd(params + o, grads + o, n, c.learningRate, l2, stats);
+    if (c.name === 'sgd') k.sgd(params + o, grads + o, n, 'lr', l2, stats);
     else if (c.name === 'momentum')
-      k.momentum(params + o, grads + o, this.v + o, n, c.learningRate, c.momentum, l2, c.nesterov ? 1 : 0, stats);
+      k.momentum(params + o, grads + o, this.v + o, n, 'lr', c.momentum, l2, c.nesterov ? 1 : 0, stats);
     else
       k.adam(
         params + o,
@@ -124,7 +124,7 @@ export class Optimizer {
         this.m + o,
         this.v + o,
         n,
-        c.learningRate,
+        'lr',
         c.beta1,
         c.beta2,
         c.epsilon,
@@ -140,9 +140,16 @@ export class Optimizer {
     program.set('l2', l2);
   }
 
-  /** Give `program` the βᵗ of the next step; call stepped() once it ran. */
+  /** Give `program` an epoch's learning rate η (the schedule's), and the decoupled decay's factor 1 − ηλ. */
+  setLearningRate(program: Program, lr: number, weightDecay: number): void {
+    program.set('lr', lr);
+    program.set('decay', 1 - lr * weightDecay);
+  }
+
+  /** Give `program` the step number and βᵗ of the next step; call stepped() once it ran. */
   next(program: Program): void {
     const c = this.config;
+    program.set('step', this.steps % 2 ** 32); // dropout's masks: a function of the step
     if (c.name !== 'adam') return;
     program.set('b1t', this.b1t * c.beta1);
     program.set('b2t', this.b2t * c.beta2);

@@ -8,7 +8,8 @@ import type { Arena } from '../memory.js';
 import { POOL_WAITING, type ThreadPool } from './threads.js';
 
 /** A value set before each run (Program.set), not when the program is built. */
-export type Slot = 'rows' | 'invRows' | 'features' | 'labels' | 'idx' | 'l2' | 'b1t' | 'b2t';
+export type Slot =
+  'rows' | 'invRows' | 'features' | 'labels' | 'idx' | 'l2' | 'b1t' | 'b2t' | 'lr' | 'decay' | 'maxNorm' | 'step';
 export type Arg = number | Slot;
 
 /** The operations a program can hold: kernel signatures, with results written to `out` pointers. */
@@ -29,6 +30,9 @@ interface Signatures extends Pick<
   | 'argmaxRows'
   | 'diagForward'
   | 'absSum'
+  | 'dropout'
+  | 'scale'
+  | 'maxNorm'
 > {
   /** The summed cost as f64 at `out`; `stop` = 1: a non-finite cost ends the program there. */
   lossDelta(
@@ -67,6 +71,9 @@ const OP_IDS: Record<keyof Signatures, number> = {
   argmaxRows: id.OP_ARGMAX_ROWS,
   diagForward: id.OP_DIAG_FORWARD,
   absSum: id.OP_ABS_SUM,
+  dropout: id.OP_DROPOUT,
+  scale: id.OP_SCALE,
+  maxNorm: id.OP_MAX_NORM,
 };
 
 export class Program {
@@ -82,6 +89,10 @@ export class Program {
     l2: [],
     b1t: [],
     b2t: [],
+    lr: [],
+    decay: [],
+    maxNorm: [],
+    step: [],
   };
   private rows = -1;
   /** The pool when a record runs on more than one thread. */
@@ -188,6 +199,12 @@ function threadsFor(rec: number[], threads: number): number {
             ? a[op === id.OP_SGD ? 2 : op === id.OP_MOMENTUM ? 3 : 4] / (op === id.OP_ADAM ? 1e3 : 2e3)
             : op === id.OP_BIAS_GRAD
               ? (a[2] * a[3]) / 4e3
-              : 0; // the reductions (the diagnostics too), and the one-hot targets: one thread
+              : op === id.OP_DROPOUT
+                ? (a[2] * a[3]) / 2e3
+                : op === id.OP_SCALE
+                  ? a[1] / 4e3
+                  : op === id.OP_MAX_NORM
+                    ? (a[1] * a[2]) / 4e3
+                    : 0; // the reductions (the diagnostics too), and the one-hot targets: one thread
   return Math.max(1, Math.min(threads, Math.floor(us / MIN_PART)));
 }

@@ -94,6 +94,7 @@ export interface ModelHeader {
     seed: number;
     scale?: ScaleName;
     classes?: string[];
+    inputDropout?: number;
   };
   /** The scaling the network's first fit found in its training rows (with network.scale ≠ "none"). */
   scaling?: Scaling;
@@ -453,6 +454,10 @@ function checkHeader(h: ModelHeader, version: number): void {
     expect(
       e.valAccuracies === undefined || (Array.isArray(e.valAccuracies) && e.valAccuracies.every((a) => isNum(a, 0))),
       `history[${i}]: valAccuracies must be an array of finite numbers when present`,
+    );
+    expect(
+      e.learningRate === undefined || (isNum(e.learningRate, 0) && e.learningRate > 0),
+      `history[${i}].learningRate must be a finite number > 0 when present`,
     );
     const d = (e as { diagnostics?: unknown }).diagnostics;
     expect(

@@ -95,3 +95,7 @@ export function path(flag: string, value: string | undefined, required = false):
 
 export const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export const count = (x: number) => Math.round(x).toLocaleString('en-US');
+
+/** "wasmlp train --epochs 3 …" as typed (arguments with spaces or quotes quoted), for a page to show. */
+export const commandLine = (command: string, argv: string[]) =>
+  ['wasmlp', command, ...argv].map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');

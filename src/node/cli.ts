@@ -3,6 +3,7 @@
 import { VERSION } from '../index.js';
 import { UsageError } from './args.js';
 import { bench } from './commands/bench.js';
+import { compare } from './commands/compare.js';
 import { evaluate } from './commands/eval.js';
 import { exportModel } from './commands/export.js';
 import { importModel } from './commands/import.js';
@@ -22,6 +23,7 @@ Commands:
   export    write a model file as ONNX or as a TensorFlow.js layers model
   import    make a model file from a TensorFlow.js layers model (model.json)
   gradcheck check backpropagation's gradients against finite differences on a few MNIST images
+  compare   train one network per activation, loss or depth and compare them (table, HTML page)
 
 Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for the version.
 Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   export: exportModel,
   import: importModel,
   gradcheck,
+  compare,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -8,10 +8,34 @@ import {
   type LayerDiagnostics,
   type LayerSpec,
   type Network,
+  type Schedule,
 } from '../index.js';
 
 /** Every layer's activation, the library's defaults filled in. */
 export const activations = (layers: LayerSpec[]): string[] => layers.map((_, i) => activationOf(layers, i));
+
+/** "cosine (warmup 2, min 0)": a schedule and its options. */
+export const scheduleText = (s: Schedule): string =>
+  `${s.name} (${Object.entries(s)
+    .filter(([k]) => k !== 'name')
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')})`;
+
+/** The regularisers a fit and a network use, as "dropout 0.5 (hidden), 0.2 (inputs), max-norm 3, weight decay 0.01", or 'none'. */
+export function regularisationText(
+  network: { inputDropout?: number; layers: LayerSpec[] },
+  fit: { l2?: number; weightDecay?: number; maxNorm?: number },
+): string {
+  const drops = network.layers.map((l) => l.dropout ?? 0);
+  const parts = [
+    ...(drops.some((p) => p > 0) ? [`dropout ${drops.slice(0, -1).join('/')} (hidden)`] : []),
+    ...(network.inputDropout ? [`input dropout ${network.inputDropout}`] : []),
+    ...(fit.l2 ? [`L2 λ ${fit.l2}`] : []),
+    ...(fit.weightDecay ? [`weight decay ${fit.weightDecay}`] : []),
+    ...(fit.maxNorm !== undefined ? [`max-norm ${fit.maxNorm}`] : []),
+  ];
+  return parts.length ? parts.join(', ') : 'none';
+}
 
 /** "784-128-10 relu/softmax" (hidden activations, then the output's). */
 export function describe(inputs: number, layers: LayerSpec[]): string {

@@ -9,7 +9,7 @@ import {
   type LayerSpec,
   type LossName,
 } from '../index.js';
-import { int, oneOf, UsageError } from './args.js';
+import { int, oneOf, real, UsageError } from './args.js';
 
 export const HIDDEN_ACTIVATIONS = ACTIVATION_NAMES.filter((a) => a !== 'softmax');
 
@@ -20,6 +20,8 @@ export const NETWORK_OPTIONS = {
   loss: { type: 'string' },
   init: { type: 'string' },
   seed: { type: 'string' },
+  dropout: { type: 'string' },
+  'input-dropout': { type: 'string' },
 } as const;
 
 /** The help lines of NETWORK_OPTIONS but --seed (whose meaning each command says). */
@@ -27,13 +29,18 @@ export const NETWORK_HELP = `  --layers LIST           units of each layer after
   --activation NAME       hidden layers: ${HIDDEN_ACTIVATIONS.join(', ')} (default relu)
   --output NAME           last layer (default softmax for cross-entropy, sigmoid for mse)
   --loss NAME             ${LOSS_NAMES.join(' | ')} (default cross-entropy)
-  --init NAME             ${INIT_NAMES.join(' | ')} (default: he for relu-like, xavier otherwise)`;
+  --init NAME             ${INIT_NAMES.join(' | ')} (default: he for relu-like, xavier otherwise;
+                          network2: weights N(0, 1/inputs), biases N(0, 1))
+  --dropout P             drop the fraction P of every hidden layer's units while training
+                          (inverted dropout: the rest scaled by 1/(1 − P); none when evaluating)
+  --input-dropout P       drop the fraction P of the inputs while training (default 0)`;
 
 export interface NetworkFlags {
   layers: LayerSpec[];
   loss: LossName;
   init: InitName | undefined;
   seed: number;
+  inputDropout: number;
 }
 
 /** The network the flags describe, every value checked (a UsageError names the flag). */
@@ -65,6 +72,16 @@ export function networkFlags(o: { [K in keyof typeof NETWORK_OPTIONS]?: string }
     throw new UsageError(`--layers must end with 10 units (one per MNIST digit), got ${layersFlag}`);
   const seed = int('seed', o.seed ?? '1', 0, 0xffffffff)!;
   const init = o.init === undefined ? undefined : oneOf<InitName>('init', o.init, INIT_NAMES);
-  const layers = units.map((u, i) => ({ units: u, activation: i === units.length - 1 ? output : activation }));
-  return { layers, loss, init, seed };
+  const fraction = (flag: string, v: string | undefined) =>
+    real(flag, v, (x) => x >= 0 && x < 1, 'a fraction P with 0 ≤ P < 1 (the share dropped)') ?? 0;
+  const dropout = fraction('dropout', o.dropout),
+    inputDropout = fraction('input-dropout', o['input-dropout']);
+  if (dropout && units.length === 1)
+    throw new UsageError('--dropout applies to hidden layers, and --layers has none (give e.g. --layers 128,10)');
+  const layers = units.map((u, i) => ({
+    units: u,
+    activation: i === units.length - 1 ? output : activation,
+    ...(dropout && i < units.length - 1 && { dropout }),
+  }));
+  return { layers, loss, init, seed, inputDropout };
 }

@@ -82,6 +82,16 @@ export function softmax(
   for (let j = 0; j < cols; j++) a[ao + j] /= sum;
 }
 
+/** murmur3's 32-bit finaliser (dropout's mask hash; assembly/regularize.ts). */
+export function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 export function referenceKernels(memory: WebAssembly.Memory): Kernels {
   const v = view(memory);
 
@@ -213,6 +223,34 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         F[W + i] -= (lr * mi) / (1 - b1t) / (Math.sqrt(vi / (1 - b2t)) + eps);
       }
       updateStats(stats, w, w0, g, n);
+    },
+
+    dropout(x, out, rows, cols, p, key, step) {
+      const F = v.f32(),
+        X = x >>> 2,
+        O = out >>> 2,
+        drop = Math.floor(p * 4294967296),
+        s = Math.fround(1 / (1 - p)),
+        k = fmix((key ^ fmix(step >>> 0)) >>> 0);
+      for (let i = 0; i < rows * cols; i++)
+        F[O + i] = fmix((k + Math.imul(i, 0x9e3779b9)) >>> 0) >= drop ? Math.fround(F[X + i] * s) : 0;
+    },
+
+    scale(w, n, s) {
+      const F = v.f32(),
+        W = w >>> 2;
+      for (let i = 0; i < n; i++) F[W + i] *= s;
+    },
+
+    maxNorm(W, rows, cols, c) {
+      const F = v.f32();
+      for (let j = 0; j < rows; j++) {
+        const row = (W >>> 2) + j * cols;
+        let sum = 0;
+        for (let k = 0; k < cols; k++) sum += F[row + k] * F[row + k];
+        const norm = Math.sqrt(sum);
+        if (norm > c) for (let k = 0; k < cols; k++) F[row + k] *= c / norm;
+      }
     },
 
     diagForward(act, z, a, y, rows, cols, p, t, out, alive) {
@@ -460,6 +498,15 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
               W[o + 12],
               W[o + 13] >>> 0,
             );
+            break;
+          case op.OP_DROPOUT:
+            k.dropout(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5], W[o + 6], W[o + 7]);
+            break;
+          case op.OP_SCALE:
+            k.scale(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3]);
+            break;
+          case op.OP_MAX_NORM:
+            k.maxNorm(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4]);
             break;
           case op.OP_DIAG_FORWARD:
             k.diagForward(

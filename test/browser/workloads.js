@@ -47,6 +47,30 @@ export const DETERMINISM_CASES = [
     },
     fit: { epochs: 1, batchSize: 64, optimizer: { name: 'sgd', learningRate: 0.5 }, l2: 0.0001 },
   },
+  {
+    name: '784-32-16-10 relu, sigmoid, softmax: dropout (inputs too), cosine schedule, weight decay, max-norm, network2 init',
+    rows: 1200,
+    config: {
+      inputs: 784,
+      layers: [
+        { units: 32, activation: 'relu', dropout: 0.5 },
+        { units: 16, activation: 'sigmoid', dropout: 0.2 },
+        { units: 10, activation: 'softmax' },
+      ],
+      loss: 'cross-entropy',
+      init: 'network2',
+      inputDropout: 0.2,
+      seed: 13,
+    },
+    fit: {
+      epochs: 3,
+      batchSize: 40,
+      optimizer: { name: 'adam', learningRate: 0.002 },
+      schedule: { name: 'cosine', warmup: 1 },
+      weightDecay: 0.01,
+      maxNorm: 2,
+    },
+  },
 ];
 
 /** FNV-1a (32-bit) over the bytes of every W and b, little-endian, in layer order. */

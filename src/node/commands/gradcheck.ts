@@ -1,7 +1,7 @@
 // `wasmlp gradcheck`: backprop's gradients of a freshly built network against central differences
 // (gradientCheck) on a few MNIST training images, one line per layer and a verdict.
 import { gradientCheck, Network, type GradientCheck } from '../../index.js';
-import { count, int, oneOf, parse, real } from '../args.js';
+import { count, int, oneOf, parse, real, UsageError } from '../args.js';
 import { mnistDir } from '../data.js';
 import { checkShape, describe } from '../format.js';
 import { loadMnist } from '../mnist.js';
@@ -56,6 +56,10 @@ export async function gradcheck(argv: string[]): Promise<number | void> {
   const parsed = parse(argv, OPTIONS, GRADCHECK_HELP);
   if (!parsed) return;
   const o = parsed.values as { [K in keyof typeof OPTIONS]?: K extends 'json' ? boolean : string };
+  if (o.dropout !== undefined || o['input-dropout'] !== undefined)
+    throw new UsageError(
+      `--${o.dropout !== undefined ? 'dropout' : 'input-dropout'}: gradcheck checks the gradients of the network without dropout (as evaluated); leave it out`,
+    );
   const { layers, loss, init, seed } = networkFlags(o);
   const backend = oneOf('backend', o.backend ?? 'wasm', ['wasm', 'js'] as const);
   const rows = int('rows', o.rows ?? '16', 1, 60000)!;

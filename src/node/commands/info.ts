@@ -2,7 +2,7 @@
 import type { ModelHeader } from '../../index.js';
 import { count, parse, path, pct } from '../args.js';
 import { inspectModelFile } from '../files.js';
-import { activations, describe } from '../format.js';
+import { activations, describe, regularisationText, scheduleText } from '../format.js';
 import { tableText } from './tables.js';
 
 const log = (line: string) => process.stdout.write(line + '\n');
@@ -60,6 +60,9 @@ function summariseTraining(h: ModelHeader, file: string): void {
   log(
     `training: ${h.history.length} epoch${h.history.length === 1 ? '' : 's'} (of ${f.epochs} planned), batch ${f.batchSize}, ${f.optimizer.name} (${optText}), l2 ${f.l2}${f.shuffle ? ', shuffled' : ''}`,
   );
+  log(
+    `regularisation: ${regularisationText(h.network, f)}; learning rate ${f.schedule ? `schedule ${scheduleText(f.schedule)}` : 'the same every epoch'}`,
+  );
   const d = (
     h.meta as
       { data?: { dir: string | null; limit: number | null; trainRows: number; validationRows: number } } | undefined
@@ -73,7 +76,7 @@ function summariseTraining(h: ModelHeader, file: string): void {
   const hist = h.history;
   if (hist.length) {
     log('history:');
-    log('  epoch      loss  accuracy  val loss  val acc');
+    log('  epoch      loss  accuracy  val loss  val acc  learning rate');
     const shown = hist.length <= 12 ? hist : [...hist.slice(0, 3), undefined, ...hist.slice(-8)];
     for (const e of shown) {
       if (!e) {
@@ -81,7 +84,7 @@ function summariseTraining(h: ModelHeader, file: string): void {
         continue;
       }
       log(
-        `  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${(e.accuracy === undefined ? '–' : pct(e.accuracy)).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '–').padStart(8)}  ${(e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)).padStart(7)}`,
+        `  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${(e.accuracy === undefined ? '–' : pct(e.accuracy)).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '–').padStart(8)}  ${(e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)).padStart(7)}  ${e.learningRate === undefined ? '–' : +e.learningRate.toPrecision(4)}`,
       );
     }
     const scored = hist.filter((e) => e.valAccuracy !== undefined);

