@@ -343,7 +343,11 @@ describe('fromTfjs refuses what it cannot compute the same, naming the layer', (
 /** What the round trip writes for alpha: leaky-relu's slope is made explicit in its LeakyReLU layer. */
 const defaultAlpha = (act: ActivationName) => (act === 'leaky-relu' ? 0.01 : undefined);
 
-afterAll(() => console.log(`largest difference, relative to max(|expected|, 1 or a regression's target spread): ${JSON.stringify(largest)}`));
+afterAll(() =>
+  console.log(
+    `largest difference, relative to max(|expected|, 1 or a regression's target spread): ${JSON.stringify(largest)}`,
+  ),
+);
 
 describe('a table model with its scaling', () => {
   // Columns of very different sizes, targets far from [0, 1]: the scaling matters to the outputs.
