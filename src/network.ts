@@ -1,6 +1,7 @@
 // Network: the public facade. It checks what callers pass and drives the training core
 // (src/core/), which owns the memory, the buffers and the passes.
 import {
+  activationOf,
   checkBatchSize,
   checkKeys,
   typeName,
@@ -12,6 +13,7 @@ import {
   type EpochLog,
   type FitSettings,
   type History,
+  type LayerSpec,
   type LossName,
   type NetworkConfig,
   type OptimizerConfig,
@@ -21,6 +23,7 @@ import {
 } from './config.js';
 import { Core, cores } from './core/core.js';
 import { Dataset } from './data/dataset.js';
+import { affineOf } from './data/scaling.js';
 import { fit } from './fit.js';
 import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type SectionName } from './io/model.js';
 import { encodeOnnx } from './io/onnx.js';
@@ -74,6 +77,39 @@ export interface FitOptions {
    * pause mid-epoch and resume exactly where training was.
    */
   onBatchEnd?: (log: BatchLog) => unknown;
+}
+
+/**
+ * The parameters of the same function without a scaling step: the inputs' x·f + s folded into the
+ * first layer (W·diag(f), b + W·s) and a regression's targets' inverse into the last, identity one
+ * (diag(f)·W, f·b + s), in f64 and rounded once. For formats with no per-column scaling (TF.js).
+ */
+function foldScaling(params: Parameters[], scaling: Scaling, layers: readonly LayerSpec[]): Parameters[] {
+  const p = params.map(({ W, b }) => ({ W: W.slice(), b: b.slice() }));
+  const { factor, shift } = affineOf(scaling.inputs, false);
+  const first = p[0],
+    nIn = factor.length;
+  first.b.forEach((bj, j) => {
+    let sum = bj;
+    for (let k = 0; k < nIn; k++) sum += params[0].W[j * nIn + k] * shift[k];
+    first.b[j] = sum;
+    for (let k = 0; k < nIn; k++) first.W[j * nIn + k] = params[0].W[j * nIn + k] * factor[k];
+  });
+  if (scaling.targets) {
+    const l = p.length - 1;
+    if (activationOf(layers, l) !== 'identity')
+      throw new Error(
+        `toTfjs: the targets are scaled but layer ${l + 1} is not identity, so the scaling cannot be folded into it`,
+      );
+    const inv = affineOf(scaling.targets, true),
+      last = p[l],
+      n = last.W.length / last.b.length;
+    last.b.forEach((bj, j) => {
+      last.b[j] = inv.factor[j] * bj + inv.shift[j];
+      for (let k = 0; k < n; k++) last.W[j * n + k] *= inv.factor[j];
+    });
+  }
+  return p;
 }
 
 export class Network {
@@ -334,7 +370,13 @@ export class Network {
   /** The network as an ONNX model's bytes (opset 13; see src/io/onnx.ts). A step layer has no ONNX op: it throws. */
   toOnnx(): Uint8Array {
     const { inputs, layers } = this.#live.config;
-    return encodeOnnx({ inputs, layers, parameters: this.parameters(), producerVersion: VERSION });
+    return encodeOnnx({
+      inputs,
+      layers,
+      parameters: this.parameters(),
+      scaling: this.scaling,
+      producerVersion: VERSION,
+    });
   }
 
   /**
@@ -343,7 +385,8 @@ export class Network {
    */
   toTfjs(): { modelJson: TfjsModelJson; weights: Uint8Array } {
     const { inputs, layers, loss } = this.#live.config;
-    return encodeTfjs({ inputs, layers, loss, parameters: this.parameters(), producerVersion: VERSION });
+    const parameters = this.scaling ? foldScaling(this.parameters(), this.scaling, layers) : this.parameters();
+    return encodeTfjs({ inputs, layers, loss, parameters, producerVersion: VERSION });
   }
 
   /**

@@ -3,7 +3,8 @@
 // stores it, transB = 1) and its activation's op; identity adds no node. `step` has no single
 // ONNX op (Sign is 0 at 0, step is 1), so it is refused rather than approximated.
 import { ACTIVATIONS } from '../activations.js';
-import { activationOf, type LayerSpec, type Parameters } from '../config.js';
+import { activationOf, type LayerSpec, type Parameters, type Scaling } from '../config.js';
+import { affineOf } from '../data/scaling.js';
 import { bytes, concat, float32, string, varint, type Field } from './protobuf.js';
 
 export const ONNX_OPSET = 13;
@@ -15,6 +16,8 @@ export interface OnnxSource {
   inputs: number;
   layers: readonly LayerSpec[];
   parameters: readonly Parameters[];
+  /** A table model's scaling: x·factor + shift in front (the affine kernel's form), and the targets' inverse after. */
+  scaling?: Scaling;
   producerVersion: string;
 }
 
@@ -66,7 +69,7 @@ function valueInfo(field: number, name: string, width: number): Field {
 }
 
 /** The model's bytes (a serialized ModelProto). Throws for a step layer (nothing is returned). */
-export function encodeOnnx({ inputs, layers, parameters, producerVersion }: OnnxSource): Uint8Array {
+export function encodeOnnx({ inputs, layers, parameters, scaling, producerVersion }: OnnxSource): Uint8Array {
   const nodes: Field[] = [],
     initializers: Field[] = [];
   let x = 'input';
@@ -83,16 +86,27 @@ export function encodeOnnx({ inputs, layers, parameters, producerVersion }: Onnx
     );
     x = out;
   };
-  // A table model's scaling would go here, as Sub and Div nodes (x − mean) / std in front of layer 1.
+  /** x·factor + shift per column (Mul then Add: the affine kernel's two roundings), named `name`. */
+  const affine = (name: string, { factor, shift }: { factor: Float32Array; shift: Float32Array }, out: string) => {
+    initializers.push(
+      tensor(`${name}_factor`, [factor.length], factor),
+      tensor(`${name}_shift`, [shift.length], shift),
+    );
+    node('Mul', [`${name}_factor`], [], `${name}_scaled`);
+    node('Add', [`${name}_shift`], [], out);
+  };
+  if (scaling) affine('input', affineOf(scaling.inputs, false), 'x');
+  const inverse = scaling?.targets && affineOf(scaling.targets, true);
   layers.forEach((layer, l) => {
     const { W, b } = parameters[l];
     const nIn = l === 0 ? inputs : layers[l - 1].units;
     initializers.push(tensor(`W${l + 1}`, [layer.units, nIn], W), tensor(`b${l + 1}`, [layer.units], b));
     const act = activationOp(layers, l),
-      last = l === layers.length - 1;
+      last = l === layers.length - 1 && !inverse;
     node('Gemm', [`W${l + 1}`, `b${l + 1}`], [intAttribute('transB', 1)], last && !act ? 'output' : `z${l + 1}`);
     if (act) node(act.op, [], act.attributes, last ? 'output' : `a${l + 1}`);
   });
+  if (inverse) affine('output', inverse, 'output'); // a regression's outputs in the targets' units
   const graph = bytes(7, [
     ...nodes,
     string(2, 'wasmlp'),
