@@ -42,7 +42,7 @@ const SETTINGS = {
   dropout: {
     published: '98.7–98.9% (Srivastava et al. 2014, table 2: 784-800-800-10 relu, dropout + max-norm)',
     target: 0.987,
-    epochs: 60,
+    epochs: 40,
     rows: 60000,
     config: (seed) => ({
       inputs: 784,
