@@ -38,6 +38,19 @@ export interface LayerSums {
   units: number;
 }
 
+/** Sums of nothing yet, for a layer of `weights` weights and `units` units. */
+export const emptySums = (weights: number, units: number): LayerSums => ({
+  elements: 0,
+  saturated: 0,
+  squares: 0,
+  absDelta: 0,
+  dW2: 0,
+  W2: 0,
+  g2: 0,
+  weights,
+  units,
+});
+
 /**
  * The diagnostics of an epoch, from the sums of its diagnosed steps (see LayerDiagnostics for the
  * means). add() allocates nothing: it runs after every diagnosed step, on small networks too.
@@ -53,17 +66,7 @@ export class EpochDiagnostics {
     readonly epoch: number,
     layers: number,
   ) {
-    this.sums = Array.from({ length: layers }, () => ({
-      elements: 0,
-      saturated: 0,
-      squares: 0,
-      absDelta: 0,
-      dW2: 0,
-      W2: 0,
-      g2: 0,
-      weights: 0,
-      units: 0,
-    }));
+    this.sums = Array.from({ length: layers }, () => emptySums(0, 0));
     this.ratios = this.sums.map(() => ({ gradNorm: 0, updateRatio: 0, weightRms: 0 }));
   }
 

@@ -19,7 +19,7 @@ import {
 } from '../config.js';
 import { Dataset } from '../data/dataset.js';
 import { affineOf } from '../data/scaling.js';
-import { saturationThreshold, type EpochDiagnostics, type LayerSums } from '../diagnostics.js';
+import { emptySums, saturationThreshold, type EpochDiagnostics, type LayerSums } from '../diagnostics.js';
 import * as id from '../ids.js';
 import type { Kernels } from '../kernels.js';
 import { lossPlan, type LossPlan } from '../losses.js';
@@ -294,17 +294,7 @@ export class Core {
     const d: DiagBuffers = { forward: [], delta: [], update: [], alive: [], sums: [] };
     for (const [l, b] of this.diagLayout().entries()) {
       const L = this.layers[l];
-      d.sums.push({
-        elements: 0,
-        saturated: 0,
-        squares: 0,
-        absDelta: 0,
-        dW2: 0,
-        W2: 0,
-        g2: 0,
-        weights: L.nIn * L.nOut,
-        units: L.nOut,
-      });
+      d.sums.push(emptySums(L.nIn * L.nOut, L.nOut));
       d.forward.push(a.alloc(24));
       d.delta.push(a.alloc(8));
       d.update.push(a.alloc(b.update));
