@@ -51,6 +51,26 @@ function measure(engines, { reps, minMs, warmMs }) {
   return times;
 }
 
+/**
+ * Warm up, then for `ms` call every engine in turn, each twice in a row, timing the second call
+ * (the first lets a pool's threads leave their wait: a training step's GEMMs find them spinning).
+ * One cycle's calls are moments apart, so a ratio of two engines' times in the same cycle sees
+ * the same machine; the order is reversed every other cycle. Returns each engine's times, one per cycle.
+ */
+function measureCalls(engines, { ms, warmMs }) {
+  for (const e of engines) for (let t0 = now(), n = 0; n < 5 || now() - t0 < warmMs; n++) e.fn();
+  const times = engines.map(() => []);
+  const order = engines.map((_, i) => i);
+  for (const end = now() + ms; now() < end; order.reverse())
+    for (const i of order) {
+      engines[i].fn();
+      const t0 = now();
+      engines[i].fn();
+      times[i].push(now() - t0);
+    }
+  return times;
+}
+
 export async function benchKernels(opt) {
   const { quick, threads = [1] } = opt;
   const reps = quick ? 3 : 5;
@@ -58,7 +78,7 @@ export async function benchKernels(opt) {
   const warmMs = quick ? 60 : 200;
   const memory = new WebAssembly.Memory({ initial: 256 });
   const lib = await loadLibrary();
-  if (opt.threadedOnly) return { rows: [], threaded: await threadedGemms({ quick, threads, warmMs, minMs, lib }) };
+  if (opt.threadedOnly) return { rows: [], threaded: await threadedGemms({ quick, threads, warmMs, lib }) };
   const { instantiateKernels, Arena, referenceKernels, benchModule } = lib;
   const w = await instantiateKernels(memory, benchModule);
   const js = referenceKernels(memory);
@@ -278,7 +298,7 @@ export async function benchKernels(opt) {
     rw.speedup = pairedRatio(tj, tw).median;
     log(`  ${e.kernel} ${e.shape}: wasm ${rw.median.toFixed(3)}, js ${rj.median.toFixed(3)} Gelem/s`);
   }
-  const threaded = await threadedGemms({ quick, threads, warmMs, minMs, lib });
+  const threaded = await threadedGemms({ quick, threads, warmMs, lib });
   return { rows, ceiling: ceiling.median, stream: stream.median, threaded };
 }
 
@@ -290,12 +310,13 @@ export const THREADED_SHAPE = [128, 784, 128];
  * runs, its FMA twin (each over a shared memory of its own, the same values in both): each GEMM is
  * a program of one record, split by tiles of C across a ThreadPool's threads exactly as a training
  * step's GEMM is (1 thread: the same program without a pool). Beside them, the f32x4 ceiling run
- * on that many worker threads at once. Every engine timed in every round; ratios paired per round.
+ * on that many worker threads at once. Every engine timed in every cycle (measureCalls); ratios
+ * paired per cycle.
  */
-export async function threadedGemms({ quick, threads, warmMs, minMs, lib }) {
+export async function threadedGemms({ quick, threads, warmMs, lib }) {
   const why = lib.threadsUnavailable();
   if (why) return { unavailable: why };
-  const reps = quick ? 5 : 9; // cheap, and noisier than one core: more rounds than the single-thread GEMMs
+  const ms = quick ? 1500 : 4000; // per GEMM shape: cycles of ~1 ms calls, hundreds to thousands of them
   const fmaReason = lib.fmaUnavailable();
   const builds = [false, ...(fmaReason ? [] : [true])].map((fma) => ({ fma, bytes: lib.chooseBuild(true, fma).bytes }));
   const cores = lib.coresAvailable();
@@ -348,7 +369,7 @@ export async function threadedGemms({ quick, threads, warmMs, minMs, lib }) {
       const all = [...engines, ...ceilings.map((x) => ({ fn: x.call }))];
       gc();
       const others = othersLoad();
-      const times = measure(all, { reps, minMs, warmMs });
+      const times = measureCalls(all, { ms, warmMs });
       othersCores.push(others());
       times.slice(engines.length).forEach((t, i) => ceilingTimes[i].push(...t));
       engines.forEach((e, i) => {
@@ -361,9 +382,10 @@ export async function threadedGemms({ quick, threads, warmMs, minMs, lib }) {
           build: e.fma ? 'fma' : 'default',
           threads: e.threads,
           unit: 'GFLOP/s',
+          calls: times[i].length,
           ...summary(times[i].map((ms) => flops / (ms * 1e6))),
           vsOneThread: e.threads > 1 ? pairedRatio(times[one], times[i]) : null,
-          // That speedup ÷ the ceiling's on as many threads in the same round: how much of what the
+          // That speedup ÷ the ceiling's on as many threads in the same cycle: how much of what the
           // cores gave at that moment the split GEMM turned into speed (1 = all of it).
           ofCeilingSpeedup:
             e.threads > 1
@@ -394,12 +416,11 @@ export async function threadedGemms({ quick, threads, warmMs, minMs, lib }) {
     threads: x.threads,
     unit: 'GFLOP/s',
     ...summary(ceilingTimes[i].map((ms) => x.flopsPerCall / (ms * 1e6))),
-    // Same work per thread: the speedup is threads × (1-thread time ÷ t-thread time), per round.
+    // Same work per thread: the speedup is threads × (1-thread time ÷ t-thread time), per cycle.
     vsOneThread: x.threads > 1 ? summary(ceilingTimes[i].map((ms, r) => (x.threads * one[r]) / ms)) : null,
   }));
   return {
     shape,
-    reps,
     rows,
     ceiling,
     othersCores: othersCores.every((x) => x === null) ? null : othersCores,

@@ -194,6 +194,11 @@ function ratios(r) {
   const kern = (kernel, engine, shape) =>
     k.find((x) => x.kernel === kernel && x.engine === engine && x.shape === shape);
   const train = (w, e) => t.find((x) => x.workload === w && x.engine === e && x.median);
+  // A paired ratio's spread: its few per-repetition values, or the quartiles of many per-part ones.
+  const spread = (x) =>
+    x.n > 6
+      ? `${x.n} parts paired, quartiles ${fmt(x.q1)}–${fmt(x.q3)}`
+      : `per repetition ${x.per.map(fmt).join(', ')}`;
   const add = (target, value, goal, cmp, detail) =>
     list.push({ target, value, goal, met: value === null || value === undefined ? null : cmp(value), detail });
   for (const v of ['NT', 'NN', 'TN']) {
@@ -242,7 +247,7 @@ function ratios(r) {
         x.vsOneThread.median,
         goal,
         (v) => v >= goal,
-        `per repetition ${x.vsOneThread.per.map((v) => fmt(v)).join(', ')}` +
+        spread(x.vsOneThread) +
           (x.othersCores ? `; others busy ${x.othersCores.map((v) => fmt(v)).join(', ')} cores` : ''),
       );
   }
@@ -253,7 +258,7 @@ function ratios(r) {
         x.withVsWithout.median,
         0.95,
         (v) => v >= 0.95,
-        `per repetition ${x.withVsWithout.per.map((v) => fmt(v)).join(', ')}; the goal: a cost ≤ 5%`,
+        `${spread(x.withVsWithout)}; the goal: a cost ≤ 5%`,
       );
   const vs = (wl, a, b, goal) => {
     const x = train(wl, a),
@@ -393,9 +398,11 @@ function report(r) {
       parts.push(
         '',
         `GEMM ${th.shape} on threads: the threaded build over a shared memory, one program record split`,
-        `by tiles of C as in training; ratios are medians of ${th.reps} rounds, paired (timings moments apart)`,
+        `by tiles of C as in training; each call timed, in cycles of one call of each (moments apart):`,
+        `medians over ${th.rows[0]?.calls ?? 0} cycles, ratios paired per cycle, (quartiles) beside them`,
       );
-      const ratio = (x) => (x ? `${fmt(x.median)}× (${fmt(x.min)}–${fmt(x.max)})` : '—');
+      const ratio = (x) => (x ? `${fmt(x.median)}× (${fmt(x.q1)}–${fmt(x.q3)})` : '—');
+      const quartiles = (x) => `${fmt(x.median)} (${fmt(x.q1)}–${fmt(x.q3)})`;
       parts.push(
         table(
           ['kernel', 'build', 'threads', 'GFLOP/s', 'vs 1 thread', "÷ ceiling's", 'FMA / default'],
@@ -404,19 +411,19 @@ function report(r) {
               x.kernel,
               x.build,
               x.threads,
-              range(x),
+              quartiles(x),
               ratio(x.vsOneThread),
               x.ofCeilingSpeedup ? fmt(x.ofCeilingSpeedup.median) : '—',
               ratio(x.fmaVsDefault),
             ]),
-            ...th.ceiling.map((x) => ['ceiling', '', x.threads, range(x), ratio(x.vsOneThread), '', '']),
+            ...th.ceiling.map((x) => ['ceiling', '', x.threads, quartiles(x), ratio(x.vsOneThread), '', '']),
           ],
         ),
       );
       parts.push(
         'ceiling: the f32x4 12-chain mul+add on that many worker threads at once, timed with the GEMMs:',
         'what the cores give right now (another process on a core shows up here as it does in the GEMMs);',
-        "÷ ceiling's: a GEMM's speedup over 1 thread ÷ the ceiling's in the same round (median of rounds).",
+        "÷ ceiling's: a GEMM's speedup over 1 thread ÷ the ceiling's in the same cycle (median of cycles).",
       );
       if (th.othersCores)
         parts.push(
@@ -471,9 +478,10 @@ function report(r) {
       parts.push(
         '',
         `Threads: wasmlp wasm on ${r.machine.threads?.join(', ') ?? 'several'} threads, default and FMA builds (the rows above);`,
-        'ratios are medians over repetitions of ratios paired per repetition (runs one after another)',
+        'ratios: medians of ratios paired per part (each epoch in parts, the variants taking turns: the',
+        'same batches moments apart), with their quartiles',
       );
-      const ratio = (x) => (x ? `${fmt(x.median)}× (${fmt(x.min)}–${fmt(x.max)})` : '—');
+      const ratio = (x) => (x ? `${fmt(x.median)}× (${fmt(x.q1)}–${fmt(x.q3)})` : '—');
       parts.push(
         table(
           ['workload', 'build', 'threads', 'samples/s', 'vs 1 thread', 'FMA / default'],
@@ -494,11 +502,11 @@ function report(r) {
         '',
         'Diagnostics on every batch (fit({ diagnostics: true }), 1 thread): samples/s with ÷ without, paired',
         table(
-          ['workload', 'with / without', 'per repetition'],
+          ['workload', 'with / without', 'quartiles'],
           diag.map((x) => [
             x.workload,
-            `${fmt(x.withVsWithout.median)}× (${fmt(x.withVsWithout.min)}–${fmt(x.withVsWithout.max)})`,
-            x.withVsWithout.per.map((v) => fmt(v)).join(', '),
+            `${fmt(x.withVsWithout.median)}×`,
+            `${fmt(x.withVsWithout.q1)}–${fmt(x.withVsWithout.q3)} (${x.withVsWithout.n} parts)`,
           ]),
         ),
       );

@@ -181,6 +181,7 @@ export async function benchTraining({ quick, engines, mnist, only }) {
           seconds: r.seconds,
           accuracy: r.accuracy ?? null,
           othersCores: r.othersCores, // cores other processes kept busy during the run (or its turns)
+          parts: r.parts, // ms of each turn, for runs that took turns
         })),
         samples,
         fullEpoch: samples >= d.train.length,
@@ -227,7 +228,8 @@ async function interleaved(group, w, ctxOf) {
     }
   }
   gc();
-  const busy = group.map(() => ({ cores: 0, ms: 0 }));
+  const busy = group.map(() => ({ cores: 0, ms: 0 })),
+    parts = group.map(() => []);
   let live = group.map((_, i) => i).filter((i) => !out[i]);
   while (live.length) {
     for (const i of live) {
@@ -240,20 +242,33 @@ async function interleaved(group, w, ctxOf) {
         started[i].dispose();
       }
       const ms = now() - t0;
+      parts[i].push(ms);
       busy[i].cores += (others() ?? NaN) * ms;
       busy[i].ms += ms;
     }
     live = live.filter((i) => !out[i]);
   }
   return out.map((r, i) =>
-    r.error ? r : { ...r, othersCores: Number.isFinite(busy[i].cores) ? busy[i].cores / busy[i].ms : null },
+    r.error
+      ? r
+      : { ...r, parts: parts[i], othersCores: Number.isFinite(busy[i].cores) ? busy[i].cores / busy[i].ms : null },
   );
 }
 
-/** Ratios of a's runs to b's, paired by repetition (a run of each, moments apart). */
+/**
+ * Ratios of a's speed to b's, paired by repetition (a run of each, moments apart); for runs that
+ * took turns (interleaved), paired by part: the same batches, one turn apart, many per repetition.
+ */
 export function pairedRuns(a, b) {
-  const theirs = new Map(b.runs.map((r, i) => [r.rep ?? i, r.samplesPerSec])); // results saved before runs had a rep: by index
-  return a.runs.map((r, i) => r.samplesPerSec / theirs.get(r.rep ?? i)).filter(Number.isFinite);
+  const theirs = new Map(b.runs.map((r, i) => [r.rep ?? i, r])); // results saved before runs had a rep: by index
+  return a.runs
+    .flatMap((r, i) => {
+      const y = theirs.get(r.rep ?? i);
+      if (!y) return [];
+      if (r.parts?.length > 1 && r.parts.length === y.parts?.length) return r.parts.map((ms, j) => y.parts[j] / ms);
+      return [r.samplesPerSec / y.samplesPerSec];
+    })
+    .filter(Number.isFinite);
 }
 
 /**

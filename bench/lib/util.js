@@ -5,13 +5,14 @@ import vm from 'node:vm';
 
 export const now = () => performance.now();
 
-/** median / min / max of a list of numbers (the figure every row reports). */
+/** median / min / max and the quartiles q1 / q3 of a list of numbers (the figure every row reports). */
 export function summary(values) {
   const s = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return { median: null, min: null, max: null, n: 0 };
+  if (s.length === 0) return { median: null, min: null, max: null, q1: null, q3: null, n: 0 };
   const n = s.length,
     h = n >> 1;
-  return { median: n % 2 ? s[h] : (s[h - 1] + s[h]) / 2, min: s[0], max: s[n - 1], n };
+  const median = n % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  return { median, min: s[0], max: s[n - 1], q1: s[Math.floor((n - 1) / 4)], q3: s[Math.ceil((3 * (n - 1)) / 4)], n };
 }
 
 // A full GC before each measurement, so one engine's garbage is not collected on another's clock.
