@@ -13,7 +13,7 @@ import {
   type EpochLog,
   type History,
 } from './config.js';
-import { resetOrder, type Core } from './core/core.js';
+import type { Core } from './core/core.js';
 import { Optimizer } from './core/optimizer.js';
 import { Dataset } from './data/dataset.js';
 import { fitScaling } from './data/scaling.js';
@@ -113,9 +113,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
       core.progress = undefined;
       if (p) core.random.state = p.random;
       const before = core.random.state;
-      const order = core.arena.u32(r.order, n);
-      resetOrder(order);
-      if (shuffle) core.random.shuffle(order);
+      core.putOrder(r, shuffle);
       // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
       if (every && !(p && core.diagnostics?.epoch === epoch)) {
         core.diagnostics = new EpochDiagnostics(epoch, core.layers.length);

@@ -85,6 +85,32 @@ test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends wi
   expect(stoppable.history.map((e) => [e.loss, e.accuracy])).toEqual(plain.history.map((e) => [e.loss, e.accuracy]));
 });
 
+test('an epoch continued in many fits, with the training rows evaluated between some (which puts their order back), ends with the weights of one fit', async () => {
+  const make = () =>
+    Network.create({
+      inputs: 2,
+      layers: [
+        { units: 8, activation: 'tanh' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+      loss: 'cross-entropy',
+      seed: 5,
+    });
+  const data = xor(96);
+  const opts = { epochs: 3, batchSize: 8, optimizer: { name: 'momentum' as const, learningRate: 0.3 } };
+  const whole = await make();
+  await whole.fit(data, opts);
+  const parts = await make();
+  let fits = 0;
+  for (; parts.history.length < 3; fits++) {
+    await parts.fit(data, { ...opts, initialEpoch: parts.history.length, onBatchEnd: (b) => b.batch % 2 !== 0 });
+    if (fits % 3 === 1) parts.evaluate(data); // the same rows: their order is the identity for it
+  }
+  expect(fits).toBeGreaterThan(15); // 12 batches per epoch, 2 per fit
+  expect(parts.parameters()).toEqual(whole.parameters());
+  expect(parts.history.map((e) => e.loss)).toEqual(whole.history.map((e) => e.loss));
+});
+
 test('predicting single rows between evaluations keeps memory flat', async () => {
   const net = await Network.create({
     inputs: 2,

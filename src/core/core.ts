@@ -49,6 +49,8 @@ export interface Resident {
   /** u32 row order: the identity, or a shuffle of it for an epoch. */
   order: number;
   bytes: number;
+  /** What the order holds, once put in place (Core.putOrder): the identity, or the shuffle drawn from generator state `from`, which left it at `to`. */
+  ordered?: 'identity' | { from: number[]; to: number[] };
 }
 
 /** Resident slots: the training data, evaluation data, and rows given to predict() as an array. */
@@ -508,6 +510,26 @@ export class Core {
     return program;
   }
 
+  /**
+   * Put r's row order in place: the identity, or with `shuffle` a shuffle of it drawn from the
+   * generator. An order already in place is kept, and a shuffle drawn from the generator's state
+   * now is not drawn again (the generator moves on as if it were): an epoch that a later fit
+   * continues costs no second shuffle of every row.
+   */
+  putOrder(r: Resident, shuffle: boolean): void {
+    const from = this.random.state,
+      o = r.ordered;
+    if (!shuffle && o === 'identity') return;
+    if (shuffle && typeof o === 'object' && o.from.every((w, i) => w === from[i])) {
+      this.random.state = o.to;
+      return;
+    }
+    const order = this.arena.u32(r.order, r.data.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    if (shuffle) this.random.shuffle(order);
+    r.ordered = shuffle ? { from, to: this.random.state } : 'identity';
+  }
+
   /** Point `program` at r's rows; then runBatch runs it on a range of r's order. */
   useRows(program: Program, r: Resident): void {
     program.set('features', r.features);
@@ -544,7 +566,7 @@ export class Core {
     each: (plan: Plan, n: number, start: number) => void,
   ): void {
     const r = this.resident(data, slot);
-    resetOrder(this.arena.u32(r.order, data.length)); // the same summation order every time
+    this.putOrder(r, false); // the same summation order every time
     const rows = Math.min(batchSize, data.length),
       plan = this.plan(rows),
       program = this.program(pass, plan, r);
@@ -626,7 +648,7 @@ export class Core {
       const r = this.resident(data, 1),
         plan = this.plan(data.length),
         program = this.program('gradients', plan, r, undefined, true);
-      resetOrder(this.arena.u32(r.order, data.length));
+      this.putOrder(r, false);
       this.useRows(program, r);
       program.set('step', dropoutStep);
       program.finish(this.runBatch(program, r, 0, data.length));
@@ -825,6 +847,3 @@ function checkSize(c: Required<NetworkConfig>): void {
   }
 }
 
-export function resetOrder(order: Uint32Array): void {
-  for (let i = 0; i < order.length; i++) order[i] = i;
-}
