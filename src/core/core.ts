@@ -846,4 +846,3 @@ function checkSize(c: Required<NetworkConfig>): void {
     );
   }
 }
-
