@@ -14,3 +14,7 @@ export { Program } from '../../src/core/program.js';
 export { ThreadPool } from '../../src/core/threads.js';
 export { referenceKernels } from '../../src/reference/index.js';
 export { default as benchModule } from '../../build/wasmlp-bench.wasm';
+// bench/step.js times a training step's records in place, on the core itself.
+export { Core } from '../../src/core/core.js';
+export { Dataset } from '../../src/data/dataset.js';
+export * as ids from '../../src/ids.js';
