@@ -235,13 +235,16 @@ async function interleaved(group, w, ctxOf) {
     for (const i of live) {
       const others = othersLoad(),
         t0 = now();
+      let ms;
       try {
-        if (await started[i].step()) out[i] = await started[i].result();
+        const done = await started[i].step();
+        ms = now() - t0; // the part alone, not the test accuracy after the last one
+        if (done) out[i] = await started[i].result();
       } catch (err) {
         out[i] = failure(err);
         started[i].dispose();
       }
-      const ms = now() - t0;
+      ms ??= now() - t0;
       parts[i].push(ms);
       busy[i].cores += (others() ?? NaN) * ms;
       busy[i].ms += ms;
