@@ -34,6 +34,18 @@ for (const backend of ['wasm', 'js'] as const) {
   });
 }
 
+/** A 2-8-1 tanh/sigmoid network for XOR. */
+const xorNet = (seed: number) =>
+  Network.create({
+    inputs: 2,
+    layers: [
+      { units: 8, activation: 'tanh' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+    loss: 'cross-entropy',
+    seed,
+  });
+
 test('activationCurve gives f and f′ (zero where a step or relu saturates)', async () => {
   const { activationCurve } = await import('../src/index.js');
   const z = Float32Array.from([-3, -0.5, 0.5, 3]);
@@ -46,16 +58,7 @@ test('activationCurve gives f and f′ (zero where a step or relu saturates)', a
 });
 
 test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends with the weights of a run that never paused', async () => {
-  const make = () =>
-    Network.create({
-      inputs: 2,
-      layers: [
-        { units: 8, activation: 'tanh' },
-        { units: 1, activation: 'sigmoid' },
-      ],
-      loss: 'cross-entropy',
-      seed: 4,
-    });
+  const make = () => xorNet(4);
   const data = xor(64);
   const opts = { epochs: 2, batchSize: 8, optimizer: { name: 'sgd' as const, learningRate: 0.5 } };
   const plain = await make();
@@ -86,16 +89,7 @@ test('onBatchEnd may return a promise: fit waits (pausing mid-epoch) and ends wi
 });
 
 test('an epoch continued in many fits, with the training rows evaluated between some (which puts their order back), ends with the weights of one fit', async () => {
-  const make = () =>
-    Network.create({
-      inputs: 2,
-      layers: [
-        { units: 8, activation: 'tanh' },
-        { units: 1, activation: 'sigmoid' },
-      ],
-      loss: 'cross-entropy',
-      seed: 5,
-    });
+  const make = () => xorNet(5);
   const data = xor(96);
   const opts = { epochs: 3, batchSize: 8, optimizer: { name: 'momentum' as const, learningRate: 0.3 } };
   const whole = await make();
