@@ -288,7 +288,11 @@ export function threadScaling(rows) {
         wasm.find((y) => y.workload === x.workload && y.threads === threads && y.fma === fma);
       const one = x.threads > 1 ? peer(1, x.fma) : undefined,
         strict = x.fma ? peer(x.threads, false) : undefined;
-      const ratio = (y) => (y ? { ...summary(pairedRuns(x, y)), per: pairedRuns(x, y) } : null);
+      const ratio = (y) => {
+        if (!y) return null;
+        const per = pairedRuns(x, y);
+        return { ...summary(per), per };
+      };
       const load = x.runs.map((r) => r.othersCores).filter(Number.isFinite);
       return {
         workload: x.workload,
