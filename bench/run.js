@@ -478,8 +478,9 @@ function report(r) {
       parts.push(
         '',
         `Threads: wasmlp wasm on ${r.machine.threads?.join(', ') ?? 'several'} threads, default and FMA builds (the rows above);`,
-        'ratios: medians of ratios paired per part (each epoch in parts, the variants taking turns: the',
-        'same batches moments apart), with their quartiles',
+        'ratios: medians, with quartiles, of ratios paired per part between variants on 1 thread (their',
+        'epochs in parts, taking turns: the same batches moments apart) and per repetition with more',
+        'threads (a whole epoch right after a warm-up, as cores kept busy train: see bench/README.md)',
       );
       const ratio = (x) => (x ? `${fmt(x.median)}× (${fmt(x.q1)}–${fmt(x.q3)})` : '—');
       parts.push(

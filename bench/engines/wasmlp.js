@@ -47,7 +47,11 @@ export function wasmlp(backend, baseline, { threads = 1, fma = false, diagnostic
           return true;
         }
       : undefined,
-    interleave: backend === 'wasm' && !baseline ? 'wasmlp-wasm' : undefined, // see training.js: interleaved
+    // One-thread variants take turns (see training.js: interleaved). Variants on more threads run
+    // alone, right after their warm-up: on the vCPUs measured, a core that idles while others take
+    // their turns runs slower for the next 100–250 ms (W3's 2-thread steps: ≈ 2,400 µs over the
+    // first 96 of an epoch, 1,850 µs after 200), which a user training on every core never sees.
+    interleave: backend === 'wasm' && !baseline && threads === 1 ? 'wasmlp-wasm' : undefined,
     /**
      * Warm up, then a fresh network: `step()` trains the next ctx.chunks-th of its epoch (fit stops
      * mid-epoch and the next fit goes on, the same updates as one fit), true once the epoch is done;
