@@ -18,6 +18,13 @@ import { dropoutPart, maxNormPart, scale } from "./regularize";
 @inline function i(o: usize, j: i32): i32 { return <i32>load<f64>(o + (<usize>j << 3)); }
 @inline function f(o: usize, j: i32): f32 { return <f32>load<f64>(o + (<usize>j << 3)); }
 
+/**
+ * Whether record o runs beside the records after it (its last word −1): whole, on the last thread,
+ * while thread 0 goes on with them, until the threads next meet. Only a record that reads nothing
+ * the records after it write, and whose output nothing reads before that meeting, is put beside.
+ */
+export function besideOf(o: usize): bool { return i(o, id.OP_WORDS - 1) < 0; }
+
 /** The threads record o uses (its last word): 1 for the reductions (one sum, one count, in order: the diagnostics too). */
 export function threadsOf(o: usize): i32 {
   const op = i(o, 0);
@@ -120,6 +127,8 @@ export function exec(o: usize, tid: i32, t: i32, panel: usize): bool {
       maxNormPart(p(o, 1), i(o, 3), lo(rows, tid, t), lo(rows, tid + 1, t), f(o, 4));
       break;
     }
+    case id.OP_JOIN: // no work: where the threads meet (assembly/threads.ts)
+      break;
     case id.OP_DIAG_FORWARD:
       diagForward(i(o, 1), p(o, 2), p(o, 3), p(o, 4), i(o, 5), i(o, 6), f(o, 7), f(o, 8), p(o, 9), p(o, 10));
       break;

@@ -1,12 +1,13 @@
 // The threaded build (build/wasmlp-threads.wasm: shared memory, atomics): the library's module,
 // plus a program runner for several threads and the loop a worker thread waits in. Every thread
 // runs the same records; a record's part for each thread is exec's (assembly/program.ts), and
-// threads meet at a barrier wherever a record runs on more than one of them. The calling thread
-// is thread 0. Nothing here goes back to JavaScript between records.
+// threads meet at a barrier wherever a record runs on more than one of them, and around records
+// run beside (on the last thread, while thread 0 goes on). The calling thread is thread 0. Nothing
+// here goes back to JavaScript between records.
 export * from "./index";
 import * as id from "../src/ids";
 import { PANEL_BYTES } from "./gemm";
-import { exec, run, threadsOf } from "./program";
+import { besideOf, exec, run, threadsOf } from "./program";
 
 // The control block: i32 words at `ctl` (src/core/threads.ts allocates it, 16-byte aligned).
 const GEN = 0; //       barrier generation: bumped by the last thread to arrive
@@ -62,10 +63,15 @@ function arrive(ctl: usize, n: i32, gen: i32): bool {
   return false;
 }
 
-/** Whether the threads meet after record r: when it, or the next, runs on more than one. */
-function meetAfter(ops: usize, count: i32, r: i32): bool {
-  const o = ops + (<usize>r * id.OP_WORDS << 3);
-  return threadsOf(o) > 1 || (r + 1 < count && threadsOf(o + (id.OP_WORDS << 3)) > 1);
+/**
+ * Whether the threads meet after record r: when it, or the next, runs on more than one; before a
+ * record beside (it reads what thread 0 wrote); at a join, and at the end, when one ran beside
+ * (`aside`) since they last met.
+ */
+function meetAfter(ops: usize, count: i32, r: i32, aside: bool): bool {
+  const o = ops + (<usize>r * id.OP_WORDS << 3), next = o + (id.OP_WORDS << 3);
+  if (threadsOf(o) > 1 || (aside && (r + 1 == count || <i32>load<f64>(o) == id.OP_JOIN))) return true;
+  return r + 1 < count && (threadsOf(next) > 1 || (besideOf(next) && !besideOf(o)));
 }
 
 /**
@@ -74,18 +80,20 @@ function meetAfter(ops: usize, count: i32, r: i32): bool {
  */
 function runFrom(ops: usize, count: i32, tid: i32, n: i32, ctl: usize, r: i32): i32 {
   const panel = <usize>atomic.load<i32>(ctl + PANELS) + <usize>tid * PANEL_BYTES;
-  let ran = count;
+  let ran = count, aside = false;
   for (; r < count; r++) {
-    const o = ops + (<usize>r * id.OP_WORDS << 3), t = min(threadsOf(o), n);
+    const o = ops + (<usize>r * id.OP_WORDS << 3), t = min(threadsOf(o), n), beside = besideOf(o);
+    if (beside) aside = true;
     // Once stopped, thread 0 only walks on to the next meeting, where the others learn of it.
     // A stop belongs to the next meeting, whose generation is GEN now (no one can pass it before
     // this thread arrives): STOP = that generation + 1, so that a thread still leaving an earlier
     // meeting, which reads STOP late, does not take it for its own and leave the others waiting.
-    if (ran == count && tid < t && !exec(o, tid, t, panel)) {
+    if (ran == count && (beside ? tid == n - 1 : tid < t) && !exec(o, beside ? 0 : tid, t, panel)) {
       atomic.store<i32>(ctl + STOP, atomic.load<i32>(ctl + GEN) + 1);
       ran = r + 1;
     }
-    if (!meetAfter(ops, count, r)) continue;
+    if (!meetAfter(ops, count, r, aside)) continue;
+    aside = false;
     const gen = atomic.load<i32>(ctl + GEN);
     if (!arrive(ctl, n, gen)) {
       const w = waitWhile(ctl, GEN, gen, tid == 0 ? 100 : 0);
@@ -109,7 +117,10 @@ export function runThreads(ops: usize, count: i32, n: i32, ctl: usize, resume: b
   // A program that never meets runs on this thread alone: the workers are not woken for it (and a
   // worker only reads a program's place while thread 0 waits for it at the first meeting).
   let meets = false;
-  for (let r = 0; r < count && !meets; r++) meets = meetAfter(ops, count, r);
+  for (let r = 0; r < count && !meets; r++) {
+    const o = ops + (<usize>r * id.OP_WORDS << 3);
+    meets = threadsOf(o) > 1 || besideOf(o);
+  }
   if (!meets) return run(ops, count);
   if (resume) {
     const r = atomic.load<i32>(ctl + RESUME), gen = atomic.load<i32>(ctl + RESUME_GEN);

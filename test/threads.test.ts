@@ -59,6 +59,23 @@ const CASES: { name: string; config: NetworkConfig; fit: FitOptions; rows: numbe
     fit: { epochs: 1, batchSize: 256, optimizer: { name: 'sgd', learningRate: 0.3 } },
     rows: 3000,
   },
+  {
+    // Every record on one thread, the count and ∂C/∂W, ∂C/∂b below the first layer beside the
+    // rest: the update must wait for them (a join), and the count must be there after the step.
+    name: '784-8-6-10 relu/softmax, sgd, batch 10 (nothing split; records beside)',
+    config: {
+      inputs: 784,
+      layers: [
+        { units: 8, activation: 'relu' },
+        { units: 6, activation: 'relu' },
+        { units: 10, activation: 'softmax' },
+      ],
+      loss: 'cross-entropy',
+      seed: 5,
+    },
+    fit: { epochs: 2, batchSize: 10, optimizer: { name: 'sgd', learningRate: 0.2 } },
+    rows: 1000,
+  },
 ];
 
 describe('the same weights on any number of threads', () => {
@@ -75,7 +92,7 @@ describe('the same weights on any number of threads', () => {
         expect(net.threads.count, `${threads} threads`).toBe(threads);
         expect(bytes(net).equals(want), `${threads} threads`).toBe(true);
         expect(net.evaluate(test_), `${threads} threads`).toEqual(loss);
-        expect(net.history.map((e) => e.loss)).toEqual(one.history.map((e) => e.loss));
+        expect(net.history.map((e) => [e.loss, e.accuracy])).toEqual(one.history.map((e) => [e.loss, e.accuracy]));
         expect(Array.from(net.classify(test_))).toEqual(Array.from(one.classify(test_)));
         net.dispose();
       }

@@ -76,8 +76,13 @@ export function backward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, inv: Ar
   for (let l = layers.length - 1; l >= 0; l--) {
     const L = layers[l];
     const aPrev = input(plan, l, drops);
-    k.biasGrad(L.db, plan.delta[l], rows, L.nOut, inv); // BP3
-    k.gemmTN(L.dW, plan.delta[l], aPrev, 0, L.nOut, L.nIn, rows, inv, 0); // BP4
+    // Below the first layer, ∂C/∂b and ∂C/∂W read δ and a_prev only: beside BP2, which reads δ and W.
+    const bp34 = () => {
+      k.biasGrad(L.db, plan.delta[l], rows, L.nOut, inv); // BP3
+      k.gemmTN(L.dW, plan.delta[l], aPrev, 0, L.nOut, L.nIn, rows, inv, 0); // BP4
+    };
+    if (l > 0) k.beside(bp34);
+    else bp34();
     if (l > 0) {
       const P = layers[l - 1];
       k.gemmNN(plan.delta[l - 1], plan.delta[l], L.W, 0, rows, L.nIn, L.nOut, 1, 0); // BP2: (Wᵀδ)ᵀ …

@@ -487,7 +487,12 @@ export class Core {
         forward(k, layers, plan, 'rows', drops);
         if (has('classify')) k.argmaxRows(plan.out, plan.a[last], 'rows', outputs);
         if (has('evaluate', 'gradients', 'train')) outputError(k, layers, loss, plan, 'rows', has('train'));
-        if (has('evaluate', 'train') && !t32) k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
+        // While training, the count goes beside backprop's first records (read only after the step).
+        const count = () => k.countCorrect(plan.a[last], plan.y, 'rows', outputs, correct(plan));
+        if (has('evaluate', 'train') && !t32) {
+          if (has('train') && last > 0) k.beside(count);
+          else count();
+        }
         if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows', drops);
         const d = step?.diagnostics ? this.diagBuffers() : undefined;
         if (d)
@@ -499,6 +504,7 @@ export class Core {
           });
         // With diagnostics, the weights' updates (tensors 0, 2, 4…) also leave their sums.
         const stats = d && this.tensors.map((_, i) => (i % 2 ? 0 : d.update[i >> 1]));
+        if (step) k.join(); // the gradients and the count made beside backprop are all there
         if (step?.decay) for (const t of this.tensors) if (t.decay) k.scale(this.params + t.offset, t.n, 'decay'); // w ← (1 − ηλ)w
         if (step) step.optimizer.update(k, this.params, this.grads, this.tensors, step.withL2, stats);
         if (step?.maxNorm) for (const L of layers) k.maxNorm(L.W, L.nOut, L.nIn, 'maxNorm'); // ‖w_j‖ ≤ c

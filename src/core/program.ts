@@ -47,11 +47,18 @@ interface Signatures extends Pick<
   ): void;
   /** The count as f64 at `out`. */
   countCorrect(a: number, y: number, rows: number, cols: number, out: number): void;
+  /** No work: the records made beside end here (the threads meet here if one ran beside). */
+  join(): void;
 }
 
 type Symbolic<F> = F extends (...args: infer A) => unknown ? (...args: { [I in keyof A]: Arg }) => void : never;
-/** Records kernel calls instead of making them: the same names and argument order as Kernels. */
-export type Ops = { [K in keyof Signatures]: Symbolic<Signatures[K]> };
+/**
+ * Records kernel calls instead of making them: the same names and argument order as Kernels; and
+ * `beside(build)`: the records `build` makes that run on one thread run beside those after them
+ * (assembly/program.ts besideOf). Only for records that read nothing those later ones write, and
+ * whose outputs nothing reads before the next join() or the program's end.
+ */
+export type Ops = { [K in keyof Signatures]: Symbolic<Signatures[K]> } & { beside(build: () => void): void };
 
 const OP_IDS: Record<keyof Signatures, number> = {
   gatherU8: id.OP_GATHER_U8,
@@ -74,6 +81,7 @@ const OP_IDS: Record<keyof Signatures, number> = {
   dropout: id.OP_DROPOUT,
   scale: id.OP_SCALE,
   maxNorm: id.OP_MAX_NORM,
+  join: id.OP_JOIN,
 };
 
 export class Program {
@@ -109,15 +117,48 @@ export class Program {
     pool: ThreadPool | undefined,
     rows: number,
   ) {
-    const records: Arg[][] = [];
-    const ops = Object.fromEntries(
-      Object.entries(OP_IDS).map(([name, op]) => [name, (...args: Arg[]) => records.push([op, ...args])]),
-    ) as unknown as Ops;
+    const records: Arg[][] = [],
+      beside = new Set<number>();
+    let aside = false;
+    const ops = {
+      ...Object.fromEntries(
+        Object.entries(OP_IDS).map(([name, op]) => [
+          name,
+          (...args: Arg[]) => {
+            if (aside) beside.add(records.length);
+            records.push([op, ...args]);
+          },
+        ]),
+      ),
+      beside(f: () => void) {
+        aside = true;
+        f();
+        aside = false;
+      },
+    } as unknown as Ops;
     build(ops);
     this.count = records.length;
     this.ptr = arena.alloc(8 * id.OP_WORDS * records.length);
     const W = arena.view.f64();
-    let parallel = false;
+    const threads = records.map((rec) =>
+      pool
+        ? threadsFor(
+            rec.map((x) => (x === 'rows' ? rows : typeof x === 'number' ? x : 0)),
+            pool.size,
+          )
+        : 1,
+    );
+    // A run of records made beside goes beside (−1: on the last thread) when each of them, and the
+    // record after them, runs on one thread: otherwise nothing would run beside them.
+    const side = records.map(() => false);
+    for (let r = 0; r < records.length; r++) {
+      if (!beside.has(r)) continue;
+      let e = r; // the run is [r, e)
+      while (beside.has(e)) e++;
+      if (pool && pool.size > 1 && e < records.length && threads.slice(r, e + 1).every((t) => t === 1))
+        side.fill(true, r, e);
+      r = e;
+    }
     records.forEach((rec, r) => {
       if (rec.length > id.OP_WORDS - 1)
         throw new Error(`program: record ${r} has ${rec.length - 1} arguments, more than ${id.OP_WORDS - 2}`);
@@ -126,15 +167,9 @@ export class Program {
         if (typeof x === 'number') W[w] = x;
         else this.slots[x].push(w);
       });
-      const t = pool
-        ? threadsFor(
-            rec.map((x) => (x === 'rows' ? rows : typeof x === 'number' ? x : 0)),
-            pool.size,
-          )
-        : 1;
-      W[(this.ptr >>> 3) + r * id.OP_WORDS + id.OP_WORDS - 1] = t;
-      parallel ||= t > 1;
+      W[(this.ptr >>> 3) + r * id.OP_WORDS + id.OP_WORDS - 1] = side[r] ? -1 : threads[r];
     });
+    const parallel = threads.some((t) => t > 1) || side.includes(true);
     if (parallel) this.pool = pool;
   }
 

@@ -508,6 +508,8 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
           case op.OP_MAX_NORM:
             k.maxNorm(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4]);
             break;
+          case op.OP_JOIN:
+            break;
           case op.OP_DIAG_FORWARD:
             k.diagForward(
               W[o + 1] >>> 0,
