@@ -186,7 +186,7 @@ console.log(text);
 log(`\nwrote ${out.replace(root, '')} in ${result.seconds.toFixed(0)} s`);
 process.exit(0); // the TF.js wasm backend keeps the event loop alive
 
-/** The ratios issue 3's targets are stated in, from medians of this run. */
+/** The ratios the targets are stated in (W1–W3 against TF.js, threads, FMA, diagnostics), from medians of this run. */
 function ratios(r) {
   const list = [];
   const k = r.kernels?.rows ?? [];
@@ -527,7 +527,7 @@ function report(r) {
     );
   }
   if (r.ratios.length) {
-    parts.push('', "Targets (issue 3), from this run's medians");
+    parts.push('', "Targets, from this run's medians");
     parts.push(
       table(
         ['target', 'measured', 'goal', 'met', 'detail'],
