@@ -1,28 +1,30 @@
 // The threaded build (build/wasmlp-threads.wasm: shared memory, atomics): the library's module,
-// plus a program runner for several threads and the loop a worker thread waits in. Every thread
-// runs the same records; a record's part for each thread is exec's (assembly/program.ts), and
-// threads meet at a barrier wherever a record runs on more than one of them, and around records
-// run beside (on the last thread, while thread 0 goes on). The calling thread is thread 0. Nothing
-// here goes back to JavaScript between records.
+// plus a program runner for several threads and the loop a worker thread waits in. The calling
+// thread is thread 0. A record's parts are exec's (assembly/program.ts): tiles of the output,
+// rows, columns or groups of elements, so any thread may run any part. Nothing here goes back to
+// JavaScript between records.
 export * from "./index";
 import * as id from "../src/ids";
 import { PANEL_BYTES } from "./gemm";
-import { besideOf, exec, run, threadsOf } from "./program";
+import { besideOf, exec, partsOf } from "./program";
 
-// The control block: i32 words at `ctl` (src/core/threads.ts allocates it, 16-byte aligned).
-const GEN = 0; //       barrier generation: bumped by the last thread to arrive
-const ARRIVED = 4; //   threads at the current barrier
-const SEQ = 8; //       program number: workers wait for it to change
-const CMD = 12; //      CMD_RUN or CMD_EXIT
-const OPS = 16; //      the program: records, their count, the threads taking part
-const COUNT = 20;
-const THREADS = 24;
-const FAILED = 28; //   set (to the failing thread + 1) when a thread trapped or went away
-const STOP = 32; //     set by thread 0 when a loss with `stop` was not finite: the generation of the meeting after it, + 1
-const SPINS = 36; //    how long to spin before waiting (0 where threads outnumber cores)
-const PANELS = 40; //   per-thread packing scratch: PANEL_BYTES each, thread tid's at PANELS + tid·PANEL_BYTES
-const RESUME = 44; //   thread 0's place when it returned to wait later: the record, the generation
-const RESUME_GEN = 48;
+// The control block: words at `ctl` (src/core/threads.ts allocates it, 16-byte aligned).
+// Thread 0 walks the program; a record in parts, or a run of records beside, becomes the open
+// item: any thread claims its parts (thread 0 from the front, the others from the back) and thread
+// 0 goes on once all are done. No thread waits for another to arrive, only for parts it claimed.
+const GEN = 0; //       i32: the open item's number, bumped by thread 0 to open the next
+const CMD = 4; //       CMD_RUN or CMD_EXIT
+const CLAIM = 8; //     i64: the item's number (high 32 bits), its next part from the front (16) and from the back (16, exclusive)
+const DONE = 16; //     i64: the item's number (high 32 bits), its parts done (low 32)
+const ITEM = 24; //     the item: its first record, its records (a run beside: all on one part), its parts
+const ITEM_LEN = 28;
+const PARTS = 32;
+const FAILED = 36; //   set (to the failing thread + 1) when a thread trapped or went away
+const SPINS = 40; //    how long to spin before waiting (0 where threads outnumber cores)
+const PANELS = 44; //   per-thread packing scratch: PANEL_BYTES each, thread tid's at PANELS + tid·PANEL_BYTES
+const RESUME = 48; //   where thread 0 goes on after the item it returned to wait for, or (with STOPPED) what it returns then
+const STOPPED = 52;
+const SEEN = 56; //     where each thread's i32 says the last item it saw opened (src/core/threads.ts allocates them)
 export const CTL_BYTES = 64;
 export const CMD_RUN = 0;
 export const CMD_EXIT = 1;
@@ -30,125 +32,165 @@ export const CMD_EXIT = 1;
 export const WAITING = -1;
 export const FAILURE = -2;
 
-// Node 20's V8 baseline compiler corrupts values held in registers across memory.atomic.wait32
+// Node 20's V8 baseline compiler corrupts values held in registers across memory.atomic.wait
 // (seen: a barrier passing early); a call through the table makes it save them.
-function waitOnce(ptr: usize, expected: i32, ns: i64): void {
+function waitOnce32(ptr: usize, expected: i32, ns: i64): void {
   memory.atomic.wait32(ptr, expected, ns);
 }
-const wait: (ptr: usize, expected: i32, ns: i64) => void = waitOnce;
+function waitOnce64(ptr: usize, expected: i64, ns: i64): void {
+  memory.atomic.wait64(ptr, expected, ns);
+}
+const wait32: (ptr: usize, expected: i32, ns: i64) => void = waitOnce32;
+const wait64: (ptr: usize, expected: i64, ns: i64) => void = waitOnce64;
 
-/**
- * Wait until the word at ctl + at is not `value`: spin, then sleep in slices of 10 ms. Thread 0
- * (`slices` > 0) gives up after that many slices, so that JavaScript can look at the workers;
- * anyone stops waiting when a thread failed. Returns 0 when the word changed, else WAITING or FAILURE.
- */
-function waitWhile(ctl: usize, at: usize, value: i32, slices: i32): i32 {
-  for (let s = atomic.load<i32>(ctl + SPINS); s > 0; s--) if (atomic.load<i32>(ctl + at) != value) return 0;
-  for (let n = 0; atomic.load<i32>(ctl + at) == value; n++) {
+/** A worker: wait until GEN is not `seen` (spin, then sleep in slices of 10 ms). 0, or FAILURE. */
+function waitOpen(ctl: usize, seen: i32): i32 {
+  for (let s = atomic.load<i32>(ctl + SPINS); s > 0; s--) if (atomic.load<i32>(ctl + GEN) != seen) return 0;
+  while (atomic.load<i32>(ctl + GEN) == seen) {
     if (atomic.load<i32>(ctl + FAILED) != 0) return FAILURE;
-    if (slices > 0 && n >= slices) return WAITING;
-    wait(ctl + at, value, 10_000_000);
+    wait32(ctl + GEN, seen, 10_000_000);
   }
   return 0;
 }
 
-/** Arrive at the barrier of generation `gen` (GEN before arriving): true when this thread was the last and released it. */
-function arrive(ctl: usize, n: i32, gen: i32): bool {
-  if (atomic.add<i32>(ctl + ARRIVED, 1) == n - 1) {
-    atomic.store<i32>(ctl + ARRIVED, 0);
-    atomic.store<i32>(ctl + GEN, gen + 1);
-    atomic.notify(ctl + GEN, n);
-    return true;
+/**
+ * Thread 0: wait until every part of the open item is done (spin, then sleep in slices of 10 ms,
+ * giving up after 100 so that JavaScript can look at the workers). 0, WAITING or FAILURE.
+ */
+function waitDone(ctl: usize): i32 {
+  const all = (<i64>atomic.load<i32>(ctl + GEN) << 32) | <i64>atomic.load<i32>(ctl + PARTS);
+  for (let s = atomic.load<i32>(ctl + SPINS); s > 0; s--) if (atomic.load<i64>(ctl + DONE) == all) return 0;
+  for (let n = 0, done = atomic.load<i64>(ctl + DONE); done != all; n++, done = atomic.load<i64>(ctl + DONE)) {
+    if (atomic.load<i32>(ctl + FAILED) != 0) return FAILURE;
+    if (n >= 100) return WAITING;
+    wait64(ctl + DONE, done, 10_000_000);
   }
-  return false;
+  return 0;
+}
+
+/** Open the next item: `len` records from o, in `parts` parts. */
+function open(ctl: usize, o: usize, len: i32, parts: i32): void {
+  const g = atomic.load<i32>(ctl + GEN) + 1;
+  atomic.store<i32>(ctl + ITEM, <i32>o);
+  atomic.store<i32>(ctl + ITEM_LEN, len);
+  atomic.store<i32>(ctl + PARTS, parts);
+  atomic.store<i64>(ctl + DONE, <i64>g << 32);
+  atomic.store<i64>(ctl + CLAIM, (<i64>g << 32) | <i64>parts);
+  atomic.store<i32>(ctl + GEN, g);
+  atomic.notify(ctl + GEN);
 }
 
 /**
- * Whether the threads meet after record r: when it, or the next, runs on more than one; before a
- * record beside (it reads what thread 0 wrote); at a join, and at the end, when one ran beside
- * (`aside`) since they last met.
+ * Claim and run parts of item g while any are left: from the front (thread 0) or the back. Which
+ * thread runs a part never changes its values; thread 0 and a worker each start at their own end,
+ * so that on an idle machine each runs the half it ran the step before (its cache holds it).
  */
-function meetAfter(ops: usize, count: i32, r: i32, aside: bool): bool {
-  const o = ops + (<usize>r * id.OP_WORDS << 3), next = o + (id.OP_WORDS << 3);
-  if (threadsOf(o) > 1 || (aside && (r + 1 == count || <i32>load<f64>(o) == id.OP_JOIN))) return true;
-  return r + 1 < count && (threadsOf(next) > 1 || (besideOf(next) && !besideOf(o)));
+function work(ctl: usize, g: i32, front: bool, panel: usize): void {
+  for (;;) {
+    const c = atomic.load<i64>(ctl + CLAIM), f = <i32>(c >>> 16) & 0xffff, b = <i32>c & 0xffff;
+    if (<i32>(c >>> 32) != g || f >= b) return;
+    if (atomic.cmpxchg<i64>(ctl + CLAIM, c, front ? c + 0x10000 : c - 1) != c) continue;
+    const o = <usize>atomic.load<i32>(ctl + ITEM), len = atomic.load<i32>(ctl + ITEM_LEN), parts = atomic.load<i32>(ctl + PARTS);
+    for (let j = 0; j < len; j++) exec(o + (<usize>j * id.OP_WORDS << 3), front ? f : b - 1, parts, panel);
+    if (<i32>atomic.add<i64>(ctl + DONE, 1) + 1 == parts && !front) atomic.notify(ctl + DONE);
+  }
+}
+
+/** Thread 0: run what is left of the open item, and wait until it is done. 0, WAITING or FAILURE. */
+function finish(ctl: usize, panel: usize): i32 {
+  work(ctl, atomic.load<i32>(ctl + GEN), true, panel);
+  return waitDone(ctl);
+}
+
+/** Thread 0's wait came back: keep its place. */
+function keep(ctl: usize, w: i32, r: i32, stopped: i32): i32 {
+  atomic.store<i32>(ctl + RESUME, r);
+  atomic.store<i32>(ctl + STOPPED, stopped);
+  return w;
 }
 
 /**
- * Thread tid's run of the program, from record r. Returns the records run (fewer than count when
- * a loss stopped it), or for thread 0 WAITING (its place is kept: call runThreads with resume) or FAILURE.
+ * Thread 0's run of the program from record r: records in one part here, the others as items.
+ * Returns the records run (fewer than count when a loss stopped it), WAITING (its place is kept:
+ * call runThreads with resume) or FAILURE.
  */
-function runFrom(ops: usize, count: i32, tid: i32, n: i32, ctl: usize, r: i32): i32 {
-  const panel = <usize>atomic.load<i32>(ctl + PANELS) + <usize>tid * PANEL_BYTES;
-  let ran = count, aside = false;
+function runFrom(ops: usize, count: i32, ctl: usize, r: i32): i32 {
+  const panel = <usize>atomic.load<i32>(ctl + PANELS);
+  let aside = false; // an item beside is open
   for (; r < count; r++) {
-    const o = ops + (<usize>r * id.OP_WORDS << 3), t = min(threadsOf(o), n), beside = besideOf(o);
-    if (beside) aside = true;
-    // Once stopped, thread 0 only walks on to the next meeting, where the others learn of it.
-    // A stop belongs to the next meeting, whose generation is GEN now (no one can pass it before
-    // this thread arrives): STOP = that generation + 1, so that a thread still leaving an earlier
-    // meeting, which reads STOP late, does not take it for its own and leave the others waiting.
-    if (ran == count && (beside ? tid == n - 1 : tid < t) && !exec(o, beside ? 0 : tid, t, panel)) {
-      atomic.store<i32>(ctl + STOP, atomic.load<i32>(ctl + GEN) + 1);
-      ran = r + 1;
+    const o = ops + (<usize>r * id.OP_WORDS << 3), parts = partsOf(o), beside = besideOf(o);
+    // One item at a time: the one beside ends before the next opens, and at a join.
+    if (aside && (beside || parts > 1 || <i32>load<f64>(o) == id.OP_JOIN)) {
+      aside = false;
+      const w = finish(ctl, panel);
+      if (w != 0) return keep(ctl, w, r, 0);
     }
-    if (!meetAfter(ops, count, r, aside)) continue;
-    aside = false;
-    const gen = atomic.load<i32>(ctl + GEN);
-    if (!arrive(ctl, n, gen)) {
-      const w = waitWhile(ctl, GEN, gen, tid == 0 ? 100 : 0);
-      if (w == WAITING) {
-        atomic.store<i32>(ctl + RESUME, r);
-        atomic.store<i32>(ctl + RESUME_GEN, gen);
-        return WAITING;
-      }
-      if (w == FAILURE) return FAILURE;
+    if (beside) {
+      let e = r + 1;
+      while (e < count && besideOf(ops + (<usize>e * id.OP_WORDS << 3))) e++;
+      open(ctl, o, e - r, 1);
+      aside = true;
+      r = e - 1;
+    } else if (parts > 1) {
+      open(ctl, o, 1, parts);
+      const w = finish(ctl, panel);
+      if (w != 0) return keep(ctl, w, r + 1, 0);
+    } else if (!exec(o, 0, 1, panel)) {
+      if (!aside) return r + 1;
+      const w = finish(ctl, panel);
+      return w != 0 ? keep(ctl, w, count, r + 1) : r + 1;
     }
-    if (atomic.load<i32>(ctl + STOP) == gen + 1) return tid == 0 ? min(ran, r + 1) : r + 1;
   }
-  return ran;
+  if (aside) {
+    const w = finish(ctl, panel);
+    if (w != 0) return keep(ctl, w, count, 0);
+  }
+  return count;
 }
 
 /**
- * Thread 0 (the caller): start the workers on a program and take part in it. With `resume`, go on
- * waiting where a call that returned WAITING stopped. Returns the records run, WAITING or FAILURE.
+ * Thread 0 (the caller): run a program with the workers. With `resume`, go on waiting where a call
+ * that returned WAITING stopped. Returns the records run, WAITING or FAILURE.
  */
-export function runThreads(ops: usize, count: i32, n: i32, ctl: usize, resume: bool): i32 {
-  // A program that never meets runs on this thread alone: the workers are not woken for it (and a
-  // worker only reads a program's place while thread 0 waits for it at the first meeting).
-  let meets = false;
-  for (let r = 0; r < count && !meets; r++) {
-    const o = ops + (<usize>r * id.OP_WORDS << 3);
-    meets = threadsOf(o) > 1 || besideOf(o);
-  }
-  if (!meets) return run(ops, count);
+export function runThreads(ops: usize, count: i32, ctl: usize, resume: bool): i32 {
   if (resume) {
-    const r = atomic.load<i32>(ctl + RESUME), gen = atomic.load<i32>(ctl + RESUME_GEN);
-    const w = waitWhile(ctl, GEN, gen, 100);
+    const w = waitDone(ctl);
     if (w != 0) return w;
-    if (atomic.load<i32>(ctl + STOP) == gen + 1) return r + 1;
-    return runFrom(ops, count, 0, n, ctl, r + 1);
+    const stopped = atomic.load<i32>(ctl + STOPPED);
+    return stopped != 0 ? stopped : runFrom(ops, count, ctl, atomic.load<i32>(ctl + RESUME));
   }
-  atomic.store<i32>(ctl + OPS, <i32>ops);
-  atomic.store<i32>(ctl + COUNT, count);
-  atomic.store<i32>(ctl + THREADS, n);
-  atomic.store<i32>(ctl + STOP, 0);
-  atomic.add<i32>(ctl + SEQ, 1);
-  atomic.notify(ctl + SEQ, n);
-  return runFrom(ops, count, 0, n, ctl, 0);
+  return runFrom(ops, count, ctl, 0);
 }
 
-/** A worker thread's life: wait for a program, take part in it, again, until CMD_EXIT. Returns 0, or FAILURE. */
+/**
+ * Thread 0: open an item with no parts, and wait until every worker has seen it (with `resume`, go
+ * on waiting): a worker that went away while idle is noticed here, as it never holds up a run.
+ * 0, or after ≈ 1 s WAITING (let events in: its going away among them), or FAILURE.
+ */
+export function checkThreads(ctl: usize, n: i32, resume: bool): i32 {
+  if (!resume) open(ctl, 0, 0, 0);
+  const g = atomic.load<i32>(ctl + GEN), seen = <usize>atomic.load<i32>(ctl + SEEN);
+  for (let tries = 0; tries < 1000; tries++) {
+    let all = true;
+    for (let t = 1; t < n; t++) all = all && atomic.load<i32>(seen + (<usize>t << 2)) == g;
+    if (all) return 0;
+    if (atomic.load<i32>(ctl + FAILED) != 0) return FAILURE;
+    wait32(ctl + CMD, CMD_RUN, 1_000_000); // 1 ms (CMD stays CMD_RUN while this runs)
+  }
+  return WAITING;
+}
+
+/** A worker thread's life: wait for an item, claim parts of it, again, until CMD_EXIT. Returns 0, or FAILURE. */
 export function worker(tid: i32, ctl: usize): i32 {
-  // From the control block's first state, not its state now: thread 0 may already have started a
-  // program (it only waits for the workers' ready message, posted before this call).
-  let seq = 0;
+  const panel = <usize>atomic.load<i32>(ctl + PANELS) + <usize>tid * PANEL_BYTES;
+  // From the control block's first state, not its state now: thread 0 may already have opened an
+  // item (it only waits for the workers' ready message, posted before this call).
+  let seen = 0;
   while (atomic.load<i32>(ctl + CMD) != CMD_EXIT) {
-    if (waitWhile(ctl, SEQ, seq, 0) == FAILURE) return FAILURE;
-    seq = atomic.load<i32>(ctl + SEQ);
-    if (atomic.load<i32>(ctl + CMD) == CMD_EXIT) break;
-    const n = atomic.load<i32>(ctl + THREADS);
-    if (tid < n && runFrom(<usize>atomic.load<i32>(ctl + OPS), atomic.load<i32>(ctl + COUNT), tid, n, ctl, 0) == FAILURE) return FAILURE;
+    if (waitOpen(ctl, seen) == FAILURE) return FAILURE;
+    seen = atomic.load<i32>(ctl + GEN);
+    atomic.store<i32>(<usize>atomic.load<i32>(ctl + SEEN) + (<usize>tid << 2), seen);
+    if (atomic.load<i32>(ctl + CMD) != CMD_EXIT) work(ctl, seen, false, panel);
   }
   return 0;
 }

@@ -15,6 +15,7 @@ import {
 } from './config.js';
 import type { Core } from './core/core.js';
 import { Optimizer } from './core/optimizer.js';
+import { POOL_WAITING } from './core/threads.js';
 import { Dataset } from './data/dataset.js';
 import { fitScaling } from './data/scaling.js';
 import { diagnosticsEvery, EpochDiagnostics } from './diagnostics.js';
@@ -181,6 +182,11 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         if (!go) break;
       }
       const seconds = (p?.seconds ?? 0) + (now() - t0 - waited) / 1000;
+      // Every worker answers before the epoch counts (one that went away while idle is learnt of here).
+      for (let a = core.pool?.checkIn(false); a === POOL_WAITING; a = core.pool!.checkIn(true)) {
+        await yieldToEvents();
+        core.check();
+      }
       const log: EpochLog = {
         epoch,
         loss: cost / seen,

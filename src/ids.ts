@@ -48,7 +48,7 @@ export const OP_DROPOUT = 18;
 export const OP_SCALE = 19;
 /** maxNorm(W, rows, cols, c): each row's norm capped at c. */
 export const OP_MAX_NORM = 20;
-/** join(): no work; the threads meet here if a record ran beside since they last met (src/core/program.ts). */
+/** join(): no work; thread 0 waits here for the records beside it (src/core/program.ts). */
 export const OP_JOIN = 21;
 
 /** Elements per partial sum of an update's diagnostics (3 f64 each), however the update is split among threads. */

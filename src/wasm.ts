@@ -11,8 +11,9 @@ import type { Kernels } from './kernels.js';
 
 export interface WasmKernels extends Kernels {
   heapBase(): number;
-  /** The threaded build's: thread 0's run of a program (assembly/threads.ts). */
-  runThreads?(ops: number, count: number, n: number, ctl: number, resume: boolean): number;
+  /** The threaded build's (assembly/threads.ts): thread 0's run of a program; whether every worker answers. */
+  runThreads?(ops: number, count: number, ctl: number, resume: boolean): number;
+  checkThreads?(ctl: number, n: number, resume: boolean): number;
 }
 
 /** A build to run: its bytes, whether it wants a shared memory, and whether it fuses multiply-adds. */

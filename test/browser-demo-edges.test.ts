@@ -169,9 +169,7 @@ describe('the demo page', () => {
     expect(errors).toEqual([]);
   });
 
-  // On one thread (no COOP/COEP). On two, a program stopped by a non-finite loss can leave the other
-  // thread behind: it reads the stop flag after a barrier, and thread 0's write at the loss record that
-  // follows can overtake that read, so fit waits at the next barrier for good (seen about every other run).
+  // On one thread (no COOP/COEP); test/threads.test.ts diverges on 2 and 3.
   test('a diverged run (the loss became NaN) says where and what to do, and undoes its batches on the curves', async () => {
     const { page, errors } = await openDemo('?activation=leaky-relu&optimizer=sgd&lr=50&rows=1000&epochs=1', false);
     await drawOne(page);

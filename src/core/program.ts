@@ -47,7 +47,7 @@ interface Signatures extends Pick<
   ): void;
   /** The count as f64 at `out`. */
   countCorrect(a: number, y: number, rows: number, cols: number, out: number): void;
-  /** No work: the records made beside end here (the threads meet here if one ran beside). */
+  /** No work: the records made beside end here (thread 0 waits for them here). */
   join(): void;
 }
 
@@ -108,7 +108,7 @@ export class Program {
 
   /**
    * `build` records the pass's calls on `ops`; the records are then written into the arena, each
-   * with the threads of `pool` its size pays for (judged at `rows` rows, the plan's).
+   * with the parts its size pays for on `pool` (judged at `rows` rows, the plan's).
    */
   constructor(
     private readonly k: Kernels,
@@ -140,22 +140,22 @@ export class Program {
     this.count = records.length;
     this.ptr = arena.alloc(8 * id.OP_WORDS * records.length);
     const W = arena.view.f64();
-    const threads = records.map((rec) =>
+    const parts = records.map((rec) =>
       pool
-        ? threadsFor(
+        ? partsFor(
             rec.map((x) => (x === 'rows' ? rows : typeof x === 'number' ? x : 0)),
             pool.size,
           )
         : 1,
     );
-    // A run of records made beside goes beside (−1: on the last thread) when each of them, and the
-    // record after them, runs on one thread: otherwise nothing would run beside them.
+    // A run of records made beside goes beside (−1: on a worker) when each of them, and the record
+    // after them, is in one part: otherwise nothing would run beside them.
     const side = records.map(() => false);
     for (let r = 0; r < records.length; r++) {
       if (!beside.has(r)) continue;
       let e = r; // the run is [r, e)
       while (beside.has(e)) e++;
-      if (pool && pool.size > 1 && e < records.length && threads.slice(r, e + 1).every((t) => t === 1))
+      if (pool && pool.size > 1 && e < records.length && parts.slice(r, e + 1).every((n) => n === 1))
         side.fill(true, r, e);
       r = e;
     }
@@ -167,9 +167,9 @@ export class Program {
         if (typeof x === 'number') W[w] = x;
         else this.slots[x].push(w);
       });
-      W[(this.ptr >>> 3) + r * id.OP_WORDS + id.OP_WORDS - 1] = side[r] ? -1 : threads[r];
+      W[(this.ptr >>> 3) + r * id.OP_WORDS + id.OP_WORDS - 1] = side[r] ? -1 : parts[r];
     });
-    const parallel = threads.some((t) => t > 1) || side.includes(true);
+    const parallel = parts.some((n) => n > 1) || side.includes(true);
     if (parallel) this.pool = pool;
   }
 
@@ -215,13 +215,15 @@ export class Program {
 }
 
 /**
- * Cost of each record, in µs on one core (measured rates, rounded), and the threads that cost pays
- * for: each thread's part should take ≥ MIN_PART µs, over what meeting the others costs while they
- * spin (well under 1 µs). At 10 µs W1's GEMMs (≈ 15 µs) ran on one thread: W1 trained at 0.99× on
- * 2 threads; at 3 µs they split, and it trained at 1.06–1.42× (W2, W3 unchanged).
+ * Cost of each record, in µs on one core (measured rates, rounded), and the parts that cost pays
+ * for: up to PARTS a thread, so that a thread the host slows leaves its last parts to the others,
+ * each taking ≥ MIN_PART µs, over what opening and claiming parts cost (well under 1 µs). At 10 µs
+ * W1's GEMMs (≈ 15 µs) ran whole: W1 trained at 0.99× on 2 threads; at 3 µs they split, and it
+ * trained at 1.06–1.42× (W2, W3 unchanged).
  */
-const MIN_PART = 3;
-function threadsFor(rec: number[], threads: number): number {
+const MIN_PART = 3,
+  PARTS = 4;
+function partsFor(rec: number[], threads: number): number {
   const [op, ...a] = rec;
   const us =
     op === id.OP_GEMM_NT || op === id.OP_GEMM_NN || op === id.OP_GEMM_TN
@@ -243,5 +245,5 @@ function threadsFor(rec: number[], threads: number): number {
                   : op === id.OP_MAX_NORM
                     ? (a[1] * a[2]) / 4e3
                     : 0; // the reductions (the diagnostics too), and the one-hot targets: one thread
-  return Math.max(1, Math.min(threads, Math.floor(us / MIN_PART)));
+  return Math.max(1, Math.min(PARTS * threads, Math.floor(us / MIN_PART)));
 }

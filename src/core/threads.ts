@@ -1,18 +1,19 @@
 // Worker threads for one network: each instantiates the threaded build over the network's shared
-// memory and waits in WebAssembly (assembly/threads.ts) for programs to take part in; the calling
+// memory and waits in WebAssembly (assembly/threads.ts) for parts of records to claim; the calling
 // thread is thread 0. Started by the first fit, ended by dispose(); they never keep a Node process
 // alive. A worker that fails or goes away sets a flag the others see, so nothing waits forever.
 import type { Arena } from '../memory.js';
 import type { WasmKernels } from '../wasm.js';
 
-// The control block's words (see assembly/threads.ts): the ones written from here.
+// The control block's i32 words (see assembly/threads.ts): the ones used from here.
 const CTL_BYTES = 64,
-  SEQ = 2,
-  CMD = 3,
-  FAILED = 7,
-  SPINS = 9,
-  PANELS = 10;
-const GEN = 0;
+  GEN = 0,
+  CMD = 1,
+  DONE = 4,
+  FAILED = 9,
+  SPINS = 10,
+  PANELS = 11,
+  SEEN = 14;
 const PANEL_BYTES = 128 * 16;
 const WAITING = -1,
   FAILURE = -2;
@@ -31,7 +32,7 @@ const serve = ({ module, memory, tid, ctl }, post) => {
   const fail = (message) => {
     Atomics.store(I, (ctl >> 2) + ${FAILED}, tid + 1);
     Atomics.notify(I, (ctl >> 2) + ${GEN});
-    Atomics.notify(I, (ctl >> 2) + ${SEQ});
+    Atomics.notify(I, (ctl >> 2) + ${DONE});
     post({ type: 'failed', tid, message });
   };
   const abort = (m, f, line, column) => { throw new Error('abort at ' + line + ':' + column); };
@@ -85,11 +86,13 @@ export class ThreadPool {
     size: number,
     spin: boolean,
   ): Promise<ThreadPool> {
-    const ctl = arena.alloc(CTL_BYTES + size * PANEL_BYTES);
+    const panels = CTL_BYTES + 16 * Math.ceil(size / 4); // the block, each thread's SEEN word, the panels
+    const ctl = arena.alloc(panels + size * PANEL_BYTES);
     const I = arena.view.i32();
-    I.fill(0, ctl >> 2, (ctl + CTL_BYTES) >> 2);
+    I.fill(0, ctl >> 2, (ctl + panels) >> 2);
     I[(ctl >> 2) + SPINS] = spin ? SPIN : 0;
-    I[(ctl >> 2) + PANELS] = ctl + CTL_BYTES;
+    I[(ctl >> 2) + SEEN] = ctl + CTL_BYTES;
+    I[(ctl >> 2) + PANELS] = ctl + panels;
     const workers: AnyWorker[] = [];
     const pool = new ThreadPool(size, k, arena, ctl, workers);
     const ready = Array.from({ length: size - 1 }, (_, i) => {
@@ -123,7 +126,6 @@ export class ThreadPool {
     const I = this.arena.view.i32();
     Atomics.store(I, (this.ctl >> 2) + FAILED, tid + 1);
     Atomics.notify(I, (this.ctl >> 2) + GEN);
-    Atomics.notify(I, (this.ctl >> 2) + SEQ);
   }
 
   /** A program's status, or the Error of a failed thread (from then on, every run throws it). */
@@ -145,21 +147,28 @@ export class ThreadPool {
   run(ops: number, count: number): number {
     if (this.failure === undefined && this.busy)
       throw new Error('this network is busy: a training step is waiting for its worker threads');
-    return this.after(
-      this.failure === undefined ? this.k.runThreads!(ops, count, this.size, this.ctl, false) : FAILURE,
-    );
+    return this.after(this.failure === undefined ? this.k.runThreads!(ops, count, this.ctl, false) : FAILURE);
   }
 
   resume(ops: number, count: number): number {
-    return this.after(this.k.runThreads!(ops, count, this.size, this.ctl, true));
+    return this.after(this.k.runThreads!(ops, count, this.ctl, true));
+  }
+
+  /**
+   * Whether every worker answers: 0, or WAITING after ≈ 1 s (call again with `resume` after
+   * letting events in); throws once one failed or went away. A run never waits for a worker that
+   * holds no part of it, so one that went away while idle is noticed only here.
+   */
+  checkIn(resume: boolean): number {
+    return this.after(this.k.checkThreads!(this.ctl, this.size, resume));
   }
 
   /** Tell the workers to exit, and end them. */
   dispose(): void {
     const I = this.arena.view.i32();
     Atomics.store(I, (this.ctl >> 2) + CMD, 1);
-    Atomics.add(I, (this.ctl >> 2) + SEQ, 1);
-    Atomics.notify(I, (this.ctl >> 2) + SEQ);
+    Atomics.add(I, (this.ctl >> 2) + GEN, 1);
+    Atomics.notify(I, (this.ctl >> 2) + GEN);
     for (const w of this.workers) w.terminate();
     this.workers.length = 0;
   }
