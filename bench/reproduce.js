@@ -31,6 +31,8 @@ const NETWORK2 = (init, learningRate) => ({
   fit: (epochs) => ({ epochs, batchSize: 10, optimizer: { name: 'sgd', learningRate }, l2: 5 / 50000 }),
 });
 
+const DEFAULT_INIT = NETWORK2('network2', 0.5);
+
 const SETTINGS = {
   // The book's two runs call net.large_weight_initializer() first: weights and biases N(0, 1),
   // this library's init 'normal'.
@@ -49,7 +51,7 @@ const SETTINGS = {
   // network2.py's default initialiser, weights N(0, 1/nIn); the book's chapter 3 shows it learns
   // faster and ends at about the same accuracy.
   'network2-default-init': {
-    ...NETWORK2('network2', 0.5),
+    ...DEFAULT_INIT,
     published: '97.92% (book ch. 3, with large weights)',
     target: 0.98,
     epochs: 30,
@@ -57,11 +59,11 @@ const SETTINGS = {
   // With this library's cosine schedule from η = 0.5 (network2.py has none; the book's chapter 3
   // suggests lowering η as learning slows).
   'network2-cosine': {
-    ...NETWORK2('network2', 0.5),
+    ...DEFAULT_INIT,
     published: '97.92–98.04% (book ch. 3, a constant η)',
     target: 0.98,
     epochs: 30,
-    fit: (epochs) => ({ ...NETWORK2('network2', 0.5).fit(epochs), schedule: { name: 'cosine' } }),
+    fit: (epochs) => ({ ...DEFAULT_INIT.fit(epochs), schedule: { name: 'cosine' } }),
   },
   dropout: {
     published: '98.7–98.9% (Srivastava et al. 2014, table 2: 784-800-800-10 relu, dropout + max-norm)',

@@ -81,9 +81,9 @@ export function backward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, inv: Ar
       k.biasGrad(L.db, plan.delta[l], rows, L.nOut, inv); // BP3
       k.gemmTN(L.dW, plan.delta[l], aPrev, 0, L.nOut, L.nIn, rows, inv, 0); // BP4
     };
-    if (l > 0) k.beside(bp34);
-    else bp34();
-    if (l > 0) {
+    if (l === 0) bp34();
+    else {
+      k.beside(bp34);
       const P = layers[l - 1];
       k.gemmNN(plan.delta[l - 1], plan.delta[l], L.W, 0, rows, L.nIn, L.nOut, 1, 0); // BP2: (Wᵀδ)ᵀ …
       k.mulDerivative(P.act, plan.z[l - 1], plan.a[l - 1], plan.delta[l - 1], rows, P.nOut, P.p); // … ⊙ σ'(z)
