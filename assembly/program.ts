@@ -68,9 +68,9 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
     case id.OP_GEMM_TN: { // tiles of C: 4 rows × 8 columns
       const M = i(o, 5), N = i(o, 6), mt = (M + 3) >> 2, nt = (N + 7) >> 3;
       let i0 = 0, i1 = M, j0 = 0, j1 = N;
-      // TN (∂C/∂W) by rows where each part gets a row tile (4 parts a thread: ≥ 4 tiles a thread):
-      // a thread then writes whole rows of ∂C/∂W, about the range its part of the update reads
-      // next, not half of every row from the other core's cache (W3's step in place: 1.73 → 1.79×).
+      // TN (∂C/∂W) by rows where each part gets a row tile: a thread then writes whole rows of
+      // ∂C/∂W, about the range its part of the update reads next, not half of every row from the
+      // other core's cache (W3's step in place: 1.73 → 1.79×).
       const byRows = i(o, 0) == id.OP_GEMM_TN ? mt >= parts : nt < mt;
       if (!byRows) { j0 = lo(nt, part, parts) << 3; j1 = min(N, lo(nt, part + 1, parts) << 3); } else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
       if (i(o, 0) == id.OP_GEMM_NN) gemmNNPart(p(o, 1), p(o, 2), p(o, 3), p(o, 4), M, N, i(o, 7), f(o, 8), f(o, 9), i0, i1, j0, j1, panel);

@@ -11,7 +11,8 @@ import { besideOf, exec, partsOf } from "./program";
 // The control block: words at `ctl` (src/core/threads.ts allocates it, 16-byte aligned).
 // Thread 0 walks the program; a record in parts, or a run of records beside, becomes the open
 // item: any thread claims its parts (thread 0 from the front, the others from the back) and thread
-// 0 goes on once all are done. No thread waits for another to arrive, only for parts it claimed.
+// 0 goes on once all are done. No thread waits for another to arrive: thread 0 waits only for the
+// parts others claimed and still run, and a worker only for the next item.
 const GEN = 0; //       i32: the open item's number, bumped by thread 0 to open the next
 const CMD = 4; //       CMD_RUN or CMD_EXIT
 const CLAIM = 8; //     i64: the item's number (high 32 bits), its next part from the front (16) and from the back (16, exclusive)
@@ -54,8 +55,8 @@ function waitOpen(ctl: usize, seen: i32): i32 {
 }
 
 /**
- * Thread 0: wait until every part of the open item is done (spin, then sleep in slices of 10 ms,
- * giving up after 100 so that JavaScript can look at the workers). 0, WAITING or FAILURE.
+ * Thread 0: wait until every part of the open item is done (spin, then sleep in slices of up to
+ * 10 ms, giving up after 100 so that JavaScript can look at the workers). 0, WAITING or FAILURE.
  */
 function waitDone(ctl: usize): i32 {
   const all = (<i64>atomic.load<i32>(ctl + GEN) << 32) | <i64>atomic.load<i32>(ctl + PARTS);
@@ -82,8 +83,8 @@ function open(ctl: usize, o: usize, len: i32, parts: i32): void {
 
 /**
  * Claim and run parts of item g while any are left: from the front (thread 0) or the back. Which
- * thread runs a part never changes its values; thread 0 and a worker each start at their own end,
- * so that on an idle machine each runs the half it ran the step before (its cache holds it).
+ * thread runs a part never changes its values; on 2 threads each starts at its own end, so that on
+ * an idle machine each runs the half it ran the step before (its cache holds it).
  */
 function work(ctl: usize, g: i32, front: bool, panel: usize): void {
   for (;;) {
@@ -170,12 +171,12 @@ export function runThreads(ops: usize, count: i32, ctl: usize, resume: bool): i3
 export function checkThreads(ctl: usize, n: i32, resume: bool): i32 {
   if (!resume) open(ctl, 0, 0, 0);
   const g = atomic.load<i32>(ctl + GEN), seen = <usize>atomic.load<i32>(ctl + SEEN);
-  for (let tries = 0; tries < 1000; tries++) {
+  for (let s = atomic.load<i32>(ctl + SPINS), tries = 0; tries < 1000; s > 0 ? s-- : tries++) {
     let all = true;
     for (let t = 1; t < n; t++) all = all && atomic.load<i32>(seen + (<usize>t << 2)) == g;
     if (all) return 0;
     if (atomic.load<i32>(ctl + FAILED) != 0) return FAILURE;
-    wait32(ctl + CMD, CMD_RUN, 1_000_000); // 1 ms (CMD stays CMD_RUN while this runs)
+    if (s == 0) wait32(ctl + SEEN, atomic.load<i32>(ctl + SEEN), 1_000_000); // sleep 1 ms (nothing notifies it)
   }
   return WAITING;
 }

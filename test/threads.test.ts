@@ -175,8 +175,8 @@ describe('lifecycle', () => {
     net.dispose();
   });
 
-  // A loss that stops a program stops it on thread 0, with a worker maybe still running the records
-  // beside: the run waits for them, and fit rejects with the divergence every time, never hanging.
+  // A loss that stops a program stops it on thread 0 while workers may still spin for the next item:
+  // fit rejects with the divergence every time, and never hangs.
   test('a diverging fit rejects with the divergence every time, on 2 and 3 threads, and never hangs', async () => {
     const rows = train.slice(0, 3000);
     for (const threads of [2, 3])

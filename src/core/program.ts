@@ -55,8 +55,9 @@ type Symbolic<F> = F extends (...args: infer A) => unknown ? (...args: { [I in k
 /**
  * Records kernel calls instead of making them: the same names and argument order as Kernels; and
  * `beside(build)`: the records `build` makes that run on one thread run beside those after them
- * (assembly/program.ts besideOf). Only for records that read nothing those later ones write, and
- * whose outputs nothing reads before the next join() or the program's end.
+ * (assembly/program.ts besideOf). Only for records that read nothing those later ones write,
+ * whose outputs nothing reads before the next join() or the program's end, and that cannot stop
+ * the program (not a loss with `stop`: only thread 0 stops a run).
  */
 export type Ops = { [K in keyof Signatures]: Symbolic<Signatures[K]> } & { beside(build: () => void): void };
 

@@ -146,12 +146,25 @@ export class ThreadPool {
    */
   run(ops: number, count: number): number {
     if (this.failure === undefined && this.busy)
-      throw new Error('this network is busy: a training step is waiting for its worker threads');
-    return this.after(this.failure === undefined ? this.k.runThreads!(ops, count, this.ctl, false) : FAILURE);
+      throw new Error('this network is busy: it is waiting for its worker threads');
+    return this.after(
+      this.failure === undefined ? this.call(() => this.k.runThreads!(ops, count, this.ctl, false)) : FAILURE,
+    );
   }
 
   resume(ops: number, count: number): number {
-    return this.after(this.k.runThreads!(ops, count, this.ctl, true));
+    return this.after(this.call(() => this.k.runThreads!(ops, count, this.ctl, true)));
+  }
+
+  /** Thread 0's call into the pool: a trap in its own part stops the pool as a worker's would. */
+  private call(f: () => number): number {
+    try {
+      return f();
+    } catch (e) {
+      this.failure ??= `thread 0 failed: ${(e as Error).message}`;
+      this.flagFailure(0);
+      throw e;
+    }
   }
 
   /**
@@ -160,7 +173,7 @@ export class ThreadPool {
    * holds no part of it, so one that went away while idle is noticed only here.
    */
   checkIn(resume: boolean): number {
-    return this.after(this.k.checkThreads!(this.ctl, this.size, resume));
+    return this.after(this.call(() => this.k.checkThreads!(this.ctl, this.size, resume)));
   }
 
   /** Tell the workers to exit, and end them. */
