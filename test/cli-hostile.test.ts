@@ -130,7 +130,7 @@ describe('one writer per checkpoint folder', () => {
   test("a second run, or a --resume, is refused while the first runs; a killed run's lock is taken over", async () => {
     const ck = join(tmp, 'ck-lock');
     const first = runUntil(
-      ['train', '--limit', '20000', '--epochs', '20', '--layers', '16,10', '--batch', '10', '--checkpoint', ck],
+      ['train', '--limit', '20000', '--epochs', '200', '--layers', '16,10', '--batch', '10', '--checkpoint', ck],
       () => false, // killed below, once the other runs have been refused
       'SIGKILL',
     );
@@ -144,7 +144,8 @@ describe('one writer per checkpoint folder', () => {
       ),
     );
     while (!existsSync(join(ck, 'epoch-0001.wasmlp'))) await new Promise((r) => setTimeout(r, 20));
-    const resumeWhileRunning = cli('train', '--resume', ck, '--epochs', '2');
+    // As many epochs as the first run's: it may have trained several by now (an epoch takes ≈ 0.1 s).
+    const resumeWhileRunning = cli('train', '--resume', ck, '--epochs', '200');
     expect(resumeWhileRunning.status).toBe(1);
     expect(resumeWhileRunning.stderr).toMatch(/is in use by another run/);
     first.child.kill('SIGKILL'); // killed mid-run: its lock stays, stale
