@@ -218,7 +218,7 @@ export class Network {
       throw new Error(
         `fit: the network was trained on a table of ${this.#table.features.map((f) => f.name).join(', ')} → ${this.#table.targets.join(', ')}; these rows were read with another schema (read them with parseCsv(text, { schema: net.table }))`,
       );
-    return s;
+    return this.#table ?? structuredClone(s); // its own copy: the caller's schema may change later
   }
 
   /**
