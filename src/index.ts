@@ -41,6 +41,7 @@ export { DIAGNOSTIC_NAMES, SATURATION, type LayerDiagnostics } from './diagnosti
 export { ACTIVATIONS, activationCurve, type ActivationInfo } from './activations.js';
 export { gradientCheck, type GradientCheck, type GradientCheckOptions, type LayerCheck } from './gradcheck.js';
 export { Dataset } from './data/dataset.js';
+export type { RawRow } from './data/rows.js';
 export { mnistDigit } from './data/digit.js';
 export {
   parseCsv,

@@ -23,15 +23,21 @@ import {
 } from './config.js';
 import { Core, cores } from './core/core.js';
 import { Dataset } from './data/dataset.js';
+import { checkTableFor, encodeRows, type RawRow } from './data/rows.js';
 import { affineOf } from './data/scaling.js';
+import type { TableSchema } from './data/table.js';
 import { fit } from './fit.js';
 import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type SectionName } from './io/model.js';
 import { encodeOnnx } from './io/onnx.js';
 import { decodeTfjs, encodeTfjs, type TfjsModelJson } from './io/tfjs.js';
 import { VERSION } from './io/version.js';
 
-/** Input rows: a Dataset, a Float32Array of rows × inputs (row-major), or an array of rows. */
-export type Rows = Dataset | Float32Array | readonly (readonly number[] | Float32Array)[];
+/**
+ * Input rows: a Dataset, a Float32Array of rows × inputs (row-major), or an array of rows: each an
+ * array of `inputs` numbers or, for a network trained on a table (`net.table`), a raw row of the
+ * table's columns (an array in `net.table.features` order, or an object keyed by column name).
+ */
+export type Rows = Dataset | Float32Array | readonly (readonly number[] | Float32Array)[] | readonly RawRow[];
 
 export interface FitOptions {
   /** The number of the last epoch: fit runs epochs initialEpoch+1 … epochs. */
@@ -115,6 +121,7 @@ function foldScaling(params: Parameters[], scaling: Scaling, layers: readonly La
 export class Network {
   /** Dropped by dispose(), and with it the memory: a disposed network holds nothing, even while referenced. */
   #core?: Core;
+  #table?: TableSchema;
   /** The config it was built with, defaults filled in. */
   readonly config: Readonly<Required<NetworkConfig>>;
   /** Number of trainable parameters (weights and biases). */
@@ -177,9 +184,41 @@ export class Network {
     return this.#core?.scaling;
   }
 
+  /**
+   * The table the network was trained on (its first fit on rows parseCsv read, or its model file):
+   * the feature columns (numbers, and categories in one-hot order), the target columns, the task
+   * and a classification's class names. With it, predict and classify take raw rows.
+   */
+  get table(): TableSchema | undefined {
+    return this.#table;
+  }
+
   /** Train on `data`; see FitOptions. Resolves to the history of the epochs it ran. */
   async fit(data: Dataset, options: FitOptions): Promise<History> {
-    return fit(this.#live, data, options);
+    const core = this.#live;
+    const before = { table: this.#table, epochs: core.history.length };
+    const schema = data instanceof Dataset ? data.schema : undefined;
+    if (schema) this.#table = this.#checkTable(schema);
+    try {
+      return await fit(core, data, options);
+    } catch (e) {
+      if (core.history.length === before.epochs) this.#table = before.table; // as the network was
+      throw e;
+    }
+  }
+
+  /** `s` if it fits this network (and is the table it was trained on, if any), else an Error. */
+  #checkTable(s: TableSchema): TableSchema {
+    try {
+      checkTableFor(s, this.inputs, this.outputs, this.config.classes);
+    } catch (e) {
+      throw new Error(`fit: ${(e as Error).message}`);
+    }
+    if (this.#table && JSON.stringify(this.#table) !== JSON.stringify(s))
+      throw new Error(
+        `fit: the network was trained on a table of ${this.#table.features.map((f) => f.name).join(', ')} → ${this.#table.targets.join(', ')}; these rows were read with another schema (read them with parseCsv(text, { schema: net.table }))`,
+      );
+    return this.#table ?? structuredClone(s); // its own copy: the caller's schema may change later
   }
 
   /**
@@ -201,14 +240,30 @@ export class Network {
     return core.predict(this.#rows(x, 'predict'), x instanceof Dataset ? 1 : 2); // a drawn digit does not evict the test set
   }
 
-  /** The predicted class of each input row (as predict takes them): argmax of the outputs, or a ≥ 0.5 with one output. */
-  classify(x: Rows): Int32Array {
+  /**
+   * The predicted class of each input row (as predict takes them): argmax of the outputs, or a ≥ 0.5
+   * with one output. `{ names: true }` gives the classes' names (config.classes, or the table's).
+   */
+  classify(x: Rows): Int32Array;
+  classify(x: Rows, options: { names: true }): string[];
+  classify(x: Rows, options?: { names?: boolean }): Int32Array | string[];
+  classify(x: Rows, options: { names?: boolean } = {}): Int32Array | string[] {
     const core = this.#live;
-    return core.classify(this.#rows(x, 'classify'), x instanceof Dataset ? 1 : 2);
+    if (!options || typeof options !== 'object')
+      throw new Error(`classify: expected options { names? }, got ${typeName(options)}`);
+    checkKeys(options, 'classify', ['names']);
+    const names = this.config.classes.length ? this.config.classes : this.#table?.classes;
+    if (options.names && !names)
+      throw new Error(
+        'classify: this network has no class names: give them in Network.create({ classes }), or train it on a table (parseCsv) whose target is a class',
+      );
+    const k = core.classify(this.#rows(x, 'classify'), x instanceof Dataset ? 1 : 2);
+    return options.names ? Array.from(k, (c) => names![c]) : k;
   }
 
   #rows(x: Rows, what: string): Dataset {
     if (x instanceof Dataset) return x;
+    if (Array.isArray(x) && this.#table) return encodeRows(this.#table, x as readonly RawRow[], what);
     if (Array.isArray(x)) {
       const n = this.inputs,
         flat = new Float32Array(x.length * n);
@@ -221,7 +276,7 @@ export class Network {
           throw new Error(
             `${what}: row ${i} must be an array of ${n} numbers (one per input), got ${Array.isArray(row) || row instanceof Float32Array ? `${row.length} numbers` : typeName(row)}`,
           );
-        flat.set(row, i * n);
+        flat.set(row as readonly number[], i * n);
       });
       x = flat;
     }
@@ -315,6 +370,7 @@ export class Network {
           ...(inputDropout && { inputDropout }),
         },
         scaling: core.scaling,
+        table: this.#table,
         layout: PARAMETER_LAYOUT,
         fit: core.lastFit,
         optimizerState: state && { steps: state.steps, beta1Power: state.b1t, beta2Power: state.b2t },
@@ -364,7 +420,9 @@ export class Network {
       core.useOptimizer(o);
       o.setState({ steps, b1t, b2t, m: sections['optimizer.m'], v: sections['optimizer.v'] });
     }
-    return new Network(core);
+    const net = new Network(core);
+    net.#table = h.table;
+    return net;
   }
 
   /** The network as an ONNX model's bytes (opset 13; see src/io/onnx.ts). A step layer has no ONNX op: it throws. */

@@ -1,5 +1,6 @@
 import { Random } from '../random.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
+import type { TableSchema } from './table.js';
 
 /**
  * Labelled rows in plain typed arrays: `features` is row-major, `length × width`.
@@ -19,6 +20,11 @@ export class Dataset {
   readonly width: number;
   readonly length: number;
   readonly scale: number;
+  /**
+   * The schema of the table the rows were read from (parseCsv), kept by slice, shuffled and
+   * splitValidation. A network's first fit on such rows keeps it as `net.table`.
+   */
+  readonly schema?: TableSchema;
   #numClasses = -1;
   /** splitValidation's results by fraction: the same slices each time, so a network copies them once. */
   #splits = new Map<number, { train: Dataset; validation: Dataset }>();
@@ -28,8 +34,10 @@ export class Dataset {
     targets: Uint8Array | Float32Array,
     width: number,
     targetWidth = 0,
+    schema?: TableSchema,
   ) {
     this.features = features;
+    if (schema) this.schema = schema;
     this.width = width;
     this.length = features.length / width;
     if (targets instanceof Float32Array) {
@@ -64,9 +72,15 @@ export class Dataset {
 
   /**
    * Builds a dataset from row-major features (rows × width) and, per row, either one u8 class
-   * label (a Uint8Array of rows) or real targets (a Float32Array of rows × outputs).
+   * label (a Uint8Array of rows) or real targets (a Float32Array of rows × outputs); `schema`: the
+   * table the features were encoded from (see parseCsv), checked against a network when it fits them.
    */
-  static fromArrays(features: Float32Array | Uint8Array, targets: Uint8Array | Float32Array, width: number): Dataset {
+  static fromArrays(
+    features: Float32Array | Uint8Array,
+    targets: Uint8Array | Float32Array,
+    width: number,
+    schema?: TableSchema,
+  ): Dataset {
     if (!(features instanceof Float32Array || features instanceof Uint8Array)) {
       throw new Error('Dataset: features must be a Float32Array or a Uint8Array');
     }
@@ -109,7 +123,9 @@ export class Dataset {
         }
       }
     }
-    return new Dataset(features, targets, width, targets.length / Math.max(rows, 1) || 1);
+    if (schema !== undefined && (typeof schema !== 'object' || schema === null))
+      throw new Error('Dataset: schema must be a table schema { features, targets, task } (see parseCsv), or none');
+    return new Dataset(features, targets, width, targets.length / Math.max(rows, 1) || 1, schema);
   }
 
   /** Rows start ≤ i < end, as a Dataset of views into this one (no copy). */
@@ -124,6 +140,7 @@ export class Dataset {
       t ?? this.labels.subarray(start, end),
       w,
       this.targetWidth,
+      this.schema,
     );
   }
 
@@ -146,7 +163,7 @@ export class Dataset {
       if (this.targets) y.set(this.targets.subarray(from * k, (from + 1) * k), i * k);
       else y[i] = this.labels[from];
     });
-    return new Dataset(x, y, w, k);
+    return new Dataset(x, y, w, k, this.schema);
   }
 
   /**

@@ -238,7 +238,7 @@ export function parseCsv(text: string, options: CsvOptions): Table {
       });
   }
   return {
-    data: Dataset.fromArrays(x, y, width),
+    data: Dataset.fromArrays(x, y, width, s),
     schema: s,
     hasTargets,
     header: head,

@@ -33,6 +33,8 @@ import {
   type Scaling,
   validateScaling,
 } from '../config.js';
+import { checkTableFor } from '../data/rows.js';
+import type { TableSchema } from '../data/table.js';
 import { crc32 } from './crc32.js';
 import { VERSION } from './version.js';
 
@@ -98,6 +100,8 @@ export interface ModelHeader {
   };
   /** The scaling the network's first fit found in its training rows (with network.scale ≠ "none"). */
   scaling?: Scaling;
+  /** The table the network was trained on (Network.table): its columns, targets, task and classes. */
+  table?: TableSchema;
   /** How the parameters section is laid out (for readers in other languages). */
   layout: string;
   sections: { name: SectionName; count: number }[];
@@ -154,6 +158,7 @@ export function encodeModel(
       'kind',
       'network',
       'scaling',
+      'table',
       'layout',
       'sections',
       'fit',
@@ -388,6 +393,14 @@ function checkHeader(h: ModelHeader, version: number): void {
       h.scaling.method === net.scale,
       `scaling.method ${JSON.stringify(h.scaling.method)} must be network.scale (${JSON.stringify(net.scale ?? 'none')})`,
     );
+  }
+
+  if (h.table !== undefined) {
+    try {
+      checkTableFor(h.table, net.inputs, net.layers[net.layers.length - 1].units, net.classes ?? []);
+    } catch (e) {
+      throw new Error(`table: ${(e as Error).message}`);
+    }
   }
 
   if (h.fit !== undefined) {

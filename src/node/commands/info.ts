@@ -67,7 +67,7 @@ function summariseTraining(h: ModelHeader, file: string): void {
     h.meta as
       { data?: { dir: string | null; limit: number | null; trainRows: number; validationRows: number } } | undefined
   )?.data;
-  const table = tableText(h.meta, h.network.scale);
+  const table = tableText(h);
   if (table) log(table);
   else if (d)
     log(

@@ -1,6 +1,6 @@
 // The CLI on tables (CSV): `train --data FILE.csv --target COLUMN`, `eval --data FILE.csv` and
 // `predict FILE.csv`. The training table's schema (columns, categories, classes) goes into the model
-// file's meta, so that eval and predict read their rows as training read its own.
+// file (net.table), so that eval and predict read their rows as training read its own.
 import {
   checkSchema,
   DEFAULT_LEARNING_RATES,
@@ -16,6 +16,7 @@ import {
   type EpochLog,
   type Evaluation,
   type LayerSpec,
+  type ModelHeader,
   type Table,
   type TableSchema,
 } from '../../index.js';
@@ -61,30 +62,38 @@ export const TABLE_ONLY = ['target', 'task', 'test', 'scale', 'drop-missing'] as
 type Flags = Record<string, string | boolean | undefined>;
 const str = (o: Flags, k: string) => o[k] as string | undefined;
 
-/** What the CLI keeps in the model file's meta for a table. */
+/** What the CLI keeps in the model file's meta for a table (the schema is the file's own `table`). */
 interface TableMeta {
   command: 'train';
-  table: TableSchema;
+  /** Files written before the schema had its place in the model file kept it here. */
+  table?: TableSchema;
   source: { file: string; rows: number; validationRows: number; test: string | null };
 }
 
+/** The table a model file's header says the network was trained on, if any. */
+const tableOf = (h: ModelHeader): TableSchema | undefined =>
+  h.table ?? (h.meta as Partial<TableMeta> | undefined)?.table;
+
 /** info's line for a model trained on a table (undefined for any other). */
-export function tableText(meta: unknown, scale: string | undefined): string | undefined {
-  const m = meta as Partial<TableMeta> | undefined;
-  if (!m?.table || !m.source) return undefined;
-  const { table: s, source: d } = m;
-  return `data: the table ${d.file}, ${count(d.rows)} rows${d.validationRows ? `, ${count(d.validationRows)} held out for validation` : ''}; ${s.task} of ${s.targets.join(', ')}${s.classes ? ` (${s.classes.join(', ')})` : ''}; scale ${scale ?? 'none'}`;
+export function tableText(h: ModelHeader): string | undefined {
+  const s = tableOf(h);
+  if (!s) return undefined;
+  const d = (h.meta as Partial<TableMeta> | undefined)?.source;
+  const source = d
+    ? `the table ${d.file}, ${count(d.rows)} rows${d.validationRows ? `, ${count(d.validationRows)} held out for validation` : ''}`
+    : 'a table';
+  return `data: ${source}; ${s.task} of ${s.targets.join(', ')}${s.classes ? ` (${s.classes.join(', ')})` : ''}; scale ${h.network.scale ?? 'none'}`;
 }
 
-/** The schema a model file's meta holds, or an Error saying the model was not trained on a table. */
+/** The schema a model file holds, or an Error saying the model was not trained on a table. */
 function schemaOf(bytes: Uint8Array, file: string): TableSchema {
-  const meta = readModelHeader(bytes, file).meta as Partial<TableMeta> | undefined;
-  if (!meta?.table)
+  const s = tableOf(readModelHeader(bytes, file));
+  if (!s)
     throw new Error(
-      `${file} was not trained on a table ('wasmlp train --data FILE.csv'), so it does not say which columns to read`,
+      `${file} was not trained on a table ('wasmlp train --data FILE.csv', or fit on rows parseCsv read), so it does not say which columns to read`,
     );
-  checkSchema(meta.table);
-  return meta.table;
+  checkSchema(s);
+  return s;
 }
 
 /** A short description of the rows: their number, the features, and the classes' counts or the target's range. */
@@ -243,7 +252,6 @@ export async function trainTable(o: Flags): Promise<void> {
   if (out) {
     const meta: TableMeta = {
       command: 'train',
-      table: s,
       source: { file, rows: table.data.length, validationRows: held?.validation.length ?? 0, test: testFile ?? null },
     };
     await saveModel(net, out, { meta: { ...meta } });
