@@ -95,7 +95,7 @@ function schemaOf(bytes: Uint8Array, file: string): TableSchema {
 }
 
 /** A short description of the rows: their number, the features, and the classes' counts or the target's range. */
-function summary(t: Table, file: string): string {
+export function summary(t: Table, file: string): string {
   const s = t.schema,
     d = t.data;
   const categorical = s.features.filter((f) => f.kind === 'category').length;
