@@ -11,6 +11,7 @@ import { importModel } from './commands/import.js';
 import { gradcheck } from './commands/gradcheck.js';
 import { info } from './commands/info.js';
 import { predict } from './commands/predict.js';
+import { search } from './commands/search.js';
 import { train } from './commands/train.js';
 
 const HELP = `Usage: wasmlp <command> [options]
@@ -26,6 +27,7 @@ Commands:
   gradcheck check backpropagation's gradients against finite differences on a few MNIST images
   compare   train one network per activation, loss or depth and compare them (table, HTML page)
   cv        K-fold cross-validation of train's network on a table: each fold's score, mean ± sd
+  search    find a table's network: trials scored by cross-validation, on every core or in shards
 
 Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for the version.
 Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   gradcheck,
   compare,
   cv,
+  search,
 };
 
 async function main(argv: string[]): Promise<number> {
