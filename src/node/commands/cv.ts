@@ -22,8 +22,9 @@ Options:
   --json                  make the last line of stdout one JSON object:
                           { "task", "metric", "folds": [score, …], "mean", "sd" }
   -h, --help              show this help
-  Every flag train takes on a table (--data, --target, --task, --drop-missing, --layers, --lr,
-  --dropout, --weight-decay, --epochs, --early-stop, --seed, …) with train's defaults:
+  Every flag train takes on a table but --test, --out, --checkpoint and --resume (--data,
+  --target, --task, --drop-missing, --layers, --lr, --dropout, --weight-decay, --epochs,
+  --early-stop, --seed, …), with train's defaults:
 
 ${TABLE_TRAIN_HELP}`;
 

@@ -51,12 +51,13 @@ The space:
                           (lr, weight-decay, l2), steps of 0.05 (dropout), powers of two (batch)
   --random N              N different combinations drawn from the space instead of all of them
   --folds K               folds per trial (default 5)
-  --seed N                seeds the folds, the draws and every trial (default 1): a trial's seed
-                          comes from it and the trial's own settings, never from the order trials run
+  --seed N                seeds the folds, the draws and every trial (default 1): a trial's
+                          seed comes from it and the trial's own settings, never from the
+                          order trials run in
 
 Running:
-  --jobs N|auto           trials at once, each on a worker thread of its own (default auto: one per
-                          core); any count gives the same scores and the same model file, bit for bit
+  --jobs N|auto           trials at once, each on a worker thread of its own (default auto: one
+                          per core); any count gives the same scores and model file, bit for bit
   --shard K/N             run only shard K's trials (K = 1 … N: every Nth trial), and write their
                           scores to --out FILE.json (default shard-K-of-N.json); without --shard,
                           JOB_COMPLETION_INDEX (0-based, set by a Kubernetes Indexed Job) and
@@ -67,8 +68,9 @@ Running:
 Output:
   --test FILE.csv         rows to score the best network on, once, at the end
   --out FILE              save the best network (a model file; with --shard, the scores' JSON)
-  --json                  make the last line of stdout one JSON object: { "task", "metric", "trials",
-                          "best": { "settings", "mean", "sd", "scores" }, "test", "model" }
+  --json                  make the last line of stdout one JSON object: { "task", "metric",
+                          "trials", "best": { "settings", "mean", "sd", "scores" }, "test",
+                          "model" }
   --quiet                 no progress on stderr (a bar on a terminal, else a line per trial)
   -h, --help              show this help
 `;
