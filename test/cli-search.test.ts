@@ -133,6 +133,20 @@ describe('every core, and shards on other machines: the same bytes', () => {
     expect(c.stderr).toContain('holds other rows than the ones the shards were scored on');
   });
 
+  test('--report: a page with one line per fold and the mean, and a row per trial; not with --shard', () => {
+    const page = join(tmp, 'trials.html');
+    const t = cli(['search', ...searchArgs, '--jobs', '1', '--report', page]);
+    expect(t.status).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html.match(/<polyline /g)).toHaveLength(4); // 3 folds and the mean
+    expect(html.match(/<tr( class="best")?><td>\d+<\/td>/g)).toHaveLength(8);
+    expect(html.match(/<tr class="best"><td>1<\/td>/g)).toHaveLength(1);
+    expect(html).not.toContain('<script');
+    const s = cli(['search', ...searchArgs, '--shard', '1/2', '--report', page]);
+    expect(s.status).toBe(2);
+    expect(s.stderr).toContain('--report goes with the whole search or its merge, not with --shard');
+  });
+
   test.each([
     [
       ['--grid', 'width=8'],

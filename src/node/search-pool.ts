@@ -38,10 +38,14 @@ type Reply = { result: TrialResult } | { error: string };
 /** `jobs` workers; runTrial queues a trial for the next free one. close() ends them. */
 export function trialPool(jobs: number, init: PoolInit) {
   const idle: Worker[] = [];
+  let closing = false;
   const waiting: { trial: Trial; resolve: (r: TrialResult) => void; reject: (e: Error) => void }[] = [];
   const workers = Array.from({ length: jobs }, () => {
     const w = new Worker(new URL('./search-worker.js', import.meta.url), { workerData: init });
     w.on('error', (e) => fail(e));
+    w.on('exit', (code) => {
+      if (!closing) fail(new Error(`a search worker stopped (exit code ${code}) before its trials were done`));
+    });
     idle.push(w);
     return w;
   });
@@ -71,6 +75,9 @@ export function trialPool(jobs: number, init: PoolInit) {
         waiting.push({ trial, resolve, reject });
         next();
       }),
-    close: () => Promise.all(workers.map((w) => w.terminate())),
+    close: () => {
+      closing = true;
+      return Promise.all(workers.map((w) => w.terminate()));
+    },
   };
 }

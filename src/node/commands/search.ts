@@ -16,11 +16,12 @@ import {
   type TrialResult,
   type TrialSettings,
 } from '../../index.js';
-import { count, int, parse, path, UsageError } from '../args.js';
+import { commandLine, count, int, parse, path, UsageError } from '../args.js';
 import { checkWritable, readInput, saveModel, writeFileAtomic } from '../files.js';
 import { describe } from '../format.js';
 import { barLine } from '../progress.js';
 import { jobCount, poolInit, trialPool } from '../search-pool.js';
+import { renderSearchReport } from '../search-report.js';
 import { defaultSpace, parseGrid, settingsText } from '../search-space.js';
 import { loadCsv } from '../table.js';
 import { tableFit, tableNetwork, tableSettings, TABLE_SETTING_FLAGS, type Flags } from '../table-settings.js';
@@ -68,6 +69,8 @@ Running:
 Output:
   --test FILE.csv         rows to score the best network on, once, at the end
   --out FILE              save the best network (a model file; with --shard, the scores' JSON)
+  --report FILE.html      write a page of the trials: the scores by setting, one line per fold,
+                          and the table of every trial with each fold's score
   --json                  make the last line of stdout one JSON object: { "task", "metric",
                           "trials", "best": { "settings", "mean", "sd", "scores" }, "test",
                           "model" }
@@ -87,7 +90,7 @@ const PLAN_FLAGS = [
   'grid',
   'random',
 ];
-const RUN_FLAGS = ['jobs', 'shard', 'out', 'json', 'quiet'];
+const RUN_FLAGS = ['jobs', 'shard', 'out', 'report', 'json', 'quiet'];
 export const SEARCH_OPTIONS = {
   ...OPTIONS,
   folds: { type: 'string' },
@@ -224,6 +227,15 @@ function shardOf(flag: string | undefined): { index: number; count: number } | u
   return { index: k, count: n };
 }
 
+/** --report FILE.html: a page name, and not with --shard (a shard has no best to show). */
+function reportFlag(value: string | undefined, shard: boolean): string | undefined {
+  const report = path('report', value);
+  if (report && !/\.html?$/i.test(report))
+    throw new UsageError(`--report expects a file name ending in .html, got ${JSON.stringify(report)}`);
+  if (report && shard) throw new UsageError('--report goes with the whole search or its merge, not with --shard');
+  return report;
+}
+
 export async function search(argv: string[]): Promise<void> {
   if (argv[0] === 'merge') return merge(argv.slice(1));
   const parsed = parse(argv, SEARCH_OPTIONS, SEARCH_HELP);
@@ -237,7 +249,12 @@ export async function search(argv: string[]): Promise<void> {
   const out = path('out', o.out as string | undefined) ?? (shard && `shard-${shard.index}-of-${shard.count}.json`);
   if (shard && !out!.endsWith('.json'))
     throw new UsageError(`--out with --shard names the scores' JSON file (FILE.json), got ${out}`);
-  if (out) await checkWritable(out, 'out');
+  const report = reportFlag(o.report as string | undefined, shard !== undefined);
+  for (const [file, flag] of [
+    [out, 'out'],
+    [report, 'report'],
+  ] as const)
+    if (file) await checkWritable(file, flag);
   const plan = await makePlan(o);
   log(summary(plan.table, plan.file));
   const mine = shard ? Math.ceil((plan.total - shard.index + 1) / shard.count) : plan.total;
@@ -284,7 +301,12 @@ export async function search(argv: string[]): Promise<void> {
     if (o.json) log(JSON.stringify({ shard, trials: result.trials.length, out }));
     return;
   }
-  await finish(plan, result.trials, result.best!, result.network!, out, Boolean(o.json));
+  await finish(plan, result.trials, result.best!, result.network!, {
+    out,
+    report,
+    json: Boolean(o.json),
+    command: commandLine('search', argv),
+  });
 }
 
 /** What a search keeps in its model file's meta, beside a table's schema and source. */
@@ -305,9 +327,9 @@ async function finish(
   trials: TrialResult[],
   best: TrialResult,
   net: Network,
-  out: string | undefined,
-  json: boolean,
+  o: { out?: string; report?: string; json: boolean; command: string },
 ): Promise<void> {
+  const { out, json } = o;
   // The model file keeps no timing, so that its bytes are the same on every run.
   for (const e of net.history) e.seconds = e.samplesPerSec = 0;
   const metric = best.metric,
@@ -350,6 +372,11 @@ async function finish(
     await saveModel(net, out, { meta });
     log(`saved the model, its CV score and the trial table to ${out}`);
   }
+  if (o.report) {
+    const page = { command: o.command, metric, folds: plan.options.folds, trials, best, generated: new Date() };
+    await writeFileAtomic(o.report, renderSearchReport({ ...page, ...(test && { test: metricsText(test) }) }));
+    log(`wrote the page of the trials to ${o.report}`);
+  }
   if (json)
     log(
       JSON.stringify({
@@ -378,6 +405,7 @@ same rows; shards of different searches or data, a missing shard or one given tw
 Options:
   --out FILE              save the best network (required)
   --data FILE.csv         read the table from here instead of the path the shards name
+  --report FILE.html      as search's --report
   --json                  as search's --json
   -h, --help              show this help
 `;
@@ -409,7 +437,7 @@ async function readShard(file: string): Promise<Shard> {
 async function merge(argv: string[]): Promise<void> {
   const parsed = parse(
     argv,
-    { out: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' } },
+    { out: { type: 'string' }, data: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' } },
     MERGE_HELP,
     true,
   );
@@ -419,6 +447,8 @@ async function merge(argv: string[]): Promise<void> {
   if (!files.length)
     throw new UsageError('search merge needs the shard files: wasmlp search merge SHARD.json… --out FILE');
   await checkWritable(out, 'out');
+  const report = reportFlag(o.report as string | undefined, false);
+  if (report) await checkWritable(report, 'report');
   const shards = await Promise.all(files.map(readShard));
   const [first] = shards;
   shards.forEach((s, i) => {
@@ -455,7 +485,12 @@ async function merge(argv: string[]): Promise<void> {
   log(`merged ${shards.length} shards: ${trials.length} trials × ${plan.options.folds} folds`);
   const best = bestTrial(trials);
   const net = await trainBest(plan.table.data, plan.base, best, plan.options.seed);
-  await finish(plan, trials, best, net, out, Boolean(o.json));
+  await finish(plan, trials, best, net, {
+    out,
+    report,
+    json: Boolean(o.json),
+    command: commandLine('search', ['merge', ...argv]),
+  });
 }
 
 /** info's lines for a model a search saved (undefined for any other): the best's CV score and the trial table. */
