@@ -1,7 +1,7 @@
 // The bench suite (issue 3): `npm run bench` (full, ~15 min on 2 cores) or `npm run bench -- --quick`
 // (~2 min, fewer repetitions and shorter runs, labelled as such). Not a test: nothing here asserts a speed.
 //   --quick                 short pass
-//   --sections a,b          any of kernels, training, memory (default: all); gemm-threads: of the
+//   --sections a,b          any of kernels, training, memory, search (default: all); gemm-threads: of the
 //                           kernels, only the GEMMs on threads
 //   --workloads W1,W2       training workloads to run (default: W1, W2, W3, W0)
 //   --engines a,b           training engines (default: all; names as in the table; wasmlp-wasm brings
@@ -29,7 +29,7 @@ const option = (name) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const quick = flag('quick');
-const sections = (option('sections') ?? 'kernels,training,memory').split(',');
+const sections = (option('sections') ?? 'kernels,training,memory,search').split(',');
 const workloads = option('workloads')?.split(',');
 const engineNames = option('engines')?.split(',');
 const out = option('out') ?? `${root}bench/results/latest.json`;
@@ -78,6 +78,7 @@ const { loadMnist } = await import('../dist/node/index.js');
 const { benchKernels } = await import('./kernels.js');
 const { benchTraining, diagnosticsCost, pairedRuns, threadScaling } = await import('./training.js');
 const { benchMemory } = await import('./memory.js');
+const { benchSearch } = await import('./search.js');
 const { wasmlp } = await import('./engines/wasmlp.js');
 const { tfjs } = await import('./engines/tfjs.js');
 const { convnet } = await import('./engines/convnetjs.js');
@@ -170,6 +171,10 @@ if (sections.includes('training')) {
 if (sections.includes('memory')) {
   log('memory…');
   result.memory = await benchMemory({ quick, mnist });
+}
+if (sections.includes('search')) {
+  log('search…');
+  result.search = await benchSearch({ quick });
 }
 result.ratios = ratios(result);
 result.seconds = (Date.now() - t0) / 1000;
@@ -523,6 +528,19 @@ function report(r) {
       table(
         ['when', 'process RSS', 'JS heap used', 'external', 'network wasm memory'],
         mm.points.map((p) => [p.at, fmt(p.rssMiB), fmt(p.heapUsedMiB), fmt(p.externalMiB), fmt(p.wasmMiB)]),
+      ),
+    );
+  }
+  if (r.search) {
+    const sr = r.search;
+    parts.push('', `Search: wasmlp search --jobs N, trials/s (${sr.workload}); N jobs / 1, paired per repetition`);
+    parts.push(
+      table(
+        ['jobs', 'trials/s', 'vs 1 job'],
+        sr.rows.map((x) => {
+          const q = sr.ratios.find((y) => y.jobs === x.jobs)?.vsOneJob;
+          return [x.jobs, range(x.trialsPerSec), q ? `${fmt(q.median)}× (${fmt(q.min)}–${fmt(q.max)})` : '1×'];
+        }),
       ),
     );
   }

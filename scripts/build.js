@@ -55,7 +55,7 @@ const library = {
 };
 await esbuild.build({
   ...common,
-  entryPoints: ['src/node/index.ts', 'src/node/cli.ts'],
+  entryPoints: ['src/node/index.ts', 'src/node/cli.ts', 'src/node/search-worker.ts'],
   outdir: 'dist/node',
   platform: 'node',
   packages: 'external',

@@ -71,3 +71,33 @@ export {
 export { VERSION } from './io/version.js';
 export { crc32 } from './io/crc32.js';
 export { simdSupported } from './wasm.js';
+export { kFolds, foldSplit, takeRows, hash32 } from './search/folds.js';
+export {
+  crossValidate,
+  foldSeed,
+  metricOf,
+  type CrossValidateOptions,
+  type CrossValidation,
+  type Metric,
+} from './search/cv.js';
+export {
+  applySettings,
+  drawFrom,
+  gridOf,
+  trialKey,
+  SETTING_NAMES,
+  type SearchSpace,
+  type TrialSettings,
+} from './search/space.js';
+export {
+  bestTrial,
+  planTrials,
+  scoreTrial,
+  search,
+  trainBest,
+  type SearchBase,
+  type SearchOptions,
+  type SearchResult,
+  type Trial,
+  type TrialResult,
+} from './search/search.js';

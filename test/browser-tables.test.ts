@@ -1,5 +1,6 @@
 // A table in real Chromium: the bundle parses the CSV, trains with scaling and predicts the same
-// bits as Node, and a model saved in Node (with its scaling) predicts the same from raw rows there.
+// bits as Node, and a model saved in Node (with its scaling) predicts the same from raw rows there;
+// the library's search runs there too, with the same trial table and model bytes.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launch, openPage, serve, type Served } from './browser/chromium.js';
@@ -74,4 +75,42 @@ test('parseCsv, fit with scaling and predict give the same bits in Chromium as i
   expect(browserSide.loaded).toEqual(node.predictions);
   // In the target's units (≈ 20 + …), not the scaled ones.
   for (const p of node.predictions) expect(p).toBeGreaterThan(15);
+});
+
+/** The library's search on the table, in plain JS: the trial table and the best network's bytes. */
+const SEARCH = `async (lib, text) => {
+  const t = lib.parseCsv(text, { target: 'y' });
+  const network = {
+    inputs: t.data.width,
+    layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'identity' }],
+    loss: 'mse',
+    scale: 'standard',
+    threads: 1,
+  };
+  const r = await lib.search(t.data, { hidden: [[8], [16]], learningRate: [0.003, 0.01] }, {
+    network,
+    fit: { epochs: 3, batchSize: 16, validationSplit: 0.2 },
+    folds: 3,
+    seed: 2,
+  });
+  for (const e of r.network.history) e.seconds = e.samplesPerSec = 0;
+  return { trials: r.trials.map((x) => [x.key, x.scores]), bytes: Array.from(r.network.toBytes()) };
+}`;
+
+test('search (folds, cross-validation, the best trained again) gives the same table and bytes in Chromium as in Node', async () => {
+  const text = table(150);
+  const node = await ((0, eval)(SEARCH) as (l: unknown, t: string) => Promise<{ trials: unknown; bytes: number[] }>)(
+    lib,
+    text,
+  );
+  const browserSide = await page.evaluate(
+    async ({ SEARCH, text }) => {
+      const l = (window as unknown as { harness: { lib: unknown } }).harness.lib;
+      return (0, eval)(SEARCH)(l, text);
+    },
+    { SEARCH, text },
+  );
+  expect(errors).toEqual([]);
+  expect((node.trials as unknown[]).length).toBe(4);
+  expect(browserSide).toEqual(node);
 });

@@ -160,12 +160,7 @@ describe('bad tables and flags', () => {
     [['--target', 'y'], 'a,y\n1,2\n3\n', 1, 'row 2 has 1 field but the header has 2 columns'],
     [['--target', 'y'], 'a,y\n1,2\n,3\n', 1, 'row 2, column "a": missing value'],
     [['--target', 'y', '--scale', 'log'], 'a,y\n1,2\n', 2, '--scale expects one of standard, minmax, none, got "log"'],
-    [
-      ['--target', 'y', '--checkpoint', 'x'],
-      'a,y\n1,2\n',
-      2,
-      '--checkpoint applies to MNIST (IDX) data, not to a table',
-    ],
+    [['--target', 'y', '--limit', '5'], 'a,y\n1,2\n', 2, '--limit applies to MNIST (IDX) data, not to a table'],
   ])('%j', (flags, text, status, message) => {
     const r = cli('train', '--data', file('t.csv', text), ...flags);
     expect(r.status).toBe(status);

@@ -4,12 +4,14 @@ import { VERSION } from '../index.js';
 import { UsageError } from './args.js';
 import { bench } from './commands/bench.js';
 import { compare } from './commands/compare.js';
+import { cv } from './commands/cv.js';
 import { evaluate } from './commands/eval.js';
 import { exportModel } from './commands/export.js';
 import { importModel } from './commands/import.js';
 import { gradcheck } from './commands/gradcheck.js';
 import { info } from './commands/info.js';
 import { predict } from './commands/predict.js';
+import { search } from './commands/search.js';
 import { train } from './commands/train.js';
 
 const HELP = `Usage: wasmlp <command> [options]
@@ -24,6 +26,8 @@ Commands:
   import    make a model file from a TensorFlow.js layers model (model.json)
   gradcheck check backpropagation's gradients against finite differences on a few MNIST images
   compare   train one network per activation, loss or depth and compare them (table, HTML page)
+  cv        K-fold cross-validation of train's network on a table: each fold's score, mean ± sd
+  search    find a table's network: trials scored by cross-validation, on every core or in shards
 
 Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for the version.
 Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
@@ -40,6 +44,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   import: importModel,
   gradcheck,
   compare,
+  cv,
+  search,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -115,8 +115,8 @@ const logLabel = (v: number) => {
   return `10${n < 0 ? '⁻' : ''}${[...String(Math.abs(n))].map((c) => SUPERSCRIPT[+c]).join('')}`;
 };
 
-/** A line chart over epochs as inline SVG, with nice ticks (d3-scale) on both axes. */
-export function lineChart(title: string, series: Series[], kind: ChartKind): string {
+/** A line chart over epochs (or another x, named by `xLabel`) as inline SVG, with nice ticks (d3-scale) on both axes. */
+export function lineChart(title: string, series: Series[], kind: ChartKind, xLabel = 'epoch'): string {
   const W = 460,
     right = 14,
     bottom = 40,
@@ -176,7 +176,7 @@ export function lineChart(title: string, series: Series[], kind: ChartKind): str
   const xFormat = xTicks.every(Number.isInteger) ? String : x.tickFormat(10);
   for (const t of xTicks)
     parts.push(`<text x="${x(t).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${esc(xFormat(t))}</text>`);
-  parts.push(`<text x="${(left + W - right) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`);
+  parts.push(`<text x="${(left + W - right) / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>`);
   parts.push(
     `<line x1="${left}" x2="${W - right}" y1="${H - bottom}" y2="${H - bottom}" class="axis"/><line x1="${left}" x2="${left}" y1="${top}" y2="${H - bottom}" class="axis"/>`,
   );

