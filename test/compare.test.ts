@@ -37,7 +37,7 @@ test('a bad list or flag: exit code 2 and a message naming the flag, before any 
     [['--layers', '30,10', '30,9'], /--layers must end with 10 units \(one per MNIST digit\), got 30,9/],
     [['--layers', '30,x,10'], /--layers expects an integer from 1 to 16777216, got "x"/],
     [['--layers', '30,10', '30,10'], /--layers lists 30,10 twice/],
-    [['--layers', '30,10', 'extra'], /Unexpected argument 'extra'/],
+    [['--layers', '30,10', 'extra'], /unexpected argument "extra": this command takes options only/],
     [['--out', join(tmp, 'c.txt')], /--out expects a file name ending in \.html/],
     [['--epochs', '0'], /--epochs expects an integer from 1 to 1000000, got "0"/],
     [['--lr', 'fast'], /--lr expects a number > 0, got "fast"/],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The wasmlp command line. Exit codes: 0 ok, 1 runtime failure (a bad or corrupted file included), 2 bad usage.
 import { VERSION } from '../index.js';
-import { UsageError } from './args.js';
+import { didYouMean, UsageError } from './args.js';
 import { bench } from './commands/bench.js';
 import { compare } from './commands/compare.js';
 import { evaluate } from './commands/eval.js';
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run)
       throw new UsageError(
-        `unknown command ${JSON.stringify(command)}; expected one of: ${Object.keys(COMMANDS).join(', ')}`,
+        `unknown command ${JSON.stringify(command)}; expected one of: ${Object.keys(COMMANDS).join(', ')}${didYouMean(command, Object.keys(COMMANDS))}`,
       );
     return (await run(rest)) ?? 0;
   } catch (e) {
