@@ -389,6 +389,8 @@ test('--validation-split holds out training images, --early-stop stops, --checkp
     '1',
     '--checkpoint',
     dir,
+    '--out',
+    join(tmp, 'stopped.wasmlp'),
     '--json',
     '--quiet',
   );
@@ -413,6 +415,10 @@ test('--validation-split holds out training images, --early-stop stops, --checkp
     cli('info', '--model', join(dir, `epoch-${String(epochs).padStart(4, '0')}.wasmlp`), '--json').stdout,
   );
   expect(info.kind).toBe('checkpoint');
+  // The model file says which epoch's weights it holds: the best one's, not the last trained.
+  expect(cli('info', '--model', join(tmp, 'stopped.wasmlp')).stdout).toContain(
+    `weights: those of epoch ${bestAt}, the best validation loss (the run stopped early, after epoch ${epochs})`,
+  );
   expect(info.meta.data).toMatchObject({ validationSplit: 0.25, trainRows: 900, validationRows: 300, limit: 1200 });
   // Resuming an early-stopped run has nothing left to train, and says so.
   const again = cli('train', '--resume', dir, '--quiet');

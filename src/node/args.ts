@@ -2,6 +2,7 @@
 // message that names the flag, what it expects and what it got. A UsageError exits with code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAX_THREADS, nearest } from '../config.js';
+import { wrapHelp } from './text.js';
 
 export class UsageError extends Error {}
 
@@ -58,7 +59,7 @@ export function parse(
       throw new UsageError(`unexpected argument ${JSON.stringify(word)}: this command takes options only`);
   }
   if (parsed.values.help) {
-    process.stdout.write(help);
+    process.stdout.write(wrapHelp(help));
     return undefined;
   }
   return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };

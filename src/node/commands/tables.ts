@@ -24,8 +24,7 @@ import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../fil
 import { describe } from '../format.js';
 import { HIDDEN_ACTIVATIONS } from '../network-flags.js';
 import { loadCsv } from '../table.js';
-
-const log = (line: string) => process.stdout.write(line + '\n');
+import { log, logJson } from '../text.js';
 
 /** Whether `--data` names a table rather than an IDX folder. */
 export const isTable = (data: string | undefined): boolean => /\.(csv|tsv)$/i.test(data ?? '');
@@ -66,6 +65,8 @@ interface TableMeta {
   command: 'train';
   table: TableSchema;
   source: { file: string; rows: number; validationRows: number; test: string | null };
+  /** After an early stop: the epoch whose weights the model file holds. */
+  weightsEpoch?: number;
 }
 
 /** info's line for a model trained on a table (undefined for any other). */
@@ -85,6 +86,15 @@ function schemaOf(bytes: Uint8Array, file: string): TableSchema {
     );
   checkSchema(meta.table);
   return meta.table;
+}
+
+/** For a command that reads MNIST images: a model trained on a table is refused, saying what to pass instead. */
+export function refuseTableModel(bytes: Uint8Array, file: string, pass: string): void {
+  const table = (readModelHeader(bytes, file).meta as Partial<TableMeta> | undefined)?.table;
+  if (table)
+    throw new UsageError(
+      `${file} was trained on a table (${table.task} of ${table.targets.join(', ')}), not on MNIST images: pass ${pass}`,
+    );
 }
 
 /** A short description of the rows: their number, the features, and the classes' counts or the target's range. */
@@ -176,11 +186,15 @@ export async function trainTable(o: Flags): Promise<void> {
   const out = path('out', str(o, 'out'));
   if (out) await checkWritable(out, 'out');
 
-  const table = await loadCsv(file, {
-    target: target.split(',').map((t) => t.trim()),
-    task,
-    dropMissing: Boolean(o['drop-missing']),
-  });
+  const table = await loadCsv(
+    file,
+    {
+      target: target.split(',').map((t) => t.trim()),
+      task,
+      dropMissing: Boolean(o['drop-missing']),
+    },
+    '--drop-missing',
+  );
   const testFile = path('test', str(o, 'test'));
   const test = testFile ? await loadCsv(testFile, { schema: table.schema }) : undefined;
   if (test && !test.hasTargets)
@@ -245,23 +259,22 @@ export async function trainTable(o: Flags): Promise<void> {
       command: 'train',
       table: s,
       source: { file, rows: table.data.length, validationRows: held?.validation.length ?? 0, test: testFile ?? null },
+      ...(stopped && { weightsEpoch: stopped.restored ? stopped.bestEpoch : stopped.epoch }),
     };
     await saveModel(net, out, { meta: { ...meta } });
     log(`saved the model to ${out}`);
   }
   if (o.json)
-    log(
-      JSON.stringify({
-        task: s.task,
-        ...metricsJson(result),
-        loss: result.loss,
-        evaluatedOn: what,
-        rows: judged.length,
-        epochs: net.history.length,
-        stoppedEarly: stopped ? stopped.bestEpoch : null,
-        model: out ?? null,
-      }),
-    );
+    logJson({
+      task: s.task,
+      ...metricsJson(result),
+      loss: result.loss,
+      evaluatedOn: what,
+      rows: judged.length,
+      epochs: net.history.length,
+      stoppedEarly: stopped ? stopped.bestEpoch : null,
+      model: out ?? null,
+    });
 }
 
 /** `wasmlp eval --model FILE --data FILE.csv`. */
@@ -277,14 +290,14 @@ export async function evalTable(modelFile: string, dataFile: string, backend: 'w
     `model: ${modelFile} (${describe(net.inputs, net.config.layers)}, ${schema.task} of ${schema.targets.join(', ')})`,
   );
   log(`${dataFile}: ${count(table.data.length)} rows  loss ${e.loss.toFixed(4)}  ${metricsText(e)}`);
-  if (json) log(JSON.stringify({ task: schema.task, ...metricsJson(e), loss: e.loss, samples: table.data.length }));
+  if (json) logJson({ task: schema.task, ...metricsJson(e), loss: e.loss, samples: table.data.length });
 }
 
-/** `wasmlp predict --model FILE rows.csv`: the rows with prediction columns, as CSV. */
+/** `wasmlp predict --model FILE rows.csv`: the rows with prediction columns, as CSV (and with --json, as JSON). */
 export async function predictTable(
   modelFile: string,
   dataFile: string,
-  o: { out?: string; top?: number; backend: 'wasm' | 'js' },
+  o: { out?: string; top?: number; backend: 'wasm' | 'js'; json?: boolean },
 ): Promise<void> {
   const bytes = await readModelFile(modelFile);
   const schema = schemaOf(bytes, modelFile);
@@ -295,6 +308,7 @@ export async function predictTable(
     k = net.outputs;
   const header = [...table.header];
   const rows = table.rows.map((r) => [...r]);
+  const json: object[] = []; // one object per row, for --json
   if (schema.task === 'classification') {
     const classes = schema.classes!,
       top = Math.min(o.top ?? 0, classes.length);
@@ -306,20 +320,26 @@ export async function predictTable(
       const order = p.map((_, c) => c).sort((x, y) => p[y] - p[x] || x - y);
       row.push(classes[order[0]]);
       for (let j = 0; j < top; j++) row.push(...(j === 0 ? [] : [classes[order[j]]]), num(p[order[j]]));
+      const ranked = order.slice(0, Math.max(1, top)).map((c) => ({ label: classes[c], p: p[c] }));
+      json.push({ row: i + 1, label: classes[order[0]], top: ranked });
     });
   } else {
     const names = schema.targets.map((t) => (k === 1 ? 'prediction' : `predicted_${t}`));
     header.push(...names);
     rows.forEach((row, i) => {
+      const values: Record<string, number> = {};
       for (let j = 0; j < k; j++) {
         const v = a[i * k + j];
-        row.push(schema.task === 'multi-label' ? (v >= 0.5 ? '1' : '0') : String(v));
+        values[schema.targets[j]] = schema.task === 'multi-label' ? (v >= 0.5 ? 1 : 0) : v;
+        row.push(String(values[schema.targets[j]]));
       }
+      json.push({ row: i + 1, values });
     });
   }
   const text = formatCsv([header, ...rows], table.delimiter);
   if (o.out) {
     await writeFileAtomic(o.out, text);
     process.stderr.write(`wrote ${count(rows.length)} rows with predictions to ${o.out}\n`);
-  } else process.stdout.write(text);
+  } else if (!o.json) process.stdout.write(text);
+  if (o.json) logJson({ task: schema.task, predictions: json });
 }
