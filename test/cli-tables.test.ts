@@ -113,6 +113,19 @@ describe('Iris: CSV → model → predictions with class names', () => {
     });
   });
 
+  test('after an early stop, info says which epoch’s weights the model file holds', () => {
+    const stopped = join(tmp, 'iris-stopped.wasmlp');
+    const r = cli('train', '--data', train, '--target', 'species', '--early-stop', '3', '--out', stopped, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const best = lastJson(r.stdout).stoppedEarly;
+    expect(best).toBeGreaterThan(0);
+    expect(cli('info', '--model', stopped).stdout).toMatch(
+      new RegExp(
+        `weights: those of epoch ${best}, the best validation loss \\(the run stopped early, after epoch \\d+\\)`,
+      ),
+    );
+  });
+
   test('a class in the test rows that training never saw is an error naming the row and column', () => {
     const bad = file('bad-test.csv', head + '5.1,3.5,1.4,0.2,setosa\n6,3,5,2,unknown-iris\n');
     const r = cli('train', '--data', train, '--target', 'species', '--test', bad);
