@@ -38,7 +38,7 @@ export function parse(
       name = /^--([^=]+)/.exec(a)?.[1];
     if (name !== undefined && !(name in all))
       throw new UsageError(`unknown option --${name}${didYouMean(name, Object.keys(all), (n) => `--${n}`)}`);
-    // Short options: only -h. "-e 1" is read as the long flag it abbreviates.
+    // Short options: only -h; another ("-e 1") is refused, with the long flag it may stand for.
     const short = /^-([^-].*)$/.exec(a)?.[1];
     if (short !== undefined && short !== 'h' && !/^\.?\d/.test(short))
       throw new UsageError(

@@ -9,11 +9,11 @@ export const columns = (): number | undefined => (process.stdout.isTTY ? process
 const GAPS = ['  ', '; ', ', ', ' '];
 
 /**
- * One line as lines of at most `width` characters, broken at the best gap (GAPS) in the second
+ * One line as lines of at most `width` characters, broken at the best of `gaps` (GAPS) in the second
  * half of the room, else at any space; the lines after the first indented by `indent`. A word
  * longer than the width is left whole, on a line of its own.
  */
-export function fitLine(line: string, width: number, indent = '  '): string {
+export function fitLine(line: string, width: number, indent = '  ', gaps = GAPS): string {
   const out: string[] = [];
   let rest = line,
     lead = '';
@@ -24,7 +24,7 @@ export function fitLine(line: string, width: number, indent = '  '): string {
       return at >= from ? at + gap.trimEnd().length : -1;
     };
     // A word wider than the room goes whole on its line, and the line breaks after it.
-    const at = [...GAPS.map((g) => cut(g, Math.floor(room / 2))), cut(' ', 1), rest.indexOf(' ', room)].find(
+    const at = [...gaps.map((g) => cut(g, Math.floor(room / 2))), cut(' ', 1), rest.indexOf(' ', room)].find(
       (i) => i > 0,
     );
     if (at === undefined) break;
@@ -78,7 +78,8 @@ export function wrapHelp(text: string, width = 80): string {
     if (paragraph.every((l) => l.length <= width)) out.push(...paragraph);
     else {
       const words = [entry ? entry[2] : lines[i].slice(pad.length), ...paragraph.slice(1).map((l) => l.trim())];
-      out.push(head + fitLine(words.join(' '), width - head.length, '').replace(/\n/g, `\n${pad}`));
+      // Filled word by word, as prose is: the field gaps of output lines mean nothing here.
+      out.push(head + fitLine(words.join(' '), width - head.length, '', [' ']).replace(/\n/g, `\n${pad}`));
     }
     i = j;
   }
