@@ -28,7 +28,8 @@ const MNIST_RUN = ['train', '--limit', '3000', '--epochs', '3', '--schedule', 'c
 
 describe('train in a terminal', () => {
   test('80 columns: every line fits, and each epoch line goes on, indented, with its speed', () => {
-    const lines = inTerminal(80, ...MNIST_RUN, '--early-stop', '1', '--validation-split', '0.5');
+    const model = join(tmp, 'm.wasmlp');
+    const lines = inTerminal(80, ...MNIST_RUN, '--early-stop', '1', '--validation-split', '0.5', '--out', model);
     for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
     const header = lines.findIndex((l) => l.startsWith('wasmlp: 784-128-10'));
     expect(lines[header + 1]).toMatch(/^ {2}\S/); // the header is 85 characters: continued
@@ -37,6 +38,10 @@ describe('train in a terminal', () => {
     expect(lines[first + 1]).toMatch(/^ {2}lr [\d.]+ {2}[\d,]+ samples\/s {2}[\d.]+ s$/);
     const data = lines.find((l) => l.startsWith('data: '))!;
     expect(data.endsWith(';') || data.endsWith(',')).toBe(true); // broken after a clause, not mid-word
+    // info's lines (the network's is 120 characters) fit too.
+    const info = inTerminal(80, 'info', '--model', model);
+    expect(info.some((l) => l.startsWith('network: 784-128-10'))).toBe(true);
+    for (const l of info) expect(l.length, l).toBeLessThanOrEqual(80);
   });
 
   test('120 columns: the lines are as wide as they need', () => {
