@@ -315,7 +315,7 @@ const lossChart = new LineChart($('loss-chart'), {
   series: [
     { key: 'smooth', label: 'batch loss (smoothed)', color: '#9bb7d9', width: 1.5 },
     { key: 'train', label: 'training loss', color: '#1f5fa8', dots: true },
-    { key: 'test', label: 'test loss', color: '#c2410c', dash: '5 3', dots: true },
+    { key: 'test', label: 'validation loss', color: '#c2410c', dash: '5 3', dots: true },
   ],
 });
 const accChart = new LineChart($('acc-chart'), {
@@ -325,7 +325,7 @@ const accChart = new LineChart($('acc-chart'), {
   y: { ceil: 1, floor: 0, zoomAfter: 1, minSpan: 0.1, format: (v) => `${+(v * 100).toFixed(1)}%` },
   series: [
     { key: 'train', label: 'training accuracy', color: '#1f5fa8', dots: true },
-    { key: 'test', label: 'test accuracy', color: '#c2410c', dash: '5 3', dots: true },
+    { key: 'test', label: 'validation accuracy', color: '#c2410c', dash: '5 3', dots: true },
   ],
 });
 let ema = null;
@@ -381,7 +381,7 @@ const QUANTITIES = [
 ];
 
 /** One row per layer of a new network, its values still to come. */
-function layerRows(layers) {
+function layerRows(layers, loss) {
   state.layers = null;
   $('layers-caption').textContent = 'Train to see how each layer learns, measured on the batches as they train.';
   $('layer-rows').replaceChildren(
@@ -392,6 +392,11 @@ function layerRows(layers) {
       for (const q of QUANTITIES) {
         const td = tr.insertCell();
         td.dataset.quantity = q.key;
+        // Under cross-entropy the output's error δᴸ = a − y has no f′ factor (BP1): its saturation is harmless.
+        if (q.key === 'saturated' && i === layers.length - 1 && loss === 'cross-entropy') {
+          td.classList.add('harmless');
+          td.title = 'with cross-entropy, δᴸ = a − y: the output layer learns however saturated it is';
+        }
         td.innerHTML = '<span class="track"><span class="fill"></span></span><span class="v">–</span>';
       }
       return tr;
@@ -415,7 +420,8 @@ function showLayers({ epoch, batch, batches, every, layers }) {
         td.classList.toggle('none', v === null);
         const w = v === null ? 0 : Math.min(1, Math.max(0, q.bar(v)));
         td.querySelector('.fill').style.width = `${(100 * w).toFixed(1)}%`;
-        td.querySelector('.v').textContent = v === null ? '–' : q.text(v);
+        const note = td.classList.contains('harmless') ? ', harmless' : '';
+        td.querySelector('.v').textContent = v === null ? '–' : q.text(v) + note;
       }
     });
 }
@@ -546,7 +552,7 @@ function diverged({ epoch, what, name, learningRate }) {
   if (!pad.empty) requestPredict();
 }
 
-/** After an epoch: test accuracy at chance gets its explanation from the worker's gradients; better hides it. */
+/** After an epoch: validation accuracy at chance gets its explanation from the worker's gradients; better hides it. */
 function stuckAtChance({ epoch, stuck, name, learningRate }) {
   if (!stuck) return diagnosis.kind === 'stuck' && showDiagnosis(null);
   const e = state.epochs.at(-1);
@@ -566,7 +572,7 @@ function stuckAtChance({ epoch, stuck, name, learningRate }) {
   showDiagnosis({
     kind: 'stuck',
     html:
-      `<b>Stuck at chance</b>: test accuracy ${pct(e.valAccuracy)} after epoch ${epoch}, no better than guessing ` +
+      `<b>Stuck at chance</b>: validation accuracy ${pct(e.valAccuracy)} after epoch ${epoch}, no better than guessing ` +
       `one of ten digits. The network answers <b>${stuck.top}</b> for ${Math.round(100 * stuck.share)}% of the test digits. ${why}`,
   });
 }
@@ -628,7 +634,7 @@ worker.onmessage = ({ data: msg }) => {
       showEnv();
       $('stat-params').textContent = `${fmtInt(msg.parameterCount)}${msg.backend === 'js' ? ' (js)' : ''}`;
       clearCurves(msg);
-      layerRows(msg.layers);
+      layerRows(msg.layers, msg.loss);
       if (!pad.empty) requestPredict();
       break;
     case 'state':

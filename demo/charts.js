@@ -208,6 +208,7 @@ export class LineChart {
     // The y range shown, for the browser tests.
     this.svg.dataset.y0 = String(y0);
     this.svg.dataset.y1 = String(y1);
+    this.svg.dataset.plot = [m.l, m.t, w - m.r, h - m.b].join(' '); // left top right bottom
 
     this.axes.replaceChildren();
     const fmt = this.y.format ?? tickText;
@@ -223,15 +224,28 @@ export class LineChart {
     el('line', { x1: m.l, x2: w - m.r, y1: h - m.b, y2: h - m.b, class: 'axis' }, this.axes);
     el('line', { x1: m.l, x2: m.l, y1: m.t, y2: h - m.b, class: 'axis' }, this.axes);
 
+    // A point off the y range (zoomed: before zoomAfter) sits on the plot's edge, hollow, with its value.
+    const inside = (y) => Math.min(Math.max(y, y0), y1);
     for (const s of this.series) {
       const pts = this.data[s.key].filter((p) => Number.isFinite(p[1]) && (!this.y.log || p[1] > 0));
       this.paths[s.key].setAttribute(
         'd',
-        pts.map((p, i) => `${i ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(''),
+        pts.map((p, i) => `${i ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(inside(p[1])).toFixed(1)}`).join(''),
       );
       if (this.dots[s.key]) {
         this.dots[s.key].replaceChildren();
-        for (const p of pts) el('circle', { cx: X(p[0]), cy: Y(p[1]), r: 3 }, this.dots[s.key]);
+        for (const p of pts) {
+          const cx = X(p[0]),
+            cy = Y(inside(p[1]));
+          if (inside(p[1]) === p[1]) {
+            el('circle', { cx, cy, r: 3 }, this.dots[s.key]);
+            continue;
+          }
+          el('circle', { cx, cy, r: 3, fill: '#fff', stroke: s.color, 'data-off-scale': p[1] }, this.dots[s.key]);
+          const below = p[1] < y0;
+          el('text', { x: cx + 6, y: cy + (below ? -5 : 12), class: 'off-scale' }, this.dots[s.key]).textContent =
+            `${below ? '↓' : '↑'} ${fmt(p[1])}`;
+        }
       }
     }
   }

@@ -12,7 +12,7 @@ import { Network, loadMnist, simdSupported } from '../dist/index.js';
 
 const SLICE_MS = 100;
 const GALLERY = 40; // misclassified test digits sent per epoch
-const CHANCE = 0.2; // test accuracy below this after an epoch: no better than guessing among ten digits
+const CHANCE = 0.2; // validation accuracy below this after an epoch: no better than guessing among ten digits
 const PROBE = 1000; // test digits whose gradients tell which hidden units pass no error back
 // A diagnosed batch costs about a third of a batch more: one in 50 is under 1%. Shorter epochs get
 // about 20 diagnosed batches each (every batch, under 40), so that the bars still follow them.
@@ -22,8 +22,11 @@ let train, test; // Datasets
 let net; // Network
 let netInfo; // { backend, parameterCount }
 let fitSettings = { optimizer: { name: 'adam', learningRate: 0.001 }, batchSize: 64, epochs: 5 };
-let trainRows = 60000;
-let trainSet; // the first trainRows of train (a view)
+// As `wasmlp train` does, the last sixth of the training digits chosen is held out: each epoch is
+// validated on them, and the test set is kept for the gallery of mistakes.
+const HOLD_OUT = 1 / 6;
+let trainRows = 50000;
+let trainSet, validation; // the first trainRows of the digits chosen, and the rest of them
 let loop = null; // the promise of the running training loop, while there is one
 let targetEpochs = 0,
   epochsDone = 0;
@@ -76,15 +79,15 @@ async function load(baseUrl) {
   post({ type: 'loaded', train: train.length, test: test.length });
 }
 
-/** A new network (old one disposed); reports the untrained test accuracy as epoch 0. */
+/** A new network (old one disposed); reports the untrained validation accuracy as epoch 0. */
 async function reset(spec, rows, key) {
   await stop();
   net?.dispose();
   net = undefined;
   if (!Number.isInteger(rows) || rows < 1)
     throw new Error(`Training digits: expected a whole number ≥ 1, got ${JSON.stringify(rows)}`);
-  trainRows = Math.min(rows, train.length);
-  trainSet = train.slice(0, trainRows);
+  ({ train: trainSet, validation } = train.slice(0, Math.min(rows, train.length)).splitValidation(HOLD_OUT));
+  trainRows = trainSet.length;
   const backend = simdSupported() ? 'wasm' : 'js';
   net = await Network.create({
     inputs: 784,
@@ -103,14 +106,24 @@ async function reset(spec, rows, key) {
     parameterCount: net.parameterCount,
     threads: net.threads,
     activation: spec.activation,
+    loss: spec.loss,
     layers: [
       ...spec.hidden.map((units) => ({ units, activation: spec.activation })),
       { units: 10, activation: spec.output },
     ],
   };
   targetEpochs = epochsDone = 0;
-  const v = net.evaluate(test);
-  post({ type: 'network', ...netInfo, key, trainRows, valLoss: v.loss, valAccuracy: v.accuracy });
+  const v = net.evaluate(validation);
+  post({
+    type: 'network',
+    ...netInfo,
+    key,
+    rows,
+    trainRows,
+    validationRows: validation.length,
+    valLoss: v.loss,
+    valAccuracy: v.accuracy,
+  });
   sendGallery();
   post({ type: 'state', state: 'idle' });
 }
@@ -183,7 +196,7 @@ async function trainLoop() {
         initialEpoch: epochsDone,
         batchSize,
         optimizer,
-        validationData: test,
+        validationData: validation,
         diagnostics: { every },
         onBatchEnd: (b) => {
           if (stopping) return false;

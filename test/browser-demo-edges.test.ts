@@ -14,7 +14,7 @@ const openDemo = demoPages();
 /** What demo/app.js puts on window, with the fields these tests read. */
 type DemoState = PageGlobals['wasmlpDemo'] & {
   seen: number;
-  network: { parameterCount: number; trainRows: number } | null;
+  network: { parameterCount: number; rows: number; trainRows: number } | null;
   prediction: { digit: number; probs: number[]; verdict: boolean } | null;
 };
 
@@ -26,6 +26,7 @@ const demo = (page: Page) =>
       seen: s.seen,
       epochs: s.epochs.map((e) => ({ epoch: e.epoch, valAccuracy: e.valAccuracy })),
       parameterCount: s.network?.parameterCount,
+      rows: s.network?.rows,
       trainRows: s.network?.trainRows,
       prediction: s.prediction,
     };
@@ -121,7 +122,7 @@ describe('the demo page', () => {
   });
 
   test('an untrained network shows its outputs for a drawn digit but no verdict until it has trained', async () => {
-    const { page, errors } = await openDemo('?rows=1000&epochs=1');
+    const { page, errors } = await openDemo('?rows=1000&epochs=2');
     await drawOne(page);
     await page.waitForFunction(() => (window as unknown as PageGlobals).wasmlpDemo.prediction !== null);
     expect(await page.textContent('#guess')).toBe('Untrained network: train it first');
@@ -135,7 +136,7 @@ describe('the demo page', () => {
     await trainRun(page);
     await expect.poll(() => page.textContent('#guess')).toMatch(/^It's a \d$/);
     const after = await demo(page);
-    expect(after.seen).toBe(1000);
+    expect(after.seen).toBe(2 * 833); // 1,000 digits, the last 167 of them held out for validation
     expect(after.prediction!.verdict).toBe(true);
     expect(await page.locator('#bars .bar.best').count()).toBe(1);
     expect(errors).toEqual([]);
@@ -149,13 +150,14 @@ describe('the demo page', () => {
     await expect.poll(() => page.isVisible('#diagnosis')).toBe(true);
     const text = (await page.textContent('#diagnosis'))!;
     console.log(`demo page, stuck: ${text}`);
-    expect(text).toMatch(/^Stuck at chance: test accuracy \d+\.\d\d% after epoch 1/);
+    expect(text).toMatch(/^Stuck at chance: validation accuracy \d+\.\d\d% after epoch 1/);
     expect(text).toMatch(/\d+ of 128 hidden units pass no error back/);
     expect(text).toMatch(/the units are dead/);
     expect(text).toMatch(/lower the learning rate \(now 50; sgd starts at 0\.1 by default\)/);
-    // Inside the layers agrees: at the epoch's last batch (a 16-batch epoch has all its batches measured)
+    // Inside the layers agrees: at the epoch's last batch (833 of the 1,000 digits train, 167 validate:
+    // a 14-batch epoch has all its batches measured)
     // nearly every (digit, unit) pair of the hidden layer has z ≤ 0.
-    expect(await page.textContent('#layers-caption')).toMatch(/^Epoch 1, batch 16 of 16 \(every batch is measured/);
+    expect(await page.textContent('#layers-caption')).toMatch(/^Epoch 1, batch 14 of 14 \(every batch is measured/);
     const saturated = await page.$eval('#layer-rows tr [data-quantity="saturated"]', (td) =>
       Number((td as HTMLElement).dataset.value),
     );
@@ -177,7 +179,7 @@ describe('the demo page', () => {
     await expect.poll(() => page.isVisible('#diagnosis')).toBe(true);
     const text = (await page.textContent('#diagnosis'))!;
     console.log(`demo page, diverged: ${text}`);
-    expect(text).toMatch(/^Training diverged: the loss became (NaN|-?Infinity) in epoch 1, batch \d+ of 16\./);
+    expect(text).toMatch(/^Training diverged: the loss became (NaN|-?Infinity) in epoch 1, batch \d+ of 14\./);
     expect(text).toMatch(/put back as they were before training \(untrained\)/);
     expect(text).toMatch(/Lower the learning rate \(now 50; sgd starts at 0\.1 by default\)/);
     const s = await demo(page);
@@ -204,7 +206,8 @@ describe('the demo page', () => {
     const notice = (await page.textContent('#notice'))!;
     expect(notice).toMatch(/rows=2000 is not valid \(expected one of 60000, 10000, 1000\): using 60000/);
     expect(notice).toMatch(/lr=fast is not valid \(expected a number ≥ 0\): using 0\.001/);
-    expect((await demo(page)).trainRows).toBe(60000);
+    expect((await demo(page)).rows).toBe(60000);
+    expect((await demo(page)).trainRows).toBe(50000); // the last sixth is held out for validation
     expect(await page.isHidden('#error')).toBe(true);
     expect(errors).toEqual([]);
   });

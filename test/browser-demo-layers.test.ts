@@ -70,7 +70,7 @@ describe('the demo page', () => {
     const caption = () => page.textContent('#layers-caption');
     await expect
       .poll(caption, { timeout: 60_000 })
-      .toMatch(/^Epoch 1, batch \d+ of 938 \(one batch in \d+ is measured/);
+      .toMatch(/^Epoch 1, batch \d+ of 782 \(one batch in \d+ is measured/); // 50,000 training digits, 10,000 held out
     const first = await caption();
     await expect.poll(caption, { timeout: 60_000 }).not.toBe(first); // a later diagnosed batch replaces it
     // What the rows show and what the worker sent, read at one moment.

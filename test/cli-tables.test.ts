@@ -85,6 +85,47 @@ describe('Iris: CSV → model → predictions with class names', () => {
     });
   });
 
+  test('MNIST commands given the table model say to pass a table; predict --json gives each row’s class', () => {
+    const told = /iris\.wasmlp was trained on a table \(classification of species\), not on MNIST images: pass /;
+    for (const [args, pass] of [
+      [['eval', '--model', model], '--data FILE.csv'],
+      [['predict', '--model', model], 'ROWS.csv'],
+      [['predict', '--model', model, 'digit.png'], 'ROWS.csv'],
+    ] as const) {
+      const r = cli(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(told);
+      expect(r.stderr).toContain(`pass ${pass}`);
+    }
+    const r = cli('predict', '--model', model, '--top', '2', '--json', test_);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1); // the JSON instead of the CSV
+    const { task, predictions } = lastJson(r.stdout);
+    expect(task).toBe('classification');
+    expect(predictions).toHaveLength(30);
+    const csv = cli('predict', '--model', model, test_).stdout.trim().split('\n').slice(1);
+    predictions.forEach((p: { row: number; label: string; top: { label: string; p: number }[] }, i: number) => {
+      expect(p.row).toBe(i + 1);
+      expect(p.label).toBe(csv[i].split(',')[5]);
+      expect(p.top.map((t) => t.label)[0]).toBe(p.label);
+      expect(p.top).toHaveLength(2);
+      expect(p.top[0].p).toBeGreaterThanOrEqual(p.top[1].p);
+    });
+  });
+
+  test('after an early stop, info says which epoch’s weights the model file holds', () => {
+    const stopped = join(tmp, 'iris-stopped.wasmlp');
+    const r = cli('train', '--data', train, '--target', 'species', '--early-stop', '3', '--out', stopped, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const best = lastJson(r.stdout).stoppedEarly;
+    expect(best).toBeGreaterThan(0);
+    expect(cli('info', '--model', stopped).stdout).toMatch(
+      new RegExp(
+        `weights: those of epoch ${best}, the best validation loss \\(the run stopped early, after epoch \\d+\\)`,
+      ),
+    );
+  });
+
   test('a class in the test rows that training never saw is an error naming the row and column', () => {
     const bad = file('bad-test.csv', head + '5.1,3.5,1.4,0.2,setosa\n6,3,5,2,unknown-iris\n');
     const r = cli('train', '--data', train, '--target', 'species', '--test', bad);
@@ -118,6 +159,11 @@ describe('regression from CSV', () => {
     const [, a, b] = p.stdout.trim().split('\n');
     expect(Number(a.split(';')[2])).toBeCloseTo(50, 0);
     expect(Number(b.split(';')[2])).toBeCloseTo(51 + Math.sin(1.5), 0);
+    const json = lastJson(cli('predict', '--model', model, '--json', join(tmp, 'q.csv')).stdout);
+    expect(json.predictions.map((q: { values: { y: number } }) => q.values.y)).toEqual([
+      Number(a.split(';')[2]),
+      Number(b.split(';')[2]),
+    ]);
   });
 });
 
@@ -165,6 +211,18 @@ describe('bad tables and flags', () => {
     const r = cli('train', '--data', file('t.csv', text), ...flags);
     expect(r.status).toBe(status);
     expect(r.stderr).toContain(message);
+  });
+
+  test('a missing value: the message names the flag --drop-missing, which then leaves the row out', () => {
+    const t = file('gap.csv', 'a,y\n1,2\n,3\n4,5\n');
+    const r = cli('train', '--data', t, '--target', 'y', '--epochs', '1');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      'row 2, column "a": missing value; expected a value (or drop such rows: --drop-missing)',
+    );
+    const d = cli('train', '--data', t, '--target', 'y', '--epochs', '1', '--drop-missing', '--validation-split', '0');
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stdout).toContain('2 rows (1 with a missing value left out)');
   });
 
   test('a table flag without a table is refused', () => {

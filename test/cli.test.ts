@@ -389,6 +389,8 @@ test('--validation-split holds out training images, --early-stop stops, --checkp
     '1',
     '--checkpoint',
     dir,
+    '--out',
+    join(tmp, 'stopped.wasmlp'),
     '--json',
     '--quiet',
   );
@@ -413,6 +415,10 @@ test('--validation-split holds out training images, --early-stop stops, --checkp
     cli('info', '--model', join(dir, `epoch-${String(epochs).padStart(4, '0')}.wasmlp`), '--json').stdout,
   );
   expect(info.kind).toBe('checkpoint');
+  // The model file says which epoch's weights it holds: the best one's, not the last trained.
+  expect(cli('info', '--model', join(tmp, 'stopped.wasmlp')).stdout).toContain(
+    `weights: those of epoch ${bestAt}, the best validation loss (the run stopped early, after epoch ${epochs})`,
+  );
   expect(info.meta.data).toMatchObject({ validationSplit: 0.25, trainRows: 900, validationRows: 300, limit: 1200 });
   // Resuming an early-stopped run has nothing left to train, and says so.
   const again = cli('train', '--resume', dir, '--quiet');
@@ -502,7 +508,7 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
     [['train', '--out', ''], /--out expects a path, got an empty string/],
     [['train', '--bogus'], /unknown option --bogus\n/],
     [['train', '--epochs'], /Option '--epochs <value>' argument missing/],
-    [['train', 'extra'], /Unexpected argument 'extra'/],
+    [['train', 'extra'], /unexpected argument "extra": this command takes options only/],
     [['eval'], /--model is required/],
     [['eval', '--model', m, '--limit', 'all'], /--limit expects an integer ≥ 1, got "all"/],
     [['eval', '--model', m, '--backend', 'gpu'], /--backend expects one of wasm, js/],
@@ -513,8 +519,16 @@ test('every bad flag: exit code 2 and a message naming the flag', async () => {
     [['predict', '--model', m, '--top', '0', 'x.png'], /--top expects an integer from 1 to 1000, got "0"/],
     [['predict', '--model', m, '--invert', 'maybe', 'x.png'], /--invert expects one of auto, yes, no, got "maybe"/],
     [['info'], /--model is required/],
-    [['info', '--model', m, 'extra'], /Unexpected argument 'extra'/],
-    [['fly'], /unknown command "fly"; expected one of: train, eval, predict, info, bench/],
+    [['info', '--model', m, 'extra'], /unexpected argument "extra": this command takes options only/],
+    [['fly'], /unknown command "fly"; expected one of: train, eval, predict, info, bench, [a-z, ]+\n/],
+    // One suggestion rule (args.didYouMean) for commands, flags, values and misplaced files.
+    [['trian'], /unknown command "trian"; expected one of: train, .*; did you mean train\?/],
+    [['train', '-e', '1'], /unknown option -e \(the only short option is -h.*\); did you mean --epochs\?/],
+    [['train', '--activation', 'rellu'], /got "rellu"; did you mean relu\?/],
+    [['train', '--optimizer', 'adm'], /got "adm"; did you mean adam\?/],
+    [['info', 'iris.wasmlp'], /unexpected argument "iris\.wasmlp"; did you mean --model iris\.wasmlp\?/],
+    [['eval', '--model', m, 'rows.csv'], /unexpected argument "rows\.csv"; did you mean --data rows\.csv\?/],
+    [['predict', 'm.wasmlp', 'x.png'], /unexpected argument "m\.wasmlp"; did you mean --model m\.wasmlp\?/],
   ];
   const results = await Promise.all(cases.map(([args]) => cliAsync(...args)));
   for (const [i, [args, message]] of cases.entries()) {

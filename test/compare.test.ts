@@ -37,7 +37,7 @@ test('a bad list or flag: exit code 2 and a message naming the flag, before any 
     [['--layers', '30,10', '30,9'], /--layers must end with 10 units \(one per MNIST digit\), got 30,9/],
     [['--layers', '30,x,10'], /--layers expects an integer from 1 to 16777216, got "x"/],
     [['--layers', '30,10', '30,10'], /--layers lists 30,10 twice/],
-    [['--layers', '30,10', 'extra'], /Unexpected argument 'extra'/],
+    [['--layers', '30,10', 'extra'], /unexpected argument "extra": this command takes options only/],
     [['--out', join(tmp, 'c.txt')], /--out expects a file name ending in \.html/],
     [['--epochs', '0'], /--epochs expects an integer from 1 to 1000000, got "0"/],
     [['--lr', 'fast'], /--lr expects a number > 0, got "fast"/],
@@ -58,6 +58,13 @@ test('help lists the variant flags and the training flags it shares with train',
   expect(r.stdout).toMatch(
     /Usage: wasmlp compare[\s\S]*--activation LIST[\s\S]*--loss LIST[\s\S]*--layers LIST[\s\S]*--optimizer NAME[\s\S]*--out FILE\.html[\s\S]*--json/,
   );
+  // The whole --init entry, and the validation rows of compare's own default (40,000 images), not train's.
+  const flat = r.stdout.replace(/\s+/g, ' ');
+  expect(flat).toContain(
+    '--init NAME normal | lecun | xavier | he | network2 (default: he for relu-like, xavier otherwise; network2: weights N(0, 1/inputs), biases N(0, 1)) --optimizer',
+  );
+  expect(flat).toContain('(default 1/6: 6,667 of 40,000)');
+  expect(flat).not.toContain('60,000)');
 });
 
 test('a tiny run: one table row, one JSON entry and one curve per variant', async () => {

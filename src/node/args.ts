@@ -2,10 +2,27 @@
 // message that names the flag, what it expects and what it got. A UsageError exits with code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MAX_THREADS, nearest } from '../config.js';
+import { wrapHelp } from './text.js';
 
 export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * The one suggestion rule for commands, flags and values: "; did you mean X?" for the name in `names`
+ * nearest to `got` (config's nearest: another case, a prefix, or at most 2 edits), else ''.
+ */
+export function didYouMean(got: string, names: readonly string[], show = (n: string) => n): string {
+  const near = nearest(got, names);
+  return near === undefined ? '' : `; did you mean ${show(near)}?`;
+}
+
+/** A word given where a command takes none, or a model given without --model: the flag it belongs to. */
+function positionalFlag(word: string, options: Options): string | undefined {
+  if (/\.wasmlp$/i.test(word) && 'model' in options) return 'model';
+  if (/\.(csv|tsv)$/i.test(word) && 'data' in options) return 'data';
+  return undefined;
+}
 
 /** parseArgs without defaults (so "given" is `!== undefined`); prints `help` and returns undefined on --help. */
 export function parse(
@@ -19,18 +36,30 @@ export function parse(
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i],
       name = /^--([^=]+)/.exec(a)?.[1];
-    if (name !== undefined && !(name in all)) {
-      const near = nearest(name, Object.keys(all));
-      throw new UsageError(`unknown option --${name}${near ? `; did you mean --${near}?` : ''}`);
-    }
+    if (name !== undefined && !(name in all))
+      throw new UsageError(`unknown option --${name}${didYouMean(name, Object.keys(all), (n) => `--${n}`)}`);
+    // Short options: only -h; another ("-e 1") is refused, with the long flag it may stand for.
+    const short = /^-([^-].*)$/.exec(a)?.[1];
+    if (short !== undefined && short !== 'h' && !/^\.?\d/.test(short))
+      throw new UsageError(
+        `unknown option -${short} (the only short option is -h; the others are long, as --name)${didYouMean(short.split('=')[0], Object.keys(options), (n) => `--${n}`)}`,
+      );
     // A value that starts with a dash ("--epochs -1") goes to the flag's own check, which says what it expects.
     if (name !== undefined && all[name].type === 'string' && !a.includes('=') && /^-\.?\d/.test(argv[i + 1] ?? ''))
       args.push(`${a}=${argv[++i]}`);
     else args.push(a);
   }
-  const parsed = parseArgs({ args, options: all, strict: true, allowPositionals: positionals });
+  const parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  for (const word of parsed.positionals) {
+    const flag = positionalFlag(word, options);
+    // A model file without --model (`wasmlp info m.wasmlp`): say where it goes.
+    if (flag && (!positionals || (flag === 'model' && parsed.values.model === undefined)))
+      throw new UsageError(`unexpected argument ${JSON.stringify(word)}; did you mean --${flag} ${word}?`);
+    if (!positionals)
+      throw new UsageError(`unexpected argument ${JSON.stringify(word)}: this command takes options only`);
+  }
   if (parsed.values.help) {
-    process.stdout.write(help);
+    process.stdout.write(wrapHelp(help));
     return undefined;
   }
   return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
@@ -77,7 +106,9 @@ export function real(
 
 export function oneOf<T extends string>(flag: string, value: string, names: readonly T[]): T {
   if (!names.includes(value as T))
-    throw new UsageError(`--${flag} expects one of ${names.join(', ')}, got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--${flag} expects one of ${names.join(', ')}, got ${JSON.stringify(value)}${didYouMean(value, names)}`,
+    );
   return value as T;
 }
 

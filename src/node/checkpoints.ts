@@ -67,12 +67,18 @@ export async function prepareCheckpointDir(dir: string, fresh: boolean): Promise
 
 /**
  * After an early stop, the weights of the epoch with the best validation loss: already there (fit
- * kept them in memory, or it is the last epoch), else read from its checkpoint. Says what it did.
+ * kept them in memory, or it is the last epoch), else read from its checkpoint. Says what it did,
+ * and which epoch's weights the network now holds.
  */
-export async function keepBest(net: Network, stop: EarlyStopped, checkpointDir: string | undefined): Promise<string> {
+export async function keepBest(
+  net: Network,
+  stop: EarlyStopped,
+  checkpointDir: string | undefined,
+): Promise<{ text: string; epoch: number }> {
   const { epoch, bestEpoch } = stop;
-  if (bestEpoch === epoch) return `keeping the weights of epoch ${epoch}, the best validation loss`;
-  if (stop.restored) return `restored the weights of epoch ${bestEpoch}, the best validation loss`;
+  const restored = { text: `restored the weights of epoch ${bestEpoch}, the best validation loss`, epoch: bestEpoch };
+  if (bestEpoch === epoch) return { text: `keeping the weights of epoch ${epoch}, the best validation loss`, epoch };
+  if (stop.restored) return restored;
   const file = checkpointDir && join(checkpointDir, checkpointName(bestEpoch));
   const saved = file
     ? await readModelFile(file).then(
@@ -81,8 +87,11 @@ export async function keepBest(net: Network, stop: EarlyStopped, checkpointDir: 
       )
     : undefined;
   if (!saved)
-    return `keeping the weights of epoch ${epoch}: epoch ${bestEpoch} (the best validation loss) has no checkpoint to restore`;
+    return {
+      text: `keeping the weights of epoch ${epoch}: epoch ${bestEpoch} (the best validation loss) has no checkpoint to restore`,
+      epoch,
+    };
   net.setParameters(saved.parameters());
   saved.dispose();
-  return `restored the weights of epoch ${bestEpoch}, the best validation loss`;
+  return restored;
 }

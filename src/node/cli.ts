@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The wasmlp command line. Exit codes: 0 ok, 1 runtime failure (a bad or corrupted file included), 2 bad usage.
 import { VERSION } from '../index.js';
-import { UsageError } from './args.js';
+import { didYouMean, UsageError } from './args.js';
 import { bench } from './commands/bench.js';
 import { compare } from './commands/compare.js';
 import { cv } from './commands/cv.js';
@@ -13,24 +13,25 @@ import { info } from './commands/info.js';
 import { predict } from './commands/predict.js';
 import { search } from './commands/search.js';
 import { train } from './commands/train.js';
+import { wrapHelp } from './text.js';
 
 const HELP = `Usage: wasmlp <command> [options]
 
 Commands:
-  train     train a multilayer perceptron on MNIST (checkpoints, resume, report) or a CSV table
-  eval      loss, accuracy and confusion matrix of a model file on the MNIST test set (or a table)
-  predict   classify PNG/PGM pictures or IDX images with a model file, or predict a table's rows
+  train     train a perceptron on MNIST (checkpoints, resume, report) or a table
+  eval      loss, accuracy and confusion matrix on the MNIST test set or a table
+  predict   classify pictures or IDX images, or predict a table's rows
   info      describe a model or checkpoint file
   bench     run the bench suite (from a clone of the repository)
   export    write a model file as ONNX or as a TensorFlow.js layers model
   import    make a model file from a TensorFlow.js layers model (model.json)
-  gradcheck check backpropagation's gradients against finite differences on a few MNIST images
-  compare   train one network per activation, loss or depth and compare them (table, HTML page)
-  cv        K-fold cross-validation of train's network on a table: each fold's score, mean ± sd
-  search    find a table's network: trials scored by cross-validation, on every core or in shards
+  gradcheck check backpropagation's gradients against finite differences
+  compare   train one network per activation, loss or depth; compare them
+  cv        cross-validate train's network on a table: each fold's score
+  search    find a table's network: trials scored by cross-validation
 
-Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version' for the version.
-Exit codes: 0 ok, 1 failure (including a bad or corrupted file), 2 bad usage.
+Run 'wasmlp <command> --help' for a command's options; 'wasmlp --version'.
+Exit codes: 0 ok, 1 failure (a bad or corrupted file included), 2 bad usage.
 `;
 
 /** Each command resolves to its exit code, or to nothing for 0. */
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-      process.stdout.write(HELP);
+      process.stdout.write(wrapHelp(HELP));
       return command === undefined ? 2 : 0;
     }
     if (command === '--version' || command === '-v') {
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run)
       throw new UsageError(
-        `unknown command ${JSON.stringify(command)}; expected one of: ${Object.keys(COMMANDS).join(', ')}`,
+        `unknown command ${JSON.stringify(command)}; expected one of: ${Object.keys(COMMANDS).join(', ')}${didYouMean(command, Object.keys(COMMANDS))}`,
       );
     return (await run(rest)) ?? 0;
   } catch (e) {

@@ -24,13 +24,16 @@ export const NETWORK_OPTIONS = {
   'input-dropout': { type: 'string' },
 } as const;
 
+/** --init's help (compare's network flags are lists, with their own help, but for this one). */
+export const INIT_HELP = `  --init NAME             ${INIT_NAMES.join(' | ')} (default: he for relu-like, xavier otherwise;
+                          network2: weights N(0, 1/inputs), biases N(0, 1))`;
+
 /** The help lines of NETWORK_OPTIONS but --seed (whose meaning each command says). */
 export const NETWORK_HELP = `  --layers LIST           units of each layer after the 784 inputs, comma-separated (default 128,10)
   --activation NAME       hidden layers: ${HIDDEN_ACTIVATIONS.join(', ')} (default relu)
   --output NAME           last layer (default softmax for cross-entropy, sigmoid for mse)
   --loss NAME             ${LOSS_NAMES.join(' | ')} (default cross-entropy)
-  --init NAME             ${INIT_NAMES.join(' | ')} (default: he for relu-like, xavier otherwise;
-                          network2: weights N(0, 1/inputs), biases N(0, 1))
+${INIT_HELP}
   --dropout P             drop the fraction P of every hidden layer's units while training
                           (inverted dropout: the rest scaled by 1/(1 − P); none when evaluating)
   --input-dropout P       drop the fraction P of the inputs while training (default 0)`;

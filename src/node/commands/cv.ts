@@ -6,8 +6,7 @@ import { loadCsv } from '../table.js';
 import { tableFit, tableNetwork, tableSettings, TABLE_SETTING_FLAGS, type Flags } from '../table-settings.js';
 import { summary, TABLE_TRAIN_HELP } from './tables.js';
 import { OPTIONS } from './train.js';
-
-const log = (line: string) => process.stdout.write(line + '\n');
+import { log, logJson } from '../text.js';
 
 export const CV_HELP = `Usage: wasmlp cv --data FILE.csv --target COLUMN [--folds K] [train's flags]
 
@@ -75,6 +74,5 @@ export async function cv(argv: string[]): Promise<void> {
   log(
     `cv ${scoreText(r.metric, r.mean)} ± ${r.metric === 'r2' ? r.sd.toFixed(4) : `${(100 * r.sd).toFixed(2)}%`} (mean ± sd over ${folds} folds)`,
   );
-  if (o.json)
-    log(JSON.stringify({ task: table.schema.task, metric: r.metric, folds: r.scores, mean: r.mean, sd: r.sd }));
+  if (o.json) logJson({ task: table.schema.task, metric: r.metric, folds: r.scores, mean: r.mean, sd: r.sd });
 }

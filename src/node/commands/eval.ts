@@ -1,12 +1,12 @@
 // `wasmlp eval`: loss, accuracy and confusion matrix of a model file on MNIST's test set.
 import { count, int, oneOf, parse, path, pct, UsageError } from '../args.js';
-import { loadModel } from '../files.js';
+import { readModelFile } from '../files.js';
 import { checkShape, classify, confusionText, describe } from '../format.js';
 import { loadMnist } from '../mnist.js';
 import { mnistDir } from '../data.js';
-import { evalTable, isTable } from './tables.js';
-
-const log = (line: string) => process.stdout.write(line + '\n');
+import { Network } from '../../index.js';
+import { evalTable, isTable, refuseTableModel } from './tables.js';
+import { log, logJson } from '../text.js';
 
 export const EVAL_HELP = `Usage: wasmlp eval --model FILE [options]
 
@@ -47,7 +47,9 @@ export async function evaluate(argv: string[]): Promise<void> {
     if (limit !== undefined) throw new UsageError('--limit applies to MNIST test images, not to a table');
     return evalTable(file, o.data!, backend, Boolean(o.json));
   }
-  const net = await loadModel(file, { backend });
+  const bytes = await readModelFile(file);
+  refuseTableModel(bytes, file, '--data FILE.csv (rows with its feature and target columns)');
+  const net = await Network.fromBytes(bytes, { backend, name: file });
   const all = (await loadMnist({ dir: mnistDir(o.data), limit: 1 })).test;
   const test = limit === undefined ? all : all.slice(0, Math.min(limit, all.length));
   checkShape(net, test, file, 'MNIST test images');
@@ -59,5 +61,5 @@ export async function evaluate(argv: string[]): Promise<void> {
   log(`test: ${count(test.length)} images  loss ${loss.toFixed(4)}  accuracy ${pct(accuracy)}`);
   log('confusion matrix (rows: true digit, columns: predicted):');
   log(confusionText(confusion));
-  if (o.json) log(JSON.stringify({ accuracy, loss, confusion, samples: test.length }));
+  if (o.json) logJson({ accuracy, loss, confusion, samples: test.length });
 }

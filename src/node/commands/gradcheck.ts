@@ -6,6 +6,7 @@ import { mnistDir } from '../data.js';
 import { checkShape, describe } from '../format.js';
 import { loadMnist } from '../mnist.js';
 import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags } from '../network-flags.js';
+import { log, logJson } from '../text.js';
 
 export const GRADCHECK_HELP = `Usage: wasmlp gradcheck [options]
 
@@ -45,7 +46,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-const log = (line: string) => process.stdout.write(line + '\n');
 const e = (x: number) => x.toExponential(1);
 
 type Worst = GradientCheck['layers'][number]['worst'];
@@ -106,6 +106,6 @@ export async function gradcheck(argv: string[]): Promise<number | void> {
       ? `pass: every layer's largest relative error is below ${r.threshold.toExponential()}`
       : `FAIL: ${failed.map((l) => `layer ${l.layer} (${e(l.maxError)} at ${at(l.worst)})`).join(', ')} at or above ${r.threshold.toExponential()}`,
   );
-  if (o.json) log(JSON.stringify(r));
+  if (o.json) logJson(r);
   return r.ok ? 0 : 1;
 }

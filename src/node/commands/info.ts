@@ -1,12 +1,11 @@
 // `wasmlp info`: what a model or checkpoint file holds, after verifying it; nothing is run.
-import type { ModelHeader } from '../../index.js';
+import type { EpochLog, History, ModelHeader } from '../../index.js';
 import { count, parse, path, pct } from '../args.js';
 import { inspectModelFile } from '../files.js';
 import { activations, describe, regularisationText, scheduleText } from '../format.js';
 import { searchText } from './search.js';
 import { tableText } from './tables.js';
-
-const log = (line: string) => process.stdout.write(line + '\n');
+import { log, logJson } from '../text.js';
 
 export const INFO_HELP = `Usage: wasmlp info --model FILE [--json]
 
@@ -44,7 +43,19 @@ export async function info(argv: string[]): Promise<void> {
     log(`  layer ${i + 1}: ${l.inputs} → ${l.units} ${l.activation}  (${count(l.parameters)} parameters)`),
   );
   summariseTraining(h, file);
-  if (o.json) log(JSON.stringify({ file, bytes, formatVersion, parameters, layers: perLayer, ...h }));
+  if (o.json) logJson({ file, bytes, formatVersion, parameters, layers: perLayer, ...h });
+}
+
+/** After an early stop, which epoch's weights the file holds, and why those. */
+function weightsText(hist: History, kept: number): string {
+  const last = hist.at(-1)!.epoch;
+  const best = hist.reduce<EpochLog | undefined>(
+    (b, e) => (e.valLoss !== undefined && (b === undefined || e.valLoss < b.valLoss!) ? e : b),
+    undefined,
+  );
+  return kept === best?.epoch
+    ? `weights: those of epoch ${kept}, the best validation loss (the run stopped early, after epoch ${last})`
+    : `weights: those of epoch ${kept}, the last (the run stopped early; epoch ${best?.epoch} had the best validation loss but no checkpoint to restore it from)`;
 }
 
 function summariseTraining(h: ModelHeader, file: string): void {
@@ -90,6 +101,8 @@ function summariseTraining(h: ModelHeader, file: string): void {
         `  ${String(e.epoch).padStart(5)}  ${e.loss.toFixed(4).padStart(8)}  ${(e.accuracy === undefined ? '–' : pct(e.accuracy)).padStart(8)}  ${(e.valLoss?.toFixed(4) ?? '–').padStart(8)}  ${(e.valAccuracy === undefined ? '–' : pct(e.valAccuracy)).padStart(7)}  ${e.learningRate === undefined ? '–' : +e.learningRate.toPrecision(4)}`,
       );
     }
+    const kept = (h.meta as { weightsEpoch?: number } | undefined)?.weightsEpoch;
+    if (kept !== undefined) log(weightsText(hist, kept));
     const scored = hist.filter((e) => e.valAccuracy !== undefined);
     if (scored.length) {
       const best = scored.reduce((b, e) => (e.valAccuracy! > b.valAccuracy! ? e : b));

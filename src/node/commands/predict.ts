@@ -1,11 +1,11 @@
 // `wasmlp predict`: classify PNG/PGM pictures or the images of an IDX file with a model file.
 import { basename } from 'node:path';
-import { Dataset, mnistDigit, parseIdxImages, parseIdxLabels } from '../../index.js';
+import { Dataset, mnistDigit, Network, parseIdxImages, parseIdxLabels } from '../../index.js';
 import { count, int, oneOf, parse, path, pct, UsageError } from '../args.js';
-import { loadModel, readInput } from '../files.js';
+import { readInput, readModelFile } from '../files.js';
 import { classify } from '../format.js';
 import { readGreyImage, toMnistPolarity } from '../images.js';
-import { isTable, predictTable } from './tables.js';
+import { isTable, predictTable, refuseTableModel } from './tables.js';
 
 const log = (line: string) => process.stdout.write(line + '\n');
 
@@ -35,7 +35,10 @@ Options:
   --invert MODE       auto | yes | no (default auto)
   --backend NAME      wasm | js (default wasm)
   --json              make the last line of stdout one JSON object:
-                      { "predictions": [{ "source", "label", "top": [{ "label", "p" }], "trueLabel"? }], "accuracy"? }
+                      { "predictions": [{ "source", "label", "top": [{ "label", "p" }], "trueLabel"? }], "accuracy"? };
+                      a table: { "task", "predictions": [{ "row", "label", "top" } for a class (top: the
+                      --top most probable, at least 1), or { "row", "values": { TARGET: value } }] },
+                      instead of the CSV on stdout (--out still writes the CSV)
   -h, --help          show this help
 `;
 
@@ -70,12 +73,11 @@ export async function predict(argv: string[]): Promise<void> {
   const file = path('model', o.model, true);
   const tables = parsed.positionals.filter(isTable);
   if (tables.length) {
-    if (tables.length > 1 || parsed.positionals.length > 1 || o.images || o.json || o.invert || o.limit)
-      throw new UsageError(
-        'predict on a table takes one ROWS.csv, and no pictures, --images, --limit, --invert or --json',
-      );
+    if (tables.length > 1 || parsed.positionals.length > 1 || o.images || o.invert || o.limit)
+      throw new UsageError('predict on a table takes one ROWS.csv, and no pictures, --images, --limit or --invert');
     const backend = oneOf('backend', o.backend ?? 'wasm', ['wasm', 'js'] as const);
-    return predictTable(file, tables[0], { out: path('out', o.out), top: int('top', o.top, 1, 1000), backend });
+    const top = int('top', o.top, 1, 1000);
+    return predictTable(file, tables[0], { out: path('out', o.out), top, backend, json: o.json });
   }
   if (o.out) throw new UsageError('--out applies to predicting a table (ROWS.csv)');
   const idx = path('images', o.images),
@@ -87,10 +89,16 @@ export async function predict(argv: string[]): Promise<void> {
   const invert = oneOf('invert', o.invert ?? 'auto', ['auto', 'yes', 'no'] as const);
   const backend = oneOf('backend', o.backend ?? 'wasm', ['wasm', 'js'] as const);
   const pictures = parsed.positionals;
-  if (!idx && !pictures.length)
+  const pass = 'ROWS.csv (rows with the feature columns of its training table)';
+  if (!idx && !pictures.length) {
+    // Which input is missing depends on the model: say so for one trained on a table.
+    const bytes = await readModelFile(file).catch(() => undefined);
+    if (bytes) refuseTableModel(bytes, file, pass);
     throw new UsageError('give PNG or PGM image files, or --images FILE (an IDX images file)');
-
-  const net = await loadModel(file, { backend });
+  }
+  const bytes = await readModelFile(file);
+  refuseTableModel(bytes, file, pass);
+  const net = await Network.fromBytes(bytes, { backend, name: file });
   const sources: string[] = [],
     rows: Uint8Array[] = [],
     truth: (number | undefined)[] = [],

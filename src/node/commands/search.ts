@@ -28,8 +28,7 @@ import { tableFit, tableNetwork, tableSettings, TABLE_SETTING_FLAGS, type Flags 
 import { scoreText, trainingTable } from './cv.js';
 import { metricsText, summary, tableFingerprint } from './tables.js';
 import { OPTIONS } from './train.js';
-
-const log = (line: string) => process.stdout.write(line + '\n');
+import { log, logJson } from '../text.js';
 
 export const SEARCH_HELP = `Usage: wasmlp search --data FILE.csv --target COLUMN [options] [train's flags]
        wasmlp search merge SHARD.json… --out FILE.wasmlp
@@ -298,7 +297,7 @@ export async function search(argv: string[]): Promise<void> {
     log(
       `wrote shard ${shard.index}/${shard.count}'s ${result.trials.length} trials to ${out}; put the shards together with: wasmlp search merge SHARD.json… --out FILE.wasmlp`,
     );
-    if (o.json) log(JSON.stringify({ shard, trials: result.trials.length, out }));
+    if (o.json) logJson({ shard, trials: result.trials.length, out });
     return;
   }
   await finish(plan, result.trials, result.best!, result.network!, {
@@ -378,21 +377,19 @@ async function finish(
     log(`wrote the page of the trials to ${o.report}`);
   }
   if (json)
-    log(
-      JSON.stringify({
-        task: plan.table.schema.task,
-        metric,
-        trials: trials.length,
-        best: { index: best.index, settings: best.settings, mean: best.mean, sd: best.sd, scores: best.scores },
-        test: test
-          ? {
-              loss: test.loss,
-              ...(test.r2 !== undefined ? { r2: test.r2, mse: test.mse, mae: test.mae } : { accuracy: test.accuracy }),
-            }
-          : null,
-        model: out ?? null,
-      }),
-    );
+    logJson({
+      task: plan.table.schema.task,
+      metric,
+      trials: trials.length,
+      best: { index: best.index, settings: best.settings, mean: best.mean, sd: best.sd, scores: best.scores },
+      test: test
+        ? {
+            loss: test.loss,
+            ...(test.r2 !== undefined ? { r2: test.r2, mse: test.mse, mae: test.mae } : { accuracy: test.accuracy }),
+          }
+        : null,
+      model: out ?? null,
+    });
 }
 
 const MERGE_HELP = `Usage: wasmlp search merge SHARD.json… --out FILE.wasmlp [--json]

@@ -26,8 +26,7 @@ import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../fil
 import { describe, regularisationText, scheduleText } from '../format.js';
 import { loadCsv } from '../table.js';
 import { tableFit, tableNetwork, tableSettings, TABLE_SETTING_FLAGS, type Flags } from '../table-settings.js';
-
-const log = (line: string) => process.stdout.write(line + '\n');
+import { log, logJson } from '../text.js';
 
 /** Whether `--data` names a table rather than an IDX folder. */
 export const isTable = (data: string | undefined): boolean => /\.(csv|tsv)$/i.test(data ?? '');
@@ -75,6 +74,8 @@ interface TableMeta {
   source: { file: string; rows: number; validationRows: number; test: string | null };
   /** What a resumed run needs: the rows' hash (in their shuffled order), the split and the patience. */
   run?: { fingerprint: string; split: number; patience: number; task: TableTask | null; dropMissing: boolean };
+  /** After an early stop: the epoch whose weights the model file holds. */
+  weightsEpoch?: number;
 }
 
 /** The table a model file's header says the network was trained on, if any. */
@@ -101,6 +102,15 @@ function schemaOf(bytes: Uint8Array, file: string): TableSchema {
     );
   checkSchema(s);
   return s;
+}
+
+/** For a command that reads MNIST images: a model trained on a table is refused, saying what to pass instead. */
+export function refuseTableModel(bytes: Uint8Array, file: string, pass: string): void {
+  const table = tableOf(readModelHeader(bytes, file));
+  if (table)
+    throw new UsageError(
+      `${file} was trained on a table (${table.task} of ${table.targets.join(', ')}), not on MNIST images: pass ${pass}`,
+    );
 }
 
 /** A short description of the rows: their number, the features, and the classes' counts or the target's range. */
@@ -208,7 +218,11 @@ async function newTable(o: Flags): Promise<TableRun> {
   const settings = tableSettings(o);
   const checkpointDir = path('checkpoint', str(o, 'checkpoint'));
   const dropMissing = Boolean(o['drop-missing']);
-  const table = await loadCsv(file, { target: target.split(',').map((t) => t.trim()), task, dropMissing });
+  const table = await loadCsv(
+    file,
+    { target: target.split(',').map((t) => t.trim()), task, dropMissing },
+    '--drop-missing',
+  );
   const testFile = path('test', str(o, 'test'));
   const test = testFile ? await testTable(testFile, table.schema) : undefined;
   log(summary(table, file));
@@ -322,22 +336,21 @@ async function fitTable(run: TableRun, o: Flags, out: string | undefined): Promi
   const result = net.evaluate(judged);
   log(`${what}: ${count(judged.length)} rows  loss ${result.loss.toFixed(4)}  ${metricsText(result)}`);
   if (out) {
-    await saveModel(net, out, { meta: { ...meta } });
+    const weightsEpoch = stopped && (stopped.restored ? stopped.bestEpoch : stopped.epoch);
+    await saveModel(net, out, { meta: { ...meta, ...(weightsEpoch && { weightsEpoch }) } });
     log(`saved the model to ${out}`);
   }
   if (o.json)
-    log(
-      JSON.stringify({
-        task: net.table!.task,
-        ...metricsJson(result),
-        loss: result.loss,
-        evaluatedOn: what,
-        rows: judged.length,
-        epochs: net.history.length,
-        stoppedEarly: stopped ? stopped.bestEpoch : null,
-        model: out ?? null,
-      }),
-    );
+    logJson({
+      task: net.table!.task,
+      ...metricsJson(result),
+      loss: result.loss,
+      evaluatedOn: what,
+      rows: judged.length,
+      epochs: net.history.length,
+      stoppedEarly: stopped ? stopped.bestEpoch : null,
+      model: out ?? null,
+    });
 }
 
 /** `wasmlp eval --model FILE --data FILE.csv`. */
@@ -353,14 +366,14 @@ export async function evalTable(modelFile: string, dataFile: string, backend: 'w
     `model: ${modelFile} (${describe(net.inputs, net.config.layers)}, ${schema.task} of ${schema.targets.join(', ')})`,
   );
   log(`${dataFile}: ${count(table.data.length)} rows  loss ${e.loss.toFixed(4)}  ${metricsText(e)}`);
-  if (json) log(JSON.stringify({ task: schema.task, ...metricsJson(e), loss: e.loss, samples: table.data.length }));
+  if (json) logJson({ task: schema.task, ...metricsJson(e), loss: e.loss, samples: table.data.length });
 }
 
-/** `wasmlp predict --model FILE rows.csv`: the rows with prediction columns, as CSV. */
+/** `wasmlp predict --model FILE rows.csv`: the rows with prediction columns, as CSV (and with --json, as JSON). */
 export async function predictTable(
   modelFile: string,
   dataFile: string,
-  o: { out?: string; top?: number; backend: 'wasm' | 'js' },
+  o: { out?: string; top?: number; backend: 'wasm' | 'js'; json?: boolean },
 ): Promise<void> {
   const bytes = await readModelFile(modelFile);
   const schema = schemaOf(bytes, modelFile);
@@ -371,6 +384,7 @@ export async function predictTable(
     k = net.outputs;
   const header = [...table.header];
   const rows = table.rows.map((r) => [...r]);
+  const json: object[] = []; // one object per row, for --json
   if (schema.task === 'classification') {
     const classes = schema.classes!,
       top = Math.min(o.top ?? 0, classes.length);
@@ -382,20 +396,26 @@ export async function predictTable(
       const order = p.map((_, c) => c).sort((x, y) => p[y] - p[x] || x - y);
       row.push(classes[order[0]]);
       for (let j = 0; j < top; j++) row.push(...(j === 0 ? [] : [classes[order[j]]]), num(p[order[j]]));
+      const ranked = order.slice(0, Math.max(1, top)).map((c) => ({ label: classes[c], p: p[c] }));
+      json.push({ row: i + 1, label: classes[order[0]], top: ranked });
     });
   } else {
     const names = schema.targets.map((t) => (k === 1 ? 'prediction' : `predicted_${t}`));
     header.push(...names);
     rows.forEach((row, i) => {
+      const values: Record<string, number> = {};
       for (let j = 0; j < k; j++) {
         const v = a[i * k + j];
-        row.push(schema.task === 'multi-label' ? (v >= 0.5 ? '1' : '0') : String(v));
+        values[schema.targets[j]] = schema.task === 'multi-label' ? (v >= 0.5 ? 1 : 0) : v;
+        row.push(String(values[schema.targets[j]]));
       }
+      json.push({ row: i + 1, values });
     });
   }
   const text = formatCsv([header, ...rows], table.delimiter);
   if (o.out) {
     await writeFileAtomic(o.out, text);
     process.stderr.write(`wrote ${count(rows.length)} rows with predictions to ${o.out}\n`);
-  } else process.stdout.write(text);
+  } else if (!o.json) process.stdout.write(text);
+  if (o.json) logJson({ task: schema.task, predictions: json });
 }

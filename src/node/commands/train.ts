@@ -32,12 +32,13 @@ import { Progress } from '../progress.js';
 import { parseSchedule, scheduleFlag } from '../schedule-flag.js';
 import { BatchCurve, mistakes, renderReport } from '../report.js';
 import { isTable, isTableCheckpoint, TABLE_ONLY, TABLE_TRAIN_HELP, trainTable } from './tables.js';
+import { log, logJson } from '../text.js';
 
 /** The validation rows held out by default: the last 10,000 of MNIST's 60,000 training images (as in Nielsen's book). */
 const DEFAULT_SPLIT = 1 / 6;
 
-/** The help of the training flags train shares with compare (after the network's, NETWORK_HELP). */
-export const FIT_HELP = `  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')} (default adam)
+/** The help of the training flags train shares with compare (after the network's, NETWORK_HELP), for `images` training images by default. */
+export const fitHelp = (images: number) => `  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')} (default adam)
   --lr X                  learning rate (default: ${OPTIMIZER_NAMES.map((n) => `${n} ${DEFAULT_LEARNING_RATES[n]}`).join(', ')})
   --momentum X            momentum coefficient for --optimizer momentum (default 0.9)
   --nesterov              Nesterov momentum (with --optimizer momentum)
@@ -53,7 +54,7 @@ export const FIT_HELP = `  --optimizer NAME        ${OPTIMIZER_NAMES.join(' | ')
   --batch N               mini-batch size (default 64)
   --seed N                seed for initialisation and shuffling (default 1)
   --validation-split F    hold out the last fraction F (0 ≤ F < 1) of the training images for
-                          validation (default 1/6: 10,000 of 60,000); 0 validates on the test
+                          validation (default 1/6: ${count(Math.round(images * DEFAULT_SPLIT))} of ${count(images)}); 0 validates on the test
                           set after every epoch instead
   --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
   --threads N|auto        threads to train on (default auto: every core); any count gives the same
@@ -74,7 +75,7 @@ After each epoch the network is validated on images held out of the training set
 Network and training:
 ${NETWORK_HELP}
   --epochs N              passes over the training data (default 5)
-${FIT_HELP}  --early-stop N          stop when the validation loss has not improved for N epochs, and
+${fitHelp(60000)}  --early-stop N          stop when the validation loss has not improved for N epochs, and
                           keep the weights of the epoch with the best validation loss
 
 Data:
@@ -214,6 +215,8 @@ interface TrainMeta {
   };
   earlyStop: number | null;
   backend: 'wasm' | 'js';
+  /** After an early stop: the epoch whose weights the model file holds (info says it). */
+  weightsEpoch?: number;
 }
 
 /** Runtime settings: how many threads, and whether to fuse multiply-adds. */
@@ -465,7 +468,6 @@ async function trainRun(
 ): Promise<number | void> {
   const { net, data, fit, checkpointDir } = run;
 
-  const log = (line: string) => process.stdout.write(line + '\n');
   const c = net.config;
   log(
     `wasmlp: ${describe(c.inputs, c.layers)}, ${c.loss}, ${fit.optimizer.name} lr ${fit.optimizer.learningRate}, batch ${fit.batchSize}, ${run.meta.backend} backend`,
@@ -545,14 +547,15 @@ async function trainRun(
   }
   const stopped = stoppedBefore ?? net.earlyStopped;
   if (stopped && ran.length) log(stopText(stopped));
-  if (stopped) log(await keepBest(net, stopped, checkpointDir));
+  const kept = stopped && (await keepBest(net, stopped, checkpointDir));
+  if (kept) log(kept.text);
   const seconds = ran.reduce((s, e) => s + e.seconds, 0);
   const samplesPerSec = ran.length ? (ran.length * data.train.length) / seconds : null;
 
   const result = net.evaluate(data.test) as { loss: number; accuracy: number }; // class labels
   log(`test: loss ${result.loss.toFixed(4)}  accuracy ${pct(result.accuracy)}`);
   if (out) {
-    await saveModel(net, out, { meta: { ...run.meta } });
+    await saveModel(net, out, { meta: { ...run.meta, ...(kept && { weightsEpoch: kept.epoch }) } });
     log(`saved the model to ${out}`);
   }
   if (report) {
@@ -573,23 +576,20 @@ async function trainRun(
     log(`wrote the report to ${report}`);
   }
   if (o.json)
-    log(
-      JSON.stringify({
-        testAccuracy: result.accuracy,
-        testLoss: result.loss,
-        epochs: net.history.length,
-        samplesPerSec,
-        stoppedEarly: Boolean(stopped),
-        model: out ?? null,
-        ...(o.diagnostics && { diagnostics: net.history.at(-1)?.diagnostics ?? null }),
-      }),
-    );
+    logJson({
+      testAccuracy: result.accuracy,
+      testLoss: result.loss,
+      epochs: net.history.length,
+      samplesPerSec,
+      stoppedEarly: Boolean(stopped),
+      model: out ?? null,
+      ...(o.diagnostics && { diagnostics: net.history.at(-1)?.diagnostics ?? null }),
+    });
 }
 
 /** After a signal: keep the run in a checkpoint (when it has a folder) and say how to go on; the exit code. */
 async function stopAfterSignal(run: Run, signal: keyof typeof SIGNALS, out: string | undefined): Promise<number> {
   const { net, checkpointDir } = run;
-  const log = (line: string) => process.stdout.write(line + '\n');
   const done = net.history.at(-1)?.epoch ?? 0,
     p = net.progress;
   const where = p ? `in epoch ${p.epoch} after batch ${p.batch}` : `after epoch ${done}`;
