@@ -1,8 +1,11 @@
 // Files for Node: reads that name the file and are bounded, model files checked header first,
 // atomic writes, and an exclusive lock for a folder one run writes to. Every I/O error names its file.
+// Every read goes through openFile: one open, a regular file checked on the open descriptor (not
+// a FIFO, a device or a folder), its size against the limit for its kind before a byte is read.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { open, readdir, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   crc32,
@@ -32,23 +35,49 @@ export function fileError(doing: string, file: string, e: unknown): Error {
   return new Error(`cannot ${doing} ${file}: ${why[err?.code ?? ''] ?? err?.message ?? String(e)}`, { cause: e });
 }
 
-/** A file's size, refusing a folder and anything over `max` bytes, with the file named. */
-async function sizeOf(file: string, what: string, max: number): Promise<number> {
-  const s = await stat(file).catch((e) => {
-    throw fileError(`read ${what}`, file, e);
-  });
-  if (s.isDirectory()) throw new Error(`${file} is a directory; expected a ${what}`);
-  if (s.size > max)
-    throw new Error(`cannot read ${what} ${file}: it is ${s.size} bytes, more than the ${max} a ${what} may be`);
-  return s.size;
+/** What a file that is not a regular one is, in words. */
+function kindOf(s: Stats): string {
+  if (s.isDirectory()) return 'a folder';
+  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
-/** A whole input file (an IDX file, a picture), at most `max` bytes, its errors naming it. */
-export async function readInput(file: string, what: string, max = 2 ** 31 - 1): Promise<Buffer> {
-  await sizeOf(file, what, max);
-  return readFile(file).catch((e) => {
+/**
+ * `file` opened to read, with its size: refused, naming it, unless it is a regular file of at most
+ * `max` bytes. The check is on the open descriptor, so a link swapped in between cannot get past
+ * it; O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer.
+ */
+export async function openFile(file: string, what: string, max: number): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((e) => {
     throw fileError(`read ${what}`, file, e);
   });
+  try {
+    const s = await handle.stat();
+    if (s.isDirectory()) throw new Error(`${file} is a directory; expected a ${what}`);
+    if (!s.isFile()) throw new Error(`cannot read ${what} ${file}: it is ${kindOf(s)}; expected a regular file`);
+    if (s.size > max)
+      throw new Error(`cannot read ${what} ${file}: it is ${s.size} bytes, more than the ${max} a ${what} may be`);
+    return { handle, size: s.size };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/** A whole input file (an IDX file, a picture, a table), at most `max` bytes, its errors naming it. */
+export async function readInput(file: string, what: string, max = 2 ** 31 - 1): Promise<Buffer> {
+  const { handle, size } = await openFile(file, what, max);
+  try {
+    const bytes = await readAt(handle, size, 0);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  } catch (e) {
+    throw fileError(`read ${what}`, file, e);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Read `length` bytes at `position` of an open file (short only at its end). */
@@ -65,20 +94,17 @@ async function readAt(handle: FileHandle, length: number, position: number): Pro
 
 /**
  * `read(handle, size)` on a model file whose size is possible (a file larger than any model is
- * refused by its size, before it is opened); I/O errors name the file, ModelFileErrors pass as they are.
+ * refused by its size, before a byte is read); I/O errors name the file, ModelFileErrors pass as they are.
  */
 async function withModelFile<T>(file: string, read: (handle: FileHandle, size: number) => Promise<T>): Promise<T> {
-  const size = await sizeOf(file, 'model file', Infinity);
-  if (size > MODEL_MAX_BYTES) {
-    throw new ModelFileError(
-      'oversized',
-      `${file} is ${size} bytes, larger than any wasmlp model file can be (${MODEL_MAX_BYTES} bytes)`,
-    );
-  }
-  const handle = await open(file, 'r').catch((e) => {
-    throw fileError('read model file', file, e);
-  });
+  const { handle, size } = await openFile(file, 'model file', Infinity);
   try {
+    if (size > MODEL_MAX_BYTES) {
+      throw new ModelFileError(
+        'oversized',
+        `${file} is ${size} bytes, larger than any wasmlp model file can be (${MODEL_MAX_BYTES} bytes)`,
+      );
+    }
     return await read(handle, size);
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
@@ -231,21 +257,35 @@ export async function saveModel(
 export async function lockFolder(dir: string, what: string): Promise<() => Promise<void>> {
   const lock = join(dir, '.lock');
   const me = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  // The lock's content, '' when it is gone. Anything but a small regular file is no lock a run made.
+  const content = (): Promise<string> =>
+    readInput(lock, 'lock', 4096).then(
+      (b) => b.toString('utf8'),
+      async (e) => {
+        if ((e as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return '';
+        const s = await stat(lock).catch(() => undefined);
+        const is = s && !s.isFile() ? `it is ${kindOf(s)}` : (e as Error).message;
+        throw new Error(
+          `cannot lock ${what} ${dir}: ${lock} is not a lock a run wrote (${is}); remove it if no run is using the folder`,
+        );
+      },
+    );
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(lock, me, { flag: 'wx' });
       const release = async () => {
-        if ((await readFile(lock, 'utf8').catch(() => '')) === me) await unlink(lock).catch(() => {});
+        if ((await content().catch(() => '')) === me) await unlink(lock).catch(() => {});
       };
       return release;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(`lock ${what}`, dir, e);
     }
     let owner: { pid?: number; host?: string; since?: string } = {};
+    const text = await content();
     try {
-      owner = JSON.parse(await readFile(lock, 'utf8'));
+      owner = { ...JSON.parse(text) };
     } catch {
-      // a lock half written by a writer killed at that moment: its writer is gone
+      // a lock half written by a writer killed at that moment (or gone already): its writer is gone
     }
     if (owner.host && owner.host !== hostname()) {
       throw new Error(
