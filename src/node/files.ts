@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { constants, type Stats } from 'node:fs';
-import { open, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { open, readdir, realpath, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import {
   crc32,
   MODEL_MAX_BYTES,
@@ -15,7 +15,10 @@ import {
   Network,
   readModelJson,
   readModelPreamble,
+  tfjsManifest,
+  type LossName,
   type ModelHeader,
+  type TfjsModelJson,
 } from '../index.js';
 
 /** An Error for a failed file operation: what was being done, the file, and the system's reason in words. */
@@ -50,8 +53,13 @@ function kindOf(s: Stats): string {
  * `max` bytes. The check is on the open descriptor, so a link swapped in between cannot get past
  * it; O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer.
  */
-export async function openFile(file: string, what: string, max: number): Promise<{ handle: FileHandle; size: number }> {
-  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((e) => {
+export async function openFile(
+  file: string,
+  what: string,
+  max: number,
+  flags = 0,
+): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | flags).catch((e) => {
     throw fileError(`read ${what}`, file, e);
   });
   try {
@@ -154,6 +162,90 @@ export function inspectModelFile(file: string): Promise<{ header: ModelHeader; v
 /** Load a model or checkpoint file (see Network.fromBytes); bad files throw a ModelFileError. */
 export async function loadModel(file: string, options: { backend?: 'wasm' | 'js' } = {}): Promise<Network> {
   return Network.fromBytes(await readModelFile(file), { ...options, name: file });
+}
+
+/** The most weights files a model.json may name: TF.js shards weights at 4 MiB, and 256 shards outweigh any network. */
+const TFJS_MAX_FILES = 256;
+/** A weights file's path: names of letters, digits, `_`, `.` and `-`, joined by `/`; no `.` or `..`. */
+const PLAIN_PATH = /^(?!\.\.?(\/|$))[\w.-]+(\/(?!\.\.?(\/|$))[\w.-]+)*$/;
+
+/**
+ * A TensorFlow.js layers model from disk: model.json's parsed content and its weights files'
+ * bytes, concatenated in manifest order. A weights file must be named by a plain relative path and
+ * be, links resolved, a regular file inside model.json's folder; a path that is not is refused
+ * with one message whatever lies there, so the refusal tells nothing about files elsewhere. The
+ * files' sizes must add up to what the manifest declares before any of them is read.
+ */
+export async function readTfjs(file: string): Promise<{ json: TfjsModelJson; weights: Uint8Array }> {
+  const text = (await readInput(file, 'model.json', 64 * 2 ** 20)).toString('utf8');
+  let json: TfjsModelJson;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const why = (e as Error).message.replace(/[^\x20-\x7e]+/g, ' '); // one printable line, whatever the file held
+    throw new Error(`${file} is not JSON (${why}); expected a TensorFlow.js model.json`);
+  }
+  const { bytes, paths } = tfjsManifest(json);
+  const shown = (p: unknown) => (typeof p === 'string' ? JSON.stringify(p.slice(0, 200)) : typeof p);
+  const listed = new Set<string>();
+  for (const p of paths) {
+    if (typeof p !== 'string' || !PLAIN_PATH.test(p))
+      throw new Error(
+        `${file} names the weights file ${shown(p)}; expected a path relative to model.json's folder: names of letters, digits, _, . and -, joined by /, without . or .. (download remote weights first)`,
+      );
+    if (listed.has(p)) throw new Error(`${file} names the weights file ${shown(p)} twice; each is read once`);
+    listed.add(p);
+  }
+  if (paths.length > TFJS_MAX_FILES)
+    throw new Error(`${file} names ${paths.length} weights files; a model.json may name at most ${TFJS_MAX_FILES}`);
+  const dir = dirname(file),
+    root = await realpath(dir).catch((e) => {
+      throw fileError('read the folder of', file, e);
+    });
+  const real: string[] = [];
+  for (const p of paths as string[]) {
+    const target = await realpath(join(dir, p)).catch(() => '');
+    if (!target.startsWith(root + sep))
+      throw new Error(
+        `${file} names the weights file ${shown(p)}, which is not a file inside model.json's folder ${dir} (missing, or a link that leads out of it)`,
+      );
+    const twice = real.indexOf(target);
+    if (twice >= 0)
+      throw new Error(`${file} names one weights file twice: ${shown(p)} is ${shown(paths[twice])}; each is read once`);
+    real.push(target);
+  }
+  const opened: { handle: FileHandle; size: number }[] = [];
+  try {
+    // O_NOFOLLOW: the resolved path has no link left, so one swapped in since is refused.
+    for (const target of real) opened.push(await openFile(target, 'weights file', bytes, constants.O_NOFOLLOW ?? 0));
+    const total = opened.reduce((s, o) => s + o.size, 0);
+    if (total !== bytes)
+      throw new Error(
+        `${file}: its weights files hold ${total} bytes, but its weights manifest describes ${bytes} bytes`,
+      );
+    const weights = new Uint8Array(bytes);
+    let at = 0;
+    for (const [i, { handle, size }] of opened.entries()) {
+      const part = await readAt(handle, size, 0).catch((e) => {
+        throw fileError('read weights file', real[i], e);
+      });
+      if (part.length !== size) throw new Error(`weights file ${real[i]} got shorter while it was read`);
+      weights.set(part, at);
+      at += size;
+    }
+    return { json, weights };
+  } finally {
+    await Promise.all(opened.map((o) => o.handle.close()));
+  }
+}
+
+/** A TensorFlow.js layers model from disk (see readTfjs) as a Network (see Network.fromTfjs). */
+export async function loadTfjs(
+  file: string,
+  options: { loss?: LossName; seed?: number; backend?: 'wasm' | 'js'; threads?: 'auto' | number } = {},
+): Promise<Network> {
+  const { json, weights } = await readTfjs(file);
+  return Network.fromTfjs(json, weights, options);
 }
 
 /** Whether process `pid` on this machine is running. */

@@ -48,7 +48,7 @@ export function parsePgm(bytes: Uint8Array, file = 'PGM image'): GreyImage {
     }
     const start = at;
     while (at < bytes.length && !/\s/.test(String.fromCharCode(bytes[at]))) at++;
-    return String.fromCharCode(...bytes.subarray(start, at));
+    return new TextDecoder('latin1').decode(bytes.subarray(start, at));
   };
   const number = (what: string, min: number, max: number) => {
     const t = token(),

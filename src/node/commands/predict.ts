@@ -165,7 +165,7 @@ export async function predict(argv: string[]): Promise<void> {
     const notes = [p.inverted && 'inverted', p.scaled && 'scaled to 28×28'].filter(Boolean);
     return notes.length ? `${p.source} (${notes.join(', ')})` : p.source;
   });
-  const width = Math.max(...shown.map((s) => s.length));
+  const width = shown.reduce((m, s) => Math.max(m, s.length), 0);
   for (const [i, p] of predictions.entries()) {
     const mark = p.trueLabel === undefined ? '' : p.trueLabel === p.label ? '  ✓' : `  ✗ (true ${p.trueLabel})`;
     log(
