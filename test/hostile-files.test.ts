@@ -6,8 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDeflate } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Network, type TfjsModelJson } from '../src/index.js';
+import { crc32 } from '../src/io/crc32.js';
 
 const CLI = 'dist/node/cli.js';
 const cli = (...args: string[]) =>
@@ -264,5 +266,85 @@ describe('5. deep JSON and huge lists are refused in words, not by a stack overf
     await expect(Network.fromTfjs(wide, weights)).rejects.toThrow(
       /^fromTfjs: the Sequential model has 200002 layers; wasmlp imports at most 1000 Dense layers$/,
     );
+  });
+});
+
+describe('4. pictures are bounded by their declared size before they are decoded', () => {
+  /** A PNG chunk: length, type, data, CRC-32 of type and data. */
+  const chunk = (type: string, data: Uint8Array) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  /** A valid 1-bit grey PNG of width × height, all black: a few hundred KB for 20000 × 20000. */
+  const blackPng = (width: number, height: number) => {
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(width, 0);
+    ihdr.writeUInt32BE(height, 4);
+    ihdr[8] = 1; // bit depth; colour type 0 (grey), deflate, filter 0, no interlace
+    const row = Buffer.alloc(1 + Math.ceil(width / 8)),
+      z = createDeflate({ level: 9 }),
+      parts: Buffer[] = [];
+    z.on('data', (c: Buffer) => parts.push(c));
+    for (let y = 0; y < height; y++) z.write(row);
+    return new Promise<Buffer>((done) => {
+      z.on('end', () =>
+        done(
+          Buffer.concat([
+            Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+            chunk('IHDR', ihdr),
+            chunk('IDAT', Buffer.concat(parts)),
+            chunk('IEND', Buffer.alloc(0)),
+          ]),
+        ),
+      );
+      z.end();
+    });
+  };
+  const model = join(tmp, 'digits.wasmlp');
+  beforeAll(async () => {
+    const net = await Network.create({
+      inputs: 784,
+      layers: [{ units: 10, activation: 'softmax' }],
+      loss: 'cross-entropy',
+    });
+    writeFileSync(model, net.toBytes());
+    net.dispose();
+  });
+  const predict = (picture: string) =>
+    spawnSync(process.execPath, ['--max-old-space-size=256', CLI, 'predict', '--model', model, picture], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+
+  test('a 20000×20000 PNG of a few hundred KB is refused from its header (it aborted V8 out of memory)', async () => {
+    const file = join(tmp, 'huge.png');
+    const png = await blackPng(20000, 20000);
+    expect(png.length).toBeLessThan(2 ** 20);
+    writeFileSync(file, png);
+    const r = predict(file);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `${file} is 20000×20000 = 400000000 pixels, more than the 16777216 (4096×4096) a picture may have; resize it first`,
+    );
+  });
+
+  test('PGM has the same bound (it capped each side at 65536, so 4 G pixels)', () => {
+    const file = join(tmp, 'huge.pgm');
+    writeFileSync(file, 'P5\n4097 4096\n255\n');
+    const r = predict(file);
+    expect(r.stderr).toContain(`${file} is 4097×4096 = 16781312 pixels, more than the 16777216 (4096×4096) a picture`);
+  });
+
+  test('a picture within the bound is read', async () => {
+    const file = join(tmp, 'small.png');
+    writeFileSync(file, await blackPng(28, 28));
+    const r = predict(file);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/small\.png (\(inverted\) )?\s*\d  /); // decoded and classified
   });
 });
