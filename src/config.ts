@@ -46,7 +46,7 @@ export interface Scaling {
 export function validateScaling(s: Scaling, inputs: number, outputs: number): void {
   if (!s || typeof s !== 'object') throw new Error(`scaling must be an object, got ${typeName(s)}`);
   if (s.method !== 'standard' && s.method !== 'minmax')
-    throw new Error(`scaling.method must be "standard" or "minmax", got ${JSON.stringify(s.method)}`);
+    throw new Error(`scaling.method must be "standard" or "minmax", got ${show(s.method)}`);
   const check = (c: ColumnScaling | undefined, what: string, n: number) => {
     for (const key of ['center', 'spread'] as const) {
       const v = c?.[key];
@@ -55,7 +55,7 @@ export function validateScaling(s: Scaling, inputs: number, outputs: number): vo
       const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || (key === 'spread' && !(x > 0)));
       if (bad >= 0)
         throw new Error(
-          `scaling.${what}.${key}[${bad}] is ${JSON.stringify(v[bad])}; expected a finite number${key === 'spread' ? ' > 0' : ''}`,
+          `scaling.${what}.${key}[${bad}] is ${show(v[bad])}; expected a finite number${key === 'spread' ? ' > 0' : ''}`,
         );
     }
   };
@@ -134,7 +134,7 @@ export function checkKeys(o: object, what: string, known: readonly string[]): vo
     if (known.includes(key)) continue;
     const near = nearest(key, known);
     throw new Error(
-      `${what} has no option ${JSON.stringify(key)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; it takes ${known.join(', ')}`,
+      `${what} has no option ${show(key)}${near ? ` (did you mean ${show(near)}?)` : ''}; it takes ${known.join(', ')}`,
     );
   }
 }
@@ -146,6 +146,58 @@ export function typeName(x: unknown): string {
   const name = (x as object).constructor?.name ?? 'object';
   return /^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`;
 }
+
+/**
+ * A value as a message quotes it: JSON-like, two levels deep and 100 characters at most, NaN and
+ * Infinity by name. Never throws and never recurses further, whatever the value holds (JSON.stringify
+ * overflows the stack on deep input, throws on BigInt and cycles, and says null for NaN).
+ */
+export function show(x: unknown): string {
+  const render = (v: unknown, depth: number): string => {
+    if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+    if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+    if (typeof v === 'bigint') return `${v}n`;
+    if (typeof v !== 'object') return `a ${typeof v}`;
+    if (depth === 2) return Array.isArray(v) ? '[…]' : '{…}';
+    const parts: string[] = [];
+    let more = false;
+    const add = (part: () => string) => (parts.length === 8 ? !(more = true) : parts.push(part()) > 0);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length && add(() => render(v[i], depth + 1)); i++);
+      return `[${parts.join(',')}${more ? ',…' : ''}]`;
+    }
+    for (const k in v)
+      if (Object.hasOwn(v, k) && !add(() => `${render(k, 2)}:${render((v as Record<string, unknown>)[k], depth + 1)}`))
+        break;
+    return `{${parts.join(',')}${more ? ',…' : ''}}`;
+  };
+  let text: string;
+  try {
+    text = render(x, 0);
+  } catch {
+    text = typeName(x); // a getter or a proxy that throws
+  }
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+}
+
+/** How deep arrays and objects nest in `value`, counted without recursion and no further than `limit` + 1. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, d);
+    if (d > limit) break;
+    for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return deepest;
+}
+
+/** The most layers a network may have (a model file's header holds at most this many). */
+export const MAX_LAYERS = 1000;
+/** How deep arrays and objects may nest in what is read (a model file's header, a model.json). */
+export const MAX_NESTING = 32;
 
 /** One layer's weights W (nOut × nIn, row-major: row j = neuron j) and biases b. */
 export interface Parameters {
@@ -211,16 +263,15 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     classes = [],
     inputDropout = 0,
   } = config;
-  if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${JSON.stringify(inputs)}`);
+  if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${show(inputs)}`);
   if (!Array.isArray(layers) || layers.length === 0)
     throw new Error('layers must be a non-empty array of { units, activation }');
   layers.forEach((l, i) => {
-    if (!isCount(l?.units))
-      throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${JSON.stringify(l?.units)}`);
+    if (!isCount(l?.units)) throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${show(l?.units)}`);
     checkKeys(l, `layer ${i + 1}`, ['units', 'activation', 'alpha', 'dropout']);
     if (l.dropout !== undefined && !isFraction(l.dropout))
       throw new Error(
-        `layer ${i + 1}: dropout must be a fraction p in [0, 1) of units dropped, got ${JSON.stringify(l.dropout)}`,
+        `layer ${i + 1}: dropout must be a fraction p in [0, 1) of units dropped, got ${show(l.dropout)}`,
       );
     if (l.dropout && i === layers.length - 1)
       throw new Error(
@@ -228,7 +279,7 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
       );
     if (l.activation !== undefined && !ACTIVATION_NAMES.includes(l.activation)) {
       throw new Error(
-        `layer ${i + 1}: unknown activation ${JSON.stringify(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`,
+        `layer ${i + 1}: unknown activation ${show(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`,
       );
     }
     if (l.alpha !== undefined && !Number.isFinite(l.alpha))
@@ -245,24 +296,24 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     }
   });
   if (!LOSS_NAMES.includes(loss))
-    throw new Error(`unknown loss ${JSON.stringify(loss)}; expected one of ${LOSS_NAMES.join(', ')}`);
+    throw new Error(`unknown loss ${show(loss)}; expected one of ${LOSS_NAMES.join(', ')}`);
   const output = activationOf(layers, layers.length - 1);
   if (loss === 'cross-entropy' && output !== 'softmax' && output !== 'sigmoid') {
     throw new Error(
-      `loss "cross-entropy" needs a softmax or sigmoid output layer (its outputs are probabilities); the last layer is ${JSON.stringify(output)}`,
+      `loss "cross-entropy" needs a softmax or sigmoid output layer (its outputs are probabilities); the last layer is ${show(output)}`,
     );
   }
   if (init !== undefined && !INIT_NAMES.includes(init))
-    throw new Error(`unknown init ${JSON.stringify(init)}; expected one of ${INIT_NAMES.join(', ')}`);
+    throw new Error(`unknown init ${show(init)}; expected one of ${INIT_NAMES.join(', ')}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new Error(`seed must be an integer from 0 to 4294967295, got ${seed}`);
   if (backend !== 'wasm' && backend !== 'js')
-    throw new Error(`unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
+    throw new Error(`unknown backend ${show(backend)}; expected "wasm" or "js"`);
   if (threads !== 'auto' && !isCount(threads, MAX_THREADS))
-    throw new Error(`threads must be "auto" or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(threads)}`);
-  if (typeof fma !== 'boolean') throw new Error(`fma must be true or false, got ${JSON.stringify(fma)}`);
+    throw new Error(`threads must be "auto" or an integer from 1 to ${MAX_THREADS}, got ${show(threads)}`);
+  if (typeof fma !== 'boolean') throw new Error(`fma must be true or false, got ${show(fma)}`);
   if (!SCALE_NAMES.includes(scale))
-    throw new Error(`unknown scale ${JSON.stringify(scale)}; expected one of ${SCALE_NAMES.join(', ')}`);
+    throw new Error(`unknown scale ${show(scale)}; expected one of ${SCALE_NAMES.join(', ')}`);
   const classNames = classCount(layers[layers.length - 1].units);
   if (
     !Array.isArray(classes) ||
@@ -271,12 +322,10 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     new Set(classes).size !== classes.length
   )
     throw new Error(
-      `classes must be ${classNames} distinct strings (one per class of the output layer) or none, got ${JSON.stringify(classes)}`,
+      `classes must be ${classNames} distinct strings (one per class of the output layer) or none, got ${show(classes)}`,
     );
   if (!isFraction(inputDropout))
-    throw new Error(
-      `inputDropout must be a fraction p in [0, 1) of inputs dropped, got ${JSON.stringify(inputDropout)}`,
-    );
+    throw new Error(`inputDropout must be a fraction p in [0, 1) of inputs dropped, got ${show(inputDropout)}`);
   return {
     inputs,
     layers: layers.map((l) => ({ ...l })),
@@ -340,9 +389,7 @@ function optimizerNumber(
 ): number {
   const x = value ?? dflt;
   if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) {
-    throw new Error(
-      `optimizer ${what} must be ${expected}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
-    );
+    throw new Error(`optimizer ${what} must be ${expected}, got ${value === undefined ? 'nothing' : show(value)}`);
   }
   return x;
 }
@@ -352,12 +399,12 @@ export function resolveOptimizer(config: OptimizerConfig | undefined): ResolvedO
   const c = (config ?? { name: 'adam' }) as Record<string, unknown>;
   const name = c.name as OptimizerName;
   if (!OPTIMIZER_NAMES.includes(name)) {
-    throw new Error(`unknown optimizer ${JSON.stringify(c.name)}; expected one of ${OPTIMIZER_NAMES.join(', ')}`);
+    throw new Error(`unknown optimizer ${show(c.name)}; expected one of ${OPTIMIZER_NAMES.join(', ')}`);
   }
   const known = OPTIMIZER_OPTIONS[name];
   for (const key of Object.keys(c)) {
     if (key !== 'name' && !(known as string[]).includes(key))
-      throw new Error(`optimizer ${name} has no option ${JSON.stringify(key)}; it takes ${known.join(', ')}`);
+      throw new Error(`optimizer ${name} has no option ${show(key)}; it takes ${known.join(', ')}`);
   }
   const unit = (x: number) => x >= 0 && x < 1;
   return {
@@ -445,7 +492,7 @@ export function validateSchedule(schedule: unknown): Schedule {
   const c = schedule as Record<string, unknown>;
   if (!c || typeof c !== 'object' || !SCHEDULE_NAMES.includes(c.name as ScheduleName))
     throw new Error(
-      `schedule must be an object { name, … } with name one of ${SCHEDULE_NAMES.join(', ')}, got ${JSON.stringify(schedule)}`,
+      `schedule must be an object { name, … } with name one of ${SCHEDULE_NAMES.join(', ')}, got ${show(schedule)}`,
     );
   const name = c.name as ScheduleName,
     options = SCHEDULE_OPTIONS[name];
@@ -464,7 +511,7 @@ export function validateSchedule(schedule: unknown): Schedule {
             : Number.isFinite(x) && x >= 0);
     if (!ok)
       throw new Error(
-        `schedule ${name}: ${key} must be ${key === 'factor' ? 'a number in (0, 1)' : key === 'min' ? 'a finite number ≥ 0' : key === 'warmup' ? 'an integer ≥ 0 (epochs)' : 'an integer ≥ 1 (epochs)'}, got ${c[key] === undefined ? 'nothing' : JSON.stringify(c[key])}`,
+        `schedule ${name}: ${key} must be ${key === 'factor' ? 'a number in (0, 1)' : key === 'min' ? 'a finite number ≥ 0' : key === 'warmup' ? 'an integer ≥ 0 (epochs)' : 'an integer ≥ 1 (epochs)'}, got ${c[key] === undefined ? 'nothing' : show(c[key])}`,
       );
     out[key] = x;
   }
@@ -575,8 +622,7 @@ export interface BatchLog {
 }
 
 export function checkBatchSize(b: unknown): void {
-  if (!isCount(b, Number.MAX_SAFE_INTEGER))
-    throw new Error(`batch size must be an integer ≥ 1, got ${JSON.stringify(b)}`);
+  if (!isCount(b, Number.MAX_SAFE_INTEGER)) throw new Error(`batch size must be an integer ≥ 1, got ${show(b)}`);
 }
 
 /** The settings fit() runs with (defaults filled in), or an Error saying what is wrong. Model headers are checked by it too. */
@@ -584,48 +630,43 @@ export function validateFitSettings(
   s: Partial<Omit<FitSettings, 'earlyStopping'>> & { earlyStopping?: EarlyStopping },
 ): FitSettings {
   const { epochs, batchSize, l2 = 0, shuffle = true, validationSplit, earlyStopping, weightDecay, maxNorm } = s;
-  if (!isCount(epochs, Number.MAX_SAFE_INTEGER))
-    throw new Error(`epochs must be an integer ≥ 1, got ${JSON.stringify(epochs)}`);
+  if (!isCount(epochs, Number.MAX_SAFE_INTEGER)) throw new Error(`epochs must be an integer ≥ 1, got ${show(epochs)}`);
   checkBatchSize(batchSize);
   if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0)
-    throw new Error(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
-  if (typeof shuffle !== 'boolean') throw new Error(`shuffle must be true or false, got ${JSON.stringify(shuffle)}`);
+    throw new Error(`l2 must be a finite number ≥ 0, got ${show(l2)}`);
+  if (typeof shuffle !== 'boolean') throw new Error(`shuffle must be true or false, got ${show(shuffle)}`);
   const optimizer = optimizerConfig(resolveOptimizer(s.optimizer));
   const settings: FitSettings = { epochs, batchSize: batchSize as number, optimizer, l2, shuffle };
   if (s.schedule !== undefined) settings.schedule = validateSchedule(s.schedule);
   if (weightDecay !== undefined) {
     if (typeof weightDecay !== 'number' || !Number.isFinite(weightDecay) || weightDecay < 0)
-      throw new Error(`weightDecay must be a finite number ≥ 0, got ${JSON.stringify(weightDecay)}`);
+      throw new Error(`weightDecay must be a finite number ≥ 0, got ${show(weightDecay)}`);
     settings.weightDecay = weightDecay;
   }
   if (maxNorm !== undefined) {
     if (typeof maxNorm !== 'number' || !Number.isFinite(maxNorm) || maxNorm <= 0)
       throw new Error(
-        `maxNorm must be a finite number > 0 (the largest norm of a unit's incoming weights), got ${JSON.stringify(maxNorm)}`,
+        `maxNorm must be a finite number > 0 (the largest norm of a unit's incoming weights), got ${show(maxNorm)}`,
       );
     settings.maxNorm = maxNorm;
   }
   if (validationSplit !== undefined) {
     if (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1)) {
-      throw new Error(
-        `validationSplit must be a fraction between 0 and 1 (exclusive), got ${JSON.stringify(validationSplit)}`,
-      );
+      throw new Error(`validationSplit must be a fraction between 0 and 1 (exclusive), got ${show(validationSplit)}`);
     }
     settings.validationSplit = validationSplit;
   }
   if (earlyStopping !== undefined) {
     if (typeof earlyStopping !== 'object' || earlyStopping === null)
-      throw new Error(
-        `earlyStopping must be an object { patience, restoreBest? }, got ${JSON.stringify(earlyStopping)}`,
-      );
+      throw new Error(`earlyStopping must be an object { patience, restoreBest? }, got ${show(earlyStopping)}`);
     checkKeys(earlyStopping, 'earlyStopping', ['patience', 'restoreBest']);
     const { patience, restoreBest = true } = earlyStopping as Partial<EarlyStopping>;
     if (!isCount(patience, Number.MAX_SAFE_INTEGER))
       throw new Error(
-        `earlyStopping.patience must be an integer ≥ 1 (epochs without a lower validation loss), got ${JSON.stringify(patience)}`,
+        `earlyStopping.patience must be an integer ≥ 1 (epochs without a lower validation loss), got ${show(patience)}`,
       );
     if (typeof restoreBest !== 'boolean')
-      throw new Error(`earlyStopping.restoreBest must be true or false, got ${JSON.stringify(restoreBest)}`);
+      throw new Error(`earlyStopping.restoreBest must be true or false, got ${show(restoreBest)}`);
     settings.earlyStopping = { patience, restoreBest };
   }
   return settings;

@@ -1,6 +1,6 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
 export { Network, type FitOptions, type Rows } from './network.js';
-export type { TfjsModelJson } from './io/tfjs.js';
+export { tfjsManifest, type TfjsModelJson } from './io/tfjs.js';
 export {
   ACTIVATION_NAMES,
   DEFAULT_LEARNING_RATES,

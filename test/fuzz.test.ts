@@ -3,6 +3,12 @@
 // recomputed afterwards, so that the header checks themselves are exercised, not only the CRC.
 // The property: a clean result, or an Error that says what is wrong (a ModelFileError for model
 // files) — never a raw TypeError, RangeError or hang; and a model file that loads saves again.
+// TF.js model.json files and their manifests are read from disk as `wasmlp import` reads them, in
+// a child Node with a 192 MiB heap (test/fuzz-tfjs-child.js), its peak memory asserted.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -12,7 +18,7 @@ import { decodeModel, ModelFileError } from '../src/io/model.js';
 import { sealModel } from './harness.js';
 
 const SEED = 20261201;
-export const RUNS = { idx: 1500, idxGzip: 400, dataset: 400, modelBytes: 1200, modelJson: 1200 };
+export const RUNS = { idx: 1500, idxGzip: 400, dataset: 400, modelBytes: 1200, modelJson: 1200, tfjs: 400 };
 
 /** An IDX file of unsigned bytes with these dims and data i % 251. */
 function idx(dims: number[]): Uint8Array {
@@ -274,4 +280,26 @@ describe('Network.fromBytes', () => {
     expect(outcomes.loaded).toBeGreaterThan(100);
     expect(outcomes.invalid).toBeGreaterThan(500);
   });
+});
+
+// The child reads what `wasmlp import` reads through dist/, so `npm run build` first (as for the CLI tests).
+test(`TF.js model.json and weights files, ${RUNS.tfjs} mutated models (paths, shapes, names, nesting) read in a 192 MiB heap`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmlp-fuzz-tfjs-'));
+  try {
+    const r = spawnSync(
+      process.execPath,
+      ['--max-old-space-size=192', 'test/fuzz-tfjs-child.js', String(SEED), String(RUNS.tfjs), dir],
+      { encoding: 'utf8', timeout: 600_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0); // not killed by the heap limit (134) or the guard timeout
+    const { cases, loaded, failures, maxRssMiB } = JSON.parse(r.stdout);
+    expect(failures).toEqual([]);
+    expect(cases).toBe(RUNS.tfjs);
+    expect(loaded).toBeGreaterThan(RUNS.tfjs / 10); // the mutations leave some models whole
+    expect(loaded).toBeLessThan(RUNS.tfjs - 100); // and refuse many
+    expect(maxRssMiB).toBeLessThan(400); // one weights file read 2,000 times took 4 GB
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -5,6 +5,7 @@ import { ACTIVATIONS } from '../activations.js';
 import {
   activationOf,
   classCount,
+  MAX_LAYERS,
   resolveOptimizer,
   validateConfig,
   type EarlyStopped,
@@ -223,7 +224,7 @@ export class Core {
    * the same stream, and so the same weights, as one fill of the whole layer.
    */
   private initialise(rng: Random): void {
-    const largest = Math.max(...this.layers.map((L) => L.nIn * L.nOut));
+    const largest = this.layers.reduce((m, L) => Math.max(m, L.nIn * L.nOut), 0);
     const u = this.arena.alloc(4 * (Math.min(INIT_CHUNK, largest) + 1)); // uniform words, reused by every chunk
     const fillNormal = (dst: number, n: number, std: number) => {
       for (let done = 0; done < n; done += INIT_CHUNK) {
@@ -833,7 +834,8 @@ const INIT_CHUNK = 1 << 20;
 
 /**
  * A network whose parameters, gradients and snapshot (three copies, built at once) cannot fit in
- * one WebAssembly memory is refused before any memory is taken, naming its largest layer.
+ * one WebAssembly memory is refused before any memory is taken, naming its largest layer; so is
+ * one of more layers than a model file holds.
  */
 function checkSize(c: Required<NetworkConfig>): void {
   let nIn = c.inputs,
@@ -851,4 +853,7 @@ function checkSize(c: Required<NetworkConfig>): void {
       `the network is too large for WebAssembly: its ${(total / 4).toLocaleString('en-US')} parameters take ${bytesText(total)} (layer ${largest.l + 1}, ${largest.shape} weights, ${bytesText(largest.bytes)}), and training keeps three copies (weights, gradients, a snapshot): ${bytesText(need)}, more than the ${bytesText(MEMORY_LIMIT)} one WebAssembly memory can hold`,
     );
   }
+  // A model file holds at most MAX_LAYERS: a longer network could train but never be saved.
+  if (c.layers.length > MAX_LAYERS)
+    throw new Error(`layers holds ${c.layers.length} layers; a network has at most ${MAX_LAYERS}`);
 }

@@ -19,6 +19,9 @@
 //    D + P      4  u32 CRC-32 of bytes 0..D+P−1
 import {
   DIAGNOSTIC_NAMES,
+  MAX_LAYERS,
+  MAX_NESTING,
+  nestingDepth,
   parameterCount,
   typeName,
   validateConfig,
@@ -52,9 +55,9 @@ export const MODEL_LIMITS = {
    */
   sectionValues: 2 ** 27,
   sections: 3,
-  layers: 1000,
+  layers: MAX_LAYERS,
   /** How deep arrays and objects may nest in the header (meta included). */
-  depth: 32,
+  depth: MAX_NESTING,
 };
 /** The largest file the limits allow. */
 export const MODEL_MAX_BYTES =
@@ -355,18 +358,7 @@ function expect(ok: boolean, what: string): void {
 }
 
 /** How deep arrays and objects nest in a JSON value, walked without recursion (a deep one would overflow the stack). */
-function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    deepest = Math.max(deepest, d);
-    if (d > MODEL_LIMITS.depth) break;
-    for (const x of Object.values(v)) stack.push([x, d + 1]);
-  }
-  return deepest;
-}
+const depthOf = (value: unknown) => nestingDepth(value, MODEL_LIMITS.depth);
 
 /** Every field a reader relies on, by type and range; sizes against the network they describe. */
 function checkHeader(h: ModelHeader, version: number): void {

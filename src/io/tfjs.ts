@@ -6,6 +6,10 @@
 import { ACTIVATIONS } from '../activations.js';
 import {
   activationOf,
+  MAX_LAYERS,
+  MAX_NESTING,
+  nestingDepth,
+  show,
   typeName,
   type ActivationName,
   type LayerSpec,
@@ -13,6 +17,7 @@ import {
   type NetworkConfig,
   type Parameters,
 } from '../config.js';
+import { MODEL_LIMITS } from './model.js';
 
 export const TFJS_WEIGHTS_FILE = 'model.weights.bin';
 
@@ -171,10 +176,10 @@ export function decodeTfjs(
     }
   }
   if (!isObject(json)) return fail(`expected model.json's content (an object or its text), got ${typeName(json)}`);
+  if (nestingDepth(json, MAX_NESTING) > MAX_NESTING)
+    fail(`model.json's arrays and objects nest more than ${MAX_NESTING} deep; a layers model needs far fewer`);
   if (json.format !== undefined && json.format !== 'layers-model')
-    fail(
-      `model.json has format ${JSON.stringify(json.format)}; expected "layers-model" (a graph model has no layers to import)`,
-    );
+    fail(`model.json has format ${show(json.format)}; expected "layers-model" (a graph model has no layers to import)`);
   if (!(weights instanceof Uint8Array || weights instanceof ArrayBuffer))
     fail(`expected the weights as a Uint8Array or an ArrayBuffer, got ${typeName(weights)}`);
   const bytes = weights instanceof Uint8Array ? weights : new Uint8Array(weights);
@@ -182,12 +187,12 @@ export function decodeTfjs(
   const top = get(json.modelTopology, 'model_config') ?? json.modelTopology;
   if (!isObject(top)) return fail('model.json has no modelTopology object');
   if (top.class_name !== 'Sequential')
-    fail(
-      `the model is a ${JSON.stringify(top.class_name)}; wasmlp imports Sequential models (a chain of Dense layers)`,
-    );
+    fail(`the model is a ${show(top.class_name)}; wasmlp imports Sequential models (a chain of Dense layers)`);
   const cfg = top.config;
   const list = Array.isArray(cfg) ? cfg : isObject(cfg) ? cfg.layers : undefined;
   if (!Array.isArray(list) || list.length === 0) return fail('the Sequential model has no layers');
+  if (list.length > 2 * MAX_LAYERS)
+    fail(`the Sequential model has ${list.length} layers; wasmlp imports at most ${MAX_LAYERS} Dense layers`);
 
   // Walk the layers: each Dense starts a wasmlp layer; an activation layer may follow a linear Dense.
   let inputs: number | undefined;
@@ -199,23 +204,30 @@ export function decodeTfjs(
     alpha?: number;
     set: boolean;
   }[] = [];
+  const names = new Map<string, number>();
   (list as unknown[]).forEach((entry: unknown, i) => {
     const c = isObject(entry) && isObject(entry.config) ? entry.config : {};
-    const what = `layer ${i + 1}${typeof c.name === 'string' ? ` "${c.name}"` : ''} (${isObject(entry) ? String(entry.class_name) : typeName(entry)})`;
+    const what = `layer ${i + 1}${typeof c.name === 'string' ? ` ${show(c.name)}` : ''} (${isObject(entry) ? (typeof entry.class_name === 'string' ? entry.class_name.slice(0, 60) : show(entry.class_name)) : typeName(entry)})`;
     function refuse(why: string): never {
       fail(`${what} ${why}`);
     }
     if (!isObject(entry) || !isObject(entry.config)) refuse('is not a { class_name, config } object');
     const kind = entry.class_name as string;
+    // Weights are found by their layer's name: a name used twice would give one layer's weights to both.
+    if (c.name !== undefined) {
+      if (typeof c.name !== 'string' || c.name === '') refuse('has a name that is not a non-empty string');
+      const first = names.get(c.name);
+      if (first !== undefined) refuse(`has the name of layer ${first}; layer names must be unique`);
+      names.set(c.name, i + 1);
+    }
     if (c.trainable === false)
       refuse('is frozen (trainable: false); wasmlp trains every layer, so make it trainable before importing');
-    if (c.dtype !== undefined && c.dtype !== 'float32')
-      refuse(`has dtype ${JSON.stringify(c.dtype)}; expected float32`);
+    if (c.dtype !== undefined && c.dtype !== 'float32') refuse(`has dtype ${show(c.dtype)}; expected float32`);
     const shape = c.batch_input_shape;
     if (shape !== undefined) {
       if (dense.length > 0 || inputs !== undefined) refuse('sets an input shape, but is not the first layer');
       if (!Array.isArray(shape) || shape.length !== 2 || !isCount(shape[1]))
-        refuse(`has input shape ${JSON.stringify(shape)}; expected [null, inputs] (rows of numbers)`);
+        refuse(`has input shape ${show(shape)}; expected [null, inputs] (rows of numbers)`);
       inputs = (shape as number[])[1];
     }
     if (kind === 'InputLayer') {
@@ -226,18 +238,19 @@ export function decodeTfjs(
       for (const [k, v] of Object.entries(c))
         if (!DENSE_KEYS.includes(k) && v !== null)
           refuse(
-            `has ${k} ${JSON.stringify(v)}, which wasmlp does not apply (it would train or compute differently); remove it before importing`,
+            `has ${k} ${show(v)}, which wasmlp does not apply (it would train or compute differently); remove it before importing`,
           );
-      if (!isCount(c.units)) refuse(`has units ${JSON.stringify(c.units)}; expected an integer ≥ 1`);
+      if (typeof c.name !== 'string') refuse('has no name; its weights are found by it (name/kernel, name/bias)');
+      if (!isCount(c.units)) refuse(`has units ${show(c.units)}; expected an integer ≥ 1`);
       const act = c.activation ?? 'linear';
       if (typeof act !== 'string' || !Object.hasOwn(FROM_TFJS, act))
         refuse(
-          `has activation ${JSON.stringify(act)}, which wasmlp does not have; expected one of ${Object.keys(FROM_TFJS).join(', ')}`,
+          `has activation ${show(act)}, which wasmlp does not have; expected one of ${Object.keys(FROM_TFJS).join(', ')}`,
         );
       if (c.use_bias !== undefined && typeof c.use_bias !== 'boolean')
         refuse('has a use_bias that is not true or false');
       dense.push({
-        name: String(c.name ?? ''),
+        name: c.name as string,
         units: c.units as number,
         useBias: c.use_bias !== false,
         activation: FROM_TFJS[act as string],
@@ -257,7 +270,7 @@ export function decodeTfjs(
     };
     const num = (k: string, dflt: number) => {
       const v = c[k] ?? dflt;
-      if (typeof v !== 'number' || !Number.isFinite(v)) refuse(`has ${k} ${JSON.stringify(v)}; expected a number`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) refuse(`has ${k} ${show(v)}; expected a number`);
       return v as number;
     };
     if (kind === 'LeakyReLU')
@@ -272,13 +285,13 @@ export function decodeTfjs(
     } else if (kind === 'Softmax') {
       const axis = c.axis ?? -1;
       if (axis !== -1 && axis !== 1 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1)))
-        refuse(`has axis ${JSON.stringify(axis)}; expected the last axis (-1)`);
+        refuse(`has axis ${show(axis)}; expected the last axis (-1)`);
       set('softmax');
     } else if (kind === 'Activation') {
       const a = c.activation;
       if (typeof a !== 'string' || !Object.hasOwn(FROM_TFJS, a))
         refuse(
-          `has activation ${JSON.stringify(a)}, which wasmlp does not have; expected one of ${Object.keys(FROM_TFJS).join(', ')}`,
+          `has activation ${show(a)}, which wasmlp does not have; expected one of ${Object.keys(FROM_TFJS).join(', ')}`,
         );
       set(FROM_TFJS[a as string]);
     } else
@@ -287,27 +300,11 @@ export function decodeTfjs(
       );
   });
   if (dense.length === 0) fail('the model has no Dense layer');
+  if (dense.length > MAX_LAYERS)
+    fail(`the model has ${dense.length} Dense layers; a network has at most ${MAX_LAYERS}`);
 
   // The weights: every entry of the manifest, in order, float32, used exactly once.
-  const manifest: unknown = json.weightsManifest;
-  if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(get(g, 'weights'))))
-    fail('model.json has no weightsManifest (a list of { paths, weights })');
-  const specs = (manifest as { weights: unknown[] }[]).flatMap((g) => g.weights);
-  const offsets = new Map<string, { at: number; shape: number[] }>();
-  let at = 0;
-  for (const s of specs) {
-    if (
-      !isObject(s) ||
-      typeof s.name !== 'string' ||
-      !Array.isArray(s.shape) ||
-      !s.shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)
-    )
-      fail(`the weights manifest has an entry ${JSON.stringify(s)}; expected { name, shape, dtype }`);
-    if (s.dtype !== 'float32' || s.quantization !== undefined)
-      fail(`the weight ${s.name} is ${s.quantization ? 'quantized' : s.dtype}; expected float32 (not quantized)`);
-    offsets.set(s.name, { at, shape: s.shape });
-    at += 4 * s.shape.reduce((p, d) => p * d, 1);
-  }
+  const { weights: offsets, bytes: at } = tfjsManifest(json);
   if (at !== bytes.length)
     fail(`the weights manifest describes ${at} bytes, but the weights given are ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -342,7 +339,7 @@ export function decodeTfjs(
     if (named === undefined)
       fail('the model does not say which loss it trains with; pass { loss: "mse" or "cross-entropy" }');
     if (typeof named !== 'string' || !Object.hasOwn(LOSSES, named))
-      fail(`the model's loss ${JSON.stringify(named)} is not one wasmlp has; pass { loss: "mse" or "cross-entropy" }`);
+      fail(`the model's loss ${show(named)} is not one wasmlp has; pass { loss: "mse" or "cross-entropy" }`);
     loss = LOSSES[named as string];
   }
   const layers: LayerSpec[] = dense.map((d) => ({
@@ -351,4 +348,51 @@ export function decodeTfjs(
     ...(d.alpha === undefined ? {} : { alpha: d.alpha }),
   }));
   return { config: { inputs: inputs!, layers, loss }, parameters };
+}
+
+/**
+ * The weights a model.json's manifest lists (name → byte offset and shape, in manifest order) and
+ * the bytes they take, every entry checked: float32, a shape of counts, a name used once, a total
+ * no network could exceed. The weights files' paths are given as listed; where they may be read
+ * from is the reader's business (Node: inside model.json's folder).
+ */
+export function tfjsManifest(json: unknown): {
+  weights: Map<string, { at: number; shape: number[] }>;
+  bytes: number;
+  paths: unknown[];
+} {
+  function fail(why: string): never {
+    throw new Error(`fromTfjs: ${why}`);
+  }
+  const manifest = get(json, 'weightsManifest');
+  if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(get(g, 'weights'))))
+    fail('model.json has no weightsManifest (a list of { paths, weights })');
+  const groups = manifest as { weights: unknown[]; paths?: unknown }[];
+  const weights = new Map<string, { at: number; shape: number[] }>();
+  const most = 4 * MODEL_LIMITS.sectionValues; // a network's parameters fill one model file section
+  let bytes = 0;
+  for (const s of groups.flatMap((g) => g.weights)) {
+    if (
+      !isObject(s) ||
+      typeof s.name !== 'string' ||
+      !Array.isArray(s.shape) ||
+      s.shape.length > 8 ||
+      !s.shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)
+    )
+      fail(`the weights manifest has an entry ${show(s)}; expected { name, shape, dtype }`);
+    if (s.dtype !== 'float32' || s.quantization !== undefined)
+      fail(
+        `the weight ${s.name.slice(0, 200)} is ${s.quantization ? 'quantized' : show(s.dtype)}; expected float32 (not quantized)`,
+      );
+    if (weights.has(s.name)) fail(`the weights manifest lists the weight ${show(s.name)} twice; names must be unique`);
+    weights.set(s.name, { at: bytes, shape: s.shape });
+    bytes += 4 * s.shape.reduce((p: number, d: number) => p * d, 1);
+    if (bytes > most)
+      fail(`the weights manifest describes more than ${most} bytes, more than any wasmlp network holds`);
+  }
+  return {
+    weights,
+    bytes,
+    paths: groups.flatMap((g) => (g.paths === undefined ? [] : Array.isArray(g.paths) ? g.paths : [g.paths])),
+  };
 }

@@ -1,9 +1,12 @@
 // Files for Node: reads that name the file and are bounded, model files checked header first,
 // atomic writes, and an exclusive lock for a folder one run writes to. Every I/O error names its file.
+// Every read goes through openFile: one open, a regular file checked on the open descriptor (not
+// a FIFO, a device or a folder), its size against the limit for its kind before a byte is read.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { open, readdir, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { constants, type Stats } from 'node:fs';
+import { open, readdir, realpath, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import {
   crc32,
   MODEL_MAX_BYTES,
@@ -12,7 +15,10 @@ import {
   Network,
   readModelJson,
   readModelPreamble,
+  tfjsManifest,
+  type LossName,
   type ModelHeader,
+  type TfjsModelJson,
 } from '../index.js';
 
 /** An Error for a failed file operation: what was being done, the file, and the system's reason in words. */
@@ -32,23 +38,54 @@ export function fileError(doing: string, file: string, e: unknown): Error {
   return new Error(`cannot ${doing} ${file}: ${why[err?.code ?? ''] ?? err?.message ?? String(e)}`, { cause: e });
 }
 
-/** A file's size, refusing a folder and anything over `max` bytes, with the file named. */
-async function sizeOf(file: string, what: string, max: number): Promise<number> {
-  const s = await stat(file).catch((e) => {
-    throw fileError(`read ${what}`, file, e);
-  });
-  if (s.isDirectory()) throw new Error(`${file} is a directory; expected a ${what}`);
-  if (s.size > max)
-    throw new Error(`cannot read ${what} ${file}: it is ${s.size} bytes, more than the ${max} a ${what} may be`);
-  return s.size;
+/** What a file that is not a regular one is, in words. */
+function kindOf(s: Stats): string {
+  if (s.isDirectory()) return 'a folder';
+  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
-/** A whole input file (an IDX file, a picture), at most `max` bytes, its errors naming it. */
-export async function readInput(file: string, what: string, max = 2 ** 31 - 1): Promise<Buffer> {
-  await sizeOf(file, what, max);
-  return readFile(file).catch((e) => {
+/**
+ * `file` opened to read, with its size: refused, naming it, unless it is a regular file of at most
+ * `max` bytes. The check is on the open descriptor, so a link swapped in between cannot get past
+ * it; O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer.
+ */
+export async function openFile(
+  file: string,
+  what: string,
+  max: number,
+  flags = 0,
+): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | flags).catch((e) => {
     throw fileError(`read ${what}`, file, e);
   });
+  try {
+    const s = await handle.stat();
+    if (s.isDirectory()) throw new Error(`${file} is a directory; expected a ${what}`);
+    if (!s.isFile()) throw new Error(`cannot read ${what} ${file}: it is ${kindOf(s)}; expected a regular file`);
+    if (s.size > max)
+      throw new Error(`cannot read ${what} ${file}: it is ${s.size} bytes, more than the ${max} a ${what} may be`);
+    return { handle, size: s.size };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/** A whole input file (an IDX file, a picture, a table), at most `max` bytes, its errors naming it. */
+export async function readInput(file: string, what: string, max = 2 ** 31 - 1): Promise<Buffer> {
+  const { handle, size } = await openFile(file, what, max);
+  try {
+    const bytes = await readAt(handle, size, 0);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  } catch (e) {
+    throw fileError(`read ${what}`, file, e);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Read `length` bytes at `position` of an open file (short only at its end). */
@@ -65,20 +102,17 @@ async function readAt(handle: FileHandle, length: number, position: number): Pro
 
 /**
  * `read(handle, size)` on a model file whose size is possible (a file larger than any model is
- * refused by its size, before it is opened); I/O errors name the file, ModelFileErrors pass as they are.
+ * refused by its size, before a byte is read); I/O errors name the file, ModelFileErrors pass as they are.
  */
 async function withModelFile<T>(file: string, read: (handle: FileHandle, size: number) => Promise<T>): Promise<T> {
-  const size = await sizeOf(file, 'model file', Infinity);
-  if (size > MODEL_MAX_BYTES) {
-    throw new ModelFileError(
-      'oversized',
-      `${file} is ${size} bytes, larger than any wasmlp model file can be (${MODEL_MAX_BYTES} bytes)`,
-    );
-  }
-  const handle = await open(file, 'r').catch((e) => {
-    throw fileError('read model file', file, e);
-  });
+  const { handle, size } = await openFile(file, 'model file', Infinity);
   try {
+    if (size > MODEL_MAX_BYTES) {
+      throw new ModelFileError(
+        'oversized',
+        `${file} is ${size} bytes, larger than any wasmlp model file can be (${MODEL_MAX_BYTES} bytes)`,
+      );
+    }
     return await read(handle, size);
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
@@ -128,6 +162,90 @@ export function inspectModelFile(file: string): Promise<{ header: ModelHeader; v
 /** Load a model or checkpoint file (see Network.fromBytes); bad files throw a ModelFileError. */
 export async function loadModel(file: string, options: { backend?: 'wasm' | 'js' } = {}): Promise<Network> {
   return Network.fromBytes(await readModelFile(file), { ...options, name: file });
+}
+
+/** The most weights files a model.json may name: TF.js shards weights at 4 MiB, and 256 shards outweigh any network. */
+const TFJS_MAX_FILES = 256;
+/** A weights file's path: names of letters, digits, `_`, `.` and `-`, joined by `/`; no `.` or `..`. */
+const PLAIN_PATH = /^(?!\.\.?(\/|$))[\w.-]+(\/(?!\.\.?(\/|$))[\w.-]+)*$/;
+
+/**
+ * A TensorFlow.js layers model from disk: model.json's parsed content and its weights files'
+ * bytes, concatenated in manifest order. A weights file must be named by a plain relative path and
+ * be, links resolved, a regular file inside model.json's folder; a path that is not is refused
+ * with one message whatever lies there, so the refusal tells nothing about files elsewhere. The
+ * files' sizes must add up to what the manifest declares before any of them is read.
+ */
+export async function readTfjs(file: string): Promise<{ json: TfjsModelJson; weights: Uint8Array }> {
+  const text = (await readInput(file, 'model.json', 64 * 2 ** 20)).toString('utf8');
+  let json: TfjsModelJson;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const why = (e as Error).message.replace(/[^\x20-\x7e]+/g, ' '); // one printable line, whatever the file held
+    throw new Error(`${file} is not JSON (${why}); expected a TensorFlow.js model.json`);
+  }
+  const { bytes, paths } = tfjsManifest(json);
+  const shown = (p: unknown) => (typeof p === 'string' ? JSON.stringify(p.slice(0, 200)) : typeof p);
+  const listed = new Set<string>();
+  for (const p of paths) {
+    if (typeof p !== 'string' || !PLAIN_PATH.test(p))
+      throw new Error(
+        `${file} names the weights file ${shown(p)}; expected a path relative to model.json's folder: names of letters, digits, _, . and -, joined by /, without . or .. (download remote weights first)`,
+      );
+    if (listed.has(p)) throw new Error(`${file} names the weights file ${shown(p)} twice; each is read once`);
+    listed.add(p);
+  }
+  if (paths.length > TFJS_MAX_FILES)
+    throw new Error(`${file} names ${paths.length} weights files; a model.json may name at most ${TFJS_MAX_FILES}`);
+  const dir = dirname(file),
+    root = await realpath(dir).catch((e) => {
+      throw fileError('read the folder of', file, e);
+    });
+  const real: string[] = [];
+  for (const p of paths as string[]) {
+    const target = await realpath(join(dir, p)).catch(() => '');
+    if (!target.startsWith(root + sep))
+      throw new Error(
+        `${file} names the weights file ${shown(p)}, which is not a file inside model.json's folder ${dir} (missing, or a link that leads out of it)`,
+      );
+    const twice = real.indexOf(target);
+    if (twice >= 0)
+      throw new Error(`${file} names one weights file twice: ${shown(p)} is ${shown(paths[twice])}; each is read once`);
+    real.push(target);
+  }
+  const opened: { handle: FileHandle; size: number }[] = [];
+  try {
+    // O_NOFOLLOW: the resolved path has no link left, so one swapped in since is refused.
+    for (const target of real) opened.push(await openFile(target, 'weights file', bytes, constants.O_NOFOLLOW ?? 0));
+    const total = opened.reduce((s, o) => s + o.size, 0);
+    if (total !== bytes)
+      throw new Error(
+        `${file}: its weights files hold ${total} bytes, but its weights manifest describes ${bytes} bytes`,
+      );
+    const weights = new Uint8Array(bytes);
+    let at = 0;
+    for (const [i, { handle, size }] of opened.entries()) {
+      const part = await readAt(handle, size, 0).catch((e) => {
+        throw fileError('read weights file', real[i], e);
+      });
+      if (part.length !== size) throw new Error(`weights file ${real[i]} got shorter while it was read`);
+      weights.set(part, at);
+      at += size;
+    }
+    return { json, weights };
+  } finally {
+    await Promise.all(opened.map((o) => o.handle.close()));
+  }
+}
+
+/** A TensorFlow.js layers model from disk (see readTfjs) as a Network (see Network.fromTfjs). */
+export async function loadTfjs(
+  file: string,
+  options: { loss?: LossName; seed?: number; backend?: 'wasm' | 'js'; threads?: 'auto' | number } = {},
+): Promise<Network> {
+  const { json, weights } = await readTfjs(file);
+  return Network.fromTfjs(json, weights, options);
 }
 
 /** Whether process `pid` on this machine is running. */
@@ -231,21 +349,35 @@ export async function saveModel(
 export async function lockFolder(dir: string, what: string): Promise<() => Promise<void>> {
   const lock = join(dir, '.lock');
   const me = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  // The lock's content, '' when it is gone. Anything but a small regular file is no lock a run made.
+  const content = (): Promise<string> =>
+    readInput(lock, 'lock', 4096).then(
+      (b) => b.toString('utf8'),
+      async (e) => {
+        if ((e as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return '';
+        const s = await stat(lock).catch(() => undefined);
+        const is = s && !s.isFile() ? `it is ${kindOf(s)}` : (e as Error).message;
+        throw new Error(
+          `cannot lock ${what} ${dir}: ${lock} is not a lock a run wrote (${is}); remove it if no run is using the folder`,
+        );
+      },
+    );
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(lock, me, { flag: 'wx' });
       const release = async () => {
-        if ((await readFile(lock, 'utf8').catch(() => '')) === me) await unlink(lock).catch(() => {});
+        if ((await content().catch(() => '')) === me) await unlink(lock).catch(() => {});
       };
       return release;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(`lock ${what}`, dir, e);
     }
     let owner: { pid?: number; host?: string; since?: string } = {};
+    const text = await content();
     try {
-      owner = JSON.parse(await readFile(lock, 'utf8'));
+      owner = { ...JSON.parse(text) };
     } catch {
-      // a lock half written by a writer killed at that moment: its writer is gone
+      // a lock half written by a writer killed at that moment (or gone already): its writer is gone
     }
     if (owner.host && owner.host !== hostname()) {
       throw new Error(

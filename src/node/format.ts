@@ -68,7 +68,7 @@ export function classify(net: Network, data: Dataset): Classified {
 
 /** The confusion matrix as aligned text: rows are the true class, columns the prediction. */
 export function confusionText(confusion: number[][]): string {
-  const w = Math.max(5, ...confusion.flat().map((c) => String(c).length + 1));
+  const w = confusion.flat().reduce((m, c) => Math.max(m, String(c).length + 1), 5);
   const pad = (s: string | number) => String(s).padStart(w);
   const lines = [`true\\pred${confusion.map((_, j) => pad(j)).join('')}`];
   confusion.forEach((row, i) => lines.push(`${String(i).padStart(9)}${row.map(pad).join('')}`));
@@ -103,7 +103,7 @@ export function diagnosticsTable(layers: LayerSpec[], d: LayerDiagnostics[]): st
       l.activationRms.toPrecision(2),
     ]),
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const widths = rows[0].map((_, c) => rows.reduce((m, r) => Math.max(m, r[c].length), 0));
   const lines = rows.map((r) => '  ' + r.map((x, c) => (c ? x.padStart(widths[c]) : x.padEnd(widths[c]))).join('  '));
   const wrong = d.at(-1)?.saturatedWrong;
   if (wrong !== undefined)

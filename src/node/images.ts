@@ -10,11 +10,24 @@ export interface GreyImage {
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** The most pixels a picture may have (4096 × 4096), PNG or PGM: decoding one costs a few bytes per pixel. */
+export const MAX_PIXELS = 2 ** 24;
+
+/** Refuses a picture larger than MAX_PIXELS, before it is decoded. */
+function checkPixels(file: string, width: number, height: number): void {
+  if (width * height > MAX_PIXELS)
+    throw new Error(
+      `${file} is ${width}×${height} = ${width * height} pixels, more than the ${MAX_PIXELS} (4096×4096) a picture may have; resize it first`,
+    );
+}
 
 /** Decode a PNG or PGM file to 8-bit grey. Colour is reduced to luma; transparency is laid over white. */
 export async function readGreyImage(file: string): Promise<GreyImage> {
   const bytes = await readInput(file, 'image', 256 * 2 ** 20);
   if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
+    // The size is in the IHDR chunk, first after the signature: checked before pngjs allocates for it.
+    if (bytes.length >= 24 && bytes.toString('latin1', 12, 16) === 'IHDR')
+      checkPixels(file, bytes.readUInt32BE(16), bytes.readUInt32BE(20));
     let png: PNG;
     try {
       png = PNG.sync.read(bytes);
@@ -48,19 +61,22 @@ export function parsePgm(bytes: Uint8Array, file = 'PGM image'): GreyImage {
     }
     const start = at;
     while (at < bytes.length && !/\s/.test(String.fromCharCode(bytes[at]))) at++;
-    return String.fromCharCode(...bytes.subarray(start, at));
+    return new TextDecoder('latin1').decode(bytes.subarray(start, at));
   };
   const number = (what: string, min: number, max: number) => {
     const t = token(),
       x = Number(t);
     if (!/^\d+$/.test(t) || x < min || x > max)
-      throw new Error(`${file}: bad PGM ${what} ${JSON.stringify(t)} (expected an integer from ${min} to ${max})`);
+      throw new Error(
+        `${file}: bad PGM ${what} ${JSON.stringify(t.slice(0, 20))} (expected an integer from ${min} to ${max})`,
+      );
     return x;
   };
   const binary = bytes[1] === 0x35;
-  const width = number('width', 1, 1 << 16),
-    height = number('height', 1, 1 << 16),
+  const width = number('width', 1, MAX_PIXELS),
+    height = number('height', 1, MAX_PIXELS),
     maxval = number('maxval', 1, 65535);
+  checkPixels(file, width, height);
   const n = width * height;
   const pixels = new Uint8Array(n);
   const scale = (v: number) => Math.round((Math.min(v, maxval) * 255) / maxval);

@@ -139,13 +139,13 @@ export function lineChart(title: string, series: Series[], kind: ChartKind, xLab
   const pts = drawn.flatMap((s) => s.points);
   const xs = pts.map((p) => p[0]),
     ys = pts.map((p) => p[1]);
-  const xMax = Math.max(1, ...xs),
+  const xMax = xs.reduce((m, a) => Math.max(m, a), 1),
     xMin = xs.some((a) => a < 1) ? 0 : Math.min(1, xMax - 1);
   const x = scaleLinear()
     .domain(xMin === xMax ? [xMin - 0.5, xMax + 0.5] : [xMin, xMax])
     .range([left, W - right]);
-  let lo = ys.length ? Math.min(...ys) : kind === 'log' ? 1e-3 : 0,
-    hi = ys.length ? Math.max(...ys) : 1;
+  let lo = ys.length ? ys.reduce((m, a) => Math.min(m, a)) : kind === 'log' ? 1e-3 : 0,
+    hi = ys.length ? ys.reduce((m, a) => Math.max(m, a)) : 1;
   if (kind === 'log') {
     if (hi / lo < 10) [lo, hi] = [lo / 3, hi * 3]; // at least a decade, so ticks fall on it
   } else if (hi - lo < 1e-9) [lo, hi] = [lo - 0.05 * Math.abs(lo || 1), hi + 0.05 * Math.abs(hi || 1)];
@@ -297,7 +297,7 @@ export function diagnosticsCharts(history: EpochLog[], batches: BatchPoint[] = [
         color: '#999',
         dash: true,
         points: [
-          [Math.min(...series.flatMap((s) => s.points.map((p) => p[0]))), 1e-3],
+          [series.reduce((m, s) => s.points.reduce((n, p) => Math.min(n, p[0]), m), Infinity), 1e-3],
           [history.at(-1)!.epoch, 1e-3],
         ],
       });

@@ -153,7 +153,7 @@ export function tableText(rows: Row[]): string {
     r.saturated === null ? '–' : pct(r.saturated),
     ratioText(r.gradNormRatio),
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
+  const widths = head.map((h, c) => cells.reduce((m, row) => Math.max(m, row[c].length), h.length));
   const line = (row: string[]) =>
     row
       .map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c])))

@@ -91,7 +91,7 @@ export async function gradcheck(argv: string[]): Promise<number | void> {
       `${at(l.worst)}  ${l.worst.analytic.toExponential(3)} vs ${l.worst.numeric.toExponential(3)}`,
     ]),
   ];
-  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  const widths = table[0].map((_, c) => table.reduce((m, row) => Math.max(m, row[c].length), 0));
   for (const row of table)
     log(
       row

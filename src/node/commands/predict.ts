@@ -13,7 +13,8 @@ export const PREDICT_HELP = `Usage: wasmlp predict --model FILE [options] [IMAGE
        wasmlp predict --model FILE [--top K] [--out FILE.csv] ROWS.csv
 
 Classifies images and prints, for each, the predicted label and the top probabilities.
-IMAGE is a PNG or PGM (P2/P5) picture; colour is reduced to grey, and since MNIST digits are
+IMAGE is a PNG or PGM (P2/P5) picture of at most 4096×4096 pixels (checked in its header before it
+is decoded); colour is reduced to grey, and since MNIST digits are
 light on dark, a picture with a light border (a dark digit on white) is inverted (see --invert).
 A 28×28 picture is taken as it is; for a 784-input model, a picture of any other size is brought
 to MNIST's form (scaled into a 20×20 box, centred by mass in 28×28), as MNIST's digits were. With --images, classifies the
@@ -173,7 +174,7 @@ export async function predict(argv: string[]): Promise<void> {
     const notes = [p.inverted && 'inverted', p.scaled && 'scaled to 28×28'].filter(Boolean);
     return notes.length ? `${p.source} (${notes.join(', ')})` : p.source;
   });
-  const width = Math.max(...shown.map((s) => s.length));
+  const width = shown.reduce((m, s) => Math.max(m, s.length), 0);
   for (const [i, p] of predictions.entries()) {
     const mark = p.trueLabel === undefined ? '' : p.trueLabel === p.label ? '  ✓' : `  ✗ (true ${p.trueLabel})`;
     log(
