@@ -1,12 +1,17 @@
 // npm run build: AssemblyScript → build/wasmlp.wasm (and the bench target, build/wasmlp-bench.wasm),
-// esbuild → dist/ (wasm inlined), tsc → .d.ts.
+// the record words from the op table first (scripts/ops.js), esbuild → dist/ (wasm inlined), tsc → .d.ts.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { loadTable, wordsSource } from './ops.js';
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
+
+// The record words exec reads, from the op table (src/ops.ts).
+const words = wordsSource(await loadTable());
+if (readFileSync('assembly/words.ts', 'utf8') !== words) writeFileSync('assembly/words.ts', words);
 
 const asc = (entry, target) =>
   run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', entry, '--target', target]);

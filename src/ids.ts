@@ -17,8 +17,8 @@ export const MSE = 0;
 export const CE = 1;
 export const BCE = 2;
 
-// Program operations (assembly/program.ts, src/core/program.ts): one record per kernel call,
-// OP_WORDS f64 words: the op id, then the kernel's arguments in its signature's order.
+// Program operations: the ids of the op table's ops (src/ops.ts says what each record holds and
+// how it splits), one record per kernel call of OP_WORDS f64 words.
 export const OP_WORDS = 16;
 export const OP_GATHER_U8 = 1;
 export const OP_GATHER_F32 = 2;
@@ -28,27 +28,18 @@ export const OP_GEMM_NN = 5;
 export const OP_GEMM_TN = 6;
 export const OP_ACTIVATE = 7;
 export const OP_MUL_DERIVATIVE = 8;
-/** lossDelta, then the summed cost as f64 at `out`; with `stop` set, a non-finite cost ends the program. */
 export const OP_LOSS_DELTA = 9;
 export const OP_BIAS_GRAD = 10;
 export const OP_SGD = 11;
 export const OP_MOMENTUM = 12;
 export const OP_ADAM = 13;
-/** countCorrect, then the count as f64 at `out`. */
 export const OP_COUNT_CORRECT = 14;
 export const OP_ARGMAX_ROWS = 15;
-/** diagForward: a layer's saturated count, Σa² and saturated-and-wrong count as 3 f64 at `out`. */
 export const OP_DIAG_FORWARD = 16;
-/** absSum: Σ|x| over rows×cols as f64 at `out`. */
 export const OP_ABS_SUM = 17;
-
-/** dropout(x, out, rows, cols, p, key, step): inverted dropout, the mask a hash of key, step and element (assembly/regularize.ts). */
 export const OP_DROPOUT = 18;
-/** scale(w, n, s): w ·= s (decoupled weight decay). */
 export const OP_SCALE = 19;
-/** maxNorm(W, rows, cols, c): each row's norm capped at c. */
 export const OP_MAX_NORM = 20;
-/** join(): no work; thread 0 waits here for the records beside it (src/core/program.ts). */
 export const OP_JOIN = 21;
 
 /** Elements per partial sum of an update's diagnostics (3 f64 each), however the update is split among threads. */

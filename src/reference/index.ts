@@ -1,6 +1,5 @@
 // The pure-JS twin of the WebAssembly kernels: the same signatures over the same memory, written
 // as plain loops to be read (and to be the oracle in tests and the baseline in benchmarks).
-import * as op from '../ids.js';
 import {
   CE,
   DIAG_CHUNK,
@@ -18,6 +17,7 @@ import {
 } from '../ids.js';
 import type { Kernels } from '../kernels.js';
 import { view } from '../memory.js';
+import { OP_BY_ID, recordArgs } from '../ops.js';
 import { gemms } from './gemm.js';
 
 const EPS = 1e-7;
@@ -383,162 +383,33 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
     },
 
     run(ops, count) {
-      // Integers and pointers as int32 (as a caller passes them: loops index with integers), reals as
-      // they are. Inline reads, no closures: this runs once per kernel call, for tiny layers too.
       const W = v.f64();
       for (let r = 0, o = ops >>> 3; r < count; r++, o += OP_WORDS) {
-        switch (W[o] | 0) {
-          case op.OP_GATHER_U8:
-            k.gatherU8(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0, W[o + 6]);
-            break;
-          case op.OP_GATHER_F32:
-            k.gatherF32(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0);
-            break;
-          case op.OP_GATHER_TARGETS:
-            k.gatherTargets(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0);
-            break;
-          case op.OP_GEMM_NT:
-            k.gemmNT(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7] >>> 0,
-              W[o + 8],
-              W[o + 9],
-            );
-            break;
-          case op.OP_GEMM_NN:
-            k.gemmNN(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7] >>> 0,
-              W[o + 8],
-              W[o + 9],
-            );
-            break;
-          case op.OP_GEMM_TN:
-            k.gemmTN(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7] >>> 0,
-              W[o + 8],
-              W[o + 9],
-            );
-            break;
-          case op.OP_ACTIVATE:
-            k.activate(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0, W[o + 6]);
-            break;
-          case op.OP_MUL_DERIVATIVE:
-            k.mulDerivative(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7],
-            );
-            break;
-          case op.OP_LOSS_DELTA: {
-            const cost = k.lossDelta(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-            );
-            W[(W[o + 7] >>> 0) >>> 3] = cost;
-            if (W[o + 8] >>> 0 && !Number.isFinite(cost)) return r + 1;
-            break;
-          }
-          case op.OP_BIAS_GRAD:
-            k.biasGrad(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5]);
-            break;
-          case op.OP_SGD:
-            k.sgd(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4], W[o + 5], W[o + 6] >>> 0);
-            break;
-          case op.OP_MOMENTUM:
-            k.momentum(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5],
-              W[o + 6],
-              W[o + 7],
-              W[o + 8] >>> 0,
-              W[o + 9] >>> 0,
-            );
-            break;
-          case op.OP_ADAM:
-            k.adam(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6],
-              W[o + 7],
-              W[o + 8],
-              W[o + 9],
-              W[o + 10],
-              W[o + 11],
-              W[o + 12],
-              W[o + 13] >>> 0,
-            );
-            break;
-          case op.OP_DROPOUT:
-            k.dropout(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5], W[o + 6], W[o + 7]);
-            break;
-          case op.OP_SCALE:
-            k.scale(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3]);
-            break;
-          case op.OP_MAX_NORM:
-            k.maxNorm(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4]);
-            break;
-          case op.OP_JOIN:
-            break;
-          case op.OP_DIAG_FORWARD:
-            k.diagForward(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7],
-              W[o + 8],
-              W[o + 9] >>> 0,
-              W[o + 10] >>> 0,
-            );
-            break;
-          case op.OP_ABS_SUM:
-            k.absSum(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
-            break;
-          case op.OP_COUNT_CORRECT:
-            W[(W[o + 5] >>> 0) >>> 3] = k.countCorrect(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
-            break;
-          case op.OP_ARGMAX_ROWS:
-            k.argmaxRows(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
-            break;
-          default:
-            throw new Error(`program: unknown op ${W[o]} in record ${r}`);
-        }
+        const d = decoders[W[o] | 0];
+        if (!d) throw new Error(`program: unknown op ${W[o]} in record ${r}`);
+        if (!d.name) continue;
+        const args = d.args;
+        for (let j = 0; j < args.length; j++) args[j] = d.integer[j] ? W[o + 1 + j] >>> 0 : W[o + 1 + j];
+        const value = (k[d.name] as (...a: number[]) => number | void)(...args);
+        if (d.out === 0) continue;
+        W[(W[o + d.out] >>> 0) >>> 3] = value as number;
+        if (d.stop && W[o + d.stop] >>> 0 && !Number.isFinite(value)) return r + 1;
       }
       return count;
     },
   };
+  // Each op's decoding, from the table: integers and pointers as uint32 (as a caller passes them:
+  // loops index with integers), reals as they are; then where its returned value goes.
+  const decoders = OP_BY_ID.map((op) => {
+    const integer = op.args.map((a) => !/:f(32|64)$/.test(a)),
+      words = recordArgs(op).length;
+    return {
+      name: op.noKernel ? undefined : (op.name as keyof Kernels),
+      integer,
+      args: integer.map(() => 0),
+      out: op.out ? op.args.length + 1 : 0,
+      stop: op.stop ? words : 0,
+    };
+  });
   return k;
 }
