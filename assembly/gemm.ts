@@ -13,6 +13,7 @@
 // operands is read and nothing outside C is written. No FMA but in the opt-in relaxed-SIMD build:
 // results are the same on every engine. Measured on one Zen 4 core (Node 20) on 128×784×128:
 // NT ≈ 39, NN ≈ 37, TN ≈ 35 GFLOP/s.
+import * as id from "../src/ids";
 import { loadN, storeN } from "./lanes";
 
 // acc + x·y: a multiply and an add (the same bits in every engine), or with the relaxed-SIMD build
@@ -104,7 +105,7 @@ function tn_4x4_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: us
 // tiles of one row block of C pass over it: +10% on NN and +10–20% on TN at K = 784 (TN's A column
 // panel is strided too). Later blocks accumulate into C (beta = 1, no bias): C was written by the
 // first block, so a caller's beta = 0 still never reads the old C.
-const KC = 128;
+const KC = id.PANEL_BYTES / 16;
 
 // TN's op(A) rows run down A's columns (stride 4·M): each k would touch a new cache line for 16
 // useful bytes. The 4 columns of a row block are packed here once per K block, k-major, so the
@@ -112,8 +113,7 @@ const KC = 128;
 // pays from N > 32 on (+5–15% on BP4 shapes); below, too few column tiles share the panel.
 // The panel is scratch that a thread writes: the exported kernels use this static one; threads
 // running a program each get their own (assembly/threads.ts), as static data is shared by all.
-export const PANEL = memory.data(KC * 16, 16);
-export const PANEL_BYTES = KC * 16;
+export const PANEL = memory.data(id.PANEL_BYTES, 16);
 
 function packA4(p: usize, a: usize, aK: usize, kc: i32, mr: i32): void {
   const end = a + <usize>kc * aK;

@@ -225,3 +225,20 @@ test('exec reads every record word by its name in the table, never by a number',
   expect(words.filter((w) => /\b\d/.test(w.replace('id.OP_WORDS - 1', '')))).toEqual([]);
   expect(program.match(/load<f64>\(o \+ \d/g)).toBeNull();
 });
+
+test('the thread control block is laid out once, in src/ids.ts: words apart, i64 words aligned', async () => {
+  const ids = await import('../src/ids.js');
+  const words = Object.entries(ids).filter(([n]) => n.startsWith('CTL_') && n !== 'CTL_WORDS') as [string, number][];
+  const wide = ['CTL_CLAIM', 'CTL_DONE']; // i64
+  const taken = words.flatMap(([n, w]) => (wide.includes(n) ? [w, w + 1] : [w]));
+  expect(new Set(taken).size).toBe(taken.length);
+  expect(Math.max(...taken)).toBeLessThan(ids.CTL_WORDS);
+  for (const n of wide) expect(ids[n as 'CTL_DONE'] % 2, n).toBe(0);
+  // Neither side states an offset of its own, and the worker's source has nothing spliced in.
+  const asc = readFileSync(join(root, 'assembly/threads.ts'), 'utf8');
+  expect(asc.match(/^const [A-Z_]+(: usize)? = (?!id\.CTL_\w+ << 2;|id\.)/gm)).toBeNull();
+  const js = readFileSync(join(root, 'src/core/threads.ts'), 'utf8');
+  expect(js.match(/\(ctl >> 2\) \+ \d/g)).toBeNull();
+  expect(js.match(/const WORKER = `[^`]*`/)![0]).not.toMatch(/\$\{/);
+  expect(readFileSync(join(root, 'assembly/gemm.ts'), 'utf8')).not.toMatch(/PANEL_BYTES\s*=/);
+});
