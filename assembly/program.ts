@@ -64,7 +64,8 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
     case id.OP_GEMM_NT: { // tiles of C: 4 rows × 2 columns; the part along the side with more of them
       const M = i(o, w.gemmNT.M), N = i(o, w.gemmNT.N), mt = (M + 3) >> 2, nt = (N + 1) >> 1;
       let i0 = 0, i1 = M, j0 = 0, j1 = N;
-      if (nt >= mt) { j0 = lo(nt, part, parts) << 1; j1 = min(N, lo(nt, part + 1, parts) << 1); } else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
+      if (nt >= mt) { j0 = lo(nt, part, parts) << 1; j1 = min(N, lo(nt, part + 1, parts) << 1); }
+      else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
       const c = p(o, w.gemmNT.c), a = p(o, w.gemmNT.a), b = p(o, w.gemmNT.b), bias = p(o, w.gemmNT.bias);
       gemmNTPart(c, a, b, bias, M, N, i(o, w.gemmNT.K), f(o, w.gemmNT.alpha), f(o, w.gemmNT.beta), i0, i1, j0, j1);
       break;
@@ -77,7 +78,8 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       // ∂C/∂W, about the range its part of the update reads next, not half of every row from the
       // other core's cache (W3's step in place: 1.73 → 1.79×).
       const tn = i(o, w.WORD_OP) == id.OP_GEMM_TN, byRows = tn ? mt >= parts : nt < mt;
-      if (!byRows) { j0 = lo(nt, part, parts) << 3; j1 = min(N, lo(nt, part + 1, parts) << 3); } else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
+      if (!byRows) { j0 = lo(nt, part, parts) << 3; j1 = min(N, lo(nt, part + 1, parts) << 3); }
+      else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
       const c = p(o, w.gemmNN.c), a = p(o, w.gemmNN.a), b = p(o, w.gemmNN.b), bias = p(o, w.gemmNN.bias);
       const K = i(o, w.gemmNN.K), alpha = f(o, w.gemmNN.alpha), beta = f(o, w.gemmNN.beta);
       if (!tn) gemmNNPart(c, a, b, bias, M, N, K, alpha, beta, i0, i1, j0, j1, panel);
@@ -131,7 +133,8 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       break;
     }
     case id.OP_DROPOUT: { // groups of 4 elements: each element's mask bit depends on its index only
-      const n = i(o, w.dropout.rows) * i(o, w.dropout.cols), n4 = (n + 3) >> 2, e0 = min(n, lo(n4, part, parts) << 2), e1 = min(n, lo(n4, part + 1, parts) << 2);
+      const n = i(o, w.dropout.rows) * i(o, w.dropout.cols), n4 = (n + 3) >> 2;
+      const e0 = min(n, lo(n4, part, parts) << 2), e1 = min(n, lo(n4, part + 1, parts) << 2);
       dropoutPart(p(o, w.dropout.x), p(o, w.dropout.out), e0, e1, d(o, w.dropout.p), u(o, w.dropout.key), u(o, w.dropout.step));
       break;
     }
@@ -156,9 +159,11 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
     case id.OP_ABS_SUM:
       absSum(p(o, w.absSum.x), i(o, w.absSum.rows), i(o, w.absSum.cols), p(o, w.absSum.out));
       break;
-    case id.OP_COUNT_CORRECT: // one thread: one count
-      store<f64>(p(o, w.countCorrect.out), <f64>countCorrect(p(o, w.countCorrect.a), p(o, w.countCorrect.y), i(o, w.countCorrect.rows), i(o, w.countCorrect.cols)));
+    case id.OP_COUNT_CORRECT: { // one thread: one count
+      const count = countCorrect(p(o, w.countCorrect.a), p(o, w.countCorrect.y), i(o, w.countCorrect.rows), i(o, w.countCorrect.cols));
+      store<f64>(p(o, w.countCorrect.out), <f64>count);
       break;
+    }
     case id.OP_ARGMAX_ROWS:
       argmaxRows(p(o, w.argmaxRows.out), p(o, w.argmaxRows.a), i(o, w.argmaxRows.rows), i(o, w.argmaxRows.cols));
       break;

@@ -242,3 +242,15 @@ test('the thread control block is laid out once, in src/ids.ts: words apart, i64
   expect(js.match(/const WORKER = `[^`]*`/)![0]).not.toMatch(/\$\{/);
   expect(readFileSync(join(root, 'assembly/gemm.ts'), 'utf8')).not.toMatch(/PANEL_BYTES\s*=/);
 });
+
+// Prettier formats src/ and test/ at 120 columns; assembly/ (which it cannot parse) is held to 160:
+// room for a SIMD tile's lanes on one line, not for a line nobody can read whole.
+test('assembly/ lines are at most 160 characters', () => {
+  const long = filesUnder('assembly', /\.ts$/).flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .map((line, i) => [`${relative(root, f)}:${i + 1}`, line.length] as const)
+      .filter(([, n]) => n > 160),
+  );
+  expect(long).toEqual([]);
+});

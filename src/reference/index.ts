@@ -16,7 +16,7 @@ import {
   TANH,
 } from '../ids.js';
 import type { Kernels } from '../kernels.js';
-import { view } from '../memory.js';
+import { view, type View } from '../memory.js';
 import { OP_BY_ID, recordArgs } from '../ops.js';
 import { gemms } from './gemm.js';
 
@@ -92,39 +92,11 @@ export function fmix(h: number): number {
   return h >>> 0;
 }
 
-export function referenceKernels(memory: WebAssembly.Memory): Kernels {
-  const v = view(memory);
-
-  /** The predicted class of the row at F[at…]: the first argmax, or a ≥ 0.5 with one column. */
-  function predicted(F: Float32Array, at: number, cols: number): number {
-    if (cols === 1) return F[at] >= 0.5 ? 1 : 0;
-    let best = 0;
-    for (let j = 1; j < cols; j++) if (F[at + j] > F[at + best]) best = j;
-    return best;
-  }
-
-  /** An update's diagnostics (see Kernels.sgd) from the weights before it, now updated at w. */
-  function updateStats(stats: number, w: number, before: Float32Array | undefined, g: number, n: number): void {
-    if (!before) return;
-    const F = v.f32(),
-      D = v.f64();
-    for (let c = 0, at = stats >>> 3; c < n; c += DIAG_CHUNK, at += 3) {
-      let dd = 0,
-        ww = 0,
-        gg = 0;
-      for (let i = c; i < Math.min(n, c + DIAG_CHUNK); i++) {
-        dd += (F[(w >>> 2) + i] - before[i]) ** 2;
-        ww += before[i] ** 2;
-        gg += F[(g >>> 2) + i] ** 2;
-      }
-      [D[at], D[at + 1], D[at + 2]] = [dd, ww, gg];
-    }
-  }
-  const before = (w: number, n: number, stats: number) => (stats ? v.f32().slice(w >>> 2, (w >>> 2) + n) : undefined);
-
-  const k: Kernels = {
-    ...gemms(v),
-
+/** The kernels of a layer's forward and backward pass, and its diagnostics. */
+function layers(
+  v: View,
+): Pick<Kernels, 'activate' | 'mulDerivative' | 'lossDelta' | 'biasGrad' | 'diagForward' | 'absSum'> {
+  return {
     activate(act, z, a, rows, cols, p) {
       const F = v.f32(),
         Z = z >>> 2,
@@ -186,6 +158,56 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       }
     },
 
+    diagForward(act, z, a, y, rows, cols, p, t, out, alive) {
+      const F = v.f32(),
+        I = v.i32(),
+        D = v.f64();
+      let saturated = 0,
+        squares = 0,
+        wrong = 0;
+      for (let e = 0; e < rows * cols; e++) {
+        const ze = F[(z >>> 2) + e],
+          ae = F[(a >>> 2) + e];
+        const sat = (act === SOFTMAX ? ae * (1 - ae) : df(act, ze, ae, p)) < t;
+        saturated += +sat;
+        squares += ae * ae;
+        if (y && sat && Math.abs(ae - F[(y >>> 2) + e]) > 0.5) wrong++;
+        if (alive && ze > 0) I[(alive >>> 2) + (e % cols)] = 1;
+      }
+      [D[out >>> 3], D[(out >>> 3) + 1], D[(out >>> 3) + 2]] = [saturated, squares, wrong];
+    },
+
+    absSum(x, rows, cols, out) {
+      const F = v.f32();
+      let sum = 0;
+      for (let e = 0; e < rows * cols; e++) sum += Math.abs(F[(x >>> 2) + e]);
+      v.f64()[out >>> 3] = sum;
+    },
+  };
+}
+
+/** The updates and the regularizers. */
+function updates(v: View): Pick<Kernels, 'sgd' | 'momentum' | 'adam' | 'dropout' | 'scale' | 'maxNorm'> {
+  /** An update's diagnostics (see Kernels.sgd) from the weights before it, now updated at w. */
+  function updateStats(stats: number, w: number, before: Float32Array | undefined, g: number, n: number): void {
+    if (!before) return;
+    const F = v.f32(),
+      D = v.f64();
+    for (let c = 0, at = stats >>> 3; c < n; c += DIAG_CHUNK, at += 3) {
+      let dd = 0,
+        ww = 0,
+        gg = 0;
+      for (let i = c; i < Math.min(n, c + DIAG_CHUNK); i++) {
+        dd += (F[(w >>> 2) + i] - before[i]) ** 2;
+        ww += before[i] ** 2;
+        gg += F[(g >>> 2) + i] ** 2;
+      }
+      [D[at], D[at + 1], D[at + 2]] = [dd, ww, gg];
+    }
+  }
+  const before = (w: number, n: number, stats: number) => (stats ? v.f32().slice(w >>> 2, (w >>> 2) + n) : undefined);
+
+  return {
     sgd(w, g, n, lr, l2, stats) {
       const w0 = before(w, n, stats),
         F = v.f32(),
@@ -252,33 +274,12 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         if (norm > c) for (let k = 0; k < cols; k++) F[row + k] *= c / norm;
       }
     },
+  };
+}
 
-    diagForward(act, z, a, y, rows, cols, p, t, out, alive) {
-      const F = v.f32(),
-        I = v.i32(),
-        D = v.f64();
-      let saturated = 0,
-        squares = 0,
-        wrong = 0;
-      for (let e = 0; e < rows * cols; e++) {
-        const ze = F[(z >>> 2) + e],
-          ae = F[(a >>> 2) + e];
-        const sat = (act === SOFTMAX ? ae * (1 - ae) : df(act, ze, ae, p)) < t;
-        saturated += +sat;
-        squares += ae * ae;
-        if (y && sat && Math.abs(ae - F[(y >>> 2) + e]) > 0.5) wrong++;
-        if (alive && ze > 0) I[(alive >>> 2) + (e % cols)] = 1;
-      }
-      [D[out >>> 3], D[(out >>> 3) + 1], D[(out >>> 3) + 2]] = [saturated, squares, wrong];
-    },
-
-    absSum(x, rows, cols, out) {
-      const F = v.f32();
-      let sum = 0;
-      for (let e = 0; e < rows * cols; e++) sum += Math.abs(F[(x >>> 2) + e]);
-      v.f64()[out >>> 3] = sum;
-    },
-
+/** A batch's rows and targets, a column's scaling, and the initializer. */
+function batches(v: View): Pick<Kernels, 'gatherU8' | 'gatherF32' | 'gatherTargets' | 'affine' | 'randn'> {
+  return {
     gatherU8(out, images, width, idx, count, scale) {
       const F = v.f32(),
         U8 = v.u8(),
@@ -316,6 +317,41 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       }
     },
 
+    affine(x, rows, cols, factor, shift) {
+      const F = v.f32(),
+        X = x >>> 2;
+      for (let e = 0; e < rows * cols; e++) {
+        const c = e % cols;
+        F[X + e] = Math.fround(F[X + e] * F[(factor >>> 2) + c]) + F[(shift >>> 2) + c];
+      }
+    },
+
+    randn(dst, u, n, std) {
+      const F = v.f32(),
+        U = v.u32(),
+        D = dst >>> 2,
+        S = u >>> 2;
+      for (let i = 0; i < n; i += 2) {
+        const r = Math.sqrt(-2 * Math.log((U[S + i] + 1) / 4294967296));
+        const t = 2 * Math.PI * (U[S + i + 1] / 4294967296);
+        F[D + i] = r * Math.cos(t) * std;
+        if (i + 1 < n) F[D + i + 1] = r * Math.sin(t) * std;
+      }
+    },
+  };
+}
+
+/** The counts and sums over a batch's outputs. */
+function outputs(v: View): Pick<Kernels, 'countCorrect' | 'argmaxRows' | 'targetSums'> {
+  /** The predicted class of the row at F[at…]: the first argmax, or a ≥ 0.5 with one column. */
+  function predicted(F: Float32Array, at: number, cols: number): number {
+    if (cols === 1) return F[at] >= 0.5 ? 1 : 0;
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (F[at + j] > F[at + best]) best = j;
+    return best;
+  }
+
+  return {
     countCorrect(a, y, rows, cols) {
       const F = v.f32(),
         A = a >>> 2,
@@ -330,15 +366,6 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       const F = v.f32(),
         I = v.i32();
       for (let r = 0; r < rows; r++) I[(out >>> 2) + r] = predicted(F, (a >>> 2) + r * cols, cols);
-    },
-
-    affine(x, rows, cols, factor, shift) {
-      const F = v.f32(),
-        X = x >>> 2;
-      for (let e = 0; e < rows * cols; e++) {
-        const c = e % cols;
-        F[X + e] = Math.fround(F[X + e] * F[(factor >>> 2) + c]) + F[(shift >>> 2) + c];
-      }
     },
 
     targetSums(a, y, rows, cols, out) {
@@ -368,19 +395,17 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         D[s + 4] += agree;
       }
     },
+  };
+}
 
-    randn(dst, u, n, std) {
-      const F = v.f32(),
-        U = v.u32(),
-        D = dst >>> 2,
-        S = u >>> 2;
-      for (let i = 0; i < n; i += 2) {
-        const r = Math.sqrt(-2 * Math.log((U[S + i] + 1) / 4294967296));
-        const t = 2 * Math.PI * (U[S + i + 1] / 4294967296);
-        F[D + i] = r * Math.cos(t) * std;
-        if (i + 1 < n) F[D + i + 1] = r * Math.sin(t) * std;
-      }
-    },
+export function referenceKernels(memory: WebAssembly.Memory): Kernels {
+  const v = view(memory);
+  const k: Kernels = {
+    ...gemms(v),
+    ...layers(v),
+    ...updates(v),
+    ...batches(v),
+    ...outputs(v),
 
     run(ops, count) {
       const W = v.f64();
