@@ -38,7 +38,10 @@ import {
 } from '../wasm.js';
 import { backward, correct, cost, forward, outputError, type Drops, type Layer, type Plan } from './backprop.js';
 import { Optimizer, type Tensor } from './optimizer.js';
-import { Program, type Ops } from './program.js';
+import { Program, Programs, type Ops, type Pass, type ProgramKey } from './program.js';
+
+/** A training step's options (see Core.program). */
+type Step = { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean };
 import { ThreadPool } from './threads.js';
 
 /** A dataset copied into the arena (pixels stay u8 and are converted per batch by gatherU8). */
@@ -71,7 +74,6 @@ interface DiagBuffers {
 }
 
 /** The passes a program can run; 'train' is a whole step (forward, BP1–BP4, the update). */
-export type Pass = 'predict' | 'classify' | 'evaluate' | 'gradients' | 'train';
 
 /** Each Network's core, for tests that reach inside (a Network keeps its own private). */
 export const cores = new WeakMap<object, Core>();
@@ -101,7 +103,7 @@ export class Core {
   readonly drops?: Drops;
   private readonly tensors: Tensor[] = [];
   private readonly plans = new Map<number, Plan>();
-  private readonly programs = new Map<string, Program>();
+  private readonly programs = new Programs();
   private readonly residents: Resident[] = [];
   optimizer?: Optimizer;
   /** Stream for shuffling; initialisation used its own stream from the same seed. */
@@ -461,25 +463,37 @@ export class Core {
    * weight decay before it, and `maxNorm`, the constraint after it. Training steps apply the
    * network's dropout; a 'gradients' pass does too with `dropout` (its masks those of the slot 'step').
    */
-  program(
-    pass: Pass,
-    plan: Plan,
-    r: Resident,
-    step?: { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean },
-    dropout = false,
-  ): Program {
+  program(pass: Pass, plan: Plan, r: Resident, step?: Step, dropout = false): Program {
     const u8 = r.data.features instanceof Uint8Array,
       t32 = Boolean(r.data.targets);
     if ((pass === 'train') !== Boolean(step))
       throw new Error('program: a training step, and only one, takes an optimizer');
-    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${t32 ? '-t32' : ''}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}${step.diagnostics ? '/diag' : ''}${step.decay ? '/wd' : ''}${step.maxNorm ? '/mn' : ''}` : ''}${dropout ? '/dropout' : ''}`;
-    let program = this.programs.get(key);
-    if (program) return program;
+    const key: ProgramKey = {
+      pass,
+      rows: plan.rows,
+      u8,
+      t32,
+      ...(step && {
+        optimizer: step.optimizer.id,
+        withL2: step.withL2,
+        diagnostics: Boolean(step.diagnostics),
+        decay: Boolean(step.decay),
+        maxNorm: Boolean(step.maxNorm),
+      }),
+      dropout,
+    };
+    return this.programs.get(key, () => this.build(pass, plan, r, step, dropout));
+  }
+
+  /** The program of program()'s arguments. */
+  private build(pass: Pass, plan: Plan, r: Resident, step: Step | undefined, dropout: boolean): Program {
+    const u8 = r.data.features instanceof Uint8Array,
+      t32 = Boolean(r.data.targets);
     const { layers, loss, outputs } = this,
       last = layers.length - 1;
     const has = (...passes: Pass[]) => passes.includes(pass);
     const drops = step || dropout ? this.drops : undefined;
-    program = new Program(
+    return new Program(
       this.k,
       this.arena,
       (k) => {
@@ -512,8 +526,6 @@ export class Core {
       this.pool,
       plan.rows,
     );
-    this.programs.set(key, program);
-    return program;
   }
 
   /**
@@ -684,8 +696,7 @@ export class Core {
     if (o === this.optimizer) return;
     const old = this.optimizer;
     this.optimizer = o;
-    if (old)
-      for (const key of this.programs.keys()) if (key.split('/')[3] === String(old.id)) this.programs.delete(key);
+    if (old) this.programs.dropSteps(old.id);
   }
 
   /** Layers whose activation has no usable derivative (step), as "layer N (name)" strings. */

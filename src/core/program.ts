@@ -172,3 +172,44 @@ function partsFor(rec: number[], threads: number): number {
   const us = (op.cost as (a: Record<string, number>) => number)(a);
   return Math.max(1, Math.min(PARTS * threads, Math.floor(us / MIN_PART)));
 }
+
+/** The passes a network's programs make. */
+export type Pass = 'predict' | 'classify' | 'evaluate' | 'gradients' | 'train';
+
+/** What makes two programs the same: the pass, its rows and data, and for a training step, its options. */
+export interface ProgramKey {
+  pass: Pass;
+  rows: number;
+  /** u8 features (converted per batch), and f32 targets rather than labels. */
+  u8: boolean;
+  t32: boolean;
+  /** The training step's: the optimizer's id, and the records it adds. */
+  optimizer?: number;
+  withL2?: boolean;
+  diagnostics?: boolean;
+  decay?: boolean;
+  maxNorm?: boolean;
+  dropout: boolean;
+}
+
+/** A network's programs, built once per key, kept until their optimizer is replaced or the threads change. */
+export class Programs {
+  private readonly byKey = new Map<string, { key: ProgramKey; program: Program }>();
+
+  /** The program for `key`, built by `build` the first time. */
+  get(key: ProgramKey, build: () => Program): Program {
+    const k = JSON.stringify(key); // the fields in ProgramKey's order: one string per key
+    let entry = this.byKey.get(k);
+    if (!entry) this.byKey.set(k, (entry = { key, program: build() }));
+    return entry.program;
+  }
+
+  /** Drops the training steps built for optimizer `id`. */
+  dropSteps(id: number): void {
+    for (const [k, { key }] of this.byKey) if (key.optimizer === id) this.byKey.delete(k);
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}
