@@ -154,39 +154,31 @@ function reserve(
  * into the history, and a later fit, or a checkpoint, continues from there).
  */
 async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
-  const { core, optimizer, settings, every, batches } = run;
-  const { epochs, schedule, shuffle, weightDecay = 0 } = settings;
+  const { core, optimizer, every, batches } = run;
   const t0 = now();
-  const learningRate = learningRateAt(schedule, optimizer.config.learningRate, epoch, epochs, core.history);
-  for (const q of run.programs) optimizer.setLearningRate(q, learningRate, weightDecay);
-  const p = core.progress?.epoch === epoch ? core.progress : undefined;
-  core.progress = undefined;
-  if (p) core.random.state = p.random;
-  const before = core.random.state;
-  core.putOrder(run.r, shuffle);
-  // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
-  if (every && !(p && core.diagnostics?.epoch === epoch)) {
-    core.diagnostics = new EpochDiagnostics(epoch, core.layers.length);
-    core.clearAlive();
-  }
+  const { p, before, learningRate } = startEpoch(run, epoch);
   const sums: Sums = { cost: p?.cost ?? 0, correct: p?.correct ?? 0, seen: p?.seen ?? 0, waited: 0 };
   const seconds = () => (p?.seconds ?? 0) + (now() - t0 - sums.waited) / 1000;
   for (let b = p?.batch ?? 0; b < batches; b++) {
-    let go = batch(run, epoch, b, sums);
+    const start = b * run.rows,
+      m = Math.min(run.rows, run.n - start);
+    const step = run.diagnosed && b % every === 0 ? run.diagnosed : run.program;
+    optimizer.next(step);
+    let finite = core.runBatch(step, run.r, start, m);
+    while (finite === 'waiting') {
+      await yieldToEvents();
+      core.check();
+      finite = step.resume();
+    }
+    const c = stepped(run, epoch, b, m, finite, sums);
+    if (step === run.diagnosed) core.diagnostics!.add(core.diagSums(m));
+    if (!run.onBatchEnd) continue;
+    let go = batchEnd(run, epoch, b, start + m, c / m, step === run.diagnosed, sums);
     if (go instanceof Promise) go = await go; // only then: a way to yield (or pause) mid-epoch at no cost otherwise
     if (!go && b + 1 < batches) {
       const { cost, correct, seen } = sums;
-      core.progress = {
-        epoch,
-        batch: b + 1,
-        random: before,
-        cost,
-        correct,
-        seen,
-        seconds: seconds(),
-        batchSize: run.rows,
-        rows: run.n,
-      };
+      const [batchSize, rows] = [run.rows, run.n];
+      core.progress = { epoch, batch: b + 1, random: before, cost, correct, seen, seconds: seconds(), batchSize, rows };
       return 'paused';
     }
     if (!go) break;
@@ -210,56 +202,69 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
 }
 
 /**
- * Batch b: its step run (waiting for the threads as long as they take), its sums added, and
- * onBatchEnd's answer: whether to go on (a promise only when the threads or onBatchEnd gave one).
+ * The epoch's learning rate set, and its row order: where a fit that stopped in its middle left
+ * it (p), or drawn from the generator's state (before).
  */
-function batch(run: Run, epoch: number, b: number, sums: Sums): boolean | Promise<boolean> {
-  const { core, optimizer, diagnosed, plan, rows, batches } = run;
-  const start = b * rows;
-  const m = Math.min(rows, run.n - start);
-  const step = diagnosed && b % run.every === 0 ? diagnosed : run.program;
-  optimizer.next(step);
-  const ran = core.runBatch(step, run.r, start, m);
-  const end = (finite: boolean): boolean | Promise<boolean> => {
-    const c = core.cost(plan);
-    if (!finite)
-      throw new Error(
-        `the loss became ${c} in epoch ${epoch}, batch ${b + 1} of ${batches}: ${diverged(optimizer, epoch)}`,
-      );
-    optimizer.stepped();
-    sums.cost += c;
-    sums.seen += m;
-    sums.correct += core.correct(plan);
-    if (step === diagnosed) core.diagnostics!.add(core.diagSums(m));
-    const { onBatchEnd } = run;
-    if (!onBatchEnd) return true;
-    const measured = step === diagnosed ? core.diagnostics!.last() : undefined;
-    const answer = onBatchEnd({
-      epoch,
-      batch: b + 1,
-      batches,
-      loss: c / m,
-      samples: start + m,
-      ...(measured && { diagnostics: measured }),
-    });
-    if (!(answer instanceof Promise)) return answer !== false;
-    const t = now();
-    return answer.then((a) => {
-      sums.waited += now() - t;
-      core.check(); // disposed while it waited
-      return a !== false;
-    });
-  };
-  if (ran !== 'waiting') return end(ran);
-  return (async () => {
-    let finite: boolean | 'waiting' = ran;
-    while (finite === 'waiting') {
-      await yieldToEvents();
-      core.check();
-      finite = step.resume();
-    }
-    return end(finite);
-  })();
+function startEpoch(run: Run, epoch: number) {
+  const { core, optimizer, settings, every } = run;
+  const { epochs, schedule, shuffle, weightDecay = 0 } = settings;
+  const learningRate = learningRateAt(schedule, optimizer.config.learningRate, epoch, epochs, core.history);
+  for (const q of run.programs) optimizer.setLearningRate(q, learningRate, weightDecay);
+  const p = core.progress?.epoch === epoch ? core.progress : undefined;
+  core.progress = undefined;
+  if (p) core.random.state = p.random;
+  const before = core.random.state;
+  core.putOrder(run.r, shuffle);
+  // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
+  if (every && !(p && core.diagnostics?.epoch === epoch)) {
+    core.diagnostics = new EpochDiagnostics(epoch, core.layers.length);
+    core.clearAlive();
+  }
+  return { p, before, learningRate };
+}
+
+/** Batch b's step ran (`finite`: its loss was finite): its sums added; its cost. */
+function stepped(run: Run, epoch: number, b: number, m: number, finite: boolean, sums: Sums): number {
+  const { core, optimizer, plan } = run;
+  const c = core.cost(plan);
+  if (!finite)
+    throw new Error(
+      `the loss became ${c} in epoch ${epoch}, batch ${b + 1} of ${run.batches}: ${diverged(optimizer, epoch)}`,
+    );
+  optimizer.stepped();
+  sums.cost += c;
+  sums.seen += m;
+  sums.correct += core.correct(plan);
+  return c;
+}
+
+/** onBatchEnd's answer for batch b: whether to go on (a promise only when onBatchEnd gave one). */
+function batchEnd(
+  run: Run,
+  epoch: number,
+  b: number,
+  samples: number,
+  loss: number,
+  diagnosed: boolean,
+  sums: Sums,
+): boolean | Promise<boolean> {
+  const { core, batches } = run;
+  const measured = diagnosed ? core.diagnostics!.last() : undefined;
+  const answer = run.onBatchEnd!({
+    epoch,
+    batch: b + 1,
+    batches,
+    loss,
+    samples,
+    ...(measured && { diagnostics: measured }),
+  });
+  if (!(answer instanceof Promise)) return answer !== false;
+  const t = now();
+  return answer.then((a) => {
+    sums.waited += now() - t;
+    core.check(); // disposed while it waited
+    return a !== false;
+  });
 }
 
 /**
