@@ -42,6 +42,7 @@ import { Program, Programs, type Ops, type Pass, type ProgramKey } from './progr
 
 /** A training step's options (see Core.program). */
 type Step = { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean };
+import { Snapshot } from './snapshot.js';
 import { ThreadPool } from './threads.js';
 
 /** A dataset copied into the arena (pixels stay u8 and are converted per batch by gatherU8). */
@@ -86,18 +87,7 @@ export class Core {
   /** Parameter block [W¹ b¹ W² b² …], its gradients and a snapshot, with identical layouts. */
   readonly params: number;
   readonly grads: number;
-  private readonly snapshot: number;
-  /** What goes with the snapshot of the parameters (see saveSnapshot). */
-  private saved?: {
-    optimizer?: Optimizer;
-    random: number[];
-    lastFit?: FitSettings;
-    earlyStopped?: EarlyStopped;
-    progress?: EpochProgress;
-  };
-  /** The best epoch's parameters, for early stopping (allocated on first use), and that epoch. */
-  private best = 0;
-  bestKept = 0;
+  private readonly snapshot: Snapshot;
   readonly paramBytes: number;
   /** Training passes' dropout (see Drops), each mask keyed by the seed and its place; undefined without any. */
   readonly drops?: Drops;
@@ -168,7 +158,7 @@ export class Core {
     };
     this.params = arena.alloc(offset);
     this.grads = arena.alloc(offset);
-    this.snapshot = arena.alloc(offset);
+    this.snapshot = new Snapshot(arena, this.params, offset);
     for (const s of shapes) {
       this.layers.push({
         nIn: s.nIn,
@@ -722,14 +712,11 @@ export class Core {
    * and after every epoch, and restores it when it throws: the network is then as it was.
    */
   saveSnapshot(): void {
-    this.arena.copy(this.snapshot, this.params, this.paramBytes);
-    this.optimizer?.save();
     const { optimizer, lastFit, earlyStopped, progress } = this;
-    this.saved = { optimizer, random: this.random.state, lastFit, earlyStopped, progress };
+    this.snapshot.save({ optimizer, random: this.random.state, lastFit, earlyStopped, progress });
   }
   restoreSnapshot(): void {
-    this.arena.copy(this.params, this.snapshot, this.paramBytes);
-    const s = this.saved!;
+    const s = this.snapshot.restore();
     if (s.optimizer) this.useOptimizer(s.optimizer);
     else this.optimizer = undefined;
     this.optimizer?.restore();
@@ -741,18 +728,21 @@ export class Core {
 
   /** Keep a copy of the parameters as epoch `epoch`'s, the best so far (early stopping), or put that copy back. */
   keepBest(epoch: number): void {
-    this.arena.copy(this.best, this.params, this.paramBytes);
-    this.bestKept = epoch;
+    this.snapshot.keepBest(epoch);
   }
   restoreBest(): void {
-    this.arena.copy(this.params, this.best, this.paramBytes);
+    this.snapshot.restoreBest();
+  }
+  /** The epoch whose parameters keepBest kept (0: none). */
+  get bestKept(): number {
+    return this.snapshot.bestKept;
   }
   /** Bytes reserveBest() would allocate, and the allocation: fit() makes it before it runs. */
   get bestBytes(): number {
-    return this.best ? 0 : this.paramBytes;
+    return this.snapshot.bestBytes;
   }
   reserveBest(): void {
-    this.best ||= this.arena.alloc(this.paramBytes);
+    this.snapshot.reserveBest();
   }
 
   /** Let go of everything, the memory first: a disposed network holds nothing, even while referenced. */
@@ -763,7 +753,8 @@ export class Core {
     this.plans.clear();
     this.programs.clear();
     this.residents.length = 0;
-    this.optimizer = this.saved = undefined;
+    this.optimizer = undefined;
+    this.snapshot.drop();
   }
 }
 
