@@ -39,26 +39,13 @@ import {
 import { backward, correct, cost, forward, outputError, type Drops, type Layer, type Plan } from './backprop.js';
 import { Optimizer, type Tensor } from './optimizer.js';
 import { Program, Programs, type Ops, type Pass, type ProgramKey } from './program.js';
-
-/** A training step's options (see Core.program). */
-type Step = { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean };
+import { Residents, type Resident, type ResidentSlot } from './residents.js';
 import { Snapshot } from './snapshot.js';
 import { ThreadPool } from './threads.js';
 
-/** A dataset copied into the arena (pixels stay u8 and are converted per batch by gatherU8). */
-export interface Resident {
-  data: Dataset;
-  features: number;
-  labels: number;
-  /** u32 row order: the identity, or a shuffle of it for an epoch. */
-  order: number;
-  bytes: number;
-  /** What the order holds, once put in place (Core.putOrder): the identity, or the shuffle drawn from generator state `from`, which left it at `to`. */
-  ordered?: 'identity' | { from: number[]; to: number[] };
-}
-
-/** Resident slots: the training data, evaluation data, and rows given to predict() as an array. */
-export type ResidentSlot = 0 | 1 | 2;
+export type { Resident, ResidentSlot };
+/** A training step's options (see Core.program). */
+type Step = { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean };
 
 /**
  * Where a diagnosed step leaves its sums (src/diagnostics.ts), per layer: the forward ones (3 f64),
@@ -94,7 +81,7 @@ export class Core {
   private readonly tensors: Tensor[] = [];
   private readonly plans = new Map<number, Plan>();
   private readonly programs = new Programs();
-  private readonly residents: Resident[] = [];
+  private readonly residents: Residents;
   optimizer?: Optimizer;
   /** Stream for shuffling; initialisation used its own stream from the same seed. */
   readonly random: Random;
@@ -159,6 +146,7 @@ export class Core {
     this.params = arena.alloc(offset);
     this.grads = arena.alloc(offset);
     this.snapshot = new Snapshot(arena, this.params, offset);
+    this.residents = new Residents(arena);
     for (const s of shapes) {
       this.layers.push({
         nIn: s.nIn,
@@ -252,7 +240,7 @@ export class Core {
       put(this.scaleAt.targets, affineOf(s.targets, false));
       put(this.scaleAt.inverse, affineOf(s.targets, true));
     }
-    this.residents.length = 0; // once per network (its first fit, before any row is copied, as a rule)
+    this.residents.clear(); // once per network (its first fit, before any row is copied, as a rule)
   }
 
   /** x·factor + shift over rows × cols with the factor and shift vectors at `at`. */
@@ -372,7 +360,7 @@ export class Core {
     this.check();
     if (!(data instanceof Dataset))
       throw new Error('expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
-    if (this.residents.some((r) => r?.data === data)) return; // checked when it was copied
+    if (this.residents.has(data)) return; // checked when it was copied
     if (data.width !== this.config.inputs) {
       throw new Error(`${what} rows have ${data.width} features but the network has ${this.config.inputs} inputs`);
     }
@@ -410,38 +398,17 @@ export class Core {
 
   /** Bytes resident(data, slot) would allocate: 0 when it is there, or fits where its slot's rows are. */
   residentBytes(data: Dataset, slot: ResidentSlot): number {
-    if (this.residents.some((r) => r?.data === data)) return 0;
-    const bytes = residentLayout(data).bytes;
-    return (this.residents[slot]?.bytes ?? 0) >= bytes ? 0 : bytes;
+    return this.residents.bytes(data, slot);
   }
 
   /** The dataset's rows in this arena, copied once (and again only if another dataset takes its slot). */
   resident(data: Dataset, slot: ResidentSlot): Resident {
     this.checkRows(data);
-    const found = this.residents.find((r) => r?.data === data);
-    if (found) return found;
-    const n = data.length;
-    const { labelsAt, orderAt, bytes } = residentLayout(data);
-    const old = this.residents[slot];
-    const base = old && old.bytes >= bytes ? old.features : this.arena.alloc(bytes);
-    // bytes is the region's capacity, so a later dataset that fits can reuse it.
-    const r: Resident = {
-      data,
-      features: base,
-      labels: base + labelsAt,
-      order: base + orderAt,
-      bytes: base === old?.features ? old.bytes : bytes,
-    };
-    this.residents[slot] = r;
-    const f = data.features;
-    if (f instanceof Uint8Array) this.arena.u8(r.features, f.length).set(f);
-    else this.arena.f32(r.features, f.length).set(f);
-    if (data.targets) this.arena.f32(r.labels, data.targets.length).set(data.targets);
-    else this.arena.u8(r.labels, n).set(data.labels);
+    const { r, copied } = this.residents.place(data, slot);
     // Scaled once here, not per batch: the copy is the network's own, and every pass then reads scaled rows.
-    if (this.scaling) {
-      this.affine(r.features, n, data.width, this.scaleAt.inputs);
-      if (this.scaling.targets && data.targets) this.affine(r.labels, n, this.outputs, this.scaleAt.targets);
+    if (copied && this.scaling) {
+      this.affine(r.features, data.length, data.width, this.scaleAt.inputs);
+      if (this.scaling.targets && data.targets) this.affine(r.labels, data.length, this.outputs, this.scaleAt.targets);
     }
     return r;
   }
@@ -752,7 +719,7 @@ export class Core {
     this.disposed = true;
     this.plans.clear();
     this.programs.clear();
-    this.residents.length = 0;
+    this.residents.clear();
     this.optimizer = undefined;
     this.snapshot.drop();
   }
@@ -824,11 +791,6 @@ function createMemory(shared: boolean): WebAssembly.Memory {
 }
 
 /** A resident dataset's region: features, labels, order (each 16-byte aligned). */
-function residentLayout(data: Dataset): { labelsAt: number; orderAt: number; bytes: number } {
-  const labelsAt = align16(data.features.byteLength),
-    orderAt = labelsAt + align16(data.targets?.byteLength ?? data.length);
-  return { labelsAt, orderAt, bytes: orderAt + 4 * data.length };
-}
 
 /** Weights drawn per call of randn at initialisation (the scratch for their uniform words is 4 bytes each). */
 const INIT_CHUNK = 1 << 20;
