@@ -25,6 +25,24 @@ export default defineConfig([
     // `const { a, ...rest } = x` names `a` to leave it out of rest.
     rules: { '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }] },
   },
+  // Budgets over the library: a function is at most a screen (100 lines, blank lines and comments
+  // not counted), and at most 30 paths through it. 30 leaves room for the flat lists of checks
+  // that read best as one list (validateFitSettings 27, resumeRun 29, lineChart 30) and catches
+  // what grew into several jobs: every function over it was also over 100 lines when it was set.
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }],
+      complexity: ['error', 30],
+    },
+  },
+  // NOT yet within the budgets, and being changed elsewhere now: parseCsv, decodeTfjs, the CLI's
+  // predict, trainTable and trainRun. Each is to be split, and its file removed from this list.
+  {
+    files: ['src/data/table.ts', 'src/io/tfjs.ts', 'src/node/commands/{predict,tables,train}.ts'],
+    rules: { 'max-lines-per-function': 'off', complexity: 'off' },
+  },
+
   // The CLI tests match its column-aligned output, whose double spaces read best as they print.
   { files: ['test/**/*.ts'], rules: { 'no-regex-spaces': 'off' } },
 

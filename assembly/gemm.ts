@@ -13,6 +13,7 @@
 // operands is read and nothing outside C is written. No FMA but in the opt-in relaxed-SIMD build:
 // results are the same on every engine. Measured on one Zen 4 core (Node 20) on 128×784×128:
 // NT ≈ 39, NN ≈ 37, TN ≈ 35 GFLOP/s.
+import * as id from "../src/ids";
 import { loadN, storeN } from "./lanes";
 
 // acc + x·y: a multiply and an add (the same bits in every engine), or with the relaxed-SIMD build
@@ -37,7 +38,8 @@ import { loadN, storeN } from "./lanes";
 // 8 floats of B's row k, 8 multiply-adds into a 4×8 tile of C. The row pointers a0..a3 arrive
 // as parameters: computed in here, their selects were sunk into the k loop (20% slower).
 
-@inline function xn_4x8(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, K: i32, aK: usize, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
+@inline function xn_4x8(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, K: i32,
+  aK: usize, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const end = <usize>K * aK;
   for (let o: usize = 0; o != end; o += aK) {
@@ -59,7 +61,8 @@ import { loadN, storeN } from "./lanes";
 }
 
 // The last nr ∈ 1..4 columns (N mod 8, or a 4-wide block): B loads and C stores are nr wide.
-@inline function xn_4x4(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, nr: i32, K: i32, aK: usize, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
+@inline function xn_4x4(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, nr: i32,
+  K: i32, aK: usize, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
   let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
   const end = <usize>K * aK;
   for (let o: usize = 0; o != end; o += aK) {
@@ -78,22 +81,26 @@ import { loadN, storeN } from "./lanes";
 
 // Instances: NN gets aK = 4 as a constant. nr is made a constant too (one loop per width):
 // a loop-invariant branch inside the k loop cost 10–25% on N = 10 and N = 30.
-function nn_4x8_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, K: i32, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
+function nn_4x8_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, K: i32,
+  ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
   xn_4x8(c, a0, a1, a2, a3, b, bj, mr, K, 4, ldb, ldc, va, vb, readC, hasBias);
 }
 
-function nn_4x4_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, nr: i32, K: i32, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
+function nn_4x4_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, nr: i32,
+  K: i32, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
   if (nr == 4) xn_4x4(c, a0, a1, a2, a3, b, bj, mr, 4, K, 4, ldb, ldc, va, vb, readC, hasBias);
   else if (nr == 3) xn_4x4(c, a0, a1, a2, a3, b, bj, mr, 3, K, 4, ldb, ldc, va, vb, readC, hasBias);
   else if (nr == 2) xn_4x4(c, a0, a1, a2, a3, b, bj, mr, 2, K, 4, ldb, ldc, va, vb, readC, hasBias);
   else xn_4x4(c, a0, a1, a2, a3, b, bj, mr, 1, K, 4, ldb, ldc, va, vb, readC, hasBias);
 }
 
-function tn_4x8_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, K: i32, aK: usize, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
+function tn_4x8_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, K: i32,
+  aK: usize, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
   xn_4x8(c, a0, a1, a2, a3, b, bj, mr, K, aK, ldb, ldc, va, vb, readC, hasBias);
 }
 
-function tn_4x4_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, nr: i32, K: i32, aK: usize, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
+function tn_4x4_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: usize, bj: usize, mr: i32, nr: i32,
+  K: i32, aK: usize, ldb: usize, ldc: usize, va: v128, vb: v128, readC: bool, hasBias: bool): void {
   if (nr == 4) xn_4x4(c, a0, a1, a2, a3, b, bj, mr, 4, K, aK, ldb, ldc, va, vb, readC, hasBias);
   else if (nr == 3) xn_4x4(c, a0, a1, a2, a3, b, bj, mr, 3, K, aK, ldb, ldc, va, vb, readC, hasBias);
   else if (nr == 2) xn_4x4(c, a0, a1, a2, a3, b, bj, mr, 2, K, aK, ldb, ldc, va, vb, readC, hasBias);
@@ -104,7 +111,7 @@ function tn_4x4_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: us
 // tiles of one row block of C pass over it: +10% on NN and +10–20% on TN at K = 784 (TN's A column
 // panel is strided too). Later blocks accumulate into C (beta = 1, no bias): C was written by the
 // first block, so a caller's beta = 0 still never reads the old C.
-const KC = 128;
+const KC = id.PANEL_BYTES / 16;
 
 // TN's op(A) rows run down A's columns (stride 4·M): each k would touch a new cache line for 16
 // useful bytes. The 4 columns of a row block are packed here once per K block, k-major, so the
@@ -112,8 +119,7 @@ const KC = 128;
 // pays from N > 32 on (+5–15% on BP4 shapes); below, too few column tiles share the panel.
 // The panel is scratch that a thread writes: the exported kernels use this static one; threads
 // running a program each get their own (assembly/threads.ts), as static data is shared by all.
-export const PANEL = memory.data(KC * 16, 16);
-export const PANEL_BYTES = KC * 16;
+export const PANEL = memory.data(id.PANEL_BYTES, 16);
 
 function packA4(p: usize, a: usize, aK: usize, kc: i32, mr: i32): void {
   const end = a + <usize>kc * aK;
@@ -123,7 +129,8 @@ function packA4(p: usize, a: usize, aK: usize, kc: i32, mr: i32): void {
 // aRow: bytes between rows i and i+1 of op(A); aK: bytes between its columns k and k+1.
 // Computes the block rows [i0, i1) × columns [j0, j1) of C (i0, i1 multiples of 4 or M; j0, j1
 // multiples of 8 or N): the tiles, and so the bits, of a whole-matrix call, for one thread's part.
-@inline function xn(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, aRow: usize, aK: usize, tn: bool, alpha: f32, beta: f32, i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
+@inline function xn(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, aRow: usize, aK: usize,
+  tn: bool, alpha: f32, beta: f32, i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
   const va = f32x4.splat(alpha), ldb = <usize>N << 2, ldc = ldb;
   const pack = tn && N > 32, aKc: usize = pack ? 16 : aK;
   let k0 = 0;
@@ -152,11 +159,13 @@ function packA4(p: usize, a: usize, aK: usize, kc: i32, mr: i32): void {
 }
 
 // The part [i0, i1) × [j0, j1) of C (see xn), for a thread of a program.
-export function gemmNNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
+export function gemmNNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
+  i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
   xn(c, a, b, bias, M, N, K, <usize>K << 2, 4, false, alpha, beta, i0, i1, j0, j1, panel);
 }
 
-export function gemmTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
+export function gemmTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
+  i0: i32, i1: i32, j0: i32, j1: i32, panel: usize): void {
   xn(c, a, b, bias, M, N, K, 4, <usize>M << 2, true, alpha, beta, i0, i1, j0, j1, panel);
 }
 
@@ -188,7 +197,8 @@ export function gemmTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32
 }
 
 // Rows of A past M (mr < 4) and rows of B past N (nr < 2) repeat the last valid row, unstored.
-function nt_4x2_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b1: usize, bj: usize, mr: i32, nr: i32, K: i32, ldc: usize, alpha: f32, beta: f32): void {
+function nt_4x2_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b1: usize, bj: usize, mr: i32,
+  nr: i32, K: i32, ldc: usize, alpha: f32, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const end4 = <usize>(K & ~3) << 2;
   let o: usize = 0;

@@ -86,7 +86,8 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1
   }
 }
 
-@inline function adamN(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, l2: f32, b1t: f32, b2t: f32, stats: usize, diag: bool): void {
+@inline function adamN(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, l2: f32,
+  b1t: f32, b2t: f32, stats: usize, diag: bool): void {
   let dd = f32x4.splat(0), ww = dd, gg = dd, d: f32 = 0, ws: f32 = 0, gs: f32 = 0;
   const c1: f32 = 1 / (1 - b1t), c2: f32 = 1 / (1 - b2t), d1: f32 = 1 - b1, d2: f32 = 1 - b2;
   const vb1 = f32x4.splat(b1), vb2 = f32x4.splat(b2), vd1 = f32x4.splat(d1), vd2 = f32x4.splat(d2);

@@ -5,33 +5,28 @@
 // JavaScript between records.
 export * from "./index";
 import * as id from "../src/ids";
-import { PANEL_BYTES } from "./gemm";
 import { besideOf, exec, partsOf } from "./program";
 
-// The control block: words at `ctl` (src/core/threads.ts allocates it, 16-byte aligned).
+// The control block (src/ids.ts: i32 word indices, so a word's byte offset is its index << 2).
 // Thread 0 walks the program; a record in parts, or a run of records beside, becomes the open
 // item: any thread claims its parts (thread 0 from the front, the others from the back) and thread
 // 0 goes on once all are done. No thread waits for another to arrive: thread 0 waits only for the
 // parts others claimed and still run, and a worker only for the next item.
-const GEN = 0; //       i32: the open item's number, bumped by thread 0 to open the next
-const CMD = 4; //       CMD_RUN or CMD_EXIT
-const CLAIM = 8; //     i64: the item's number (high 32 bits), its next part from the front (16) and from the back (16, exclusive)
-const DONE = 16; //     i64: the item's number (high 32 bits), its parts done (low 32)
-const ITEM = 24; //     the item: its first record, its records (a run beside: all on one part), its parts
-const ITEM_LEN = 28;
-const PARTS = 32;
-const FAILED = 36; //   set (to the failing thread + 1) when a thread trapped or went away
-const SPINS = 40; //    how long to spin before waiting (0 where threads outnumber cores)
-const PANELS = 44; //   per-thread packing scratch: PANEL_BYTES each, thread tid's at PANELS + tid·PANEL_BYTES
-const RESUME = 48; //   where thread 0 goes on after the item it returned to wait for, or (with STOPPED) what it returns then
-const STOPPED = 52;
-const SEEN = 56; //     where each thread's i32 says the last item it saw opened (src/core/threads.ts allocates them)
-export const CTL_BYTES = 64;
-export const CMD_RUN = 0;
-export const CMD_EXIT = 1;
-/** What runThreads returns besides a count of records: wait later (call again with resume), or a thread failed. */
-export const WAITING = -1;
-export const FAILURE = -2;
+const GEN: usize = id.CTL_GEN << 2;
+const CMD: usize = id.CTL_CMD << 2;
+const CLAIM: usize = id.CTL_CLAIM << 2;
+const DONE: usize = id.CTL_DONE << 2;
+const ITEM: usize = id.CTL_ITEM << 2;
+const ITEM_LEN: usize = id.CTL_ITEM_LEN << 2;
+const PARTS: usize = id.CTL_PARTS << 2;
+const FAILED: usize = id.CTL_FAILED << 2;
+const SPINS: usize = id.CTL_SPINS << 2;
+const PANELS: usize = id.CTL_PANELS << 2;
+const RESUME: usize = id.CTL_RESUME << 2;
+const STOPPED: usize = id.CTL_STOPPED << 2;
+const SEEN: usize = id.CTL_SEEN << 2;
+const WAITING = id.THREADS_WAITING;
+const FAILURE = id.THREADS_FAILURE;
 
 // Node 20's V8 baseline compiler corrupts values held in registers across memory.atomic.wait
 // (seen: a barrier passing early); a call through the table makes it save them.
@@ -183,15 +178,15 @@ export function checkThreads(ctl: usize, n: i32, resume: bool): i32 {
 
 /** A worker thread's life: wait for an item, claim parts of it, again, until CMD_EXIT. Returns 0, or FAILURE. */
 export function worker(tid: i32, ctl: usize): i32 {
-  const panel = <usize>atomic.load<i32>(ctl + PANELS) + <usize>tid * PANEL_BYTES;
+  const panel = <usize>atomic.load<i32>(ctl + PANELS) + <usize>tid * id.PANEL_BYTES;
   // From the control block's first state, not its state now: thread 0 may already have opened an
   // item (it only waits for the workers' ready message, posted before this call).
   let seen = 0;
-  while (atomic.load<i32>(ctl + CMD) != CMD_EXIT) {
+  while (atomic.load<i32>(ctl + CMD) != id.CMD_EXIT) {
     if (waitOpen(ctl, seen) == FAILURE) return FAILURE;
     seen = atomic.load<i32>(ctl + GEN);
     atomic.store<i32>(<usize>atomic.load<i32>(ctl + SEEN) + (<usize>tid << 2), seen);
-    if (atomic.load<i32>(ctl + CMD) != CMD_EXIT) work(ctl, seen, false, panel);
+    if (atomic.load<i32>(ctl + CMD) != id.CMD_EXIT) work(ctl, seen, false, panel);
   }
   return 0;
 }

@@ -1,10 +1,11 @@
 // npm run build: AssemblyScript → build/wasmlp.wasm (and the bench target, build/wasmlp-bench.wasm),
-// esbuild → dist/ (wasm inlined), tsc → .d.ts.
+// the record words from the op table first (scripts/ops.js), esbuild → dist/ (wasm inlined), tsc → .d.ts.
 // Quiet unless something is wrong: one line says what it does, and only errors and warnings follow.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as esbuild from 'esbuild';
+import { loadTable, wordsSource } from './ops.js';
 
 console.log('wasmlp: building the WebAssembly kernels (asc) and dist/ (esbuild, tsc), about a minute');
 
@@ -20,6 +21,10 @@ function run(cmd, args) {
     process.exit(1);
   }
 }
+
+// The record words exec reads, from the op table (src/ops.ts).
+const words = wordsSource(await loadTable());
+if (readFileSync('assembly/words.ts', 'utf8') !== words) writeFileSync('assembly/words.ts', words);
 
 const asc = (entry, target) =>
   run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', entry, '--target', target]);

@@ -233,6 +233,48 @@ const isFraction = (x: unknown): x is number => typeof x === 'number' && x >= 0 
 const isCount = (x: unknown, max = 2 ** 24): x is number =>
   typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= max;
 
+/** Layer i's settings (`last`: the output layer), or an Error saying what is wrong. */
+function checkLayer(l: LayerSpec, i: number, last: boolean): void {
+  if (!isCount(l?.units)) throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${show(l?.units)}`);
+  checkKeys(l, `layer ${i + 1}`, ['units', 'activation', 'alpha', 'dropout']);
+  if (l.dropout !== undefined && !isFraction(l.dropout))
+    throw new Error(`layer ${i + 1}: dropout must be a fraction p in [0, 1) of units dropped, got ${show(l.dropout)}`);
+  if (l.dropout && last)
+    throw new Error(
+      `layer ${i + 1}: dropout applies to hidden layers only; the output layer's units are the network's answer`,
+    );
+  if (l.activation !== undefined && !ACTIVATION_NAMES.includes(l.activation)) {
+    throw new Error(
+      `layer ${i + 1}: unknown activation ${show(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`,
+    );
+  }
+  if (l.alpha !== undefined && !Number.isFinite(l.alpha))
+    throw new Error(`layer ${i + 1}: alpha must be a finite number, got ${l.alpha}`);
+  if (l.activation === 'softmax' && !last) {
+    throw new Error(
+      `layer ${i + 1}: softmax is only allowed on the last layer (it normalises outputs into probabilities); use relu, tanh or sigmoid for hidden layers`,
+    );
+  }
+  if (l.activation === 'softmax' && l.units === 1) {
+    throw new Error(
+      `layer ${i + 1}: softmax over 1 unit always outputs 1 (its outputs sum to 1), so it cannot learn; use sigmoid for one output (a 0/1 target), or 2 or more units`,
+    );
+  }
+}
+
+/** The class names: `count` distinct strings, or none. */
+function checkClasses(classes: unknown, count: number): void {
+  if (
+    !Array.isArray(classes) ||
+    (classes.length !== 0 && classes.length !== count) ||
+    classes.some((c) => typeof c !== 'string') ||
+    new Set(classes).size !== classes.length
+  )
+    throw new Error(
+      `classes must be ${count} distinct strings (one per class of the output layer) or none, got ${show(classes)}`,
+    );
+}
+
 /** The config with its defaults, or an Error saying what is wrong. The model-file reader calls this too. */
 export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (!config || typeof config !== 'object')
@@ -266,35 +308,7 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${show(inputs)}`);
   if (!Array.isArray(layers) || layers.length === 0)
     throw new Error('layers must be a non-empty array of { units, activation }');
-  layers.forEach((l, i) => {
-    if (!isCount(l?.units)) throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${show(l?.units)}`);
-    checkKeys(l, `layer ${i + 1}`, ['units', 'activation', 'alpha', 'dropout']);
-    if (l.dropout !== undefined && !isFraction(l.dropout))
-      throw new Error(
-        `layer ${i + 1}: dropout must be a fraction p in [0, 1) of units dropped, got ${show(l.dropout)}`,
-      );
-    if (l.dropout && i === layers.length - 1)
-      throw new Error(
-        `layer ${i + 1}: dropout applies to hidden layers only; the output layer's units are the network's answer`,
-      );
-    if (l.activation !== undefined && !ACTIVATION_NAMES.includes(l.activation)) {
-      throw new Error(
-        `layer ${i + 1}: unknown activation ${show(l.activation)}; expected one of ${ACTIVATION_NAMES.join(', ')}`,
-      );
-    }
-    if (l.alpha !== undefined && !Number.isFinite(l.alpha))
-      throw new Error(`layer ${i + 1}: alpha must be a finite number, got ${l.alpha}`);
-    if (l.activation === 'softmax' && i !== layers.length - 1) {
-      throw new Error(
-        `layer ${i + 1}: softmax is only allowed on the last layer (it normalises outputs into probabilities); use relu, tanh or sigmoid for hidden layers`,
-      );
-    }
-    if (l.activation === 'softmax' && l.units === 1) {
-      throw new Error(
-        `layer ${i + 1}: softmax over 1 unit always outputs 1 (its outputs sum to 1), so it cannot learn; use sigmoid for one output (a 0/1 target), or 2 or more units`,
-      );
-    }
-  });
+  layers.forEach((l, i) => checkLayer(l, i, i === layers.length - 1));
   if (!LOSS_NAMES.includes(loss))
     throw new Error(`unknown loss ${show(loss)}; expected one of ${LOSS_NAMES.join(', ')}`);
   const output = activationOf(layers, layers.length - 1);
@@ -314,16 +328,7 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (typeof fma !== 'boolean') throw new Error(`fma must be true or false, got ${show(fma)}`);
   if (!SCALE_NAMES.includes(scale))
     throw new Error(`unknown scale ${show(scale)}; expected one of ${SCALE_NAMES.join(', ')}`);
-  const classNames = classCount(layers[layers.length - 1].units);
-  if (
-    !Array.isArray(classes) ||
-    (classes.length !== 0 && classes.length !== classNames) ||
-    classes.some((c) => typeof c !== 'string') ||
-    new Set(classes).size !== classes.length
-  )
-    throw new Error(
-      `classes must be ${classNames} distinct strings (one per class of the output layer) or none, got ${show(classes)}`,
-    );
+  checkClasses(classes, classCount(layers[layers.length - 1].units));
   if (!isFraction(inputDropout))
     throw new Error(`inputDropout must be a fraction p in [0, 1) of inputs dropped, got ${show(inputDropout)}`);
   return {

@@ -11,6 +11,7 @@ import {
   type EarlyStopped,
   type EarlyStopping,
   type EpochLog,
+  type FitSettings,
   type History,
 } from './config.js';
 import type { Core } from './core/core.js';
@@ -45,41 +46,49 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
 /** Lets other events in (a worker thread's going away among them). */
 const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** The epochs: each run, then ended (validated, logged, kept); a pause mid-epoch returns at once. */
 async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<History> {
+  const run = await prepare(core, data, options);
+  const history: History = [];
+  try {
+    // A resumed run whose history already says stop trains nothing.
+    for (let epoch = run.initialEpoch + 1; epoch <= run.settings.epochs && !stopsEarly(run); epoch++) {
+      const log = await runEpoch(run, epoch);
+      if (log === 'paused') return history;
+      if (!(await endEpoch(run, log, history))) break;
+    }
+  } catch (e) {
+    if (!core.disposed) core.restoreSnapshot();
+    throw e;
+  }
+  return history;
+}
+
+/** What a fit runs with, made by prepare. */
+type Run = Awaited<ReturnType<typeof prepare>>;
+/** An epoch's sums so far (waited: ms spent in onBatchEnd's promises, not counted as training). */
+interface Sums {
+  cost: number;
+  correct: number;
+  seen: number;
+  waited: number;
+}
+
+/**
+ * Every check, the scaling, the threads, one reservation for all this fit allocates (a refusal
+ * comes first and changes nothing), the programs and the optimizer; then the snapshot a throw
+ * comes back to.
+ */
+async function prepare(core: Core, data: Dataset, options: FitOptions) {
   const { settings, initialEpoch, train, validation, every } = check(core, data, options);
   // The first fit finds the scaling in its training rows (never the validation rows); later fits keep it.
   const { scale } = core.config;
   if (scale !== 'none' && !core.scaling) core.setScaling(fitScaling(scale, train, core.task(train) === 'regression'));
   await core.startThreads();
-  const { epochs, batchSize, l2, shuffle, earlyStopping, schedule, weightDecay = 0, maxNorm } = settings;
-  const { onEpochEnd, onBatchEnd } = options;
+  const { batchSize, l2, earlyStopping, weightDecay = 0, maxNorm } = settings;
   const n = train.length,
-    rows = Math.min(batchSize, n),
-    batches = Math.ceil(n / rows);
-
-  // Everything this fit allocates, in one reservation: a refusal comes first and changes nothing.
-  const newOptimizer = core.sameOptimizer(settings.optimizer) ? undefined : settings.optimizer;
-  const needs: [string, number][] = [
-    [
-      `the ${settings.optimizer.name} optimizer's state`,
-      newOptimizer ? Optimizer.bytes(resolveOptimizer(newOptimizer), core.paramBytes) : 0,
-    ],
-    ['the training data', core.residentBytes(train, 0)],
-    ['the validation data', validation ? core.residentBytes(validation, 1) : 0],
-    [`buffers for batches of ${rows}`, core.planBytes(rows)],
-    ['buffers for validation batches', validation ? core.planBytes(Math.min(1000, validation.length)) : 0],
-    ['the best epoch’s weights', earlyStopping?.restoreBest ? core.bestBytes : 0],
-    ['the programs of its passes', 1 << 16],
-    ['the diagnostics', every ? core.diagBytes() : 0],
-  ];
-  const total = needs.reduce((s, [, b]) => s + b, 0);
-  core.arena.reserve(
-    total,
-    `fit (${needs
-      .filter(([, b]) => b)
-      .map(([what, b]) => `${what} ${bytesText(b)}`)
-      .join(', ')})`,
-  );
+    rows = Math.min(batchSize, n);
+  reserve(core, settings, train, validation, rows, every);
   const optimizer = core.optimizerFor(settings.optimizer);
   const r = core.resident(train, 0);
   if (validation) core.prepareEvaluate(validation);
@@ -94,138 +103,207 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
   core.useOptimizer(optimizer);
   core.lastFit = settings;
   core.earlyStopped = undefined;
-  for (const p of diagnosed ? [program, diagnosed] : [program]) {
+  const programs = diagnosed ? [program, diagnosed] : [program];
+  for (const p of programs) {
     core.useRows(p, r);
     optimizer.prepare(p, l2);
     p.set('maxNorm', maxNorm ?? 0);
   }
-  const history: History = [];
-  const stopsEarly = () =>
-    earlyStopping !== undefined && (core.earlyStopped = earlyStop(core, earlyStopping)) !== undefined;
-  try {
-    // A resumed run whose history already says stop trains nothing.
-    for (let epoch = initialEpoch + 1; epoch <= epochs && !stopsEarly(); epoch++) {
-      const t0 = now();
-      const learningRate = learningRateAt(schedule, optimizer.config.learningRate, epoch, epochs, core.history);
-      for (const q of diagnosed ? [program, diagnosed] : [program])
-        optimizer.setLearningRate(q, learningRate, weightDecay);
-      // An epoch a fit stopped in the middle of goes on where it stopped, with the same order.
-      const p = core.progress?.epoch === epoch ? core.progress : undefined;
-      core.progress = undefined;
-      if (p) core.random.state = p.random;
-      const before = core.random.state;
-      core.putOrder(r, shuffle);
-      // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
-      if (every && !(p && core.diagnostics?.epoch === epoch)) {
-        core.diagnostics = new EpochDiagnostics(epoch, core.layers.length);
-        core.clearAlive();
-      }
-      let cost = p?.cost ?? 0,
-        correct = p?.correct ?? 0,
-        seen = p?.seen ?? 0,
-        waited = 0;
-      for (let b = p?.batch ?? 0; b < batches; b++) {
-        const start = b * rows;
-        const m = Math.min(rows, n - start);
-        const step = diagnosed && b % every === 0 ? diagnosed : program;
-        optimizer.next(step);
-        let finite = core.runBatch(step, r, start, m);
-        while (finite === 'waiting') {
-          await yieldToEvents();
-          core.check();
-          finite = step.resume();
-        }
-        const c = core.cost(plan);
-        if (!finite)
-          throw new Error(
-            `the loss became ${c} in epoch ${epoch}, batch ${b + 1} of ${batches}: ${diverged(optimizer, epoch)}`,
-          );
-        optimizer.stepped();
-        cost += c;
-        seen += m;
-        correct += core.correct(plan);
-        if (step === diagnosed) core.diagnostics!.add(core.diagSums(m));
-        const measured = step === diagnosed && onBatchEnd ? core.diagnostics!.last() : undefined;
-        if (!onBatchEnd) continue;
-        const answer = onBatchEnd({
-          epoch,
-          batch: b + 1,
-          batches,
-          loss: c / m,
-          samples: start + m,
-          ...(measured && { diagnostics: measured }),
-        });
-        let go = answer !== false;
-        // Awaited only when it returns a promise: a way to yield (or pause) mid-epoch at no cost otherwise.
-        if (answer instanceof Promise) {
-          const t = now();
-          go = (await answer) !== false;
-          waited += now() - t;
-          core.check(); // disposed while it waited
-        }
-        if (!go && b + 1 < batches) {
-          // Stopped mid-epoch: nothing goes into the history, and a later fit (or a checkpoint) continues from here.
-          const seconds = (p?.seconds ?? 0) + (now() - t0 - waited) / 1000;
-          core.progress = {
-            epoch,
-            batch: b + 1,
-            random: before,
-            cost,
-            correct,
-            seen,
-            seconds,
-            batchSize: rows,
-            rows: n,
-          };
-          return history;
-        }
-        if (!go) break;
-      }
-      const seconds = (p?.seconds ?? 0) + (now() - t0 - waited) / 1000;
-      // Every worker answers before the epoch counts (one that went away while idle is learnt of here).
-      for (let a = core.pool?.checkIn(false); a === POOL_WAITING; a = core.pool!.checkIn(true)) {
-        await yieldToEvents();
-        core.check();
-      }
-      const log: EpochLog = {
-        epoch,
-        loss: cost / seen,
-        ...(!train.targets && { accuracy: correct / seen }),
-        seconds,
-        samplesPerSec: seen / seconds,
-        learningRate,
-      };
-      if (every && core.diagnostics!.batches) log.diagnostics = core.diagnostics!.result();
-      if (validation) {
-        const v = core.evaluate(validation, 1000);
-        log.valLoss = v.loss;
-        if (v.accuracy !== undefined) log.valAccuracy = v.accuracy;
-        if (v.accuracies) log.valAccuracies = v.accuracies;
-        if (v.mse !== undefined) Object.assign(log, { valMse: v.mse, valMae: v.mae, valR2: v.r2 });
-      }
-      if (!Number.isFinite(log.loss) || core.stateNonFinite()) {
-        throw new Error(`the weights became non-finite in epoch ${epoch}: ${diverged(optimizer, epoch)}`);
-      }
-      if (!Number.isFinite(log.valLoss ?? 0)) {
-        throw new Error(
-          `the validation loss became ${log.valLoss} after epoch ${epoch}, though training went well (loss ${log.loss}): the network's outputs overflow on some validation rows, whose features are likely far larger than the training rows'. Scale the validation data as the training data; ${restoredTo(epoch, initialEpoch)}.`,
-        );
-      }
-      history.push(log);
-      core.history.push(log);
-      if (earlyStopping?.restoreBest && bestEpoch(core.history) === log) core.keepBest(epoch);
-      core.saveSnapshot();
-      if (onEpochEnd && (await onEpochEnd(log)) === false) break;
-      core.check();
-      if (epoch === epochs) stopsEarly(); // the last epoch can meet the rule too
-    }
-  } catch (e) {
-    if (!core.disposed) core.restoreSnapshot();
-    throw e;
-  }
-  return history;
+  const batches = Math.ceil(n / rows),
+    { onBatchEnd, onEpochEnd } = options;
+  const run = { core, settings, initialEpoch, train, validation, every, n, rows, batches, optimizer, r, plan };
+  return { ...run, program, diagnosed, programs, onBatchEnd, onEpochEnd };
 }
 
+/** Everything this fit allocates, in one reservation, named in the refusal. */
+function reserve(
+  core: Core,
+  settings: FitSettings,
+  train: Dataset,
+  validation: Dataset | undefined,
+  rows: number,
+  every: number,
+): void {
+  const newOptimizer = core.sameOptimizer(settings.optimizer) ? undefined : settings.optimizer;
+  const needs: [string, number][] = [
+    [
+      `the ${settings.optimizer.name} optimizer's state`,
+      newOptimizer ? Optimizer.bytes(resolveOptimizer(newOptimizer), core.paramBytes) : 0,
+    ],
+    ['the training data', core.residentBytes(train, 0)],
+    ['the validation data', validation ? core.residentBytes(validation, 1) : 0],
+    [`buffers for batches of ${rows}`, core.planBytes(rows)],
+    ['buffers for validation batches', validation ? core.planBytes(Math.min(1000, validation.length)) : 0],
+    ['the best epoch’s weights', settings.earlyStopping?.restoreBest ? core.bestBytes : 0],
+    ['the programs of its passes', 1 << 16],
+    ['the diagnostics', every ? core.diagBytes() : 0],
+  ];
+  const total = needs.reduce((s, [, b]) => s + b, 0);
+  core.arena.reserve(
+    total,
+    `fit (${needs
+      .filter(([, b]) => b)
+      .map(([what, b]) => `${what} ${bytesText(b)}`)
+      .join(', ')})`,
+  );
+}
+
+/**
+ * One epoch's batches (an epoch a fit stopped in the middle of goes on where it stopped, with the
+ * same order), and its log; 'paused' when onBatchEnd stopped it before its last batch (nothing goes
+ * into the history, and a later fit, or a checkpoint, continues from there).
+ */
+async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
+  const { core, optimizer, every, batches } = run;
+  const t0 = now();
+  const { p, before, learningRate } = startEpoch(run, epoch);
+  const sums: Sums = { cost: p?.cost ?? 0, correct: p?.correct ?? 0, seen: p?.seen ?? 0, waited: 0 };
+  const seconds = () => (p?.seconds ?? 0) + (now() - t0 - sums.waited) / 1000;
+  for (let b = p?.batch ?? 0; b < batches; b++) {
+    const start = b * run.rows,
+      m = Math.min(run.rows, run.n - start);
+    const step = run.diagnosed && b % every === 0 ? run.diagnosed : run.program;
+    optimizer.next(step);
+    let finite = core.runBatch(step, run.r, start, m);
+    while (finite === 'waiting') {
+      await yieldToEvents();
+      core.check();
+      finite = step.resume();
+    }
+    const c = stepped(run, epoch, b, m, finite, sums);
+    if (step === run.diagnosed) core.diagnostics!.add(core.diagSums(m));
+    if (!run.onBatchEnd) continue;
+    let go = batchEnd(run, epoch, b, start + m, c / m, step === run.diagnosed, sums);
+    if (go instanceof Promise) go = await go; // only then: a way to yield (or pause) mid-epoch at no cost otherwise
+    if (!go && b + 1 < batches) {
+      const { cost, correct, seen } = sums;
+      const [batchSize, rows] = [run.rows, run.n];
+      core.progress = { epoch, batch: b + 1, random: before, cost, correct, seen, seconds: seconds(), batchSize, rows };
+      return 'paused';
+    }
+    if (!go) break;
+  }
+  const took = seconds();
+  // Every worker answers before the epoch counts (one that went away while idle is learnt of here).
+  for (let a = core.pool?.checkIn(false); a === POOL_WAITING; a = core.pool!.checkIn(true)) {
+    await yieldToEvents();
+    core.check();
+  }
+  const log: EpochLog = {
+    epoch,
+    loss: sums.cost / sums.seen,
+    ...(!run.train.targets && { accuracy: sums.correct / sums.seen }),
+    seconds: took,
+    samplesPerSec: sums.seen / took,
+    learningRate,
+  };
+  if (every && core.diagnostics!.batches) log.diagnostics = core.diagnostics!.result();
+  return log;
+}
+
+/**
+ * The epoch's learning rate set, and its row order: where a fit that stopped in its middle left
+ * it (p), or drawn from the generator's state (before).
+ */
+function startEpoch(run: Run, epoch: number) {
+  const { core, optimizer, settings, every } = run;
+  const { epochs, schedule, shuffle, weightDecay = 0 } = settings;
+  const learningRate = learningRateAt(schedule, optimizer.config.learningRate, epoch, epochs, core.history);
+  for (const q of run.programs) optimizer.setLearningRate(q, learningRate, weightDecay);
+  const p = core.progress?.epoch === epoch ? core.progress : undefined;
+  core.progress = undefined;
+  if (p) core.random.state = p.random;
+  const before = core.random.state;
+  core.putOrder(run.r, shuffle);
+  // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
+  if (every && !(p && core.diagnostics?.epoch === epoch)) {
+    core.diagnostics = new EpochDiagnostics(epoch, core.layers.length);
+    core.clearAlive();
+  }
+  return { p, before, learningRate };
+}
+
+/** Batch b's step ran (`finite`: its loss was finite): its sums added; its cost. */
+function stepped(run: Run, epoch: number, b: number, m: number, finite: boolean, sums: Sums): number {
+  const { core, optimizer, plan } = run;
+  const c = core.cost(plan);
+  if (!finite)
+    throw new Error(
+      `the loss became ${c} in epoch ${epoch}, batch ${b + 1} of ${run.batches}: ${diverged(optimizer, epoch)}`,
+    );
+  optimizer.stepped();
+  sums.cost += c;
+  sums.seen += m;
+  sums.correct += core.correct(plan);
+  return c;
+}
+
+/** onBatchEnd's answer for batch b: whether to go on (a promise only when onBatchEnd gave one). */
+function batchEnd(
+  run: Run,
+  epoch: number,
+  b: number,
+  samples: number,
+  loss: number,
+  diagnosed: boolean,
+  sums: Sums,
+): boolean | Promise<boolean> {
+  const { core, batches } = run;
+  const measured = diagnosed ? core.diagnostics!.last() : undefined;
+  const answer = run.onBatchEnd!({
+    epoch,
+    batch: b + 1,
+    batches,
+    loss,
+    samples,
+    ...(measured && { diagnostics: measured }),
+  });
+  if (!(answer instanceof Promise)) return answer !== false;
+  const t = now();
+  return answer.then((a) => {
+    sums.waited += now() - t;
+    core.check(); // disposed while it waited
+    return a !== false;
+  });
+}
+
+/**
+ * The epoch's end: validation, the checks that it went well, the history, the best weights and
+ * the snapshot, then onEpochEnd. Whether to go on.
+ */
+async function endEpoch(run: Run, log: EpochLog, history: History): Promise<boolean> {
+  const { core, validation, optimizer } = run,
+    { epoch } = log;
+  if (validation) {
+    const v = core.evaluate(validation, 1000);
+    log.valLoss = v.loss;
+    if (v.accuracy !== undefined) log.valAccuracy = v.accuracy;
+    if (v.accuracies) log.valAccuracies = v.accuracies;
+    if (v.mse !== undefined) Object.assign(log, { valMse: v.mse, valMae: v.mae, valR2: v.r2 });
+  }
+  if (!Number.isFinite(log.loss) || core.stateNonFinite()) {
+    throw new Error(`the weights became non-finite in epoch ${epoch}: ${diverged(optimizer, epoch)}`);
+  }
+  if (!Number.isFinite(log.valLoss ?? 0)) {
+    throw new Error(
+      `the validation loss became ${log.valLoss} after epoch ${epoch}, though training went well (loss ${log.loss}): the network's outputs overflow on some validation rows, whose features are likely far larger than the training rows'. Scale the validation data as the training data; ${restoredTo(epoch, run.initialEpoch)}.`,
+    );
+  }
+  history.push(log);
+  core.history.push(log);
+  if (run.settings.earlyStopping?.restoreBest && bestEpoch(core.history) === log) core.keepBest(epoch);
+  core.saveSnapshot();
+  const { onEpochEnd } = run;
+  if (onEpochEnd && (await onEpochEnd(log)) === false) return false;
+  core.check();
+  if (epoch === run.settings.epochs) stopsEarly(run); // the last epoch can meet the rule too
+  return true;
+}
+
+/** Whether the early-stopping rule says stop (noted on the network). */
+function stopsEarly({ core, settings: { earlyStopping } }: Run): boolean {
+  return earlyStopping !== undefined && (core.earlyStopped = earlyStop(core, earlyStopping)) !== undefined;
+}
 const FIT_OPTIONS: (keyof FitOptions)[] = [
   'epochs',
   'initialEpoch',

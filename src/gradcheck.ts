@@ -58,11 +58,8 @@ const FLOOR = 1e-6;
  */
 const THRESHOLD = 1e-2;
 
-/** Check `net`'s analytic gradients on the first rows of `data`; see GradientCheckOptions. */
-export function gradientCheck(net: Network, data: Dataset, options: GradientCheckOptions = {}): GradientCheck {
-  const core = cores.get(net);
-  if (!core) throw new Error(`gradientCheck: expected a Network that is not disposed, got ${typeName(net)}`);
-  if (!(data instanceof Dataset)) throw new Error(`gradientCheck: expected a Dataset, got ${typeName(data)}`);
+/** The options with their defaults, or an Error saying which is wrong. */
+function readOptions(options: GradientCheckOptions): { rowsAsked: number; epsilon: number; entries: number } {
   if (!options || typeof options !== 'object')
     throw new Error(`gradientCheck: expected options { rows?, epsilon?, entries? }, got ${typeName(options)}`);
   checkKeys(options, 'gradientCheck', ['rows', 'epsilon', 'entries']);
@@ -77,6 +74,15 @@ export function gradientCheck(net: Network, data: Dataset, options: GradientChec
     throw new Error(
       `gradientCheck: epsilon must be a number in (0, 1), e.g. 1e-5, got ${typeof epsilon === 'number' ? epsilon : typeName(epsilon)}`,
     );
+  return { rowsAsked, epsilon, entries };
+}
+
+/** Check `net`'s analytic gradients on the first rows of `data`; see GradientCheckOptions. */
+export function gradientCheck(net: Network, data: Dataset, options: GradientCheckOptions = {}): GradientCheck {
+  const core = cores.get(net);
+  if (!core) throw new Error(`gradientCheck: expected a Network that is not disposed, got ${typeName(net)}`);
+  if (!(data instanceof Dataset)) throw new Error(`gradientCheck: expected a Dataset, got ${typeName(data)}`);
+  const { rowsAsked, epsilon, entries } = readOptions(options);
   const untrainable = core.untrainableLayers();
   if (untrainable.length)
     throw new Error(
@@ -158,15 +164,13 @@ export function gradientCheck(net: Network, data: Dataset, options: GradientChec
         }
       }
     }
-    errors.sort((p, q) => p - q);
-    const mid = errors.length >> 1;
     return {
       layer: l + 1,
       checked,
       entries: L.nOut * L.nIn + L.nOut,
       zeros,
       maxError: worstError,
-      medianError: errors.length === 0 ? 0 : errors.length % 2 ? errors[mid] : (errors[mid - 1] + errors[mid]) / 2,
+      medianError: median(errors),
       worst: worst!,
     };
   });
@@ -178,6 +182,13 @@ export function gradientCheck(net: Network, data: Dataset, options: GradientChec
     rows,
     layers: result,
   };
+}
+
+/** The median of `v` (0 when empty); sorts v. */
+function median(v: number[]): number {
+  v.sort((p, q) => p - q);
+  const mid = v.length >> 1;
+  return v.length === 0 ? 0 : v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
 /** z_j = b_j + Σ_k W_jk a_k for row r. */

@@ -17,8 +17,8 @@ export const MSE = 0;
 export const CE = 1;
 export const BCE = 2;
 
-// Program operations (assembly/program.ts, src/core/program.ts): one record per kernel call,
-// OP_WORDS f64 words: the op id, then the kernel's arguments in its signature's order.
+// Program operations: the ids of the op table's ops (src/ops.ts says what each record holds and
+// how it splits), one record per kernel call of OP_WORDS f64 words.
 export const OP_WORDS = 16;
 export const OP_GATHER_U8 = 1;
 export const OP_GATHER_F32 = 2;
@@ -28,28 +28,56 @@ export const OP_GEMM_NN = 5;
 export const OP_GEMM_TN = 6;
 export const OP_ACTIVATE = 7;
 export const OP_MUL_DERIVATIVE = 8;
-/** lossDelta, then the summed cost as f64 at `out`; with `stop` set, a non-finite cost ends the program. */
 export const OP_LOSS_DELTA = 9;
 export const OP_BIAS_GRAD = 10;
 export const OP_SGD = 11;
 export const OP_MOMENTUM = 12;
 export const OP_ADAM = 13;
-/** countCorrect, then the count as f64 at `out`. */
 export const OP_COUNT_CORRECT = 14;
 export const OP_ARGMAX_ROWS = 15;
-/** diagForward: a layer's saturated count, Σa² and saturated-and-wrong count as 3 f64 at `out`. */
 export const OP_DIAG_FORWARD = 16;
-/** absSum: Σ|x| over rows×cols as f64 at `out`. */
 export const OP_ABS_SUM = 17;
-
-/** dropout(x, out, rows, cols, p, key, step): inverted dropout, the mask a hash of key, step and element (assembly/regularize.ts). */
 export const OP_DROPOUT = 18;
-/** scale(w, n, s): w ·= s (decoupled weight decay). */
 export const OP_SCALE = 19;
-/** maxNorm(W, rows, cols, c): each row's norm capped at c. */
 export const OP_MAX_NORM = 20;
-/** join(): no work; thread 0 waits here for the records beside it (src/core/program.ts). */
 export const OP_JOIN = 21;
 
 /** Elements per partial sum of an update's diagnostics (3 f64 each), however the update is split among threads. */
 export const DIAG_CHUNK = 1024;
+
+// The thread control block (assembly/threads.ts uses it, src/core/threads.ts allocates it, 16-byte
+// aligned): every word the threads share, as i32 word indices from its start (byte offset: ×4).
+// Thread 0 walks the program; a record in parts, or a run of records beside, becomes the open
+// item, whose parts any thread claims.
+/** i32: the open item's number, bumped by thread 0 to open the next. */
+export const CTL_GEN = 0;
+/** CMD_RUN or CMD_EXIT. */
+export const CTL_CMD = 1;
+/** i64 (words 2, 3): the item's number (high 32 bits), its next part from the front (16) and from the back (16, exclusive). */
+export const CTL_CLAIM = 2;
+/** i64 (words 4, 5): the item's number (high 32 bits), its parts done (low 32). */
+export const CTL_DONE = 4;
+/** The item: its first record, its records (a run beside: all on one part), its parts. */
+export const CTL_ITEM = 6;
+export const CTL_ITEM_LEN = 7;
+export const CTL_PARTS = 8;
+/** Set (to the failing thread + 1) when a thread trapped or went away. */
+export const CTL_FAILED = 9;
+/** How long to spin before waiting (0 where threads outnumber cores). */
+export const CTL_SPINS = 10;
+/** Where the per-thread packing scratch starts: PANEL_BYTES each, thread tid's at PANELS + tid·PANEL_BYTES. */
+export const CTL_PANELS = 11;
+/** Where thread 0 goes on after the item it returned to wait for, or (with STOPPED) what it returns then. */
+export const CTL_RESUME = 12;
+export const CTL_STOPPED = 13;
+/** Where each thread's i32 says the last item it saw opened (after the block). */
+export const CTL_SEEN = 14;
+/** The block's length in i32 words (64 bytes). */
+export const CTL_WORDS = 16;
+export const CMD_RUN = 0;
+export const CMD_EXIT = 1;
+/** What a threaded run returns besides a count of records: wait later (call again with resume), or a thread failed. */
+export const THREADS_WAITING = -1;
+export const THREADS_FAILURE = -2;
+/** One thread's packing scratch (assembly/gemm.ts): a K block of 128 rows of a 4-column strip, as f32x4. */
+export const PANEL_BYTES = 2048;

@@ -129,3 +129,128 @@ test('dist/index.js is one ESM file with the wasm inlined and no node: imports',
   expect(src).not.toMatch(/from\s*["']node:|import\(\s*["']node:|\brequire\(/);
   expect(src).not.toMatch(/\.wasm["']/);
 });
+
+/** Each exported function's parameter and result types, read from a module's type, import, function and export sections. */
+function signatures(bytes: Uint8Array): Map<string, { params: string[]; results: string[] }> {
+  let at = 8;
+  const u32 = () => {
+    let n = 0,
+      shift = 0,
+      b: number;
+    do {
+      b = bytes[at++];
+      n |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    return n >>> 0;
+  };
+  const name = () => {
+    const n = u32();
+    return new TextDecoder().decode(bytes.subarray((at += n) - n, at));
+  };
+  const TYPE: Record<number, string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128' };
+  const types: { params: string[]; results: string[] }[] = [],
+    funcs: number[] = [],
+    found = new Map<string, { params: string[]; results: string[] }>();
+  const vec = <T>(f: () => T) => Array.from({ length: u32() }, f);
+  while (at < bytes.length) {
+    const id = bytes[at++],
+      size = u32(),
+      end = at + size;
+    if (id === 1)
+      vec(() => {
+        at++; // 0x60: a function type
+        types.push({ params: vec(() => TYPE[bytes[at++]]), results: vec(() => TYPE[bytes[at++]]) });
+      });
+    else if (id === 2)
+      vec(() => {
+        name();
+        name();
+        const kind = bytes[at++];
+        if (kind === 0) funcs.push(u32());
+        else if (kind === 2)
+          [at] = [at + 1 + (bytes[at] & 1 ? 1 : 0), u32(), bytes[at - 1] & 1 ? u32() : 0]; // limits
+        else throw new Error(`import kind ${kind}`);
+      });
+    else if (id === 3) vec(() => funcs.push(u32()));
+    else if (id === 7)
+      vec(() => {
+        const n = name(),
+          kind = bytes[at++],
+          index = u32();
+        if (kind === 0) found.set(n, types[funcs[index]]);
+      });
+    at = end;
+  }
+  return found;
+}
+
+test('the op table: each op once, its kernel in the module and the reference with its arguments and kinds', async () => {
+  const { OPS, OP_BY_ID, recordArgs } = await import('../src/ops.js');
+  const { OP_WORDS } = await import('../src/ids.js');
+  const ops = Object.entries(OPS);
+  expect(ops.map(([, s]) => s.id).sort((a, b) => a - b)).toEqual(ops.map((_, i) => i + 1)); // ids 1…n, each once
+  expect(OP_BY_ID.filter(Boolean).length).toBe(ops.length);
+  const wasm = signatures(readFileSync(join(root, 'build/wasmlp.wasm')));
+  const reference = referenceKernels(new WebAssembly.Memory({ initial: 1 })) as unknown as Record<
+    string,
+    (...a: number[]) => unknown
+  >;
+  const WASM_TYPE = { ptr: 'i32', int: 'i32', u32: 'i32', f32: 'f32', f64: 'f64' } as const;
+  for (const [name, s] of ops) {
+    expect(recordArgs(s).length, name).toBeLessThanOrEqual(OP_WORDS - 2); // the op id and the parts word besides
+    if ('noKernel' in s) {
+      expect(wasm.has(name), name).toBe(false);
+      continue;
+    }
+    const kinds = s.args.map((a) => WASM_TYPE[a.split(':')[1] as keyof typeof WASM_TYPE]);
+    expect(wasm.get(name), name).toEqual({ params: kinds, results: 'out' in s ? [expect.any(String)] : [] });
+    expect(reference[name].length, name).toBe(s.args.length);
+  }
+  // Ops whose records exec reads through one case share a layout.
+  expect(OPS.gemmTN.args).toEqual(OPS.gemmNN.args);
+});
+
+test('assembly/words.ts is what scripts/ops.js writes from the table', async () => {
+  // @ts-expect-error: a plain JavaScript module without types
+  const { wordsSource } = await import('../scripts/ops.js');
+  expect(readFileSync(join(root, 'assembly/words.ts'), 'utf8')).toBe(wordsSource(await import('../src/ops.js')));
+});
+
+test('exec reads every record word by its name in the table, never by a number', () => {
+  const program = readFileSync(join(root, 'assembly/program.ts'), 'utf8');
+  expect(program).toMatch(/import \* as w from "\.\/words"/);
+  const words = [...program.matchAll(/\b[pifdu]\(o, ([^)]*)\)/g)].map((m) => m[1]);
+  expect(words.length).toBeGreaterThan(60);
+  expect(words.filter((w) => /\b\d/.test(w.replace('id.OP_WORDS - 1', '')))).toEqual([]);
+  expect(program.match(/load<f64>\(o \+ \d/g)).toBeNull();
+});
+
+test('the thread control block is laid out once, in src/ids.ts: words apart, i64 words aligned', async () => {
+  const ids = await import('../src/ids.js');
+  const words = Object.entries(ids).filter(([n]) => n.startsWith('CTL_') && n !== 'CTL_WORDS') as [string, number][];
+  const wide = ['CTL_CLAIM', 'CTL_DONE']; // i64
+  const taken = words.flatMap(([n, w]) => (wide.includes(n) ? [w, w + 1] : [w]));
+  expect(new Set(taken).size).toBe(taken.length);
+  expect(Math.max(...taken)).toBeLessThan(ids.CTL_WORDS);
+  for (const n of wide) expect(ids[n as 'CTL_DONE'] % 2, n).toBe(0);
+  // Neither side states an offset of its own, and the worker's source has nothing spliced in.
+  const asc = readFileSync(join(root, 'assembly/threads.ts'), 'utf8');
+  expect(asc.match(/^const [A-Z_]+(: usize)? = (?!id\.CTL_\w+ << 2;|id\.)/gm)).toBeNull();
+  const js = readFileSync(join(root, 'src/core/threads.ts'), 'utf8');
+  expect(js.match(/\(ctl >> 2\) \+ \d/g)).toBeNull();
+  expect(js.match(/const WORKER = `[^`]*`/)![0]).not.toMatch(/\$\{/);
+  expect(readFileSync(join(root, 'assembly/gemm.ts'), 'utf8')).not.toMatch(/PANEL_BYTES\s*=/);
+});
+
+// Prettier formats src/ and test/ at 120 columns; assembly/ (which it cannot parse) is held to 160:
+// room for a SIMD tile's lanes on one line, not for a line nobody can read whole.
+test('assembly/ lines are at most 160 characters', () => {
+  const long = filesUnder('assembly', /\.ts$/).flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .map((line, i) => [`${relative(root, f)}:${i + 1}`, line.length] as const)
+      .filter(([, n]) => n > 160),
+  );
+  expect(long).toEqual([]);
+});

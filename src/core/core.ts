@@ -39,23 +39,14 @@ import {
 } from '../wasm.js';
 import { backward, correct, cost, forward, outputError, type Drops, type Layer, type Plan } from './backprop.js';
 import { Optimizer, type Tensor } from './optimizer.js';
-import { Program, type Ops } from './program.js';
+import { Program, Programs, type Ops, type Pass, type ProgramKey } from './program.js';
+import { Residents, type Resident, type ResidentSlot } from './residents.js';
+import { Snapshot } from './snapshot.js';
 import { ThreadPool } from './threads.js';
 
-/** A dataset copied into the arena (pixels stay u8 and are converted per batch by gatherU8). */
-export interface Resident {
-  data: Dataset;
-  features: number;
-  labels: number;
-  /** u32 row order: the identity, or a shuffle of it for an epoch. */
-  order: number;
-  bytes: number;
-  /** What the order holds, once put in place (Core.putOrder): the identity, or the shuffle drawn from generator state `from`, which left it at `to`. */
-  ordered?: 'identity' | { from: number[]; to: number[] };
-}
-
-/** Resident slots: the training data, evaluation data, and rows given to predict() as an array. */
-export type ResidentSlot = 0 | 1 | 2;
+export type { Resident, ResidentSlot };
+/** A training step's options (see Core.program). */
+type Step = { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean };
 
 /**
  * Where a diagnosed step leaves its sums (src/diagnostics.ts), per layer: the forward ones (3 f64),
@@ -72,7 +63,6 @@ interface DiagBuffers {
 }
 
 /** The passes a program can run; 'train' is a whole step (forward, BP1–BP4, the update). */
-export type Pass = 'predict' | 'classify' | 'evaluate' | 'gradients' | 'train';
 
 /** Each Network's core, for tests that reach inside (a Network keeps its own private). */
 export const cores = new WeakMap<object, Core>();
@@ -85,25 +75,14 @@ export class Core {
   /** Parameter block [W¹ b¹ W² b² …], its gradients and a snapshot, with identical layouts. */
   readonly params: number;
   readonly grads: number;
-  private readonly snapshot: number;
-  /** What goes with the snapshot of the parameters (see saveSnapshot). */
-  private saved?: {
-    optimizer?: Optimizer;
-    random: number[];
-    lastFit?: FitSettings;
-    earlyStopped?: EarlyStopped;
-    progress?: EpochProgress;
-  };
-  /** The best epoch's parameters, for early stopping (allocated on first use), and that epoch. */
-  private best = 0;
-  bestKept = 0;
+  private readonly snapshot: Snapshot;
   readonly paramBytes: number;
   /** Training passes' dropout (see Drops), each mask keyed by the seed and its place; undefined without any. */
   readonly drops?: Drops;
   private readonly tensors: Tensor[] = [];
   private readonly plans = new Map<number, Plan>();
-  private readonly programs = new Map<string, Program>();
-  private readonly residents: Resident[] = [];
+  private readonly programs = new Programs();
+  private readonly residents: Residents;
   optimizer?: Optimizer;
   /** Stream for shuffling; initialisation used its own stream from the same seed. */
   readonly random: Random;
@@ -167,7 +146,8 @@ export class Core {
     };
     this.params = arena.alloc(offset);
     this.grads = arena.alloc(offset);
-    this.snapshot = arena.alloc(offset);
+    this.snapshot = new Snapshot(arena, this.params, offset);
+    this.residents = new Residents(arena);
     for (const s of shapes) {
       this.layers.push({
         nIn: s.nIn,
@@ -261,7 +241,7 @@ export class Core {
       put(this.scaleAt.targets, affineOf(s.targets, false));
       put(this.scaleAt.inverse, affineOf(s.targets, true));
     }
-    this.residents.length = 0; // once per network (its first fit, before any row is copied, as a rule)
+    this.residents.clear(); // once per network (its first fit, before any row is copied, as a rule)
   }
 
   /** x·factor + shift over rows × cols with the factor and shift vectors at `at`. */
@@ -381,7 +361,7 @@ export class Core {
     this.check();
     if (!(data instanceof Dataset))
       throw new Error('expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
-    if (this.residents.some((r) => r?.data === data)) return; // checked when it was copied
+    if (this.residents.has(data)) return; // checked when it was copied
     if (data.width !== this.config.inputs) {
       throw new Error(`${what} rows have ${data.width} features but the network has ${this.config.inputs} inputs`);
     }
@@ -419,38 +399,17 @@ export class Core {
 
   /** Bytes resident(data, slot) would allocate: 0 when it is there, or fits where its slot's rows are. */
   residentBytes(data: Dataset, slot: ResidentSlot): number {
-    if (this.residents.some((r) => r?.data === data)) return 0;
-    const bytes = residentLayout(data).bytes;
-    return (this.residents[slot]?.bytes ?? 0) >= bytes ? 0 : bytes;
+    return this.residents.bytes(data, slot);
   }
 
   /** The dataset's rows in this arena, copied once (and again only if another dataset takes its slot). */
   resident(data: Dataset, slot: ResidentSlot): Resident {
     this.checkRows(data);
-    const found = this.residents.find((r) => r?.data === data);
-    if (found) return found;
-    const n = data.length;
-    const { labelsAt, orderAt, bytes } = residentLayout(data);
-    const old = this.residents[slot];
-    const base = old && old.bytes >= bytes ? old.features : this.arena.alloc(bytes);
-    // bytes is the region's capacity, so a later dataset that fits can reuse it.
-    const r: Resident = {
-      data,
-      features: base,
-      labels: base + labelsAt,
-      order: base + orderAt,
-      bytes: base === old?.features ? old.bytes : bytes,
-    };
-    this.residents[slot] = r;
-    const f = data.features;
-    if (f instanceof Uint8Array) this.arena.u8(r.features, f.length).set(f);
-    else this.arena.f32(r.features, f.length).set(f);
-    if (data.targets) this.arena.f32(r.labels, data.targets.length).set(data.targets);
-    else this.arena.u8(r.labels, n).set(data.labels);
+    const { r, copied } = this.residents.place(data, slot);
     // Scaled once here, not per batch: the copy is the network's own, and every pass then reads scaled rows.
-    if (this.scaling) {
-      this.affine(r.features, n, data.width, this.scaleAt.inputs);
-      if (this.scaling.targets && data.targets) this.affine(r.labels, n, this.outputs, this.scaleAt.targets);
+    if (copied && this.scaling) {
+      this.affine(r.features, data.length, data.width, this.scaleAt.inputs);
+      if (this.scaling.targets && data.targets) this.affine(r.labels, data.length, this.outputs, this.scaleAt.targets);
     }
     return r;
   }
@@ -462,25 +421,37 @@ export class Core {
    * weight decay before it, and `maxNorm`, the constraint after it. Training steps apply the
    * network's dropout; a 'gradients' pass does too with `dropout` (its masks those of the slot 'step').
    */
-  program(
-    pass: Pass,
-    plan: Plan,
-    r: Resident,
-    step?: { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean },
-    dropout = false,
-  ): Program {
+  program(pass: Pass, plan: Plan, r: Resident, step?: Step, dropout = false): Program {
     const u8 = r.data.features instanceof Uint8Array,
       t32 = Boolean(r.data.targets);
     if ((pass === 'train') !== Boolean(step))
       throw new Error('program: a training step, and only one, takes an optimizer');
-    const key = `${pass}/${plan.rows}/${u8 ? 'u8' : 'f32'}${t32 ? '-t32' : ''}${step ? `/${step.optimizer.id}${step.withL2 ? '/l2' : ''}${step.diagnostics ? '/diag' : ''}${step.decay ? '/wd' : ''}${step.maxNorm ? '/mn' : ''}` : ''}${dropout ? '/dropout' : ''}`;
-    let program = this.programs.get(key);
-    if (program) return program;
+    const key: ProgramKey = {
+      pass,
+      rows: plan.rows,
+      u8,
+      t32,
+      ...(step && {
+        optimizer: step.optimizer.id,
+        withL2: step.withL2,
+        diagnostics: Boolean(step.diagnostics),
+        decay: Boolean(step.decay),
+        maxNorm: Boolean(step.maxNorm),
+      }),
+      dropout,
+    };
+    return this.programs.get(key, () => this.build(pass, plan, r, step, dropout));
+  }
+
+  /** The program of program()'s arguments. */
+  private build(pass: Pass, plan: Plan, r: Resident, step: Step | undefined, dropout: boolean): Program {
+    const u8 = r.data.features instanceof Uint8Array,
+      t32 = Boolean(r.data.targets);
     const { layers, loss, outputs } = this,
       last = layers.length - 1;
     const has = (...passes: Pass[]) => passes.includes(pass);
     const drops = step || dropout ? this.drops : undefined;
-    program = new Program(
+    return new Program(
       this.k,
       this.arena,
       (k) => {
@@ -513,8 +484,6 @@ export class Core {
       this.pool,
       plan.rows,
     );
-    this.programs.set(key, program);
-    return program;
   }
 
   /**
@@ -685,8 +654,7 @@ export class Core {
     if (o === this.optimizer) return;
     const old = this.optimizer;
     this.optimizer = o;
-    if (old)
-      for (const key of this.programs.keys()) if (key.split('/')[3] === String(old.id)) this.programs.delete(key);
+    if (old) this.programs.dropSteps(old.id);
   }
 
   /** Layers whose activation has no usable derivative (step), as "layer N (name)" strings. */
@@ -712,14 +680,11 @@ export class Core {
    * and after every epoch, and restores it when it throws: the network is then as it was.
    */
   saveSnapshot(): void {
-    this.arena.copy(this.snapshot, this.params, this.paramBytes);
-    this.optimizer?.save();
     const { optimizer, lastFit, earlyStopped, progress } = this;
-    this.saved = { optimizer, random: this.random.state, lastFit, earlyStopped, progress };
+    this.snapshot.save({ optimizer, random: this.random.state, lastFit, earlyStopped, progress });
   }
   restoreSnapshot(): void {
-    this.arena.copy(this.params, this.snapshot, this.paramBytes);
-    const s = this.saved!;
+    const s = this.snapshot.restore();
     if (s.optimizer) this.useOptimizer(s.optimizer);
     else this.optimizer = undefined;
     this.optimizer?.restore();
@@ -731,18 +696,21 @@ export class Core {
 
   /** Keep a copy of the parameters as epoch `epoch`'s, the best so far (early stopping), or put that copy back. */
   keepBest(epoch: number): void {
-    this.arena.copy(this.best, this.params, this.paramBytes);
-    this.bestKept = epoch;
+    this.snapshot.keepBest(epoch);
   }
   restoreBest(): void {
-    this.arena.copy(this.params, this.best, this.paramBytes);
+    this.snapshot.restoreBest();
+  }
+  /** The epoch whose parameters keepBest kept (0: none). */
+  get bestKept(): number {
+    return this.snapshot.bestKept;
   }
   /** Bytes reserveBest() would allocate, and the allocation: fit() makes it before it runs. */
   get bestBytes(): number {
-    return this.best ? 0 : this.paramBytes;
+    return this.snapshot.bestBytes;
   }
   reserveBest(): void {
-    this.best ||= this.arena.alloc(this.paramBytes);
+    this.snapshot.reserveBest();
   }
 
   /** Let go of everything, the memory first: a disposed network holds nothing, even while referenced. */
@@ -752,8 +720,9 @@ export class Core {
     this.disposed = true;
     this.plans.clear();
     this.programs.clear();
-    this.residents.length = 0;
-    this.optimizer = this.saved = undefined;
+    this.residents.clear();
+    this.optimizer = undefined;
+    this.snapshot.drop();
   }
 }
 
@@ -823,11 +792,6 @@ function createMemory(shared: boolean): WebAssembly.Memory {
 }
 
 /** A resident dataset's region: features, labels, order (each 16-byte aligned). */
-function residentLayout(data: Dataset): { labelsAt: number; orderAt: number; bytes: number } {
-  const labelsAt = align16(data.features.byteLength),
-    orderAt = labelsAt + align16(data.targets?.byteLength ?? data.length);
-  return { labelsAt, orderAt, bytes: orderAt + 4 * data.length };
-}
 
 /** Weights drawn per call of randn at initialisation (the scratch for their uniform words is 4 bytes each). */
 const INIT_CHUNK = 1 << 20;

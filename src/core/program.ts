@@ -1,10 +1,11 @@
 // A pass (a training step, an evaluation batch…) as data: a list of kernel calls written once into
-// the arena as records of OP_WORDS f64 words (src/ids.ts), run by one call of the module's `run`
+// the arena as records of OP_WORDS f64 words (src/ops.ts), run by one call of the module's `run`
 // (assembly/program.ts) or of its pure-JS twin. Arguments known only at run time (the batch's
 // rows and row order, Adam's βᵗ, …) are named slots, patched in place before each run.
 import * as id from '../ids.js';
 import type { Kernels } from '../kernels.js';
 import type { Arena } from '../memory.js';
+import { OP_BY_ID, OPS, recordArgs, type OpName, type RecordWords } from '../ops.js';
 import { POOL_WAITING, type ThreadPool } from './threads.js';
 
 /** A value set before each run (Program.set), not when the program is built. */
@@ -12,77 +13,17 @@ export type Slot =
   'rows' | 'invRows' | 'features' | 'labels' | 'idx' | 'l2' | 'b1t' | 'b2t' | 'lr' | 'decay' | 'maxNorm' | 'step';
 export type Arg = number | Slot;
 
-/** The operations a program can hold: kernel signatures, with results written to `out` pointers. */
-interface Signatures extends Pick<
-  Kernels,
-  | 'gatherU8'
-  | 'gatherF32'
-  | 'gatherTargets'
-  | 'gemmNT'
-  | 'gemmNN'
-  | 'gemmTN'
-  | 'activate'
-  | 'mulDerivative'
-  | 'biasGrad'
-  | 'sgd'
-  | 'momentum'
-  | 'adam'
-  | 'argmaxRows'
-  | 'diagForward'
-  | 'absSum'
-  | 'dropout'
-  | 'scale'
-  | 'maxNorm'
-> {
-  /** The summed cost as f64 at `out`; `stop` = 1: a non-finite cost ends the program there. */
-  lossDelta(
-    loss: number,
-    a: number,
-    y: number,
-    delta: number,
-    rows: number,
-    cols: number,
-    out: number,
-    stop: number,
-  ): void;
-  /** The count as f64 at `out`. */
-  countCorrect(a: number, y: number, rows: number, cols: number, out: number): void;
-  /** No work: the records made beside end here (thread 0 waits for them here). */
-  join(): void;
-}
-
-type Symbolic<F> = F extends (...args: infer A) => unknown ? (...args: { [I in keyof A]: Arg }) => void : never;
+type Symbolic<T extends unknown[]> = { [I in keyof T]: Arg };
 /**
- * Records kernel calls instead of making them: the same names and argument order as Kernels; and
- * `beside(build)`: the records `build` makes that run on one thread run beside those after them
- * (assembly/program.ts besideOf). Only for records that read nothing those later ones write,
- * whose outputs nothing reads before the next join() or the program's end, and that cannot stop
- * the program (not a loss with `stop`: only thread 0 stops a run).
+ * Records kernel calls instead of making them: one method per op of the table (src/ops.ts), with
+ * its record's words in order (a kernel's arguments, then `out` and `stop` where the op has
+ * them); and `beside(build)`: the records `build` makes that run on one thread run beside those
+ * after them (assembly/program.ts besideOf). Only for records that read nothing those later ones
+ * write, whose outputs nothing reads before the next join() or the program's end, and that cannot
+ * stop the program (not a loss with `stop`: only thread 0 stops a run).
  */
-export type Ops = { [K in keyof Signatures]: Symbolic<Signatures[K]> } & { beside(build: () => void): void };
-
-const OP_IDS: Record<keyof Signatures, number> = {
-  gatherU8: id.OP_GATHER_U8,
-  gatherF32: id.OP_GATHER_F32,
-  gatherTargets: id.OP_GATHER_TARGETS,
-  gemmNT: id.OP_GEMM_NT,
-  gemmNN: id.OP_GEMM_NN,
-  gemmTN: id.OP_GEMM_TN,
-  activate: id.OP_ACTIVATE,
-  mulDerivative: id.OP_MUL_DERIVATIVE,
-  lossDelta: id.OP_LOSS_DELTA,
-  biasGrad: id.OP_BIAS_GRAD,
-  sgd: id.OP_SGD,
-  momentum: id.OP_MOMENTUM,
-  adam: id.OP_ADAM,
-  countCorrect: id.OP_COUNT_CORRECT,
-  argmaxRows: id.OP_ARGMAX_ROWS,
-  diagForward: id.OP_DIAG_FORWARD,
-  absSum: id.OP_ABS_SUM,
-  dropout: id.OP_DROPOUT,
-  scale: id.OP_SCALE,
-  maxNorm: id.OP_MAX_NORM,
-  join: id.OP_JOIN,
+export type Ops = { [K in OpName]: (...words: Symbolic<RecordWords<K>>) => void } & {
+  beside(build: () => void): void;
 };
 
 export class Program {
@@ -123,11 +64,11 @@ export class Program {
     let aside = false;
     const ops = {
       ...Object.fromEntries(
-        Object.entries(OP_IDS).map(([name, op]) => [
+        Object.entries(OPS).map(([name, spec]) => [
           name,
           (...args: Arg[]) => {
             if (aside) beside.add(records.length);
-            records.push([op, ...args]);
+            records.push([spec.id, ...args]);
           },
         ]),
       ),
@@ -225,26 +166,50 @@ export class Program {
 const MIN_PART = 3,
   PARTS = 4;
 function partsFor(rec: number[], threads: number): number {
-  const [op, ...a] = rec;
-  const us =
-    op === id.OP_GEMM_NT || op === id.OP_GEMM_NN || op === id.OP_GEMM_TN
-      ? (2 * a[4] * a[5] * a[6]) / 30e3 // 30 GFLOP/s
-      : op === id.OP_ACTIVATE || op === id.OP_MUL_DERIVATIVE
-        ? ((op === id.OP_ACTIVATE ? a[3] * a[4] : a[4] * a[5]) *
-            (a[0] === id.RELU || a[0] === id.IDENTITY || a[0] === id.LEAKY_RELU ? 1 : 5)) /
-          5e3
-        : op === id.OP_GATHER_U8 || op === id.OP_GATHER_F32
-          ? (a[2] * a[4]) / 2e3
-          : op === id.OP_SGD || op === id.OP_MOMENTUM || op === id.OP_ADAM
-            ? a[op === id.OP_SGD ? 2 : op === id.OP_MOMENTUM ? 3 : 4] / (op === id.OP_ADAM ? 1e3 : 2e3)
-            : op === id.OP_BIAS_GRAD
-              ? (a[2] * a[3]) / 4e3
-              : op === id.OP_DROPOUT
-                ? (a[2] * a[3]) / 2e3
-                : op === id.OP_SCALE
-                  ? a[1] / 4e3
-                  : op === id.OP_MAX_NORM
-                    ? (a[1] * a[2]) / 4e3
-                    : 0; // the reductions (the diagnostics too), and the one-hot targets: one thread
+  const op = OP_BY_ID[rec[0]];
+  if (op.split === 'one' || !op.cost) return 1; // the reductions (the diagnostics too), the one-hot targets
+  const a = Object.fromEntries(recordArgs(op).map((arg, j) => [arg.split(':')[0], rec[j + 1]]));
+  const us = (op.cost as (a: Record<string, number>) => number)(a);
   return Math.max(1, Math.min(PARTS * threads, Math.floor(us / MIN_PART)));
+}
+
+/** The passes a network's programs make. */
+export type Pass = 'predict' | 'classify' | 'evaluate' | 'gradients' | 'train';
+
+/** What makes two programs the same: the pass, its rows and data, and for a training step, its options. */
+export interface ProgramKey {
+  pass: Pass;
+  rows: number;
+  /** u8 features (converted per batch), and f32 targets rather than labels. */
+  u8: boolean;
+  t32: boolean;
+  /** The training step's: the optimizer's id, and the records it adds. */
+  optimizer?: number;
+  withL2?: boolean;
+  diagnostics?: boolean;
+  decay?: boolean;
+  maxNorm?: boolean;
+  dropout: boolean;
+}
+
+/** A network's programs, built once per key, kept until their optimizer is replaced or the threads change. */
+export class Programs {
+  private readonly byKey = new Map<string, { key: ProgramKey; program: Program }>();
+
+  /** The program for `key`, built by `build` the first time. */
+  get(key: ProgramKey, build: () => Program): Program {
+    const k = JSON.stringify(key); // the fields in ProgramKey's order: one string per key
+    let entry = this.byKey.get(k);
+    if (!entry) this.byKey.set(k, (entry = { key, program: build() }));
+    return entry.program;
+  }
+
+  /** Drops the training steps built for optimizer `id`. */
+  dropSteps(id: number): void {
+    for (const [k, { key }] of this.byKey) if (key.optimizer === id) this.byKey.delete(k);
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
 }

@@ -2,21 +2,11 @@
 // memory and waits in WebAssembly (assembly/threads.ts) for parts of records to claim; the calling
 // thread is thread 0. Started by the first fit, ended by dispose(); they never keep a Node process
 // alive. A worker that fails or goes away sets a flag the others see, so nothing waits forever.
+import * as id from '../ids.js';
 import type { Arena } from '../memory.js';
 import type { WasmKernels } from '../wasm.js';
 
-// The control block's i32 words (see assembly/threads.ts): the ones used from here.
-const CTL_BYTES = 64,
-  GEN = 0,
-  CMD = 1,
-  DONE = 4,
-  FAILED = 9,
-  SPINS = 10,
-  PANELS = 11,
-  SEEN = 14;
-const PANEL_BYTES = 128 * 16;
-const WAITING = -1,
-  FAILURE = -2;
+const CTL_BYTES = 4 * id.CTL_WORDS;
 /**
  * Spins before a wait: ≈ 0.3 ms on a Zen 5 core (0.55 ns a spin), longer on slower ones. Longer
  * than the gaps a fit leaves a worker idle (the records on thread 0 alone, JavaScript between
@@ -25,14 +15,18 @@ const WAITING = -1,
  */
 const SPIN = 500_000;
 
-/** The worker's program: instantiate the module, say so, serve programs until told to exit. */
+/**
+ * The worker's program: instantiate the module, say so, serve programs until told to exit. It is
+ * source text (a Web Worker from a Blob, or Node's eval): the control block's words it touches
+ * come in its data, from src/ids.ts.
+ */
 const WORKER = `
-const serve = ({ module, memory, tid, ctl }, post) => {
+const serve = ({ module, memory, tid, ctl, words }, post) => {
   const I = new Int32Array(memory.buffer);
   const fail = (message) => {
-    Atomics.store(I, (ctl >> 2) + ${FAILED}, tid + 1);
-    Atomics.notify(I, (ctl >> 2) + ${GEN});
-    Atomics.notify(I, (ctl >> 2) + ${DONE});
+    Atomics.store(I, (ctl >> 2) + words.failed, tid + 1);
+    Atomics.notify(I, (ctl >> 2) + words.gen);
+    Atomics.notify(I, (ctl >> 2) + words.done);
     post({ type: 'failed', tid, message });
   };
   const abort = (m, f, line, column) => { throw new Error('abort at ' + line + ':' + column); };
@@ -87,13 +81,14 @@ export class ThreadPool {
     spin: boolean,
   ): Promise<ThreadPool> {
     const panels = CTL_BYTES + 16 * Math.ceil(size / 4); // the block, each thread's SEEN word, the panels
-    const ctl = arena.alloc(panels + size * PANEL_BYTES);
+    const ctl = arena.alloc(panels + size * id.PANEL_BYTES);
     const I = arena.view.i32();
     I.fill(0, ctl >> 2, (ctl + panels) >> 2);
-    I[(ctl >> 2) + SPINS] = spin ? SPIN : 0;
-    I[(ctl >> 2) + SEEN] = ctl + CTL_BYTES;
-    I[(ctl >> 2) + PANELS] = ctl + panels;
-    const workers: AnyWorker[] = [];
+    I[(ctl >> 2) + id.CTL_SPINS] = spin ? SPIN : 0;
+    I[(ctl >> 2) + id.CTL_SEEN] = ctl + CTL_BYTES;
+    I[(ctl >> 2) + id.CTL_PANELS] = ctl + panels;
+    const workers: AnyWorker[] = [],
+      words = { gen: id.CTL_GEN, done: id.CTL_DONE, failed: id.CTL_FAILED };
     const pool = new ThreadPool(size, k, arena, ctl, workers);
     const ready = Array.from({ length: size - 1 }, (_, i) => {
       const tid = i + 1;
@@ -110,7 +105,7 @@ export class ThreadPool {
           pool.flagFailure(tid);
           reject(new Error(pool.failure));
         };
-        workers.push(spawn({ module, memory: arena.memory, tid, ctl }, onMessage, onGone));
+        workers.push(spawn({ module, memory: arena.memory, tid, ctl, words }, onMessage, onGone));
       });
     });
     try {
@@ -124,14 +119,14 @@ export class ThreadPool {
 
   private flagFailure(tid: number): void {
     const I = this.arena.view.i32();
-    Atomics.store(I, (this.ctl >> 2) + FAILED, tid + 1);
-    Atomics.notify(I, (this.ctl >> 2) + GEN);
+    Atomics.store(I, (this.ctl >> 2) + id.CTL_FAILED, tid + 1);
+    Atomics.notify(I, (this.ctl >> 2) + id.CTL_GEN);
   }
 
   /** A program's status, or the Error of a failed thread (from then on, every run throws it). */
   private after(status: number): number {
-    this.busy = status === WAITING;
-    if (status === FAILURE || this.failure !== undefined) {
+    this.busy = status === id.THREADS_WAITING;
+    if (status === id.THREADS_FAILURE || this.failure !== undefined) {
       this.busy = false;
       throw new Error(
         `${this.failure ?? 'a worker thread failed'}; this network's threads are stopped: dispose() it and create another`,
@@ -148,7 +143,9 @@ export class ThreadPool {
     if (this.failure === undefined && this.busy)
       throw new Error('this network is busy: it is waiting for its worker threads');
     return this.after(
-      this.failure === undefined ? this.call(() => this.k.runThreads!(ops, count, this.ctl, false)) : FAILURE,
+      this.failure === undefined
+        ? this.call(() => this.k.runThreads!(ops, count, this.ctl, false))
+        : id.THREADS_FAILURE,
     );
   }
 
@@ -179,9 +176,9 @@ export class ThreadPool {
   /** Tell the workers to exit, and end them. */
   dispose(): void {
     const I = this.arena.view.i32();
-    Atomics.store(I, (this.ctl >> 2) + CMD, 1);
-    Atomics.add(I, (this.ctl >> 2) + GEN, 1);
-    Atomics.notify(I, (this.ctl >> 2) + GEN);
+    Atomics.store(I, (this.ctl >> 2) + id.CTL_CMD, id.CMD_EXIT);
+    Atomics.add(I, (this.ctl >> 2) + id.CTL_GEN, 1);
+    Atomics.notify(I, (this.ctl >> 2) + id.CTL_GEN);
     for (const w of this.workers) w.terminate();
     this.workers.length = 0;
   }
@@ -192,7 +189,7 @@ export class ThreadPool {
   }
 }
 
-export const POOL_WAITING = WAITING;
+export const POOL_WAITING = id.THREADS_WAITING;
 
 /** A worker running WORKER with `data`, in Node (worker_threads) or in a browser (a Web Worker from a Blob). */
 function spawn(data: unknown, onMessage: (m: Message) => void, onGone: (why: string) => void): AnyWorker {

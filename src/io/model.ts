@@ -360,6 +360,75 @@ function expect(ok: boolean, what: string): void {
 /** How deep arrays and objects nest in a JSON value, walked without recursion (a deep one would overflow the stack). */
 const depthOf = (value: unknown) => nestingDepth(value, MODEL_LIMITS.depth);
 
+/** History entry i (of `layers` layers' diagnostics): its epoch after the one before, finite values. */
+function checkHistoryEntry(
+  e: ModelHeader['history'][number],
+  i: number,
+  history: ModelHeader['history'],
+  layers: number,
+): void {
+  expect(
+    isObject(e) && isInt(e.epoch, 1, 2 ** 31) && isNum(e.loss) && (e.accuracy === undefined || isNum(e.accuracy, 0)),
+    `history[${i}] must have an integer epoch, a finite loss and, when present, a finite accuracy`,
+  );
+  expect(
+    (['valLoss', 'valAccuracy', 'valMse', 'valMae', 'valR2'] as const).every((k) => e[k] === undefined || isNum(e[k])),
+    `history[${i}]: valLoss, valAccuracy, valMse, valMae and valR2 must be finite numbers when present`,
+  );
+  expect(
+    e.valAccuracies === undefined || (Array.isArray(e.valAccuracies) && e.valAccuracies.every((a) => isNum(a, 0))),
+    `history[${i}]: valAccuracies must be an array of finite numbers when present`,
+  );
+  expect(
+    e.learningRate === undefined || (isNum(e.learningRate, 0) && e.learningRate > 0),
+    `history[${i}].learningRate must be a finite number > 0 when present`,
+  );
+  const d = (e as { diagnostics?: unknown }).diagnostics;
+  expect(
+    d === undefined ||
+      (Array.isArray(d) &&
+        d.length === layers &&
+        d.every(
+          (l) =>
+            isObject(l) &&
+            DIAGNOSTIC_NAMES.every((k) =>
+              k === 'dead'
+                ? l.dead === null || isNum(l.dead, 0)
+                : k === 'saturatedWrong' && l[k] === undefined
+                  ? true
+                  : isNum(l[k], 0),
+            ),
+        )),
+    `history[${i}].diagnostics must hold one object per layer (${layers}) of finite numbers ≥ 0: ${DIAGNOSTIC_NAMES.join(', ')} (dead may be null, saturatedWrong absent)`,
+  );
+  expect(
+    i === 0 || e.epoch > history[i - 1].epoch,
+    `history[${i}]: epochs must increase (epoch ${e.epoch} after ${history[i - 1]?.epoch})`,
+  );
+}
+
+/** A checkpoint taken mid-epoch: where in the epoch after the history's last, and the sums so far. */
+function checkProgress(p: NonNullable<ModelHeader['progress']>, history: ModelHeader['history']): void {
+  const last = history.at(-1)?.epoch ?? 0;
+  expect(
+    isObject(p) && isInt(p.epoch, last + 1, last + 1),
+    `progress.epoch must be the epoch after the last in the history (${last + 1})`,
+  );
+  expect(
+    isInt(p.rows, 1, 2 ** 32) && isInt(p.batchSize, 1, p.rows),
+    'progress.rows and progress.batchSize must be integers with 1 ≤ batchSize ≤ rows',
+  );
+  expect(
+    isInt(p.batch, 1, Math.ceil(p.rows / p.batchSize) - 1),
+    'progress.batch must count the batches done, fewer than all of the epoch',
+  );
+  expect(isWords(p.random), 'progress.random must be 4 integers from 0 to 4294967295');
+  expect(
+    isNum(p.cost, 0) && isInt(p.correct, 0, p.rows) && isInt(p.seen, 1, p.rows) && isNum(p.seconds, 0),
+    'progress.cost, correct, seen and seconds must be finite sums of the batches done',
+  );
+}
+
 /** Every field a reader relies on, by type and range; sizes against the network they describe. */
 function checkHeader(h: ModelHeader, version: number): void {
   expect(isObject(h), 'expected a JSON object');
@@ -445,74 +514,13 @@ function checkHeader(h: ModelHeader, version: number): void {
   }
   expect(isWords(h.random), 'random must be 4 integers from 0 to 4294967295');
   expect(Array.isArray(h.history), 'history must be an array');
-  h.history.forEach((e, i) => {
-    expect(
-      isObject(e) && isInt(e.epoch, 1, 2 ** 31) && isNum(e.loss) && (e.accuracy === undefined || isNum(e.accuracy, 0)),
-      `history[${i}] must have an integer epoch, a finite loss and, when present, a finite accuracy`,
-    );
-    expect(
-      (['valLoss', 'valAccuracy', 'valMse', 'valMae', 'valR2'] as const).every(
-        (k) => e[k] === undefined || isNum(e[k]),
-      ),
-      `history[${i}]: valLoss, valAccuracy, valMse, valMae and valR2 must be finite numbers when present`,
-    );
-    expect(
-      e.valAccuracies === undefined || (Array.isArray(e.valAccuracies) && e.valAccuracies.every((a) => isNum(a, 0))),
-      `history[${i}]: valAccuracies must be an array of finite numbers when present`,
-    );
-    expect(
-      e.learningRate === undefined || (isNum(e.learningRate, 0) && e.learningRate > 0),
-      `history[${i}].learningRate must be a finite number > 0 when present`,
-    );
-    const d = (e as { diagnostics?: unknown }).diagnostics;
-    expect(
-      d === undefined ||
-        (Array.isArray(d) &&
-          d.length === net.layers.length &&
-          d.every(
-            (l) =>
-              isObject(l) &&
-              DIAGNOSTIC_NAMES.every((k) =>
-                k === 'dead'
-                  ? l.dead === null || isNum(l.dead, 0)
-                  : k === 'saturatedWrong' && l[k] === undefined
-                    ? true
-                    : isNum(l[k], 0),
-              ),
-          )),
-      `history[${i}].diagnostics must hold one object per layer (${net.layers.length}) of finite numbers ≥ 0: ${DIAGNOSTIC_NAMES.join(', ')} (dead may be null, saturatedWrong absent)`,
-    );
-    expect(
-      i === 0 || e.epoch > h.history[i - 1].epoch,
-      `history[${i}]: epochs must increase (epoch ${e.epoch} after ${h.history[i - 1]?.epoch})`,
-    );
-  });
+  h.history.forEach((e, i) => checkHistoryEntry(e, i, h.history, net.layers.length));
   expect(
     (h.progress !== undefined) === version >= 2,
     version >= 2
       ? 'format version 2 is for checkpoints taken mid-epoch: progress is missing'
       : 'progress needs format version 2',
   );
-  if (h.progress !== undefined) {
-    const p = h.progress;
-    const last = h.history.at(-1)?.epoch ?? 0;
-    expect(
-      isObject(p) && isInt(p.epoch, last + 1, last + 1),
-      `progress.epoch must be the epoch after the last in the history (${last + 1})`,
-    );
-    expect(
-      isInt(p.rows, 1, 2 ** 32) && isInt(p.batchSize, 1, p.rows),
-      'progress.rows and progress.batchSize must be integers with 1 ≤ batchSize ≤ rows',
-    );
-    expect(
-      isInt(p.batch, 1, Math.ceil(p.rows / p.batchSize) - 1),
-      'progress.batch must count the batches done, fewer than all of the epoch',
-    );
-    expect(isWords(p.random), 'progress.random must be 4 integers from 0 to 4294967295');
-    expect(
-      isNum(p.cost, 0) && isInt(p.correct, 0, p.rows) && isInt(p.seen, 1, p.rows) && isNum(p.seconds, 0),
-      'progress.cost, correct, seen and seconds must be finite sums of the batches done',
-    );
-  }
+  if (h.progress !== undefined) checkProgress(h.progress, h.history);
   expect(h.meta === undefined || isObject(h.meta), `meta must be an object, got ${typeName(h.meta)}`);
 }

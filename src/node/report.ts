@@ -115,6 +115,20 @@ const logLabel = (v: number) => {
   return `10${n < 0 ? '⁻' : ''}${[...String(Math.abs(n))].map((c) => SUPERSCRIPT[+c]).join('')}`;
 };
 
+/** The legend: entries side by side from x = from, each as wide as its name, on as many rows as they need before x = to. */
+function legendLayout(drawn: Series[], from: number, to: number): { s: Series; x: number; row: number }[] {
+  const legend: { s: Series; x: number; row: number }[] = [];
+  let lx = from,
+    row = 0;
+  for (const s of drawn.filter((s) => s.legend !== false)) {
+    const width = 23 + 6.5 * s.name.length + 16;
+    if (lx > from && lx + width > to) [lx, row] = [from, row + 1];
+    legend.push({ s, x: lx, row });
+    lx += width;
+  }
+  return legend;
+}
+
 /** A line chart over epochs (or another x, named by `xLabel`) as inline SVG, with nice ticks (d3-scale) on both axes. */
 export function lineChart(title: string, series: Series[], kind: ChartKind, xLabel = 'epoch'): string {
   const W = 460,
@@ -124,16 +138,8 @@ export function lineChart(title: string, series: Series[], kind: ChartKind, xLab
   // A log axis has no place for 0 or below (a layer whose gradient is exactly 0 is left out of it).
   const shown = (p: [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (kind !== 'log' || p[1] > 0);
   const drawn = series.map((s) => ({ ...s, points: s.points.filter(shown) })).filter((s) => s.points.length);
-  // The legend: entries side by side, each as wide as its name, on as many rows as they need.
-  const legend: { s: Series; x: number; row: number }[] = [];
-  let lx = left + 10,
-    row = 0;
-  for (const s of drawn.filter((s) => s.legend !== false)) {
-    const width = 23 + 6.5 * s.name.length + 16;
-    if (lx > left + 10 && lx + width > W - right) [lx, row] = [left + 10, row + 1];
-    legend.push({ s, x: lx, row });
-    lx += width;
-  }
+  const legend = legendLayout(drawn, left + 10, W - right),
+    row = legend.at(-1)?.row ?? 0;
   const top = 40 + 14 * row, // below the legend
     H = 230 + top;
   const pts = drawn.flatMap((s) => s.points);

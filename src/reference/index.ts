@@ -1,6 +1,5 @@
 // The pure-JS twin of the WebAssembly kernels: the same signatures over the same memory, written
 // as plain loops to be read (and to be the oracle in tests and the baseline in benchmarks).
-import * as op from '../ids.js';
 import {
   CE,
   DIAG_CHUNK,
@@ -17,7 +16,8 @@ import {
   TANH,
 } from '../ids.js';
 import type { Kernels } from '../kernels.js';
-import { view } from '../memory.js';
+import { view, type View } from '../memory.js';
+import { OP_BY_ID, recordArgs } from '../ops.js';
 import { gemms } from './gemm.js';
 
 const EPS = 1e-7;
@@ -92,39 +92,11 @@ export function fmix(h: number): number {
   return h >>> 0;
 }
 
-export function referenceKernels(memory: WebAssembly.Memory): Kernels {
-  const v = view(memory);
-
-  /** The predicted class of the row at F[at…]: the first argmax, or a ≥ 0.5 with one column. */
-  function predicted(F: Float32Array, at: number, cols: number): number {
-    if (cols === 1) return F[at] >= 0.5 ? 1 : 0;
-    let best = 0;
-    for (let j = 1; j < cols; j++) if (F[at + j] > F[at + best]) best = j;
-    return best;
-  }
-
-  /** An update's diagnostics (see Kernels.sgd) from the weights before it, now updated at w. */
-  function updateStats(stats: number, w: number, before: Float32Array | undefined, g: number, n: number): void {
-    if (!before) return;
-    const F = v.f32(),
-      D = v.f64();
-    for (let c = 0, at = stats >>> 3; c < n; c += DIAG_CHUNK, at += 3) {
-      let dd = 0,
-        ww = 0,
-        gg = 0;
-      for (let i = c; i < Math.min(n, c + DIAG_CHUNK); i++) {
-        dd += (F[(w >>> 2) + i] - before[i]) ** 2;
-        ww += before[i] ** 2;
-        gg += F[(g >>> 2) + i] ** 2;
-      }
-      [D[at], D[at + 1], D[at + 2]] = [dd, ww, gg];
-    }
-  }
-  const before = (w: number, n: number, stats: number) => (stats ? v.f32().slice(w >>> 2, (w >>> 2) + n) : undefined);
-
-  const k: Kernels = {
-    ...gemms(v),
-
+/** The kernels of a layer's forward and backward pass, and its diagnostics. */
+function layers(
+  v: View,
+): Pick<Kernels, 'activate' | 'mulDerivative' | 'lossDelta' | 'biasGrad' | 'diagForward' | 'absSum'> {
+  return {
     activate(act, z, a, rows, cols, p) {
       const F = v.f32(),
         Z = z >>> 2,
@@ -186,6 +158,56 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       }
     },
 
+    diagForward(act, z, a, y, rows, cols, p, t, out, alive) {
+      const F = v.f32(),
+        I = v.i32(),
+        D = v.f64();
+      let saturated = 0,
+        squares = 0,
+        wrong = 0;
+      for (let e = 0; e < rows * cols; e++) {
+        const ze = F[(z >>> 2) + e],
+          ae = F[(a >>> 2) + e];
+        const sat = (act === SOFTMAX ? ae * (1 - ae) : df(act, ze, ae, p)) < t;
+        saturated += +sat;
+        squares += ae * ae;
+        if (y && sat && Math.abs(ae - F[(y >>> 2) + e]) > 0.5) wrong++;
+        if (alive && ze > 0) I[(alive >>> 2) + (e % cols)] = 1;
+      }
+      [D[out >>> 3], D[(out >>> 3) + 1], D[(out >>> 3) + 2]] = [saturated, squares, wrong];
+    },
+
+    absSum(x, rows, cols, out) {
+      const F = v.f32();
+      let sum = 0;
+      for (let e = 0; e < rows * cols; e++) sum += Math.abs(F[(x >>> 2) + e]);
+      v.f64()[out >>> 3] = sum;
+    },
+  };
+}
+
+/** The updates and the regularizers. */
+function updates(v: View): Pick<Kernels, 'sgd' | 'momentum' | 'adam' | 'dropout' | 'scale' | 'maxNorm'> {
+  /** An update's diagnostics (see Kernels.sgd) from the weights before it, now updated at w. */
+  function updateStats(stats: number, w: number, before: Float32Array | undefined, g: number, n: number): void {
+    if (!before) return;
+    const F = v.f32(),
+      D = v.f64();
+    for (let c = 0, at = stats >>> 3; c < n; c += DIAG_CHUNK, at += 3) {
+      let dd = 0,
+        ww = 0,
+        gg = 0;
+      for (let i = c; i < Math.min(n, c + DIAG_CHUNK); i++) {
+        dd += (F[(w >>> 2) + i] - before[i]) ** 2;
+        ww += before[i] ** 2;
+        gg += F[(g >>> 2) + i] ** 2;
+      }
+      [D[at], D[at + 1], D[at + 2]] = [dd, ww, gg];
+    }
+  }
+  const before = (w: number, n: number, stats: number) => (stats ? v.f32().slice(w >>> 2, (w >>> 2) + n) : undefined);
+
+  return {
     sgd(w, g, n, lr, l2, stats) {
       const w0 = before(w, n, stats),
         F = v.f32(),
@@ -252,33 +274,12 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         if (norm > c) for (let k = 0; k < cols; k++) F[row + k] *= c / norm;
       }
     },
+  };
+}
 
-    diagForward(act, z, a, y, rows, cols, p, t, out, alive) {
-      const F = v.f32(),
-        I = v.i32(),
-        D = v.f64();
-      let saturated = 0,
-        squares = 0,
-        wrong = 0;
-      for (let e = 0; e < rows * cols; e++) {
-        const ze = F[(z >>> 2) + e],
-          ae = F[(a >>> 2) + e];
-        const sat = (act === SOFTMAX ? ae * (1 - ae) : df(act, ze, ae, p)) < t;
-        saturated += +sat;
-        squares += ae * ae;
-        if (y && sat && Math.abs(ae - F[(y >>> 2) + e]) > 0.5) wrong++;
-        if (alive && ze > 0) I[(alive >>> 2) + (e % cols)] = 1;
-      }
-      [D[out >>> 3], D[(out >>> 3) + 1], D[(out >>> 3) + 2]] = [saturated, squares, wrong];
-    },
-
-    absSum(x, rows, cols, out) {
-      const F = v.f32();
-      let sum = 0;
-      for (let e = 0; e < rows * cols; e++) sum += Math.abs(F[(x >>> 2) + e]);
-      v.f64()[out >>> 3] = sum;
-    },
-
+/** A batch's rows and targets, a column's scaling, and the initializer. */
+function batches(v: View): Pick<Kernels, 'gatherU8' | 'gatherF32' | 'gatherTargets' | 'affine' | 'randn'> {
+  return {
     gatherU8(out, images, width, idx, count, scale) {
       const F = v.f32(),
         U8 = v.u8(),
@@ -316,6 +317,41 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       }
     },
 
+    affine(x, rows, cols, factor, shift) {
+      const F = v.f32(),
+        X = x >>> 2;
+      for (let e = 0; e < rows * cols; e++) {
+        const c = e % cols;
+        F[X + e] = Math.fround(F[X + e] * F[(factor >>> 2) + c]) + F[(shift >>> 2) + c];
+      }
+    },
+
+    randn(dst, u, n, std) {
+      const F = v.f32(),
+        U = v.u32(),
+        D = dst >>> 2,
+        S = u >>> 2;
+      for (let i = 0; i < n; i += 2) {
+        const r = Math.sqrt(-2 * Math.log((U[S + i] + 1) / 4294967296));
+        const t = 2 * Math.PI * (U[S + i + 1] / 4294967296);
+        F[D + i] = r * Math.cos(t) * std;
+        if (i + 1 < n) F[D + i + 1] = r * Math.sin(t) * std;
+      }
+    },
+  };
+}
+
+/** The counts and sums over a batch's outputs. */
+function outputs(v: View): Pick<Kernels, 'countCorrect' | 'argmaxRows' | 'targetSums'> {
+  /** The predicted class of the row at F[at…]: the first argmax, or a ≥ 0.5 with one column. */
+  function predicted(F: Float32Array, at: number, cols: number): number {
+    if (cols === 1) return F[at] >= 0.5 ? 1 : 0;
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (F[at + j] > F[at + best]) best = j;
+    return best;
+  }
+
+  return {
     countCorrect(a, y, rows, cols) {
       const F = v.f32(),
         A = a >>> 2,
@@ -330,15 +366,6 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
       const F = v.f32(),
         I = v.i32();
       for (let r = 0; r < rows; r++) I[(out >>> 2) + r] = predicted(F, (a >>> 2) + r * cols, cols);
-    },
-
-    affine(x, rows, cols, factor, shift) {
-      const F = v.f32(),
-        X = x >>> 2;
-      for (let e = 0; e < rows * cols; e++) {
-        const c = e % cols;
-        F[X + e] = Math.fround(F[X + e] * F[(factor >>> 2) + c]) + F[(shift >>> 2) + c];
-      }
     },
 
     targetSums(a, y, rows, cols, out) {
@@ -368,177 +395,46 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
         D[s + 4] += agree;
       }
     },
+  };
+}
 
-    randn(dst, u, n, std) {
-      const F = v.f32(),
-        U = v.u32(),
-        D = dst >>> 2,
-        S = u >>> 2;
-      for (let i = 0; i < n; i += 2) {
-        const r = Math.sqrt(-2 * Math.log((U[S + i] + 1) / 4294967296));
-        const t = 2 * Math.PI * (U[S + i + 1] / 4294967296);
-        F[D + i] = r * Math.cos(t) * std;
-        if (i + 1 < n) F[D + i + 1] = r * Math.sin(t) * std;
-      }
-    },
+export function referenceKernels(memory: WebAssembly.Memory): Kernels {
+  const v = view(memory);
+  const k: Kernels = {
+    ...gemms(v),
+    ...layers(v),
+    ...updates(v),
+    ...batches(v),
+    ...outputs(v),
 
     run(ops, count) {
-      // Integers and pointers as int32 (as a caller passes them: loops index with integers), reals as
-      // they are. Inline reads, no closures: this runs once per kernel call, for tiny layers too.
       const W = v.f64();
       for (let r = 0, o = ops >>> 3; r < count; r++, o += OP_WORDS) {
-        switch (W[o] | 0) {
-          case op.OP_GATHER_U8:
-            k.gatherU8(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0, W[o + 6]);
-            break;
-          case op.OP_GATHER_F32:
-            k.gatherF32(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0);
-            break;
-          case op.OP_GATHER_TARGETS:
-            k.gatherTargets(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0);
-            break;
-          case op.OP_GEMM_NT:
-            k.gemmNT(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7] >>> 0,
-              W[o + 8],
-              W[o + 9],
-            );
-            break;
-          case op.OP_GEMM_NN:
-            k.gemmNN(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7] >>> 0,
-              W[o + 8],
-              W[o + 9],
-            );
-            break;
-          case op.OP_GEMM_TN:
-            k.gemmTN(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7] >>> 0,
-              W[o + 8],
-              W[o + 9],
-            );
-            break;
-          case op.OP_ACTIVATE:
-            k.activate(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5] >>> 0, W[o + 6]);
-            break;
-          case op.OP_MUL_DERIVATIVE:
-            k.mulDerivative(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7],
-            );
-            break;
-          case op.OP_LOSS_DELTA: {
-            const cost = k.lossDelta(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-            );
-            W[(W[o + 7] >>> 0) >>> 3] = cost;
-            if (W[o + 8] >>> 0 && !Number.isFinite(cost)) return r + 1;
-            break;
-          }
-          case op.OP_BIAS_GRAD:
-            k.biasGrad(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5]);
-            break;
-          case op.OP_SGD:
-            k.sgd(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4], W[o + 5], W[o + 6] >>> 0);
-            break;
-          case op.OP_MOMENTUM:
-            k.momentum(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5],
-              W[o + 6],
-              W[o + 7],
-              W[o + 8] >>> 0,
-              W[o + 9] >>> 0,
-            );
-            break;
-          case op.OP_ADAM:
-            k.adam(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6],
-              W[o + 7],
-              W[o + 8],
-              W[o + 9],
-              W[o + 10],
-              W[o + 11],
-              W[o + 12],
-              W[o + 13] >>> 0,
-            );
-            break;
-          case op.OP_DROPOUT:
-            k.dropout(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0, W[o + 5], W[o + 6], W[o + 7]);
-            break;
-          case op.OP_SCALE:
-            k.scale(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3]);
-            break;
-          case op.OP_MAX_NORM:
-            k.maxNorm(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4]);
-            break;
-          case op.OP_JOIN:
-            break;
-          case op.OP_DIAG_FORWARD:
-            k.diagForward(
-              W[o + 1] >>> 0,
-              W[o + 2] >>> 0,
-              W[o + 3] >>> 0,
-              W[o + 4] >>> 0,
-              W[o + 5] >>> 0,
-              W[o + 6] >>> 0,
-              W[o + 7],
-              W[o + 8],
-              W[o + 9] >>> 0,
-              W[o + 10] >>> 0,
-            );
-            break;
-          case op.OP_ABS_SUM:
-            k.absSum(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
-            break;
-          case op.OP_COUNT_CORRECT:
-            W[(W[o + 5] >>> 0) >>> 3] = k.countCorrect(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
-            break;
-          case op.OP_ARGMAX_ROWS:
-            k.argmaxRows(W[o + 1] >>> 0, W[o + 2] >>> 0, W[o + 3] >>> 0, W[o + 4] >>> 0);
-            break;
-          default:
-            throw new Error(`program: unknown op ${W[o]} in record ${r}`);
-        }
+        const d = decoders[W[o] | 0];
+        if (!d) throw new Error(`program: unknown op ${W[o]} in record ${r}`);
+        if (!d.name) continue;
+        const args = d.args;
+        for (let j = 0; j < args.length; j++) args[j] = d.integer[j] ? W[o + 1 + j] >>> 0 : W[o + 1 + j];
+        const value = (k[d.name] as (...a: number[]) => number | void)(...args);
+        if (d.out === 0) continue;
+        W[(W[o + d.out] >>> 0) >>> 3] = value as number;
+        if (d.stop && W[o + d.stop] >>> 0 && !Number.isFinite(value)) return r + 1;
       }
       return count;
     },
   };
+  // Each op's decoding, from the table: integers and pointers as uint32 (as a caller passes them:
+  // loops index with integers), reals as they are; then where its returned value goes.
+  const decoders = OP_BY_ID.map((op) => {
+    const integer = op.args.map((a) => !/:f(32|64)$/.test(a)),
+      words = recordArgs(op).length;
+    return {
+      name: op.noKernel ? undefined : (op.name as keyof Kernels),
+      integer,
+      args: integer.map(() => 0),
+      out: op.out ? op.args.length + 1 : 0,
+      stop: op.stop ? words : 0,
+    };
+  });
   return k;
 }
