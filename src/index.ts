@@ -44,6 +44,8 @@ export { Dataset } from './data/dataset.js';
 export { mnistDigit } from './data/digit.js';
 export {
   parseCsv,
+  readCsv,
+  type CsvTextStream,
   formatCsv,
   checkSchema,
   schemaWidth,
