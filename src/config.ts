@@ -139,6 +139,9 @@ export function checkKeys(o: object, what: string, known: readonly string[]): vo
   }
 }
 
+/** A value as a message shows it: a number as it is (NaN and Infinity too, which JSON says are null), else as JSON. */
+export const shown = (x: unknown): string => (typeof x === 'number' ? String(x) : JSON.stringify(x));
+
 /** A value's kind for a message: "null", "undefined", "a number", "an Array", "a Float64Array"… */
 export function typeName(x: unknown): string {
   if (x === null || x === undefined) return String(x);
@@ -211,16 +214,15 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
     classes = [],
     inputDropout = 0,
   } = config;
-  if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${JSON.stringify(inputs)}`);
+  if (!isCount(inputs)) throw new Error(`inputs must be an integer ≥ 1, got ${shown(inputs)}`);
   if (!Array.isArray(layers) || layers.length === 0)
     throw new Error('layers must be a non-empty array of { units, activation }');
   layers.forEach((l, i) => {
-    if (!isCount(l?.units))
-      throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${JSON.stringify(l?.units)}`);
+    if (!isCount(l?.units)) throw new Error(`layer ${i + 1}: units must be an integer ≥ 1, got ${shown(l?.units)}`);
     checkKeys(l, `layer ${i + 1}`, ['units', 'activation', 'alpha', 'dropout']);
     if (l.dropout !== undefined && !isFraction(l.dropout))
       throw new Error(
-        `layer ${i + 1}: dropout must be a fraction p in [0, 1) of units dropped, got ${JSON.stringify(l.dropout)}`,
+        `layer ${i + 1}: dropout must be a fraction p in [0, 1) of units dropped, got ${shown(l.dropout)}`,
       );
     if (l.dropout && i === layers.length - 1)
       throw new Error(
@@ -259,8 +261,8 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
   if (backend !== 'wasm' && backend !== 'js')
     throw new Error(`unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
   if (threads !== 'auto' && !isCount(threads, MAX_THREADS))
-    throw new Error(`threads must be "auto" or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(threads)}`);
-  if (typeof fma !== 'boolean') throw new Error(`fma must be true or false, got ${JSON.stringify(fma)}`);
+    throw new Error(`threads must be "auto" or an integer from 1 to ${MAX_THREADS}, got ${shown(threads)}`);
+  if (typeof fma !== 'boolean') throw new Error(`fma must be true or false, got ${shown(fma)}`);
   if (!SCALE_NAMES.includes(scale))
     throw new Error(`unknown scale ${JSON.stringify(scale)}; expected one of ${SCALE_NAMES.join(', ')}`);
   const classNames = classCount(layers[layers.length - 1].units);
@@ -274,9 +276,7 @@ export function validateConfig(config: NetworkConfig): Required<NetworkConfig> {
       `classes must be ${classNames} distinct strings (one per class of the output layer) or none, got ${JSON.stringify(classes)}`,
     );
   if (!isFraction(inputDropout))
-    throw new Error(
-      `inputDropout must be a fraction p in [0, 1) of inputs dropped, got ${JSON.stringify(inputDropout)}`,
-    );
+    throw new Error(`inputDropout must be a fraction p in [0, 1) of inputs dropped, got ${shown(inputDropout)}`);
   return {
     inputs,
     layers: layers.map((l) => ({ ...l })),
@@ -340,9 +340,7 @@ function optimizerNumber(
 ): number {
   const x = value ?? dflt;
   if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) {
-    throw new Error(
-      `optimizer ${what} must be ${expected}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
-    );
+    throw new Error(`optimizer ${what} must be ${expected}, got ${value === undefined ? 'nothing' : shown(value)}`);
   }
   return x;
 }
@@ -464,7 +462,7 @@ export function validateSchedule(schedule: unknown): Schedule {
             : Number.isFinite(x) && x >= 0);
     if (!ok)
       throw new Error(
-        `schedule ${name}: ${key} must be ${key === 'factor' ? 'a number in (0, 1)' : key === 'min' ? 'a finite number ≥ 0' : key === 'warmup' ? 'an integer ≥ 0 (epochs)' : 'an integer ≥ 1 (epochs)'}, got ${c[key] === undefined ? 'nothing' : JSON.stringify(c[key])}`,
+        `schedule ${name}: ${key} must be ${key === 'factor' ? 'a number in (0, 1)' : key === 'min' ? 'a finite number ≥ 0' : key === 'warmup' ? 'an integer ≥ 0 (epochs)' : 'an integer ≥ 1 (epochs)'}, got ${c[key] === undefined ? 'nothing' : shown(c[key])}`,
       );
     out[key] = x;
   }
@@ -575,8 +573,7 @@ export interface BatchLog {
 }
 
 export function checkBatchSize(b: unknown): void {
-  if (!isCount(b, Number.MAX_SAFE_INTEGER))
-    throw new Error(`batch size must be an integer ≥ 1, got ${JSON.stringify(b)}`);
+  if (!isCount(b, Number.MAX_SAFE_INTEGER)) throw new Error(`batch size must be an integer ≥ 1, got ${shown(b)}`);
 }
 
 /** The settings fit() runs with (defaults filled in), or an Error saying what is wrong. Model headers are checked by it too. */
@@ -584,32 +581,29 @@ export function validateFitSettings(
   s: Partial<Omit<FitSettings, 'earlyStopping'>> & { earlyStopping?: EarlyStopping },
 ): FitSettings {
   const { epochs, batchSize, l2 = 0, shuffle = true, validationSplit, earlyStopping, weightDecay, maxNorm } = s;
-  if (!isCount(epochs, Number.MAX_SAFE_INTEGER))
-    throw new Error(`epochs must be an integer ≥ 1, got ${JSON.stringify(epochs)}`);
+  if (!isCount(epochs, Number.MAX_SAFE_INTEGER)) throw new Error(`epochs must be an integer ≥ 1, got ${shown(epochs)}`);
   checkBatchSize(batchSize);
   if (typeof l2 !== 'number' || !Number.isFinite(l2) || l2 < 0)
-    throw new Error(`l2 must be a finite number ≥ 0, got ${JSON.stringify(l2)}`);
-  if (typeof shuffle !== 'boolean') throw new Error(`shuffle must be true or false, got ${JSON.stringify(shuffle)}`);
+    throw new Error(`l2 must be a finite number ≥ 0, got ${shown(l2)}`);
+  if (typeof shuffle !== 'boolean') throw new Error(`shuffle must be true or false, got ${shown(shuffle)}`);
   const optimizer = optimizerConfig(resolveOptimizer(s.optimizer));
   const settings: FitSettings = { epochs, batchSize: batchSize as number, optimizer, l2, shuffle };
   if (s.schedule !== undefined) settings.schedule = validateSchedule(s.schedule);
   if (weightDecay !== undefined) {
     if (typeof weightDecay !== 'number' || !Number.isFinite(weightDecay) || weightDecay < 0)
-      throw new Error(`weightDecay must be a finite number ≥ 0, got ${JSON.stringify(weightDecay)}`);
+      throw new Error(`weightDecay must be a finite number ≥ 0, got ${shown(weightDecay)}`);
     settings.weightDecay = weightDecay;
   }
   if (maxNorm !== undefined) {
     if (typeof maxNorm !== 'number' || !Number.isFinite(maxNorm) || maxNorm <= 0)
       throw new Error(
-        `maxNorm must be a finite number > 0 (the largest norm of a unit's incoming weights), got ${JSON.stringify(maxNorm)}`,
+        `maxNorm must be a finite number > 0 (the largest norm of a unit's incoming weights), got ${shown(maxNorm)}`,
       );
     settings.maxNorm = maxNorm;
   }
   if (validationSplit !== undefined) {
     if (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1)) {
-      throw new Error(
-        `validationSplit must be a fraction between 0 and 1 (exclusive), got ${JSON.stringify(validationSplit)}`,
-      );
+      throw new Error(`validationSplit must be a fraction between 0 and 1 (exclusive), got ${shown(validationSplit)}`);
     }
     settings.validationSplit = validationSplit;
   }
@@ -622,7 +616,7 @@ export function validateFitSettings(
     const { patience, restoreBest = true } = earlyStopping as Partial<EarlyStopping>;
     if (!isCount(patience, Number.MAX_SAFE_INTEGER))
       throw new Error(
-        `earlyStopping.patience must be an integer ≥ 1 (epochs without a lower validation loss), got ${JSON.stringify(patience)}`,
+        `earlyStopping.patience must be an integer ≥ 1 (epochs without a lower validation loss), got ${shown(patience)}`,
       );
     if (typeof restoreBest !== 'boolean')
       throw new Error(`earlyStopping.restoreBest must be true or false, got ${JSON.stringify(restoreBest)}`);

@@ -7,6 +7,7 @@ import {
   checkKeys,
   earlyStopReached,
   resolveOptimizer,
+  shown,
   validateFitSettings,
   type EarlyStopped,
   type EarlyStopping,
@@ -253,7 +254,7 @@ function check(core: Core, data: Dataset, options: FitOptions) {
   const { initialEpoch = 0 } = options;
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= settings.epochs)
     throw new Error(
-      `initialEpoch must be an integer from 0 to epochs − 1 = ${settings.epochs - 1}, got ${JSON.stringify(initialEpoch)}`,
+      `initialEpoch must be an integer from 0 to epochs − 1 = ${settings.epochs - 1}, got ${shown(initialEpoch)}`,
     );
   if (!(data instanceof Dataset))
     throw new Error('fit: expected the training data as a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');

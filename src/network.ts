@@ -22,7 +22,7 @@ import {
   type Scaling,
 } from './config.js';
 import { Core, cores } from './core/core.js';
-import { Dataset } from './data/dataset.js';
+import { checkAttached, Dataset } from './data/dataset.js';
 import { affineOf } from './data/scaling.js';
 import { fit } from './fit.js';
 import { decodeModel, encodeModel, ModelFileError, PARAMETER_LAYOUT, type SectionName } from './io/model.js';
@@ -217,6 +217,7 @@ export class Network {
           `${what}: expected an array of rows (each an array of ${n} numbers), got an array of numbers: pass [row] for one row, or a Float32Array of rows × ${n}`,
         );
       x.forEach((row, i) => {
+        if (row instanceof Float32Array) checkAttached(row, `${what}: row ${i}`);
         if (!(Array.isArray(row) || row instanceof Float32Array) || row.length !== n)
           throw new Error(
             `${what}: row ${i} must be an array of ${n} numbers (one per input), got ${Array.isArray(row) || row instanceof Float32Array ? `${row.length} numbers` : typeName(row)}`,
@@ -230,6 +231,7 @@ export class Network {
         `${what}: expected the rows as an array of rows, a Float32Array (rows × ${this.inputs}, row-major) or a Dataset, got ${typeName(x)}`,
       );
     }
+    checkAttached(x, `${what}: the rows`);
     return Dataset.fromArrays(x, new Uint8Array((x.length / this.inputs) | 0), this.inputs);
   }
 
@@ -264,6 +266,7 @@ export class Network {
         ['W', p?.W, L.nIn * L.nOut],
         ['b', p?.b, L.nOut],
       ] as const) {
+        if (arr instanceof Float32Array) checkAttached(arr, `layer ${l + 1}: ${name}`);
         if (!(arr instanceof Float32Array) || arr.length !== n)
           throw new Error(
             `layer ${l + 1}: ${name} must be a Float32Array of ${n} values, got ${arr instanceof Float32Array ? arr.length : typeName(arr)}`,
@@ -342,6 +345,7 @@ export class Network {
       throw new Error(`fromBytes: unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
     if (name !== undefined && typeof name !== 'string')
       throw new Error(`fromBytes: name must be a string (the file's name, for messages), got ${typeName(name)}`);
+    if (bytes instanceof Uint8Array) checkAttached(bytes, `fromBytes: ${name ?? 'the model bytes'}`);
     const { header: h, sections } = decodeModel(bytes, name); // every size checked before any memory is touched
     let core: Core;
     try {
@@ -403,6 +407,8 @@ export class Network {
     if (!options || typeof options !== 'object')
       throw new Error(`fromTfjs: expected options { loss?, seed?, backend?, threads? }, got ${typeName(options)}`);
     checkKeys(options, 'fromTfjs', ['loss', 'seed', 'backend', 'threads']);
+    if (weights instanceof Uint8Array || weights instanceof ArrayBuffer)
+      checkAttached(weights, 'fromTfjs: the weights');
     const { config, parameters } = decodeTfjs(modelJson, weights, options.loss);
     const net = await Network.create({
       ...config,

@@ -8,7 +8,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parseCsv } from '../src/index.js';
+import { Dataset, Network, parseCsv, type NetworkConfig } from '../src/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wasmlp-hostile-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -119,5 +119,98 @@ describe('CSV tables', () => {
       expect(Array.from(t.data.features)).toEqual(Array.from(whole.data.features));
     }
     await expect(readCsv(chunks(4), { target: 'z' })).rejects.toThrow('has no column "z"');
+  });
+});
+
+const config = (over: Partial<NetworkConfig> = {}): NetworkConfig => ({
+  inputs: 3,
+  loss: 'cross-entropy',
+  seed: 7,
+  layers: [
+    { units: 5, activation: 'tanh' },
+    { units: 2, activation: 'softmax' },
+  ],
+  ...over,
+});
+
+/** `rows` rows of 3 features in [−1, 1) and a label from their sign; the same for the same arguments. */
+function rowsOf(rows: number, seed = 3): { x: Float32Array; y: Uint8Array; data: Dataset } {
+  const x = new Float32Array(rows * 3),
+    y = new Uint8Array(rows);
+  let s = seed;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    x[i] = (s >>> 8) / 2 ** 23 - 1;
+  }
+  for (let r = 0; r < rows; r++) y[r] = x[3 * r] + x[3 * r + 1] > 0 ? 1 : 0;
+  return { x, y, data: Dataset.fromArrays(x, y, 3) };
+}
+
+describe('values that are not finite, and arrays that are gone', () => {
+  test('min–max scaling of ±3e38 is refused before the first epoch, naming the column', async () => {
+    const { x, y } = rowsOf(40);
+    for (let r = 0; r < 40; r++) x[3 * r + 1] = r % 2 ? 3e38 : -3e38; // a spread of 6e38: past float32
+    const net = await Network.create(config({ scale: 'minmax' }));
+    let epochs = 0;
+    await expect(
+      net.fit(Dataset.fromArrays(x, y, 3), { epochs: 3, batchSize: 8, onEpochEnd: () => void epochs++ }),
+    ).rejects.toThrow('cannot scale input 1 (minmax): its range is 6e+38 (from -3e+38 to 3e+38)');
+    expect(epochs).toBe(0);
+    expect(net.history).toEqual([]);
+    expect(net.scaling).toBeUndefined();
+    // Standard scaling of the same column is finite (its deviation is 3e38) and trains.
+    const std = await Network.create(config({ scale: 'standard' }));
+    await std.fit(Dataset.fromArrays(x, y, 3), { epochs: 1, batchSize: 8 });
+    expect(std.history).toHaveLength(1);
+  });
+
+  test.each([
+    ['learning rate NaN', { optimizer: { name: 'sgd', learningRate: NaN } }, 'got NaN'],
+    ['learning rate Infinity', { optimizer: { name: 'adam', learningRate: Infinity } }, 'got Infinity'],
+    ['batch size NaN', { batchSize: NaN }, 'batch size must be an integer ≥ 1, got NaN'],
+    ['batch size -Infinity', { batchSize: -Infinity }, 'got -Infinity'],
+    ['epochs NaN', { epochs: NaN }, 'epochs must be an integer ≥ 1, got NaN'],
+  ])('a setting of NaN or ±Infinity is reported as it is, not as null: %s', async (_, over, message) => {
+    const net = await Network.create(config());
+    const fit = net.fit(rowsOf(8).data, { epochs: 1, batchSize: 4, ...over } as never);
+    await expect(fit).rejects.toThrow(message);
+    await expect(net.fit(rowsOf(8).data, { epochs: 1, batchSize: 4, ...over } as never)).rejects.not.toThrow('null');
+  });
+
+  test('features made NaN after Dataset.fromArrays are refused as they are copied, not reported as divergence', async () => {
+    const { x, data } = rowsOf(16);
+    const net = await Network.create(config());
+    x[7] = NaN;
+    await expect(net.fit(data, { epochs: 1, batchSize: 4 })).rejects.toThrow(
+      'data: features[7] (row 2, column 1) is NaN; every feature must be finite',
+    );
+    expect(() => net.predict(data)).toThrow('features[7] (row 2, column 1) is NaN');
+    expect(net.history).toEqual([]);
+  });
+
+  test('detached ArrayBuffers are named as such, never a raw TypeError from %TypedArray%.prototype.set', async () => {
+    const detach = <T extends ArrayBufferView>(a: T): T => {
+      structuredClone(a, { transfer: [a.buffer as ArrayBuffer] });
+      return a;
+    };
+    const net = await Network.create(config());
+    const gone = /a view of a detached ArrayBuffer, which holds nothing: its memory was transferred away/;
+    const d1 = rowsOf(8).data;
+    detach(d1.features);
+    await expect(net.fit(d1, { epochs: 1, batchSize: 4 })).rejects.toThrow(
+      /^data: the Dataset's features array: a view of a detached/,
+    );
+    const d2 = rowsOf(8).data;
+    detach(d2.labels);
+    await expect(net.fit(d2, { epochs: 1, batchSize: 4 })).rejects.toThrow(/^data: the Dataset's labels array: /);
+    expect(() => net.predict(detach(new Float32Array(6)))).toThrow(/^predict: the rows: a view of a detached/);
+    expect(() => net.classify([detach(new Float32Array(3))])).toThrow(/^classify: row 0: /);
+    expect(() => Dataset.fromArrays(detach(new Float32Array(3)), new Uint8Array(1), 3)).toThrow(gone);
+    const p = net.parameters();
+    detach(p[1].b);
+    expect(() => net.setParameters(p)).toThrow(/^layer 2: b: a view of a detached/);
+    await expect(Network.fromBytes(detach(net.toBytes()))).rejects.toThrow(gone);
+    const t = net.toTfjs();
+    await expect(Network.fromTfjs(t.modelJson, detach(t.weights))).rejects.toThrow(/^fromTfjs: the weights: /);
   });
 });

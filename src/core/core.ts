@@ -381,6 +381,8 @@ export class Core {
     if (!(data instanceof Dataset))
       throw new Error('expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
     if (this.residents.some((r) => r?.data === data)) return; // checked when it was copied
+    // Checked again before each copy (resident() comes here first): a Dataset holds the caller's arrays, which may have changed since.
+    data.checkIntact(what);
     if (data.width !== this.config.inputs) {
       throw new Error(`${what} rows have ${data.width} features but the network has ${this.config.inputs} inputs`);
     }
