@@ -214,3 +214,37 @@ describe('values that are not finite, and arrays that are gone', () => {
     await expect(Network.fromTfjs(t.modelJson, detach(t.weights))).rejects.toThrow(/^fromTfjs: the weights: /);
   });
 });
+
+/** Every weight and bias of `net`, as bytes. */
+const weights = (net: Network) =>
+  Buffer.concat(net.parameters().flatMap((p) => [Buffer.from(p.W.buffer), Buffer.from(p.b.buffer)])).toString('hex');
+
+describe('calls into a network from its own fit', () => {
+  test.each([1, 2])(
+    'predict, evaluate and classify on the training rows from onBatchEnd leave the fit as it was (%i threads)',
+    async (threads) => {
+      const { data } = rowsOf(300);
+      const validation = rowsOf(50, 11).data;
+      const run = async (calls: boolean) => {
+        const net = await Network.create(config({ threads, layers: [{ units: 64 }, { units: 2 }] }));
+        await net.fit(data, {
+          epochs: 3,
+          batchSize: 16,
+          validationData: validation,
+          onBatchEnd: (b) => {
+            if (!calls || b.batch % 3 !== 1) return;
+            net.predict(data);
+            net.evaluate(data, { batchSize: 50 });
+            net.classify(data);
+            net.predict(validation);
+            net.predict([[0.5, -0.5, 0.25]]);
+          },
+        });
+        const w = weights(net);
+        net.dispose();
+        return w;
+      };
+      expect(await run(true)).toBe(await run(false));
+    },
+  );
+});

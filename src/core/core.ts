@@ -574,6 +574,7 @@ export class Core {
     each: (plan: Plan, n: number, start: number) => void,
   ): void {
     const r = this.resident(data, slot);
+    const shuffled = r.ordered; // a fit's shuffle, if this is its training data (called from its onBatchEnd)
     this.putOrder(r, false); // the same summation order every time
     const rows = Math.min(batchSize, data.length),
       plan = this.plan(rows),
@@ -584,6 +585,13 @@ export class Core {
       program.finish(this.runBatch(program, r, start, n)); // no events can come in here: wait
 
       each(plan, n, start);
+    }
+    if (typeof shuffled === 'object') {
+      // Put the fit's order back (drawn again from the state it was drawn from), and the generator where it is now.
+      const now = this.random.state;
+      this.random.state = shuffled.from;
+      this.putOrder(r, true);
+      this.random.state = now;
     }
   }
 
