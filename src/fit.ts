@@ -11,6 +11,7 @@ import {
   validateFitSettings,
   type EarlyStopped,
   type EarlyStopping,
+  type EpochProgress,
   type EpochLog,
   type History,
 } from './config.js';
@@ -148,36 +149,43 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         if (step === diagnosed) core.diagnostics!.add(core.diagSums(m));
         const measured = step === diagnosed && onBatchEnd ? core.diagnostics!.last() : undefined;
         if (!onBatchEnd) continue;
-        const answer = onBatchEnd({
+        // Where the epoch is: a checkpoint made in onBatchEnd holds it, and a fit stopped here keeps it.
+        const at = (): EpochProgress => ({
           epoch,
           batch: b + 1,
-          batches,
-          loss: c / m,
-          samples: start + m,
-          ...(measured && { diagnostics: measured }),
+          random: before,
+          cost,
+          correct,
+          seen,
+          seconds: (p?.seconds ?? 0) + (now() - t0 - waited) / 1000,
+          batchSize: rows,
+          rows: n,
         });
-        let go = answer !== false;
-        // Awaited only when it returns a promise: a way to yield (or pause) mid-epoch at no cost otherwise.
-        if (answer instanceof Promise) {
-          const t = now();
-          go = (await answer) !== false;
-          waited += now() - t;
-          core.check(); // disposed while it waited
+        core.batchEnd = at;
+        let go: boolean;
+        try {
+          const answer = onBatchEnd({
+            epoch,
+            batch: b + 1,
+            batches,
+            loss: c / m,
+            samples: start + m,
+            ...(measured && { diagnostics: measured }),
+          });
+          go = answer !== false;
+          // Awaited only when it returns a promise: a way to yield (or pause) mid-epoch at no cost otherwise.
+          if (answer instanceof Promise) {
+            const t = now();
+            go = (await answer) !== false;
+            waited += now() - t;
+            core.check(); // disposed while it waited
+          }
+        } finally {
+          core.batchEnd = undefined;
         }
         if (!go && b + 1 < batches) {
           // Stopped mid-epoch: nothing goes into the history, and a later fit (or a checkpoint) continues from here.
-          const seconds = (p?.seconds ?? 0) + (now() - t0 - waited) / 1000;
-          core.progress = {
-            epoch,
-            batch: b + 1,
-            random: before,
-            cost,
-            correct,
-            seen,
-            seconds,
-            batchSize: rows,
-            rows: n,
-          };
+          core.progress = at();
           return history;
         }
         if (!go) break;

@@ -284,8 +284,8 @@ export class Network {
   /**
    * The network as a model file (src/io/model.ts): config, parameters, history, last fit settings
    * and shuffle state. A `checkpoint` also holds the optimizer's state (and where an epoch stopped
-   * part-way, if one did), so that fit() continued from it (initialEpoch: history.length) gives
-   * exactly the weights of an uninterrupted run. `meta` is any JSON object to keep alongside.
+   * part-way, if one did, or where the epoch is when made in onBatchEnd), so that fit() continued
+   * from it (initialEpoch: history.length) gives exactly the weights of an uninterrupted run. `meta` is any JSON object to keep alongside.
    * What it returns passes every check the reader makes; anything that would not throws here.
    */
   toBytes(options: { checkpoint?: boolean; meta?: Record<string, unknown> } = {}): Uint8Array {
@@ -321,7 +321,8 @@ export class Network {
         layout: PARAMETER_LAYOUT,
         fit: core.lastFit,
         optimizerState: state && { steps: state.steps, beta1Power: state.b1t, beta2Power: state.b2t },
-        progress: state && core.progress,
+        // In onBatchEnd, the epoch so far: continued from this checkpoint it ends as the uninterrupted one.
+        progress: state && (core.batchEnd?.() ?? core.progress),
         random: core.random.state,
         history: core.history,
         meta,

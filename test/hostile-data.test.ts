@@ -248,3 +248,31 @@ describe('calls into a network from its own fit', () => {
     },
   );
 });
+
+describe('a checkpoint made in onBatchEnd', () => {
+  // Made there, it holds where the epoch is (its batches done, their sums, the shuffle's state):
+  // what a user who checkpoints every few batches expects is to resume exactly, not to lose the
+  // epoch's part or to continue it in another order. 300 rows in batches of 16: 19 batches an epoch.
+  test.each([3, 19])(
+    'at batch %i of epoch 2 resumes to the weights and history of the uninterrupted run',
+    async (at) => {
+      const { data } = rowsOf(300);
+      const validation = rowsOf(50, 11).data;
+      const fit = { epochs: 3, batchSize: 16, validationData: validation, optimizer: { name: 'adam' as const } };
+      const losses = (net: Network) => net.history.map((e) => [e.epoch, e.loss, e.accuracy, e.valLoss]);
+      const whole = await Network.create(config());
+      let bytes: Uint8Array | undefined;
+      await whole.fit(data, {
+        ...fit,
+        onBatchEnd: (b) => {
+          if (b.epoch === 2 && b.batch === at) bytes = whole.toBytes({ checkpoint: true });
+        },
+      });
+      const resumed = await Network.fromBytes(bytes!);
+      expect(resumed.progress).toMatchObject({ epoch: 2, batch: at, batchSize: 16, rows: 300 });
+      await resumed.fit(data, { ...fit, initialEpoch: resumed.history.length });
+      expect(weights(resumed)).toBe(weights(whole));
+      expect(losses(resumed)).toEqual(losses(whole));
+    },
+  );
+});

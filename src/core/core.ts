@@ -113,6 +113,8 @@ export class Core {
   earlyStopped?: EarlyStopped;
   /** Set while an epoch is part done (a fit stopped mid-epoch): the next fit of that epoch continues it. */
   progress?: EpochProgress;
+  /** While a fit's onBatchEnd runs: where its epoch is, for a checkpoint made there. */
+  batchEnd?: () => EpochProgress;
   disposed = false;
   /** True while a fit() runs (another is refused). */
   fitting = false;
