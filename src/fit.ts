@@ -135,6 +135,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
         while (finite === 'waiting') {
           await yieldToEvents();
           core.check();
+          core.pool!.waited(); // throws after a minute of a worker there but not answering
           finite = step.resume();
         }
         const c = core.cost(plan);
@@ -195,6 +196,7 @@ async function fitting(core: Core, data: Dataset, options: FitOptions): Promise<
       for (let a = core.pool?.checkIn(false); a === POOL_WAITING; a = core.pool!.checkIn(true)) {
         await yieldToEvents();
         core.check();
+        core.pool!.waited();
       }
       const log: EpochLog = {
         epoch,

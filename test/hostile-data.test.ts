@@ -276,3 +276,34 @@ describe('a checkpoint made in onBatchEnd', () => {
     },
   );
 });
+
+describe('a worker thread there but not answering', () => {
+  // wedge(1) ends worker 1 without the pool hearing of it: to thread 0 it is alive and silent.
+  // Thread 0 then runs every part of each step itself, and finds the silence when every worker
+  // must answer, at the epoch's end; a step whose part a silent worker holds waits through the
+  // same pool.waited(). The pool gives up after `patience` waits of ≈ 1 s (a minute by default; 3 here).
+  test('fit rejects naming the thread, never waits forever', async () => {
+    const [rows, batchSize] = [4096, 512];
+    const { cores } = await import('../src/core/core.js');
+    const net = await Network.create(config({ threads: 2, layers: [{ units: 256 }, { units: 256 }, { units: 2 }] }));
+    const before = weights(net);
+    const err = await net
+      .fit(rowsOf(rows).data, {
+        epochs: 2,
+        batchSize,
+        onBatchEnd: (b) => {
+          if (b.epoch !== 1 || b.batch !== 1) return;
+          const pool = cores.get(net)!.pool!;
+          pool.patience = 3;
+          pool.wedge(1);
+        },
+      })
+      .catch((e: Error) => e);
+    expect((err as Error).message).toMatch(
+      /^worker thread 1 has not answered for about 3 s though it has not gone away \(alive but not serving\); this network's threads are stopped: dispose\(\) it and create another$/,
+    );
+    expect(weights(net)).toBe(before); // the fit changed nothing
+    expect(() => net.predict(rowsOf(4).data)).toThrow(/worker thread 1 has not answered/);
+    net.dispose();
+  });
+});
