@@ -293,7 +293,7 @@ describe('parseCsv', () => {
 
   test('dropMissing leaves out rows with a missing value and says which', () => {
     const t = parseCsv('a,y\n1,x\n,y\n3,y\nNA,y\n', { target: 'y', dropMissing: true });
-    expect(t.dropped).toEqual([2, 4]);
+    expect(Array.from(t.dropped)).toEqual([2, 4]);
     expect(Array.from(t.data.features)).toEqual([1, 3]);
   });
 

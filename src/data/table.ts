@@ -50,8 +50,8 @@ export interface Table {
   /** The header, and (with keepRows) the rows kept as text, for writing predictions beside them. */
   header: string[];
   rows?: string[][];
-  /** Data rows (1 = the first after the header) left out for a missing value (dropMissing). */
-  dropped: number[];
+  /** Data rows (1 = the first after the header) left out for a missing value (dropMissing); typed, so that millions cost 4 bytes each. */
+  dropped: Uint32Array;
   delimiter: string;
 }
 
@@ -163,7 +163,8 @@ class TableReader {
   private columns: ColumnSurvey[] = [];
   private body = 0;
   private kept = 0;
-  private readonly dropped: number[] = [];
+  private dropped = new Uint32Array(16);
+  private drops = 0;
   // The fill: rows seen again, rows written, and what it writes.
   private again = -1;
   private i = 0;
@@ -267,7 +268,12 @@ class TableReader {
     if (missing !== undefined) {
       if (!this.o.dropMissing)
         throw new Error(`${this.where(r, missing)}: missing value; expected a value (or drop such rows: dropMissing)`);
-      this.dropped.push(r + 1);
+      if (this.drops === this.dropped.length) {
+        const more = new Uint32Array(2 * this.drops);
+        more.set(this.dropped);
+        this.dropped = more;
+      }
+      this.dropped[this.drops++] = r + 1;
       return;
     }
     this.kept++;
@@ -441,7 +447,7 @@ class TableReader {
       hasTargets: this.hasTargets,
       header: this.head!,
       ...(this.rows && { rows: this.rows }),
-      dropped: this.dropped,
+      dropped: this.dropped.slice(0, this.drops),
       delimiter: this.delimiter ?? ',',
     };
   }
