@@ -4,7 +4,7 @@
 // child processes run the built bundle (npm run build first) under a heap limit: memory is
 // asserted by the limit, never by timing.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -305,5 +305,71 @@ describe('a worker thread there but not answering', () => {
     expect(weights(net)).toBe(before); // the fit changed nothing
     expect(() => net.predict(rowsOf(4).data)).toThrow(/worker thread 1 has not answered/);
     net.dispose();
+  });
+});
+
+describe('the CLI on hostile tables', () => {
+  const cli = (args: string[], flags: string[] = []) =>
+    spawnSync(process.execPath, [...flags, 'dist/node/cli.js', ...args], { encoding: 'utf8', timeout: 300_000 });
+  const put = (name: string, text: string) => {
+    const f = join(tmp, name);
+    writeFileSync(f, text);
+    return f;
+  };
+
+  test('train reads a 30 MB table within a 48 MB heap', () => {
+    const file = join(tmp, 'cli-big.csv');
+    writeTable(file, 200_000, 16);
+    const out = join(tmp, 'cli-big.wasmlp');
+    const r = cli(
+      ['train', '--data', file, '--target', 'y', '--epochs', '1', '--layers', '8', '--out', out],
+      ['--max-old-space-size=48'],
+    );
+    expect(r.stdout + r.stderr).toContain('cli-big.csv: 200,000 rows, 16 feature columns (16 numeric, 0 categorical)');
+    expect(r.status).toBe(0);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  test.each([
+    [
+      'dup.csv',
+      'a,b, a\n1,2,0\n3,4,1\n',
+      ['--target', 'b'],
+      'dup.csv: columns 1 ("a") and 3 (" a") have the same name once spaces are trimmed',
+    ],
+    [
+      'mixed.csv',
+      'a,y\r\n1,0\n2,1\n3,0\n',
+      ['--target', 'y'],
+      `the header's line ends in "\\r\\n" but other lines end in "\\n"`,
+    ],
+  ])('train refuses %s before anything is written', (name, text, flags, message) => {
+    const out = join(tmp, `${name}.wasmlp`);
+    const r = cli(['train', '--data', put(name, text), ...flags, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('min–max scaling of ±3e38 is refused before epoch 1, naming the input; nothing is saved', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `${i % 2 ? 3e38 : -3e38},${i},${i % 2}`);
+    const out = join(tmp, 'huge.wasmlp');
+    const r = cli([
+      'train',
+      '--data',
+      put('huge.csv', ['a,b,y', ...rows].join('\n') + '\n'),
+      '--target',
+      'y',
+      '--scale',
+      'minmax',
+      '--epochs',
+      '3',
+      '--out',
+      out,
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cannot scale input 0 (minmax): its range is 6e+38 (from -3e+38 to 3e+38)');
+    expect(r.stderr).not.toMatch(/epoch 1/);
+    expect(existsSync(out)).toBe(false);
   });
 });
