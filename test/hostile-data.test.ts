@@ -120,6 +120,31 @@ describe('CSV tables', () => {
     }
     await expect(readCsv(chunks(4), { target: 'z' })).rejects.toThrow('has no column "z"');
   });
+
+  test('a web stream of bytes (a File in a browser) reads as the text, characters split between chunks kept whole', async () => {
+    const { readCsv } = await import('../src/index.js');
+    const text = 'größe,farbe,y\n1.5,grün,ä\n2,blau,ö\n-3,grün,ö\n';
+    const bytes = new TextEncoder().encode(text);
+    const oneByteAtATime = () =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const b of bytes) c.enqueue(Uint8Array.of(b)); // every 2-byte character split in two
+          c.close();
+        },
+      });
+    const whole = parseCsv(text, { target: 'y', keepRows: true, delimiter: ',' });
+    const t = await readCsv(oneByteAtATime, { target: 'y', keepRows: true, delimiter: ',' });
+    expect(t.schema).toEqual(whole.schema);
+    expect(t.schema.classes).toEqual(['ä', 'ö']);
+    expect(t.rows).toEqual(whole.rows);
+    expect(Array.from(t.data.features)).toEqual(Array.from(whole.data.features));
+    const file = () => new Blob([text]).stream();
+    expect((await readCsv(file, { target: 'y' })).schema).toEqual(whole.schema);
+    await expect(readCsv(file, { target: 'farbe', schema: undefined, task: 'regression' })).rejects.toThrow(
+      'target column "farbe" holds categories',
+    );
+    await expect(readCsv(oneByteAtATime, { target: 'nein', delimiter: ',' })).rejects.toThrow('has no column "nein"');
+  });
 });
 
 const config = (over: Partial<NetworkConfig> = {}): NetworkConfig => ({

@@ -88,6 +88,48 @@ export interface CsvTextStream {
   closed?: boolean;
 }
 
+/**
+ * A web stream of UTF-8 bytes as the Node-style stream Papa reads (data, end, error events): decoded
+ * by a TextDecoderStream, so a character split between chunks stays whole. It starts once Papa has
+ * listened to all three.
+ */
+function readable(bytes: ReadableStream<Uint8Array>): CsvTextStream {
+  const listeners: Record<string, ((x?: unknown) => void)[]> = { data: [], end: [], error: [], close: [] };
+  const emit = (event: string, x?: unknown) => [...listeners[event]].forEach((f) => f(x));
+  const reader = bytes
+    .pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>)
+    .getReader();
+  let stopped = false;
+  const start = async () => {
+    try {
+      for (let r = await reader.read(); !r.done && !stopped; r = await reader.read()) emit('data', r.value);
+      if (!stopped) emit('end');
+    } catch (e) {
+      if (!stopped) emit('error', e);
+    }
+    s.closed = true;
+    emit('close');
+  };
+  const s: CsvTextStream & { removeListener(e: string, f: (x?: unknown) => void): void } = {
+    readable: true,
+    closed: false,
+    read: () => undefined,
+    on(event: string, f: (...args: never[]) => void) {
+      listeners[event]?.push(f as (x?: unknown) => void);
+      if (event === 'error') void start(); // Papa listens to data, end, then error
+      return s;
+    },
+    removeListener(event, f) {
+      listeners[event] = listeners[event].filter((g) => g !== f);
+    },
+    destroy() {
+      stopped = true;
+      void reader.cancel().catch(() => {});
+    },
+  };
+  return s;
+}
+
 /** Reads CSV text into a Dataset; every error names the row (1 = the first after the header) and the column. */
 export function parseCsv(text: string, options: CsvOptions): Table {
   if (typeof text !== 'string') throw new Error(`parseCsv: expected the CSV text as a string, got ${typeof text}`);
@@ -101,13 +143,19 @@ export function parseCsv(text: string, options: CsvOptions): Table {
 }
 
 /**
- * Reads a table as parseCsv does, from a text stream that `open()` gives, twice (a survey of the
+ * Reads a table as parseCsv does, from a stream that `open()` gives, twice (a survey of the
  * columns, then the numbers): memory is that of the Dataset made, whatever the size of the text.
+ * The stream is a Node Readable of text, or a web ReadableStream of UTF-8 bytes (in a browser,
+ * `() => file.stream()` for a File).
  */
-export async function readCsv(open: () => CsvTextStream, options: CsvOptions): Promise<Table> {
+export async function readCsv(
+  open: () => CsvTextStream | ReadableStream<Uint8Array>,
+  options: CsvOptions,
+): Promise<Table> {
   const pass: RowPass = (row, config) =>
     new Promise<void>((resolve, reject) => {
-      const stream = open();
+      const source = open();
+      const stream = source instanceof ReadableStream ? readable(source) : source;
       let failed: { e: unknown } | undefined;
       // A row refused: the parse stops, and so does the stream (its reads end before the error is given).
       const stop = () => {
