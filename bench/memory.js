@@ -1,9 +1,11 @@
 // Memory section: W2 on wasmlp (wasm), several epochs in one fit(); process RSS, JS heap and the
 // network's WebAssembly memory after a full GC at creation and at the end of every epoch.
 // Flat from epoch 1 on is the goal (epoch 1 includes copying the dataset into the network's memory).
+// And the peak RSS of reading a generated CSV table from disk, against its f32 data (bench/csv-memory.js).
 import { Network } from '../dist/index.js';
 import { WORKLOADS } from './workloads.js';
 import { gc } from './lib/util.js';
+import { csvMemory } from './csv-memory.js';
 
 const MiB = 1024 * 1024;
 
@@ -35,6 +37,7 @@ export async function benchMemory({ quick, mnist }) {
   const first = points[1],
     last = points.at(-1);
   return {
+    csv: csvMemory(quick ? 50 : 200),
     workload: 'W2',
     engine: 'wasmlp-wasm',
     epochs,

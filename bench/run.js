@@ -316,6 +316,15 @@ function ratios(r) {
       () => Math.abs(g.rssMiB) < 8 && Math.abs(g.heapUsedMiB) < 2 && g.wasmMiB === 0,
       `${fmt(g.rssMiB)} / ${fmt(g.heapUsedMiB)} / ${fmt(g.wasmMiB)}`,
     );
+    const c = r.memory.csv;
+    if (c)
+      add(
+        `memory: MiB of RSS a read of a ${fmt(c.fileMiB)} MiB CSV file adds beyond its f32 data`,
+        c.beyondDataMiB,
+        '≤ 128',
+        (x) => x <= 128,
+        `${fmt(c.baseRssMiB)} → ${fmt(c.peakRssMiB)} MiB peak for ${fmt(c.dataMiB)} MiB of data (${c.rows} rows)`,
+      );
   }
   return list;
 }
@@ -530,6 +539,11 @@ function report(r) {
         mm.points.map((p) => [p.at, fmt(p.rssMiB), fmt(p.heapUsedMiB), fmt(p.externalMiB), fmt(p.wasmMiB)]),
       ),
     );
+    if (mm.csv)
+      parts.push(
+        '',
+        `Reading a CSV table (loadCsv, in a fresh process): ${fmt(mm.csv.fileMiB)} MiB file, ${mm.csv.rows} rows, ${fmt(mm.csv.dataMiB)} MiB of f32 data; RSS ${fmt(mm.csv.baseRssMiB)} MiB before, ${fmt(mm.csv.peakRssMiB)} MiB at its peak: the read added ${fmt(mm.csv.readOverData)}× the data`,
+      );
   }
   if (r.search) {
     const sr = r.search;

@@ -7,9 +7,11 @@ import {
   checkKeys,
   earlyStopReached,
   resolveOptimizer,
+  show,
   validateFitSettings,
   type EarlyStopped,
   type EarlyStopping,
+  type EpochProgress,
   type EpochLog,
   type FitSettings,
   type History,
@@ -168,17 +170,28 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
     while (finite === 'waiting') {
       await yieldToEvents();
       core.check();
+      core.pool!.waited(); // throws after a minute of a worker there but not answering
       finite = step.resume();
     }
     const c = stepped(run, epoch, b, m, finite, sums);
     if (step === run.diagnosed) core.diagnostics!.add(core.diagSums(m));
     if (!run.onBatchEnd) continue;
-    let go = batchEnd(run, epoch, b, start + m, c / m, step === run.diagnosed, sums);
-    if (go instanceof Promise) go = await go; // only then: a way to yield (or pause) mid-epoch at no cost otherwise
-    if (!go && b + 1 < batches) {
+    // Where the epoch is: a checkpoint made in onBatchEnd holds it, and a fit stopped here keeps it.
+    const at = (): EpochProgress => {
       const { cost, correct, seen } = sums;
       const [batchSize, rows] = [run.rows, run.n];
-      core.progress = { epoch, batch: b + 1, random: before, cost, correct, seen, seconds: seconds(), batchSize, rows };
+      return { epoch, batch: b + 1, random: before, cost, correct, seen, seconds: seconds(), batchSize, rows };
+    };
+    core.batchEnd = at;
+    let go: boolean | Promise<boolean>;
+    try {
+      go = batchEnd(run, epoch, b, start + m, c / m, step === run.diagnosed, sums);
+      if (go instanceof Promise) go = await go; // only then: a way to yield (or pause) mid-epoch at no cost otherwise
+    } finally {
+      core.batchEnd = undefined;
+    }
+    if (!go && b + 1 < batches) {
+      core.progress = at();
       return 'paused';
     }
     if (!go) break;
@@ -188,6 +201,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
   for (let a = core.pool?.checkIn(false); a === POOL_WAITING; a = core.pool!.checkIn(true)) {
     await yieldToEvents();
     core.check();
+    core.pool!.waited();
   }
   const log: EpochLog = {
     epoch,
@@ -331,7 +345,7 @@ function check(core: Core, data: Dataset, options: FitOptions) {
   const { initialEpoch = 0 } = options;
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= settings.epochs)
     throw new Error(
-      `initialEpoch must be an integer from 0 to epochs − 1 = ${settings.epochs - 1}, got ${JSON.stringify(initialEpoch)}`,
+      `initialEpoch must be an integer from 0 to epochs − 1 = ${settings.epochs - 1}, got ${show(initialEpoch)}`,
     );
   if (!(data instanceof Dataset))
     throw new Error('fit: expected the training data as a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');

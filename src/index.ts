@@ -45,6 +45,8 @@ export type { RawRow } from './data/rows.js';
 export { mnistDigit } from './data/digit.js';
 export {
   parseCsv,
+  readCsv,
+  type CsvTextStream,
   formatCsv,
   checkSchema,
   schemaWidth,

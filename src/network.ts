@@ -22,7 +22,7 @@ import {
   type Scaling,
 } from './config.js';
 import { Core, cores } from './core/core.js';
-import { Dataset } from './data/dataset.js';
+import { checkAttached, Dataset } from './data/dataset.js';
 import { checkTableFor, encodeRows, type RawRow } from './data/rows.js';
 import { affineOf } from './data/scaling.js';
 import type { TableSchema } from './data/table.js';
@@ -272,6 +272,7 @@ export class Network {
           `${what}: expected an array of rows (each an array of ${n} numbers), got an array of numbers: pass [row] for one row, or a Float32Array of rows × ${n}`,
         );
       x.forEach((row, i) => {
+        if (row instanceof Float32Array) checkAttached(row, `${what}: row ${i}`);
         if (!(Array.isArray(row) || row instanceof Float32Array) || row.length !== n)
           throw new Error(
             `${what}: row ${i} must be an array of ${n} numbers (one per input), got ${Array.isArray(row) || row instanceof Float32Array ? `${row.length} numbers` : typeName(row)}`,
@@ -285,6 +286,7 @@ export class Network {
         `${what}: expected the rows as an array of rows, a Float32Array (rows × ${this.inputs}, row-major) or a Dataset, got ${typeName(x)}`,
       );
     }
+    checkAttached(x, `${what}: the rows`);
     return Dataset.fromArrays(x, new Uint8Array((x.length / this.inputs) | 0), this.inputs);
   }
 
@@ -319,6 +321,7 @@ export class Network {
         ['W', p?.W, L.nIn * L.nOut],
         ['b', p?.b, L.nOut],
       ] as const) {
+        if (arr instanceof Float32Array) checkAttached(arr, `layer ${l + 1}: ${name}`);
         if (!(arr instanceof Float32Array) || arr.length !== n)
           throw new Error(
             `layer ${l + 1}: ${name} must be a Float32Array of ${n} values, got ${arr instanceof Float32Array ? arr.length : typeName(arr)}`,
@@ -336,8 +339,8 @@ export class Network {
   /**
    * The network as a model file (src/io/model.ts): config, parameters, history, last fit settings
    * and shuffle state. A `checkpoint` also holds the optimizer's state (and where an epoch stopped
-   * part-way, if one did), so that fit() continued from it (initialEpoch: history.length) gives
-   * exactly the weights of an uninterrupted run. `meta` is any JSON object to keep alongside.
+   * part-way, if one did, or where the epoch is when made in onBatchEnd), so that fit() continued
+   * from it (initialEpoch: history.length) gives exactly the weights of an uninterrupted run. `meta` is any JSON object to keep alongside.
    * What it returns passes every check the reader makes; anything that would not throws here.
    */
   toBytes(options: { checkpoint?: boolean; meta?: Record<string, unknown> } = {}): Uint8Array {
@@ -374,7 +377,8 @@ export class Network {
         layout: PARAMETER_LAYOUT,
         fit: core.lastFit,
         optimizerState: state && { steps: state.steps, beta1Power: state.b1t, beta2Power: state.b2t },
-        progress: state && core.progress,
+        // In onBatchEnd, the epoch so far: continued from this checkpoint it ends as the uninterrupted one.
+        progress: state && (core.batchEnd?.() ?? core.progress),
         random: core.random.state,
         history: core.history,
         meta,
@@ -398,6 +402,7 @@ export class Network {
       throw new Error(`fromBytes: unknown backend ${JSON.stringify(backend)}; expected "wasm" or "js"`);
     if (name !== undefined && typeof name !== 'string')
       throw new Error(`fromBytes: name must be a string (the file's name, for messages), got ${typeName(name)}`);
+    if (bytes instanceof Uint8Array) checkAttached(bytes, `fromBytes: ${name ?? 'the model bytes'}`);
     const { header: h, sections } = decodeModel(bytes, name); // every size checked before any memory is touched
     let core: Core;
     try {
@@ -461,6 +466,8 @@ export class Network {
     if (!options || typeof options !== 'object')
       throw new Error(`fromTfjs: expected options { loss?, seed?, backend?, threads? }, got ${typeName(options)}`);
     checkKeys(options, 'fromTfjs', ['loss', 'seed', 'backend', 'threads']);
+    if (weights instanceof Uint8Array || weights instanceof ArrayBuffer)
+      checkAttached(weights, 'fromTfjs: the weights');
     const { config, parameters } = decodeTfjs(modelJson, weights, options.loss);
     const net = await Network.create({
       ...config,

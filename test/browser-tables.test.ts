@@ -1,6 +1,7 @@
-// A table in real Chromium: the bundle parses the CSV, trains with scaling and predicts the same
-// bits as Node, and a model saved in Node (with its scaling) predicts the same from raw rows there;
-// the library's search runs there too, with the same trial table and model bytes.
+// A table in real Chromium: the bundle parses the CSV (text, or a File as a stream), trains with
+// scaling and predicts the same bits as Node, and a model saved in Node (with its scaling) predicts
+// the same from raw rows there; the library's search runs there too, with the same trial table and
+// model bytes.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launch, openPage, serve, type Served } from './browser/chromium.js';
@@ -113,4 +114,25 @@ test('search (folds, cross-validation, the best trained again) gives the same ta
   expect(errors).toEqual([]);
   expect((node.trials as unknown[]).length).toBe(4);
   expect(browserSide).toEqual(node);
+});
+
+test('readCsv reads a File in Chromium as parseCsv reads its text', async () => {
+  const text = table(3000).replaceAll('group', 'grüppe');
+  const result = await page.evaluate(async (text) => {
+    const l = (window as unknown as { harness: { lib: typeof import('../dist/index.js') } }).harness.lib;
+    const file = new File([text], 't.csv');
+    const a = await l.readCsv(() => file.stream(), { target: 'y' });
+    const b = l.parseCsv(text, { target: 'y' });
+    return {
+      schema: [a.schema, b.schema],
+      features: [Array.from(a.data.features), Array.from(b.data.features)],
+      targets: [Array.from(a.data.targets!), Array.from(b.data.targets!)],
+    };
+  }, text);
+  expect(errors).toEqual([]);
+  expect(result.schema[0]).toEqual(result.schema[1]);
+  expect(result.schema[0].features.map((f) => f.name)).toEqual(['x1', 'x2', 'grüppe']);
+  expect(result.features[0]).toEqual(result.features[1]);
+  expect(result.targets[0]).toEqual(result.targets[1]);
+  expect(result.features[0]).toHaveLength(3000 * 4);
 });

@@ -93,6 +93,8 @@ export class Core {
   earlyStopped?: EarlyStopped;
   /** Set while an epoch is part done (a fit stopped mid-epoch): the next fit of that epoch continues it. */
   progress?: EpochProgress;
+  /** While a fit's onBatchEnd runs: where its epoch is, for a checkpoint made there. */
+  batchEnd?: () => EpochProgress;
   disposed = false;
   /** True while a fit() runs (another is refused). */
   fitting = false;
@@ -362,6 +364,8 @@ export class Core {
     if (!(data instanceof Dataset))
       throw new Error('expected a Dataset (Dataset.fromArrays, Dataset.fromIdx or loadMnist)');
     if (this.residents.has(data)) return; // checked when it was copied
+    // Checked again before each copy (resident() comes here first): a Dataset holds the caller's arrays, which may have changed since.
+    data.checkIntact(what);
     if (data.width !== this.config.inputs) {
       throw new Error(`${what} rows have ${data.width} features but the network has ${this.config.inputs} inputs`);
     }
@@ -542,6 +546,7 @@ export class Core {
     each: (plan: Plan, n: number, start: number) => void,
   ): void {
     const r = this.resident(data, slot);
+    const shuffled = r.ordered; // a fit's shuffle, if this is its training data (called from its onBatchEnd)
     this.putOrder(r, false); // the same summation order every time
     const rows = Math.min(batchSize, data.length),
       plan = this.plan(rows),
@@ -552,6 +557,13 @@ export class Core {
       program.finish(this.runBatch(program, r, start, n)); // no events can come in here: wait
 
       each(plan, n, start);
+    }
+    if (typeof shuffled === 'object') {
+      // Put the fit's order back (drawn again from the state it was drawn from), and the generator where it is now.
+      const now = this.random.state;
+      this.random.state = shuffled.from;
+      this.putOrder(r, true);
+      this.random.state = now;
     }
   }
 

@@ -144,8 +144,8 @@ export class Program {
 
   /** What run() gave, waited to the end as long as the threads take (for callers that cannot let events in). */
   finish(s: boolean | 'waiting'): boolean {
-    for (let waits = 0; s === 'waiting'; waits++) {
-      if (waits >= 60) throw new Error('the worker threads have not answered for a minute; dispose() this network');
+    while (s === 'waiting') {
+      this.pool!.waited(); // throws after a minute
       s = this.resume();
     }
     return s;

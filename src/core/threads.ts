@@ -60,6 +60,9 @@ export class ThreadPool {
   /** The first failure a worker reported, or its going away. */
   failure?: string;
   private busy = false;
+  /** Waits of ≈ 1 s (a WAITING answer) in a row before a worker that is there but does not answer is given up on. */
+  patience = 60;
+  private waits = 0;
 
   private constructor(
     readonly size: number,
@@ -126,6 +129,7 @@ export class ThreadPool {
   /** A program's status, or the Error of a failed thread (from then on, every run throws it). */
   private after(status: number): number {
     this.busy = status === id.THREADS_WAITING;
+    if (!this.busy) this.waits = 0;
     if (status === id.THREADS_FAILURE || this.failure !== undefined) {
       this.busy = false;
       throw new Error(
@@ -173,6 +177,29 @@ export class ThreadPool {
     return this.after(this.call(() => this.k.checkThreads!(this.ctl, this.size, resume)));
   }
 
+  /**
+   * Called on each WAITING answer, before asking again: after `patience` of them in a row (a
+   * minute), the pool is stopped and this throws, naming the worker that does not answer (one
+   * alive but not serving, e.g. its thread descheduled for good, would otherwise be waited for
+   * forever).
+   */
+  waited(): void {
+    if (++this.waits < this.patience) return;
+    const I = this.arena.view.i32(),
+      c = this.ctl >> 2,
+      seen = I[c + id.CTL_SEEN] >> 2;
+    // A worker that has not seen the open item is silent; else the one holding a part (with 2 threads, thread 1).
+    const silent = Array.from({ length: this.size - 1 }, (_, i) => i + 1).filter((t) => I[seen + t] !== I[c + id.CTL_GEN]);
+    const who = silent.length
+      ? `worker thread${silent.length > 1 ? 's' : ''} ${silent.join(', ')}`
+      : this.size === 2
+        ? 'worker thread 1'
+        : `the worker thread (of 1 to ${this.size - 1}) holding a part of the step`;
+    this.failure ??= `${who} has not answered for about ${this.waits} s though it has not gone away (alive but not serving)`;
+    this.flagFailure(silent[0] ?? 1);
+    this.after(id.THREADS_FAILURE);
+  }
+
   /** Tell the workers to exit, and end them. */
   dispose(): void {
     const I = this.arena.view.i32();
@@ -186,6 +213,13 @@ export class ThreadPool {
   /** For tests: end worker `tid` as if it had crashed. */
   kill(tid: number): void {
     this.workers[tid - 1]?.terminate();
+  }
+
+  /** For tests: end worker `tid` unseen, as if it were there but never answered again. */
+  wedge(tid: number): void {
+    const w = this.workers[tid - 1] as { removeAllListeners?(): void } & AnyWorker;
+    w.removeAllListeners?.();
+    w.terminate();
   }
 }
 

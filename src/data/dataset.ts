@@ -88,6 +88,8 @@ export class Dataset {
       throw new Error(
         'Dataset: targets must be a Uint8Array (class indices 0..255, one per row) or a Float32Array (rows × outputs real values)',
       );
+    checkAttached(features, 'Dataset: the features array');
+    checkAttached(targets, 'Dataset: the labels or targets array');
     if (!Number.isInteger(width) || width < 1) {
       throw new Error(`Dataset: width must be an integer ≥ 1 (features per row), got ${width}`);
     }
@@ -106,26 +108,18 @@ export class Dataset {
         throw new Error(
           `Dataset: features hold ${rows} rows of width ${width} but targets hold ${targets.length} values; expected rows × outputs values (a multiple of ${rows})`,
         );
-      const k = rows ? targets.length / rows : 1;
-      const bad = targets.findIndex((t) => !Number.isFinite(t));
-      if (bad >= 0)
-        throw new Error(
-          `Dataset: targets[${bad}] (row ${Math.floor(bad / k)}, output ${bad % k}) is ${targets[bad]}; every target must be finite`,
-        );
-    }
-    if (features instanceof Float32Array) {
-      for (let i = 0; i < features.length; i++) {
-        if (!Number.isFinite(features[i])) {
-          throw new Error(
-            `Dataset: features[${i}] (row ${Math.floor(i / width)}, column ${i % width}) is ` +
-              `${features[i]}; every feature must be finite`,
-          );
-        }
-      }
     }
     if (schema !== undefined && (typeof schema !== 'object' || schema === null))
       throw new Error('Dataset: schema must be a table schema { features, targets, task } (see parseCsv), or none');
+    checkFinite(features, targets, width, 'Dataset');
     return new Dataset(features, targets, width, targets.length / Math.max(rows, 1) || 1, schema);
+  }
+
+  /** Throws unless its arrays are as they were made: none detached since (see checkAttached), every value finite. */
+  checkIntact(what: string): void {
+    checkAttached(this.features, `${what}: the Dataset's features array`);
+    checkAttached(this.targets ?? this.labels, `${what}: the Dataset's ${this.targets ? 'targets' : 'labels'} array`);
+    checkFinite(this.features, this.targets ?? this.labels, this.width, what);
   }
 
   /** Rows start ≤ i < end, as a Dataset of views into this one (no copy). */
@@ -206,5 +200,47 @@ export class Dataset {
     const scale = Math.fround(this.scale);
     for (let k = 0; k < this.width; k++) out[k] = row[k] * scale;
     return out;
+  }
+}
+
+/** Throws, naming the first, unless every f32 feature and target is finite (`what` begins the message). */
+export function checkFinite(
+  features: Float32Array | Uint8Array,
+  targets: Float32Array | Uint8Array,
+  width: number,
+  what: string,
+): void {
+  if (targets instanceof Float32Array) {
+    const k = targets.length / Math.max(features.length / width, 1) || 1;
+    const bad = targets.findIndex((t) => !Number.isFinite(t));
+    if (bad >= 0)
+      throw new Error(
+        `${what}: targets[${bad}] (row ${Math.floor(bad / k)}, output ${bad % k}) is ${targets[bad]}; every target must be finite`,
+      );
+  }
+  if (features instanceof Float32Array) {
+    for (let i = 0; i < features.length; i++) {
+      if (!Number.isFinite(features[i])) {
+        throw new Error(
+          `${what}: features[${i}] (row ${Math.floor(i / width)}, column ${i % width}) is ` +
+            `${features[i]}; every feature must be finite`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Throws unless `a` still has its memory: a view of an ArrayBuffer transferred away (postMessage,
+ * structuredClone with transfer) or of a WebAssembly memory that grew is left with none.
+ */
+export function checkAttached(a: ArrayBufferView | ArrayBufferLike, what: string): void {
+  if (a.byteLength !== 0) return;
+  try {
+    new Uint8Array(ArrayBuffer.isView(a) ? a.buffer : a, 0, 0); // throws on a detached buffer (ArrayBuffer.prototype.detached is newer than Node 20)
+  } catch {
+    throw new Error(
+      `${what}: a view of a detached ArrayBuffer, which holds nothing: its memory was transferred away (postMessage, structuredClone with transfer) or was a WebAssembly memory that grew; pass it before it is transferred, or a copy`,
+    );
   }
 }

@@ -7,12 +7,12 @@ import type { Dataset } from './dataset.js';
 /** The scaling of `data`'s feature columns and, with `targets`, of its target columns. */
 export function fitScaling(method: Exclude<ScaleName, 'none'>, data: Dataset, targets: boolean): Scaling {
   const features = data.features as Float32Array;
-  const s: Scaling = { method, inputs: columns(method, features, data.width) };
-  if (targets && data.targets) s.targets = columns(method, data.targets, data.targetWidth);
+  const s: Scaling = { method, inputs: columns(method, features, data.width, 'input') };
+  if (targets && data.targets) s.targets = columns(method, data.targets, data.targetWidth, 'target');
   return s;
 }
 
-function columns(method: Exclude<ScaleName, 'none'>, x: Float32Array, width: number): ColumnScaling {
+function columns(method: Exclude<ScaleName, 'none'>, x: Float32Array, width: number, what: string): ColumnScaling {
   const rows = x.length / width,
     center: number[] = [],
     spread: number[] = [];
@@ -36,9 +36,18 @@ function columns(method: Exclude<ScaleName, 'none'>, x: Float32Array, width: num
       }
       b = hi - a;
     }
-    center.push(Math.fround(a));
     // A constant column keeps its spread of 1: it becomes 0 (standard, or minmax), not NaN.
-    spread.push(Math.fround(b) > 0 ? Math.fround(b) : 1);
+    const m = Math.fround(a),
+      s = Math.fround(b) > 0 ? Math.fround(b) : 1;
+    // The affine kernel's factor and shift must be finite f32 too (a spread past 3.4e38, or so small that 1/s is not).
+    if (![s, Math.fround(1 / s), Math.fround(-m / s)].every(Number.isFinite)) {
+      const g = (v: number) => +v.toPrecision(7); // as float32 holds it
+      throw new Error(
+        `cannot scale ${what} ${c} (${method}): its ${method === 'minmax' ? 'range' : 'standard deviation'} is ${g(b)} (${method === 'minmax' ? `from ${g(a)} to ${g(a + b)}` : `mean ${g(a)}`}), which float32 cannot scale by (its largest value is about 3.4e38); scale that column down first, or use another scale`,
+      );
+    }
+    center.push(m);
+    spread.push(s);
   }
   return { center, spread };
 }

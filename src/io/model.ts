@@ -419,8 +419,8 @@ function checkProgress(p: NonNullable<ModelHeader['progress']>, history: ModelHe
     'progress.rows and progress.batchSize must be integers with 1 ≤ batchSize ≤ rows',
   );
   expect(
-    isInt(p.batch, 1, Math.ceil(p.rows / p.batchSize) - 1),
-    'progress.batch must count the batches done, fewer than all of the epoch',
+    isInt(p.batch, 1, Math.ceil(p.rows / p.batchSize)),
+    'progress.batch must count the batches done, from 1 to all of the epoch (its end still to come)',
   );
   expect(isWords(p.random), 'progress.random must be 4 integers from 0 to 4294967295');
   expect(

@@ -378,12 +378,12 @@ export async function predictTable(
   const bytes = await readModelFile(modelFile);
   const schema = schemaOf(bytes, modelFile);
   if (o.out) await checkWritable(o.out, 'out');
-  const table = await loadCsv(dataFile, { schema });
+  const table = await loadCsv(dataFile, { schema, keepRows: true });
   const net = await Network.fromBytes(bytes, { backend: o.backend, name: modelFile });
   const a = net.predict(table.data),
     k = net.outputs;
   const header = [...table.header];
-  const rows = table.rows.map((r) => [...r]);
+  const rows = table.rows!.map((r) => [...r]);
   const json: object[] = []; // one object per row, for --json
   if (schema.task === 'classification') {
     const classes = schema.classes!,
