@@ -1,5 +1,13 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
 export { Network, type FitOptions, type Rows } from './network.js';
+export { Ensemble } from './ensemble.js';
+export {
+  containerOf,
+  decodeEnsemble,
+  isEnsembleFile,
+  ENSEMBLE_MAX_MEMBERS,
+  type EnsembleHeader,
+} from './io/ensemble.js';
 export type { TfjsModelJson } from './io/tfjs.js';
 export {
   ACTIVATION_NAMES,
@@ -95,6 +103,7 @@ export {
   scoreTrial,
   search,
   trainBest,
+  trainEnsemble,
   type SearchBase,
   type SearchOptions,
   type SearchResult,
