@@ -181,6 +181,18 @@ describe('search --ensemble: the best trial’s fold networks in one file', () =
     expect([...readFileSync(e1).subarray(0, 8)]).toEqual([0x89, 0x57, 0x4d, 0x4c, 0x45, 0x0d, 0x0a, 0x1a]); // "\x89WMLE"
   });
 
+  test('shards run with --ensemble, merged: the single run’s ensemble file', () => {
+    const shards = [1, 2].map((k) => join(tmp, `ensemble-shard-${k}.json`));
+    shards.forEach((out, k) => {
+      const args = ['search', ...searchArgs, '--ensemble', '--test', regTest, '--shard', `${k + 1}/2`];
+      expect(cli([...args, '--jobs', '1', '--out', out]).status).toBe(0);
+    });
+    const merged = join(tmp, 'ensemble-merged.wasmlp');
+    const m = cli(['search', 'merge', ...shards, '--out', merged]);
+    expect(m.status).toBe(0);
+    expect(readFileSync(merged).equals(readFileSync(e1))).toBe(true);
+  });
+
   test('info, eval, predict and export take it; eval scores the mean as the search did', async () => {
     const info = cli(['info', '--model', e1]);
     expect(info.status).toBe(0);
