@@ -87,7 +87,7 @@ export class Ensemble {
    */
   evaluate(data: Dataset): Evaluation {
     if (!(data instanceof Dataset)) throw new Error(`evaluate: expected a Dataset, got ${typeName(data)}`);
-    if (data.length === 0) throw new Error('evaluate: the dataset is empty; expected at least one row');
+    this.members[0].evaluate(data); // checks the rows as a network does (widths, targets, labels), one pass
     const a = this.predict(data),
       k = this.outputs,
       m = data.length;

@@ -88,11 +88,16 @@ describe('an ensemble predicts the mean of its members', () => {
     for (const n of regs) n.dispose();
   });
 
-  test('members of other shapes are refused', async () => {
+  test('members of other shapes, rows of another width and meta that is not JSON are refused', async () => {
     const [a] = await members(regression.data, regConfig(regression.data));
     const b = await Network.create({ inputs: a.inputs, layers: [{ units: 2 }], loss: 'mse' });
     expect(() => new Ensemble([a, b])).toThrow(/Ensemble: member 2 differs from member 1/);
     expect(() => new Ensemble([])).toThrow(/expected an array of one or more Networks/);
+    const e = new Ensemble([a]);
+    expect(() => e.evaluate(Dataset.fromArrays(new Float32Array(4), new Float32Array(2), 2))).toThrow(
+      /rows have 2 features but the network has 3 inputs/,
+    );
+    expect(() => e.toBytes({ meta: { n: 1n } })).toThrow(/meta must hold plain JSON values/);
   });
 });
 

@@ -92,7 +92,13 @@ export function encodeEnsemble(members: Uint8Array[], meta?: Record<string, unkn
   } catch (e) {
     throw new Error(`the ensemble file would not load, so it is not written: ${(e as Error).message}`);
   }
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  let text = '';
+  try {
+    text = JSON.stringify(header);
+  } catch (e) {
+    throw new Error(`the ensemble file is not written: meta must hold plain JSON values (${(e as Error).message})`);
+  }
+  const json = new TextEncoder().encode(text);
   if (json.length > MODEL_LIMITS.headerBytes)
     throw new Error(
       `the ensemble file's header is ${json.length} bytes, over the ${MODEL_LIMITS.headerBytes}-byte limit`,
