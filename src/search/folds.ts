@@ -29,7 +29,7 @@ export function kFolds(data: Dataset, k: number, seed: number): Uint32Array[] {
   return folds.map((rows) => Uint32Array.from(rows));
 }
 
-/** A copy of the given rows of `data`, in that order. */
+/** A copy of the given rows of `data`, in that order (with its table's schema, if it has one). */
 export function takeRows(data: Dataset, rows: ArrayLike<number>): Dataset {
   const w = data.width,
     k = data.targetWidth,
@@ -42,7 +42,7 @@ export function takeRows(data: Dataset, rows: ArrayLike<number>): Dataset {
     if (data.targets) y.set(data.targets.subarray(r * k, (r + 1) * k), i * k);
     else y[i] = data.labels[r];
   }
-  return Dataset.fromArrays(x, y, w);
+  return Dataset.fromArrays(x, y, w, data.schema);
 }
 
 /** Fold f's rows to test on and every other fold's rows to train on (in fold order). */

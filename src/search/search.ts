@@ -4,6 +4,7 @@
 // whatever order: one after another here, on a pool of threads, or on other machines (shards).
 import type { NetworkConfig } from '../config.js';
 import type { Dataset } from '../data/dataset.js';
+import { Ensemble } from '../ensemble.js';
 import { Network, type FitOptions } from '../network.js';
 import { crossValidate, type Metric } from './cv.js';
 import { hash32 } from './folds.js';
@@ -48,6 +49,8 @@ export interface SearchOptions extends SearchBase {
   parallel?: number;
   /** Called as each trial ends (in the order they end). */
   onTrial?: (result: TrialResult, done: number, total: number) => unknown;
+  /** Keep the best trial's K fold networks as an Ensemble instead of training it again on every row. */
+  ensemble?: boolean;
 }
 
 export interface SearchResult {
@@ -55,8 +58,10 @@ export interface SearchResult {
   trials: TrialResult[];
   /** The best trial (the highest mean score; the lowest index among equals); undefined for a shard. */
   best?: TrialResult;
-  /** The best settings trained on every row (not for a shard). */
+  /** The best settings trained on every row (not for a shard, nor with `ensemble`). */
   network?: Network;
+  /** With `ensemble`: the best trial's fold networks, its outputs their mean. */
+  ensemble?: Ensemble;
 }
 
 /** The search's trials: `first`, then the space's grid (or `random` draws from it), each once. */
@@ -103,6 +108,32 @@ export async function trainBest(data: Dataset, base: SearchBase, best: Trial, se
 }
 
 /**
+ * The best trial's K fold networks (each trained on the other folds' rows, as its cross-validation
+ * trained them: the same seeds, one thread), kept as one Ensemble that averages their outputs.
+ */
+export async function trainEnsemble(
+  data: Dataset,
+  base: SearchBase,
+  best: Trial,
+  options: { folds?: number; seed?: number } = {},
+): Promise<Ensemble> {
+  const { network, fit } = applySettings(base.network, base.fit, best.settings);
+  const members: Network[] = [];
+  try {
+    await crossValidate(data, { ...network, seed: best.seed, threads: 1 }, fit, {
+      ...options,
+      onFold: async ({ net }) => {
+        members.push(await Network.fromBytes(net.toBytes())); // the fold's net is disposed after this
+      },
+    });
+    return new Ensemble(members);
+  } catch (e) {
+    for (const m of members) m.dispose();
+    throw e;
+  }
+}
+
+/**
  * Scores every trial of the space by cross-validation on `data` and trains the best one on every
  * row: the trial table (index order) and the best network.
  */
@@ -129,5 +160,7 @@ export async function search(data: Dataset, space: SearchSpace, options: SearchO
   results.sort((a, b) => a.index - b.index);
   if (shard) return { trials: results };
   const best = bestTrial(results);
+  if (options.ensemble)
+    return { trials: results, best, ensemble: await trainEnsemble(data, base, best, { folds, seed }) };
   return { trials: results, best, network: await trainBest(data, base, best, seed) };
 }

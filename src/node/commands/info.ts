@@ -1,7 +1,7 @@
 // `wasmlp info`: what a model or checkpoint file holds, after verifying it; nothing is run.
-import type { EpochLog, History, ModelHeader } from '../../index.js';
+import { decodeEnsemble, type EpochLog, type History, type ModelHeader } from '../../index.js';
 import { count, parse, path, pct } from '../args.js';
-import { inspectModelFile } from '../files.js';
+import { inspectModelFile, isEnsemble, readModelFile } from '../files.js';
 import { activations, describe, regularisationText, scheduleText } from '../format.js';
 import { searchText } from './search.js';
 import { tableText } from './tables.js';
@@ -11,12 +11,14 @@ export const INFO_HELP = `Usage: wasmlp info --model FILE [--json]
 
 Describes a model or checkpoint file without running it: format and library version, the
 architecture and parameter count, the training settings and a summary of the training history.
-The whole file is verified (sizes and checksum) first.
+The whole file is verified (sizes and checksum) first. An ensemble file ('wasmlp search
+--ensemble') is described as its K members, their outputs averaged, and the search that made it.
 
 Options:
-  --model FILE      a model or checkpoint file (required)
+  --model FILE      a model, checkpoint or ensemble file (required)
   --json            make the last line of stdout one JSON object: the file's header plus
-                    { "file", "bytes", "formatVersion", "parameters" }
+                    { "file", "bytes", "formatVersion", "parameters" } (an ensemble's:
+                    { "file", "bytes", "formatVersion", "kind", "members": [headers], "meta" })
   -h, --help        show this help
 `;
 
@@ -25,6 +27,7 @@ export async function info(argv: string[]): Promise<void> {
   if (!parsed) return;
   const o = parsed.values as { model?: string; json?: boolean };
   const file = path('model', o.model, true);
+  if (await isEnsemble(file)) return ensembleInfo(file, Boolean(o.json));
   const { header: h, version: formatVersion, bytes } = await inspectModelFile(file);
   const net = h.network;
   const acts = activations(net.layers);
@@ -56,6 +59,30 @@ function weightsText(hist: History, kept: number): string {
   return kept === best?.epoch
     ? `weights: those of epoch ${kept}, the best validation loss (the run stopped early, after epoch ${last})`
     : `weights: those of epoch ${kept}, the last (the run stopped early; epoch ${best?.epoch} had the best validation loss but no checkpoint to restore it from)`;
+}
+
+/** An ensemble file: its members (each verified as a model file), how they combine, and its search. */
+async function ensembleInfo(file: string, json: boolean): Promise<void> {
+  const bytes = await readModelFile(file);
+  const { header: e, members } = decodeEnsemble(bytes, file);
+  const heads = members.map((m) => m.header);
+  const version = new DataView(bytes.buffer, bytes.byteOffset, 12).getUint32(8, true);
+  log(
+    `${file}: wasmlp ensemble of ${heads.length} networks, their outputs averaged, format version 1, written by ${e.library}, ${count(bytes.length)} bytes, checksums ok`,
+  );
+  heads.forEach((h, i) =>
+    log(
+      `  member ${i + 1}: ${describe(h.network.inputs, h.network.layers)}, seed ${h.network.seed}, ${count(h.sections[0].count)} parameters, ${h.history.length} epochs trained`,
+    ),
+  );
+  const table = tableText({ ...heads[0], meta: e.meta });
+  if (table) log(table);
+  const searched = searchText(e.meta);
+  if (searched) log(searched);
+  if (json)
+    log(
+      JSON.stringify({ file, bytes: bytes.length, formatVersion: version, kind: e.kind, members: heads, meta: e.meta }),
+    );
 }
 
 function summariseTraining(h: ModelHeader, file: string): void {

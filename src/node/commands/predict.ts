@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import { Dataset, mnistDigit, Network, parseIdxImages, parseIdxLabels } from '../../index.js';
 import { count, int, oneOf, parse, path, pct, UsageError } from '../args.js';
-import { readInput, readModelFile } from '../files.js';
+import { isEnsemble, readInput, readModelFile } from '../files.js';
 import { classify } from '../format.js';
 import { readGreyImage, toMnistPolarity } from '../images.js';
 import { isTable, predictTable, refuseTableModel } from './tables.js';
@@ -20,14 +20,15 @@ A 28×28 picture is taken as it is; for a 784-input model, a picture of any othe
 to MNIST's form (scaled into a 20×20 box, centred by mass in 28×28), as MNIST's digits were. With --images, classifies the
 images of an IDX file instead of (or as well as) pictures.
 
-With a model trained on a table, ROWS.csv (the feature columns of its training table, in any
+With a model trained on a table (or an ensemble file of 'wasmlp search --ensemble': the mean of
+its members' outputs), ROWS.csv (the feature columns of its training table, in any
 order; other columns are kept as they are) is written back as CSV, to stdout or --out, with a
 "prediction" column: the class name, or the predicted value in the target's units (several
 targets: one "predicted_NAME" column each). With --top K, a classification adds the
 probability of the prediction and the next K − 1 classes with theirs.
 
 Options:
-  --model FILE        a model or checkpoint file (required)
+  --model FILE        a model or checkpoint file, or an ensemble file (with ROWS.csv)
   --images FILE       an IDX images file (raw or .gz), e.g. t10k-images-idx3-ubyte
   --labels FILE       the matching IDX labels file: marks each answer right or wrong, prints the accuracy
   --limit N           only the first N images of --images
@@ -97,6 +98,8 @@ export async function predict(argv: string[]): Promise<void> {
     if (bytes) refuseTableModel(bytes, file, pass);
     throw new UsageError('give PNG or PGM image files, or --images FILE (an IDX images file)');
   }
+  if (await isEnsemble(file))
+    throw new UsageError(`${file} is an ensemble (of a search on a table): predict takes it with ROWS.csv`);
   const bytes = await readModelFile(file);
   refuseTableModel(bytes, file, pass);
   const net = await Network.fromBytes(bytes, { backend, name: file });

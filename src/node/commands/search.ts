@@ -5,9 +5,11 @@
 import { createHash } from 'node:crypto';
 import {
   bestTrial,
+  Ensemble,
   planTrials,
   search as runSearch,
   trainBest,
+  trainEnsemble,
   type Metric,
   type Network,
   type SearchBase,
@@ -38,6 +40,8 @@ other flags, with train's defaults), are scored by K-fold cross-validation (as '
 same folds for every trial), and the best mean score wins (accuracy, or R² for a regression; the
 earlier trial among equals). The best settings are then trained on every row, scored on --test,
 and saved (--out) with their CV score, their settings and the whole trial table ('wasmlp info').
+With --ensemble, the best trial's K fold networks are kept instead, as one ensemble file whose
+outputs are their mean (predict, eval, info and 'export --format onnx' take it).
 
 The space:
   (default)               sized from the table: hidden widths of ½, 1 and 2 × train's first layer
@@ -66,13 +70,15 @@ Running:
                           would; shards of another search or other data are refused
 
 Output:
+  --ensemble              save the best trial's K fold networks (each trained on the other
+                          folds, as its CV did) as one ensemble, not one network on every row
   --test FILE.csv         rows to score the best network on, once, at the end
   --out FILE              save the best network (a model file; with --shard, the scores' JSON)
   --report FILE.html      write a page of the trials: the scores by setting, one line per fold,
                           and the table of every trial with each fold's score
   --json                  make the last line of stdout one JSON object: { "task", "metric",
                           "trials", "best": { "settings", "mean", "sd", "scores" }, "test",
-                          "model" }
+                          "model", "ensemble" (its member count, or null) }
   --quiet                 no progress on stderr (a bar on a terminal, else a line per trial)
   -h, --help              show this help
 `;
@@ -88,6 +94,7 @@ const PLAN_FLAGS = [
   'folds',
   'grid',
   'random',
+  'ensemble',
 ];
 const RUN_FLAGS = ['jobs', 'shard', 'out', 'report', 'json', 'quiet'];
 export const SEARCH_OPTIONS = {
@@ -97,6 +104,7 @@ export const SEARCH_OPTIONS = {
   random: { type: 'string' },
   jobs: { type: 'string' },
   shard: { type: 'string' },
+  ensemble: { type: 'boolean' },
 } as const;
 
 /** Trials drawn from the default space (train's own settings the first of them). */
@@ -272,6 +280,7 @@ export async function search(argv: string[]): Promise<void> {
       shard,
       runTrial: pool?.runTrial,
       parallel: jobs,
+      ensemble: Boolean(o.ensemble),
       onTrial: (r, done) => progress.trial(r, done),
     });
   } finally {
@@ -300,7 +309,7 @@ export async function search(argv: string[]): Promise<void> {
     if (o.json) logJson({ shard, trials: result.trials.length, out });
     return;
   }
-  await finish(plan, result.trials, result.best!, result.network!, {
+  await finish(plan, result.trials, result.best!, (result.ensemble ?? result.network)!, {
     out,
     report,
     json: Boolean(o.json),
@@ -325,12 +334,13 @@ async function finish(
   plan: Plan,
   trials: TrialResult[],
   best: TrialResult,
-  net: Network,
+  net: Network | Ensemble,
   o: { out?: string; report?: string; json: boolean; command: string },
 ): Promise<void> {
   const { out, json } = o;
+  const members = net instanceof Ensemble ? net.members : [net];
   // The model file keeps no timing, so that its bytes are the same on every run.
-  for (const e of net.history) e.seconds = e.samplesPerSec = 0;
+  for (const m of members) for (const e of m.history) e.seconds = e.samplesPerSec = 0;
   const metric = best.metric,
     sdText = (x: number) => (metric === 'r2' ? x.toFixed(4) : `${(100 * x).toFixed(2)}%`);
   const ranked = [...trials].sort((a, b) => b.mean - a.mean || a.index - b.index);
@@ -342,9 +352,14 @@ async function finish(
   );
   const rows = plan.table.data.length,
     split = plan.base.fit.validationSplit ?? 0;
-  log(
-    `trained it on all ${count(rows)} rows: ${describe(net.inputs, net.config.layers)}, ${net.history.length} epochs${net.earlyStopped ? ` (kept epoch ${net.earlyStopped.bestEpoch}'s weights)` : ''}`,
-  );
+  if (net instanceof Ensemble)
+    log(
+      `kept its ${net.size} fold networks as an ensemble (their outputs averaged): ${describe(net.inputs, members[0].config.layers)}, ${members.map((m) => m.history.length).join(', ')} epochs`,
+    );
+  else
+    log(
+      `trained it on all ${count(rows)} rows: ${describe(net.inputs, net.config.layers)}, ${net.history.length} epochs${net.earlyStopped ? ` (kept epoch ${net.earlyStopped.bestEpoch}'s weights)` : ''}`,
+    );
   const test = plan.test && net.evaluate(plan.test.table.data);
   if (plan.test && test)
     log(`test: ${count(plan.test.table.data.length)} rows  loss ${test.loss.toFixed(4)}  ${metricsText(test)}`);
@@ -368,8 +383,9 @@ async function finish(
     } satisfies SearchMeta,
   };
   if (out) {
-    await saveModel(net, out, { meta });
-    log(`saved the model, its CV score and the trial table to ${out}`);
+    if (net instanceof Ensemble) await writeFileAtomic(out, net.toBytes({ meta }));
+    else await saveModel(net, out, { meta });
+    log(`saved the ${net instanceof Ensemble ? 'ensemble' : 'model'}, its CV score and the trial table to ${out}`);
   }
   if (o.report) {
     const page = { command: o.command, metric, folds: plan.options.folds, trials, best, generated: new Date() };
@@ -389,6 +405,7 @@ async function finish(
           }
         : null,
       model: out ?? null,
+      ensemble: net instanceof Ensemble ? net.size : null,
     });
 }
 
@@ -481,7 +498,10 @@ async function merge(argv: string[]): Promise<void> {
   log(summary(plan.table, plan.file));
   log(`merged ${shards.length} shards: ${trials.length} trials × ${plan.options.folds} folds`);
   const best = bestTrial(trials);
-  const net = await trainBest(plan.table.data, plan.base, best, plan.options.seed);
+  const { folds, seed } = plan.options;
+  const net = plan.flags.ensemble
+    ? await trainEnsemble(plan.table.data, plan.base, best, { folds, seed })
+    : await trainBest(plan.table.data, plan.base, best, seed);
   await finish(plan, trials, best, net, {
     out,
     report,

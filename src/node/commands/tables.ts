@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import {
   checkSchema,
+  decodeEnsemble,
+  Ensemble,
   formatCsv,
+  isEnsembleFile,
   Network,
   readModelHeader,
   SCALE_NAMES,
@@ -95,7 +98,8 @@ export function tableText(h: ModelHeader): string | undefined {
 
 /** The schema a model file holds, or an Error saying the model was not trained on a table. */
 function schemaOf(bytes: Uint8Array, file: string): TableSchema {
-  const s = tableOf(readModelHeader(bytes, file));
+  const h = isEnsembleFile(bytes) ? decodeEnsemble(bytes, file).members[0].header : readModelHeader(bytes, file);
+  const s = tableOf(h);
   if (!s)
     throw new Error(
       `${file} was not trained on a table ('wasmlp train --data FILE.csv', or fit on rows parseCsv read), so it does not say which columns to read`,
@@ -353,6 +357,18 @@ async function fitTable(run: TableRun, o: Flags, out: string | undefined): Promi
     });
 }
 
+/** A model file's network or an ensemble file's ensemble: they predict and evaluate alike. */
+async function networkOf(bytes: Uint8Array, file: string, backend: 'wasm' | 'js'): Promise<Network | Ensemble> {
+  const o = { backend, name: file };
+  return isEnsembleFile(bytes) ? Ensemble.fromBytes(bytes, o) : Network.fromBytes(bytes, o);
+}
+
+/** How eval names what a model file holds: a network's layers, or an ensemble of K of them. */
+export const modelText = (net: Network | Ensemble): string =>
+  net instanceof Ensemble
+    ? `an ensemble of ${net.size} networks ${describe(net.inputs, net.members[0].config.layers)}, their outputs averaged`
+    : describe(net.inputs, net.config.layers);
+
 /** `wasmlp eval --model FILE --data FILE.csv`. */
 export async function evalTable(modelFile: string, dataFile: string, backend: 'wasm' | 'js', json: boolean) {
   const bytes = await readModelFile(modelFile);
@@ -360,11 +376,9 @@ export async function evalTable(modelFile: string, dataFile: string, backend: 'w
   const table = await loadCsv(dataFile, { schema });
   if (!table.hasTargets)
     throw new Error(`${dataFile} has no column ${schema.targets.join(', ')}: evaluating needs the rows' targets`);
-  const net = await Network.fromBytes(bytes, { backend, name: modelFile });
+  const net = await networkOf(bytes, modelFile, backend);
   const e = net.evaluate(table.data);
-  log(
-    `model: ${modelFile} (${describe(net.inputs, net.config.layers)}, ${schema.task} of ${schema.targets.join(', ')})`,
-  );
+  log(`model: ${modelFile} (${modelText(net)}, ${schema.task} of ${schema.targets.join(', ')})`);
   log(`${dataFile}: ${count(table.data.length)} rows  loss ${e.loss.toFixed(4)}  ${metricsText(e)}`);
   if (json) logJson({ task: schema.task, ...metricsJson(e), loss: e.loss, samples: table.data.length });
 }
@@ -379,7 +393,7 @@ export async function predictTable(
   const schema = schemaOf(bytes, modelFile);
   if (o.out) await checkWritable(o.out, 'out');
   const table = await loadCsv(dataFile, { schema, keepRows: true });
-  const net = await Network.fromBytes(bytes, { backend: o.backend, name: modelFile });
+  const net = await networkOf(bytes, modelFile, o.backend);
   const a = net.predict(table.data),
     k = net.outputs;
   const header = [...table.header];
