@@ -415,7 +415,7 @@ export class Network {
     }
     core.parametersView().set(sections.parameters!);
     core.setScaling(h.scaling);
-    core.history.push(...h.history);
+    for (const e of h.history) core.history.push(e); // no spread: a history may be longer than the stack
     core.lastFit = h.fit;
     core.random.state = h.random;
     core.progress = h.progress;

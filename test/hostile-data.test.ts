@@ -376,7 +376,7 @@ describe('the CLI on hostile tables', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  test('min–max scaling of ±3e38 is refused before epoch 1, naming the input; nothing is saved', () => {
+  test('min–max scaling of ±3e38 is refused before epoch 1, naming the column; nothing is saved', () => {
     const rows = Array.from({ length: 40 }, (_, i) => `${i % 2 ? 3e38 : -3e38},${i},${i % 2}`);
     const out = join(tmp, 'huge.wasmlp');
     const r = cli([
@@ -393,8 +393,24 @@ describe('the CLI on hostile tables', () => {
       out,
     ]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('cannot scale input 0 (minmax): its range is 6e+38 (from -3e+38 to 3e+38)');
+    expect(r.stderr).toContain('cannot scale column a (minmax): its range is 6e+38 (from -3e+38 to 3e+38)');
     expect(r.stderr).not.toMatch(/epoch 1/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('a long history', () => {
+  test('a model file of 180,000 epochs reads back (no spread of its history onto the stack)', async () => {
+    const net = await Network.create(config());
+    await net.fit(rowsOf(16).data, { epochs: 1, batchSize: 8 });
+    // Short numbers, so that the header stays under its 16 MiB limit.
+    const e = { ...net.history[0], loss: 1, accuracy: 1, seconds: 1, samplesPerSec: 1, learningRate: 1 };
+    net.history.length = 0;
+    for (let i = 1; i <= 180_000; i++) net.history.push({ ...e, epoch: i });
+    const back = await Network.fromBytes(net.toBytes());
+    expect(back.history).toHaveLength(180_000);
+    expect(back.history.at(-1)).toEqual({ ...e, epoch: 180_000 });
+    net.dispose();
+    back.dispose();
   });
 });

@@ -3,16 +3,35 @@
 // engine finds the same values; the network applies them with its `affine` kernel.
 import type { ColumnScaling, Scaling, ScaleName } from '../config.js';
 import type { Dataset } from './dataset.js';
+import type { TableSchema } from './table.js';
 
 /** The scaling of `data`'s feature columns and, with `targets`, of its target columns. */
 export function fitScaling(method: Exclude<ScaleName, 'none'>, data: Dataset, targets: boolean): Scaling {
   const features = data.features as Float32Array;
-  const s: Scaling = { method, inputs: columns(method, features, data.width, 'input') };
-  if (targets && data.targets) s.targets = columns(method, data.targets, data.targetWidth, 'target');
+  const name = (what: 'input' | 'target', c: number) => columnName(data.schema, what, c);
+  const s: Scaling = { method, inputs: columns(method, features, data.width, (c) => name('input', c)) };
+  if (targets && data.targets) s.targets = columns(method, data.targets, data.targetWidth, (c) => name('target', c));
   return s;
 }
 
-function columns(method: Exclude<ScaleName, 'none'>, x: Float32Array, width: number, what: string): ColumnScaling {
+/** A column as a message names it: the table's column when the rows came from one, else its index. */
+function columnName(schema: TableSchema | undefined, what: 'input' | 'target', c: number): string {
+  if (what === 'target') return schema?.targets[c] !== undefined ? `target column ${schema.targets[c]}` : `target ${c}`;
+  let at = 0;
+  for (const f of schema?.features ?? []) {
+    const n = f.kind === 'number' ? 1 : f.categories.length;
+    if (c < at + n) return `column ${f.name}`;
+    at += n;
+  }
+  return `input ${c}`;
+}
+
+function columns(
+  method: Exclude<ScaleName, 'none'>,
+  x: Float32Array,
+  width: number,
+  what: (c: number) => string,
+): ColumnScaling {
   const rows = x.length / width,
     center: number[] = [],
     spread: number[] = [];
@@ -43,7 +62,7 @@ function columns(method: Exclude<ScaleName, 'none'>, x: Float32Array, width: num
     if (![s, Math.fround(1 / s), Math.fround(-m / s)].every(Number.isFinite)) {
       const g = (v: number) => +v.toPrecision(7); // as float32 holds it
       throw new Error(
-        `cannot scale ${what} ${c} (${method}): its ${method === 'minmax' ? 'range' : 'standard deviation'} is ${g(b)} (${method === 'minmax' ? `from ${g(a)} to ${g(a + b)}` : `mean ${g(a)}`}), which float32 cannot scale by (its largest value is about 3.4e38); scale that column down first, or use another scale`,
+        `cannot scale ${what(c)} (${method}): its ${method === 'minmax' ? 'range' : 'standard deviation'} is ${g(b)} (${method === 'minmax' ? `from ${g(a)} to ${g(a + b)}` : `mean ${g(a)}`}), which float32 cannot scale by (its largest value is about 3.4e38); scale that column down first, or use another scale`,
       );
     }
     center.push(m);
