@@ -91,5 +91,100 @@ export function gemms(view: View) {
         }
       }
     },
+    ...sparse(view),
+  };
+}
+
+/**
+ * The index of x (rows × cols) that assembly/sparse.ts builds, in the same layout: per row the
+ * whole groups of 4 columns that are not all zero, per group (the last may be partial) the rows.
+ */
+export function sparseLayout(rows: number, cols: number) {
+  const G = (cols + 3) >> 2,
+    G4 = cols >> 2;
+  return { G, G4, groupCounts: rows, rowLists: rows + G, groupLists: rows + G + rows * G4 };
+}
+
+function sparse(view: View) {
+  return {
+    sparseIndex(x: number, rows: number, cols: number, index: number): void {
+      const F = view.f32(),
+        I = new Int32Array(F.buffer),
+        X = x >>> 2,
+        at = index >>> 2,
+        L = sparseLayout(rows, cols);
+      I.fill(0, at + L.groupCounts, at + L.groupCounts + L.G);
+      for (let r = 0; r < rows; r++) {
+        let n = 0;
+        for (let g = 0; g < L.G; g++) {
+          let any = false;
+          for (let k = 4 * g; k < Math.min(cols, 4 * g + 4); k++) any ||= F[X + r * cols + k] !== 0;
+          if (!any) continue;
+          if (g < L.G4) I[at + L.rowLists + r * L.G4 + n++] = g;
+          I[at + L.groupLists + g * rows + I[at + L.groupCounts + g]++] = r;
+        }
+        I[at + r] = n;
+      }
+    },
+    /** gemmNT over A's non-zero groups (and its last K mod 4 columns): the oracle's sum without its zero terms. */
+    sparseNT(
+      c: number,
+      a: number,
+      b: number,
+      bias: number,
+      M: number,
+      N: number,
+      K: number,
+      alpha: number,
+      beta: number,
+      index: number,
+    ): void {
+      const F = view.f32(),
+        I = new Int32Array(F.buffer),
+        at = index >>> 2,
+        L = sparseLayout(M, K),
+        bs = bias ? F.subarray(bias >>> 2) : null;
+      for (let i = 0; i < M; i++) {
+        const ks: number[] = [];
+        for (let t = 0; t < I[at + i]; t++)
+          for (let k = 4 * I[at + L.rowLists + i * L.G4 + t], e = k + 4; k < e; k++) ks.push(k);
+        for (let k = 4 * L.G4; k < K; k++) ks.push(k);
+        for (let j = 0; j < N; j++) {
+          let acc = 0;
+          for (const k of ks) acc += F[(a >>> 2) + i * K + k] * F[(b >>> 2) + j * K + k];
+          epilogue(F, bs, (c >>> 2) + i * N + j, j, acc, alpha, beta);
+        }
+      }
+    },
+    /** gemmTN over the rows of B where each group of 4 columns is not all zero. */
+    sparseTN(
+      c: number,
+      a: number,
+      b: number,
+      bias: number,
+      M: number,
+      N: number,
+      K: number,
+      alpha: number,
+      beta: number,
+      index: number,
+    ): void {
+      const F = view.f32(),
+        I = new Int32Array(F.buffer),
+        at = index >>> 2,
+        L = sparseLayout(K, N),
+        bs = bias ? F.subarray(bias >>> 2) : null;
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          const g = j >> 2;
+          let acc = 0;
+          for (let t = 0; t < I[at + L.groupCounts + g]; t++) {
+            const r = I[at + L.groupLists + g * K + t];
+            acc += F[(a >>> 2) + r * M + i] * F[(b >>> 2) + r * N + j];
+          }
+          epilogue(F, bs, (c >>> 2) + i * N + j, j, acc, alpha, beta);
+        }
+      }
+    },
   };
 }

@@ -1,0 +1,147 @@
+// The first layer's products when its input rows are mostly zeros (MNIST: 19% of pixels are not).
+// The unit skipped is a group of 4 input columns (k = 4q..4q+3) that is zero in a row: the dense
+// kernels (./gemm.ts) hold column k's terms in lane k mod 4 (NT) or add row r's term in row order
+// (TN), so leaving out the groups whose 4 terms are all products with an exact zero changes
+// nothing. A sum starts at +0 and in round-to-nearest never becomes −0, and s + (±0) = s, so the
+// sparse kernels give the dense kernels' bits (while the other operand is finite: 0·∞ is NaN in
+// the dense sum, left out here; a non-finite weight ends training through the cost anyway).
+//
+// The index of a batch x (R rows × K columns; G = ⌈K/4⌉ groups, G4 = ⌊K/4⌋ whole ones), i32 at
+// `index`: R row counts, G group counts, then per row the whole groups that are not all zero
+// (R × G4 words, each row's in increasing q), then per group the rows where it is not (G × R,
+// in increasing r). sparseIndexBytes in src/core/core.ts is its size.
+import * as id from "../src/ids";
+import { epi, hsum4, KC, madd, store1 } from "./gemm";
+import { loadN } from "./lanes";
+
+@inline function rowLists(index: usize, R: i32, G: i32): usize { return index + (<usize>(R + G) << 2); }
+@inline function groupLists(index: usize, R: i32, G: i32, G4: i32): usize { return index + (<usize>(R + G + R * G4) << 2); }
+
+// index = the groups of x (rows × cols) that are not all zero, by row and by group. One pass.
+export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize): void {
+  const G = (cols + 3) >> 2, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
+  const byRow = rowLists(index, rows, G), byGroup = groupLists(index, rows, G, G4), counts = index + (<usize>rows << 2);
+  memory.fill(counts, 0, <usize>G << 2);
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * ld, list = byRow + (<usize>(r * G4) << 2);
+    let n = 0;
+    for (let g = 0; g < G; g++) {
+      if (!v128.any_true(f32x4.ne(loadN(row + (<usize>g << 4), min(4, cols - (g << 2))), zero))) continue;
+      if (g < G4) { store<i32>(list + (<usize>n << 2), g); n++; }
+      const cg = counts + (<usize>g << 2), m = load<i32>(cg);
+      store<i32>(byGroup + (<usize>(g * rows + m) << 2), r);
+      store<i32>(cg, m + 1);
+    }
+    store<i32>(index + (<usize>r << 2), n);
+  }
+}
+
+// Whether the batch's products take the sparse path: at most SPARSE_MAX_PERCENT of its whole
+// groups have a non-zero. From the data alone, so every thread and engine makes the same choice.
+export function sparseOn(index: usize, rows: i32, cols: i32): bool {
+  const G4 = cols >> 2;
+  if (G4 == 0) return false;
+  let n: i64 = 0;
+  for (let r = 0; r < rows; r++) n += load<i32>(index + (<usize>r << 2));
+  return n * 100 <= <i64>id.SPARSE_MAX_PERCENT * rows * G4;
+}
+
+// C[0..n) of one row (n ≤ 4 lanes of s) through the dense epilogue.
+@inline function put4(c: usize, bj: usize, s: v128, n: i32, alpha: f32, beta: f32): void {
+  store1(c, bj, f32x4.extract_lane(s, 0), alpha, beta);
+  if (n > 1) store1(c + 4, bj ? bj + 4 : 0, f32x4.extract_lane(s, 1), alpha, beta);
+  if (n > 2) store1(c + 8, bj ? bj + 8 : 0, f32x4.extract_lane(s, 2), alpha, beta);
+  if (n > 3) store1(c + 12, bj ? bj + 12 : 0, f32x4.extract_lane(s, 3), alpha, beta);
+}
+
+// One row x of A·Bᵀ against 8 rows of B (w0..w7; past N they repeat, unstored): the non-zero groups
+// [list, end), lane k mod 4 as in gemmNT, summed across lanes as it does, then K mod 4 in order.
+@inline function nt_1x8(c: usize, x: usize, w0: usize, w1: usize, w2: usize, w3: usize, w4: usize, w5: usize, w6: usize,
+  w7: usize, list: usize, end: usize, bj: usize, nr: i32, K: i32, alpha: f32, beta: f32): void {
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+  for (let p = list; p != end; p += 4) {
+    const o = <usize>load<i32>(p) << 4, v = v128.load(x + o);
+    c0 = madd(c0, v, v128.load(w0 + o)); c1 = madd(c1, v, v128.load(w1 + o));
+    c2 = madd(c2, v, v128.load(w2 + o)); c3 = madd(c3, v, v128.load(w3 + o));
+    c4 = madd(c4, v, v128.load(w4 + o)); c5 = madd(c5, v, v128.load(w5 + o));
+    c6 = madd(c6, v, v128.load(w6 + o)); c7 = madd(c7, v, v128.load(w7 + o));
+  }
+  let s0 = hsum4(c0, c1, c2, c3), s1 = hsum4(c4, c5, c6, c7);
+  for (let o = <usize>(K & ~3) << 2; o < <usize>K << 2; o += 4) {
+    const v = v128.load32_splat(x + o);
+    s0 = madd(s0, v, f32x4(load<f32>(w0 + o), load<f32>(w1 + o), load<f32>(w2 + o), load<f32>(w3 + o)));
+    s1 = madd(s1, v, f32x4(load<f32>(w4 + o), load<f32>(w5 + o), load<f32>(w6 + o), load<f32>(w7 + o)));
+  }
+  put4(c, bj, s0, min(nr, 4), alpha, beta);
+  if (nr > 4) put4(c + 16, bj ? bj + 16 : 0, s1, nr - 4, alpha, beta);
+}
+
+// gemmNT's C = alpha·A·Bᵀ + beta·C + bias for the rows [r0, r1) of C, A (M×K) indexed at `index`.
+export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
+  index: usize, r0: i32, r1: i32): void {
+  const G = (K + 3) >> 2, G4 = K >> 2, ld = <usize>K << 2, ldc = <usize>N << 2, lists = rowLists(index, M, G);
+  for (let r = r0; r < r1; r++) {
+    const list = lists + (<usize>(r * G4) << 2), end = list + (<usize>load<i32>(index + (<usize>r << 2)) << 2);
+    const x = a + <usize>r * ld, cr = c + <usize>r * ldc;
+    for (let j = 0; j < N; j += 8) {
+      const nr = min(N - j, 8), w0 = b + <usize>j * ld;
+      const w1 = nr > 1 ? w0 + ld : w0, w2 = nr > 2 ? w1 + ld : w1, w3 = nr > 3 ? w2 + ld : w2, w4 = nr > 4 ? w3 + ld : w3;
+      const w5 = nr > 5 ? w4 + ld : w4, w6 = nr > 6 ? w5 + ld : w5, w7 = nr > 7 ? w6 + ld : w6;
+      nt_1x8(cr + (<usize>j << 2), x, w0, w1, w2, w3, w4, w5, w6, w7, list, end, bias ? bias + (<usize>j << 2) : 0, nr, K, alpha, beta);
+    }
+  }
+}
+
+// 8 rows of C (units i..i+7, mr valid) × one group of nr ≤ 4 columns: over the rows of B where the
+// group is not zero (list[0..n)), each C element summed in row order within gemmTN's K blocks.
+@inline function tn_8x4(c: usize, a: usize, b: usize, bj: usize, list: usize, n: i32, mr: i32, nr: i32, K: i32, lda: usize,
+  ldb: usize, ldc: usize, va: v128, beta: f32): void {
+  const o1: usize = mr > 1 ? 4 : 0, o2: usize = mr > 2 ? 8 : o1, o3: usize = mr > 3 ? 12 : o2, o4: usize = mr > 4 ? 16 : o3;
+  const o5: usize = mr > 5 ? 20 : o4, o6: usize = mr > 6 ? 24 : o5, o7: usize = mr > 7 ? 28 : o6;
+  let t = 0, k0 = 0;
+  do { // at least once, as gemmTN: K = 0 still gives C = beta·C + bias
+    const stop = k0 + min(KC, K - k0), first = k0 == 0;
+    const vb = f32x4.splat(first ? beta : 1), readC = !first || beta != 0, hasBias = first && bj != 0;
+    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    for (; t < n; t++) {
+      const r = load<i32>(list + (<usize>t << 2));
+      if (r >= stop) break;
+      const v = loadN(b + <usize>r * ldb, nr), ar = a + <usize>r * lda;
+      c0 = madd(c0, v128.load32_splat(ar), v); c1 = madd(c1, v128.load32_splat(ar + o1), v);
+      c2 = madd(c2, v128.load32_splat(ar + o2), v); c3 = madd(c3, v128.load32_splat(ar + o3), v);
+      c4 = madd(c4, v128.load32_splat(ar + o4), v); c5 = madd(c5, v128.load32_splat(ar + o5), v);
+      c6 = madd(c6, v128.load32_splat(ar + o6), v); c7 = madd(c7, v128.load32_splat(ar + o7), v);
+    }
+    epi(c, c0, bj, nr, va, vb, readC, hasBias);
+    if (mr > 1) epi(c + ldc, c1, bj, nr, va, vb, readC, hasBias);
+    if (mr > 2) epi(c + 2 * ldc, c2, bj, nr, va, vb, readC, hasBias);
+    if (mr > 3) epi(c + 3 * ldc, c3, bj, nr, va, vb, readC, hasBias);
+    if (mr > 4) epi(c + 4 * ldc, c4, bj, nr, va, vb, readC, hasBias);
+    if (mr > 5) epi(c + 5 * ldc, c5, bj, nr, va, vb, readC, hasBias);
+    if (mr > 6) epi(c + 6 * ldc, c6, bj, nr, va, vb, readC, hasBias);
+    if (mr > 7) epi(c + 7 * ldc, c7, bj, nr, va, vb, readC, hasBias);
+    k0 += KC;
+  } while (k0 < K);
+}
+
+// gemmTN's C = alpha·Aᵀ·B + beta·C + bias for the column groups [g0, g1) of C, B (K×N) indexed at `index`.
+export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
+  index: usize, g0: i32, g1: i32): void {
+  const G = (N + 3) >> 2, lists = groupLists(index, K, G, N >> 2), va = f32x4.splat(alpha);
+  const lda = <usize>M << 2, ldb = <usize>N << 2, ldc = ldb, counts = index + (<usize>K << 2);
+  for (let g = g0; g < g1; g++) {
+    const n = load<i32>(counts + (<usize>g << 2)), list = lists + (<usize>(g * K) << 2), nr = min(N - (g << 2), 4);
+    const col = <usize>g << 4, bj = bias ? bias + col : 0;
+    for (let i = 0; i < M; i += 8) {
+      tn_8x4(c + <usize>i * ldc + col, a + (<usize>i << 2), b + col, bj, list, n, min(M - i, 8), nr, K, lda, ldb, ldc, va, beta);
+    }
+  }
+}
+
+export function sparseNT(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {
+  sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M);
+}
+
+export function sparseTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {
+  sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, (N + 3) >> 2);
+}
