@@ -98,11 +98,11 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       denseXN(o, part, parts, panel, i(o, w.WORD_OP) == id.OP_GEMM_TN);
       break;
     case id.OP_SPARSE_INDEX:
-      sparseIndex(p(o, w.sparseIndex.x), i(o, w.sparseIndex.rows), i(o, w.sparseIndex.cols), p(o, w.sparseIndex.index));
+      sparseIndex(p(o, w.sparseIndex.x), i(o, w.sparseIndex.rows), i(o, w.sparseIndex.cols), p(o, w.sparseIndex.index), i(o, w.sparseIndex.percent));
       break;
-    case id.OP_SPARSE_NT: { // by rows of C; a dense batch runs gemmNT's record (the same words before index)
+    case id.OP_SPARSE_NT: { // by rows of C; a denser batch runs gemmNT's record (the same words before index)
       const M = i(o, w.sparseNT.M), K = i(o, w.sparseNT.K), index = p(o, w.sparseNT.index);
-      if (!sparseOn(index, M, K)) { denseNT(o, part, parts); break; }
+      if (!sparseOn(index, M, K, id.SPARSE_NT_PERCENT)) { denseNT(o, part, parts); break; }
       const c = p(o, w.sparseNT.c), a = p(o, w.sparseNT.a), b = p(o, w.sparseNT.b), bias = p(o, w.sparseNT.bias);
       const alpha = f(o, w.sparseNT.alpha), beta = f(o, w.sparseNT.beta);
       sparseNTPart(c, a, b, bias, M, i(o, w.sparseNT.N), K, alpha, beta, index, lo(M, part, parts), lo(M, part + 1, parts));
@@ -110,7 +110,7 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
     }
     case id.OP_SPARSE_TN: { // by groups of 4 columns of C; a dense batch runs gemmTN's record
       const N = i(o, w.sparseTN.N), K = i(o, w.sparseTN.K), index = p(o, w.sparseTN.index), G = (N + 3) >> 2;
-      if (!sparseOn(index, K, N)) { denseXN(o, part, parts, panel, true); break; }
+      if (!sparseOn(index, K, N, id.SPARSE_TN_PERCENT)) { denseXN(o, part, parts, panel, true); break; }
       const c = p(o, w.sparseTN.c), a = p(o, w.sparseTN.a), b = p(o, w.sparseTN.b), bias = p(o, w.sparseTN.bias);
       const alpha = f(o, w.sparseTN.alpha), beta = f(o, w.sparseTN.beta);
       sparseTNPart(c, a, b, bias, i(o, w.sparseTN.M), N, K, alpha, beta, index, lo(G, part, parts), lo(G, part + 1, parts));

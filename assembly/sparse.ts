@@ -9,7 +9,8 @@
 // The index of a batch x (R rows × K columns; G = ⌈K/4⌉ groups, G4 = ⌊K/4⌋ whole ones), i32 at
 // `index`: R row counts, G group counts, then per row the whole groups that are not all zero
 // (R × G4 words, each row's in increasing q), then per group the rows where it is not (G × R,
-// in increasing r). sparseIndexBytes in src/core/core.ts is its size.
+// in increasing r; written only when sparseTN will read them). sparseIndexBytes
+// (src/core/backprop.ts) is its size.
 import * as id from "../src/ids";
 import { epi, hsum4, KC, madd, store1 } from "./gemm";
 import { loadN } from "./lanes";
@@ -17,33 +18,46 @@ import { loadN } from "./lanes";
 @inline function rowLists(index: usize, R: i32, G: i32): usize { return index + (<usize>(R + G) << 2); }
 @inline function groupLists(index: usize, R: i32, G: i32, G4: i32): usize { return index + (<usize>(R + G + R * G4) << 2); }
 
-// index = the groups of x (rows × cols) that are not all zero, by row and by group. One pass.
-export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize): void {
+// index = the groups of x (rows × cols) that are not all zero, by row; and by group when at most
+// `percent` of them are not, or always at 100 (a program passes SPARSE_TN_PERCENT: on denser rows sparseTN does not
+// run, and this second pass would be all cost).
+export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percent: i32): void {
   const G = (cols + 3) >> 2, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
   const byRow = rowLists(index, rows, G), byGroup = groupLists(index, rows, G, G4), counts = index + (<usize>rows << 2);
-  memory.fill(counts, 0, <usize>G << 2);
   for (let r = 0; r < rows; r++) {
     const row = x + <usize>r * ld, list = byRow + (<usize>(r * G4) << 2);
     let n = 0;
-    for (let g = 0; g < G; g++) {
-      if (!v128.any_true(f32x4.ne(loadN(row + (<usize>g << 4), min(4, cols - (g << 2))), zero))) continue;
-      if (g < G4) { store<i32>(list + (<usize>n << 2), g); n++; }
-      const cg = counts + (<usize>g << 2), m = load<i32>(cg);
-      store<i32>(byGroup + (<usize>(g * rows + m) << 2), r);
-      store<i32>(cg, m + 1);
+    for (let g = 0; g < G4; g++) {
+      store<i32>(list + (<usize>n << 2), g);
+      n += i32(v128.any_true(f32x4.ne(v128.load(row + (<usize>g << 4)), zero)));
     }
     store<i32>(index + (<usize>r << 2), n);
   }
+  if (percent < 100 && !sparseOn(index, rows, cols, percent)) return;
+  memory.fill(counts, 0, <usize>G << 2);
+  for (let r = 0; r < rows; r++) {
+    const list = byRow + (<usize>(r * G4) << 2), n = load<i32>(index + (<usize>r << 2));
+    for (let t = 0; t < n; t++) {
+      const cg = counts + (<usize>load<i32>(list + (<usize>t << 2)) << 2), m = load<i32>(cg);
+      store<i32>(byGroup + (<usize>(load<i32>(list + (<usize>t << 2)) * rows + m) << 2), r);
+      store<i32>(cg, m + 1);
+    }
+    if (G4 == G) continue; // the last K mod 4 columns: a partial group, in no row's list
+    if (!v128.any_true(f32x4.ne(loadN(x + <usize>r * ld + (<usize>G4 << 4), cols & 3), zero))) continue;
+    const cg = counts + (<usize>G4 << 2), m = load<i32>(cg);
+    store<i32>(byGroup + (<usize>(G4 * rows + m) << 2), r);
+    store<i32>(cg, m + 1);
+  }
 }
 
-// Whether the batch's products take the sparse path: at most SPARSE_MAX_PERCENT of its whole
-// groups have a non-zero. From the data alone, so every thread and engine makes the same choice.
-export function sparseOn(index: usize, rows: i32, cols: i32): bool {
+// Whether the batch's products take the sparse path: at most `percent` of its whole groups have a
+// non-zero. From the data alone, so every thread and engine makes the same choice.
+export function sparseOn(index: usize, rows: i32, cols: i32, percent: i32): bool {
   const G4 = cols >> 2;
   if (G4 == 0) return false;
   let n: i64 = 0;
   for (let r = 0; r < rows; r++) n += load<i32>(index + (<usize>r << 2));
-  return n * 100 <= <i64>id.SPARSE_MAX_PERCENT * rows * G4;
+  return n * 100 <= <i64>percent * rows * G4;
 }
 
 // C[0..n) of one row (n ≤ 4 lanes of s) through the dense epilogue.
@@ -133,7 +147,9 @@ export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
     const n = load<i32>(counts + (<usize>g << 2)), list = lists + (<usize>(g * K) << 2), nr = min(N - (g << 2), 4);
     const col = <usize>g << 4, bj = bias ? bias + col : 0;
     for (let i = 0; i < M; i += 8) {
-      tn_8x4(c + <usize>i * ldc + col, a + (<usize>i << 2), b + col, bj, list, n, min(M - i, 8), nr, K, lda, ldb, ldc, va, beta);
+      const ci = c + <usize>i * ldc + col, ai = a + (<usize>i << 2), mr = min(M - i, 8);
+      if (nr == 4) tn_8x4(ci, ai, b + col, bj, list, n, mr, 4, K, lda, ldb, ldc, va, beta); // whole loads
+      else tn_8x4(ci, ai, b + col, bj, list, n, mr, nr, K, lda, ldb, ldc, va, beta);
     }
   }
 }

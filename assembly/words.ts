@@ -180,6 +180,7 @@ export namespace sparseIndex {
   export const rows: i32 = 2;
   export const cols: i32 = 3;
   export const index: i32 = 4;
+  export const percent: i32 = 5;
 }
 export namespace sparseNT {
   export const c: i32 = 1;

@@ -60,8 +60,8 @@ test.each(cases)('rows=%i nIn=%i nOut=%i density=%f', (R, nIn, nOut, density) =>
   fill(h.f32(b, nOut), 13);
   fill(h.f32(bIn, nIn), 23);
   fill(h.f32(delta, R * nOut), 17);
-  h.wasm.sparseIndex(x, R, nIn, idx);
-  h.js.sparseIndex(x, R, nIn, idxJs);
+  h.wasm.sparseIndex(x, R, nIn, idx, 100); // 100: by group too, whatever the density
+  h.js.sparseIndex(x, R, nIn, idxJs, 100);
   const index = lists(idx, R, nIn);
   expect(index).toEqual(lists(idxJs, R, nIn));
   // The oracle of the index: a group is listed where one of its columns is not zero.

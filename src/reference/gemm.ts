@@ -97,7 +97,8 @@ export function gemms(view: View) {
 
 /**
  * The index of x (rows × cols) that assembly/sparse.ts builds, in the same layout: per row the
- * whole groups of 4 columns that are not all zero, per group (the last may be partial) the rows.
+ * whole groups of 4 columns that are not all zero, per group (the last may be partial) the rows
+ * (these only when at most `percent` of the whole groups are not zero).
  */
 export function sparseLayout(rows: number, cols: number) {
   const G = (cols + 3) >> 2,
@@ -107,24 +108,26 @@ export function sparseLayout(rows: number, cols: number) {
 
 function sparse(view: View) {
   return {
-    sparseIndex(x: number, rows: number, cols: number, index: number): void {
+    sparseIndex(x: number, rows: number, cols: number, index: number, percent: number): void {
       const F = view.f32(),
         I = new Int32Array(F.buffer),
         X = x >>> 2,
         at = index >>> 2,
         L = sparseLayout(rows, cols);
-      I.fill(0, at + L.groupCounts, at + L.groupCounts + L.G);
+      const nz = (r: number, g: number) => {
+        for (let k = 4 * g; k < Math.min(cols, 4 * g + 4); k++) if (F[X + r * cols + k] !== 0) return true;
+        return false;
+      };
+      let total = 0;
       for (let r = 0; r < rows; r++) {
         let n = 0;
-        for (let g = 0; g < L.G; g++) {
-          let any = false;
-          for (let k = 4 * g; k < Math.min(cols, 4 * g + 4); k++) any ||= F[X + r * cols + k] !== 0;
-          if (!any) continue;
-          if (g < L.G4) I[at + L.rowLists + r * L.G4 + n++] = g;
-          I[at + L.groupLists + g * rows + I[at + L.groupCounts + g]++] = r;
-        }
-        I[at + r] = n;
+        for (let g = 0; g < L.G4; g++) if (nz(r, g)) I[at + L.rowLists + r * L.G4 + n++] = g;
+        total += I[at + r] = n;
       }
+      if (percent < 100 && (L.G4 === 0 || total * 100 > percent * rows * L.G4)) return; // as assembly/sparse.ts: by group only then
+      I.fill(0, at + L.groupCounts, at + L.groupCounts + L.G);
+      for (let r = 0; r < rows; r++)
+        for (let g = 0; g < L.G; g++) if (nz(r, g)) I[at + L.groupLists + g * rows + I[at + L.groupCounts + g]++] = r;
     },
     /** gemmNT over A's non-zero groups (and its last K mod 4 columns): the oracle's sum without its zero terms. */
     sparseNT(
