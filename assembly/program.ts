@@ -108,8 +108,8 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       sparseNTPart(c, a, b, bias, M, i(o, w.sparseNT.N), K, alpha, beta, index, lo(M, part, parts), lo(M, part + 1, parts));
       break;
     }
-    case id.OP_SPARSE_TN: { // by groups of 4 columns of C; a dense batch runs gemmTN's record
-      const N = i(o, w.sparseTN.N), K = i(o, w.sparseTN.K), index = p(o, w.sparseTN.index), G = (N + 3) >> 2;
+    case id.OP_SPARSE_TN: { // by blocks of 8 columns of C; a denser batch runs gemmTN's record
+      const N = i(o, w.sparseTN.N), K = i(o, w.sparseTN.K), index = p(o, w.sparseTN.index), G = (N + 7) >> 3;
       if (!sparseOn(index, K, N, id.SPARSE_TN_PERCENT)) { denseXN(o, part, parts, panel, true); break; }
       const c = p(o, w.sparseTN.c), a = p(o, w.sparseTN.a), b = p(o, w.sparseTN.b), bias = p(o, w.sparseTN.bias);
       const alpha = f(o, w.sparseTN.alpha), beta = f(o, w.sparseTN.beta);

@@ -1,29 +1,29 @@
 // The first layer's products when its input rows are mostly zeros (MNIST: 19% of pixels are not).
-// The unit skipped is a group of 4 input columns (k = 4q..4q+3) that is zero in a row: the dense
-// kernels (./gemm.ts) hold column k's terms in lane k mod 4 (NT) or add row r's term in row order
-// (TN), so leaving out the groups whose 4 terms are all products with an exact zero changes
-// nothing. A sum starts at +0 and in round-to-nearest never becomes −0, and s + (±0) = s, so the
+// What is skipped: in the forward, a group of 4 input columns (k = 4q..4q+3) that is zero in a
+// row; in ∂C/∂W, a row where a block of 8 columns is zero. The dense kernels (./gemm.ts) hold
+// column k's terms in lane k mod 4 (NT) or add row r's terms in row order (TN), so leaving out
+// terms that are all products with an exact zero changes nothing. A sum starts at +0 and in round-to-nearest never becomes −0, and s + (±0) = s, so the
 // sparse kernels give the dense kernels' bits (while the other operand is finite: 0·∞ is NaN in
 // the dense sum, left out here; a non-finite weight ends training through the cost anyway).
 //
-// The index of a batch x (R rows × K columns; G = ⌈K/4⌉ groups, G4 = ⌊K/4⌋ whole ones), i32 at
-// `index`: R row counts, G group counts, then per row the whole groups that are not all zero
-// (R × G4 words, each row's in increasing q), then per group the rows where it is not (G × R,
+// The index of a batch x (R rows × K columns; G4 = ⌊K/4⌋ whole groups, P = ⌈K/8⌉ blocks), i32 at
+// `index`: R row counts, P block counts, then per row the whole groups that are not all zero
+// (R × G4 words, each row's in increasing q), then per block the rows where it is not (P × R,
 // in increasing r; written only when sparseTN will read them). sparseIndexBytes
 // (src/core/backprop.ts) is its size.
 import * as id from "../src/ids";
 import { epi, hsum4, KC, madd, store1 } from "./gemm";
 import { loadN } from "./lanes";
 
-@inline function rowLists(index: usize, R: i32, G: i32): usize { return index + (<usize>(R + G) << 2); }
-@inline function groupLists(index: usize, R: i32, G: i32, G4: i32): usize { return index + (<usize>(R + G + R * G4) << 2); }
+@inline function rowLists(index: usize, R: i32, P: i32): usize { return index + (<usize>(R + P) << 2); }
+@inline function blockLists(index: usize, R: i32, P: i32, G4: i32): usize { return index + (<usize>(R + P + R * G4) << 2); }
 
-// index = the groups of x (rows × cols) that are not all zero, by row; and by group when at most
-// `percent` of them are not, or always at 100 (a program passes SPARSE_TN_PERCENT: on denser rows sparseTN does not
-// run, and this second pass would be all cost).
+// index = the groups of x (rows × cols) that are not all zero, by row; and the rows by block when
+// at most `percent` of the groups are not, or always at 100 (a program passes SPARSE_TN_PERCENT:
+// on denser rows sparseTN does not run, and this second pass would be all cost).
 export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percent: i32): void {
-  const G = (cols + 3) >> 2, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
-  const byRow = rowLists(index, rows, G), byGroup = groupLists(index, rows, G, G4), counts = index + (<usize>rows << 2);
+  const P = (cols + 7) >> 3, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
+  const byRow = rowLists(index, rows, P), byBlock = blockLists(index, rows, P, G4), counts = index + (<usize>rows << 2);
   for (let r = 0; r < rows; r++) {
     const row = x + <usize>r * ld, list = byRow + (<usize>(r * G4) << 2);
     let n = 0;
@@ -34,20 +34,25 @@ export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percen
     store<i32>(index + (<usize>r << 2), n);
   }
   if (percent < 100 && !sparseOn(index, rows, cols, percent)) return;
-  memory.fill(counts, 0, <usize>G << 2);
+  memory.fill(counts, 0, <usize>P << 2);
   for (let r = 0; r < rows; r++) {
     const list = byRow + (<usize>(r * G4) << 2), n = load<i32>(index + (<usize>r << 2));
+    let last = -1; // the block r was last listed in: each row once per block, rows in order
     for (let t = 0; t < n; t++) {
-      const cg = counts + (<usize>load<i32>(list + (<usize>t << 2)) << 2), m = load<i32>(cg);
-      store<i32>(byGroup + (<usize>(load<i32>(list + (<usize>t << 2)) * rows + m) << 2), r);
-      store<i32>(cg, m + 1);
+      const b = load<i32>(list + (<usize>t << 2)) >> 1;
+      if (b != last) { last = b; addRow(byBlock, counts, rows, b, r); }
     }
-    if (G4 == G) continue; // the last K mod 4 columns: a partial group, in no row's list
-    if (!v128.any_true(f32x4.ne(loadN(x + <usize>r * ld + (<usize>G4 << 4), cols & 3), zero))) continue;
-    const cg = counts + (<usize>G4 << 2), m = load<i32>(cg);
-    store<i32>(byGroup + (<usize>(G4 * rows + m) << 2), r);
-    store<i32>(cg, m + 1);
+    // The last K mod 4 columns are in no row's list.
+    if ((cols & 3) && (G4 >> 1) != last && v128.any_true(f32x4.ne(loadN(x + <usize>r * ld + (<usize>G4 << 4), cols & 3), zero))) {
+      addRow(byBlock, counts, rows, G4 >> 1, r);
+    }
   }
+}
+
+@inline function addRow(byBlock: usize, counts: usize, rows: i32, b: i32, r: i32): void {
+  const cb = counts + (<usize>b << 2), m = load<i32>(cb);
+  store<i32>(byBlock + (<usize>(b * rows + m) << 2), r);
+  store<i32>(cb, m + 1);
 }
 
 // Whether the batch's products take the sparse path: at most `percent` of its whole groups have a
@@ -93,7 +98,7 @@ export function sparseOn(index: usize, rows: i32, cols: i32, percent: i32): bool
 // gemmNT's C = alpha·A·Bᵀ + beta·C + bias for the rows [r0, r1) of C, A (M×K) indexed at `index`.
 export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
   index: usize, r0: i32, r1: i32): void {
-  const G = (K + 3) >> 2, G4 = K >> 2, ld = <usize>K << 2, ldc = <usize>N << 2, lists = rowLists(index, M, G);
+  const G4 = K >> 2, ld = <usize>K << 2, ldc = <usize>N << 2, lists = rowLists(index, M, (K + 7) >> 3);
   for (let r = r0; r < r1; r++) {
     const list = lists + (<usize>(r * G4) << 2), end = list + (<usize>load<i32>(index + (<usize>r << 2)) << 2);
     const x = a + <usize>r * ld, cr = c + <usize>r * ldc;
@@ -106,50 +111,54 @@ export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
   }
 }
 
-// 8 rows of C (units i..i+7, mr valid) × one group of nr ≤ 4 columns: over the rows of B where the
-// group is not zero (list[0..n)), each C element summed in row order within gemmTN's K blocks.
-@inline function tn_8x4(c: usize, a: usize, b: usize, bj: usize, list: usize, n: i32, mr: i32, nr: i32, K: i32, lda: usize,
-  ldb: usize, ldc: usize, va: v128, beta: f32): void {
-  const o1: usize = mr > 1 ? 4 : 0, o2: usize = mr > 2 ? 8 : o1, o3: usize = mr > 3 ? 12 : o2, o4: usize = mr > 4 ? 16 : o3;
-  const o5: usize = mr > 5 ? 20 : o4, o6: usize = mr > 6 ? 24 : o5, o7: usize = mr > 7 ? 28 : o6;
+// 4 rows of C (units i..i+3, mr valid) × one block of 8 columns (n0 + n1 valid, n1 = 0: half a
+// block): over the rows of B where the block is not zero (list[0..n)), each C element summed in
+// row order within gemmTN's K blocks, as its 4×8 tile does.
+@inline function tn_4x8(c: usize, a: usize, b: usize, bj: usize, list: usize, n: i32, mr: i32, n0: i32, n1: i32, K: i32,
+  lda: usize, ldb: usize, ldc: usize, va: v128, beta: f32): void {
+  const a1: usize = mr > 1 ? 4 : 0, a2: usize = mr > 2 ? 8 : a1, a3: usize = mr > 3 ? 12 : a2;
   let t = 0, k0 = 0;
   do { // at least once, as gemmTN: K = 0 still gives C = beta·C + bias
     const stop = k0 + min(KC, K - k0), first = k0 == 0;
     const vb = f32x4.splat(first ? beta : 1), readC = !first || beta != 0, hasBias = first && bj != 0;
-    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-    for (; t < n; t++) {
-      const r = load<i32>(list + (<usize>t << 2));
-      if (r >= stop) break;
-      const v = loadN(b + <usize>r * ldb, nr), ar = a + <usize>r * lda;
-      c0 = madd(c0, v128.load32_splat(ar), v); c1 = madd(c1, v128.load32_splat(ar + o1), v);
-      c2 = madd(c2, v128.load32_splat(ar + o2), v); c3 = madd(c3, v128.load32_splat(ar + o3), v);
-      c4 = madd(c4, v128.load32_splat(ar + o4), v); c5 = madd(c5, v128.load32_splat(ar + o5), v);
-      c6 = madd(c6, v128.load32_splat(ar + o6), v); c7 = madd(c7, v128.load32_splat(ar + o7), v);
+    let e = t; // this K block's rows: list[t..e)
+    while (e < n && load<i32>(list + (<usize>e << 2)) < stop) e++;
+    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    for (; t < e; t++) {
+      const r = <usize>load<i32>(list + (<usize>t << 2)), br = b + r * ldb, ar = a + r * lda;
+      const b0 = loadN(br, n0), b1 = n1 > 0 ? loadN(br + 16, n1) : b0;
+      let x = v128.load32_splat(ar);
+      c00 = madd(c00, x, b0); c01 = madd(c01, x, b1);
+      x = v128.load32_splat(ar + a1);
+      c10 = madd(c10, x, b0); c11 = madd(c11, x, b1);
+      x = v128.load32_splat(ar + a2);
+      c20 = madd(c20, x, b0); c21 = madd(c21, x, b1);
+      x = v128.load32_splat(ar + a3);
+      c30 = madd(c30, x, b0); c31 = madd(c31, x, b1);
     }
-    epi(c, c0, bj, nr, va, vb, readC, hasBias);
-    if (mr > 1) epi(c + ldc, c1, bj, nr, va, vb, readC, hasBias);
-    if (mr > 2) epi(c + 2 * ldc, c2, bj, nr, va, vb, readC, hasBias);
-    if (mr > 3) epi(c + 3 * ldc, c3, bj, nr, va, vb, readC, hasBias);
-    if (mr > 4) epi(c + 4 * ldc, c4, bj, nr, va, vb, readC, hasBias);
-    if (mr > 5) epi(c + 5 * ldc, c5, bj, nr, va, vb, readC, hasBias);
-    if (mr > 6) epi(c + 6 * ldc, c6, bj, nr, va, vb, readC, hasBias);
-    if (mr > 7) epi(c + 7 * ldc, c7, bj, nr, va, vb, readC, hasBias);
+    const bj1 = bj ? bj + 16 : 0;
+    epi(c, c00, bj, n0, va, vb, readC, hasBias);
+    if (n1 > 0) epi(c + 16, c01, bj1, n1, va, vb, readC, hasBias);
+    if (mr > 1) { epi(c + ldc, c10, bj, n0, va, vb, readC, hasBias); if (n1 > 0) epi(c + ldc + 16, c11, bj1, n1, va, vb, readC, hasBias); }
+    if (mr > 2) { epi(c + 2 * ldc, c20, bj, n0, va, vb, readC, hasBias); if (n1 > 0) epi(c + 2 * ldc + 16, c21, bj1, n1, va, vb, readC, hasBias); }
+    if (mr > 3) { epi(c + 3 * ldc, c30, bj, n0, va, vb, readC, hasBias); if (n1 > 0) epi(c + 3 * ldc + 16, c31, bj1, n1, va, vb, readC, hasBias); }
     k0 += KC;
   } while (k0 < K);
 }
 
-// gemmTN's C = alpha·Aᵀ·B + beta·C + bias for the column groups [g0, g1) of C, B (K×N) indexed at `index`.
+// gemmTN's C = alpha·Aᵀ·B + beta·C + bias for the column blocks [p0, p1) of C (8 columns each),
+// B (K×N) indexed at `index`.
 export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
-  index: usize, g0: i32, g1: i32): void {
-  const G = (N + 3) >> 2, lists = groupLists(index, K, G, N >> 2), va = f32x4.splat(alpha);
+  index: usize, p0: i32, p1: i32): void {
+  const P = (N + 7) >> 3, lists = blockLists(index, K, P, N >> 2), va = f32x4.splat(alpha);
   const lda = <usize>M << 2, ldb = <usize>N << 2, ldc = ldb, counts = index + (<usize>K << 2);
-  for (let g = g0; g < g1; g++) {
-    const n = load<i32>(counts + (<usize>g << 2)), list = lists + (<usize>(g * K) << 2), nr = min(N - (g << 2), 4);
-    const col = <usize>g << 4, bj = bias ? bias + col : 0;
-    for (let i = 0; i < M; i += 8) {
-      const ci = c + <usize>i * ldc + col, ai = a + (<usize>i << 2), mr = min(M - i, 8);
-      if (nr == 4) tn_8x4(ci, ai, b + col, bj, list, n, mr, 4, K, lda, ldb, ldc, va, beta); // whole loads
-      else tn_8x4(ci, ai, b + col, bj, list, n, mr, nr, K, lda, ldb, ldc, va, beta);
+  for (let q = p0; q < p1; q++) {
+    const n = load<i32>(counts + (<usize>q << 2)), list = lists + (<usize>(q * K) << 2), w = N - (q << 3);
+    const col = <usize>q << 5, bj = bias ? bias + col : 0, bq = b + col;
+    for (let i = 0; i < M; i += 4) {
+      const ci = c + <usize>i * ldc + col, ai = a + (<usize>i << 2), mr = min(M - i, 4);
+      if (w >= 8) tn_4x8(ci, ai, bq, bj, list, n, mr, 4, 4, K, lda, ldb, ldc, va, beta); // whole blocks: whole loads
+      else tn_4x8(ci, ai, bq, bj, list, n, mr, min(w, 4), w - 4, K, lda, ldb, ldc, va, beta);
     }
   }
 }
@@ -159,5 +168,5 @@ export function sparseNT(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i
 }
 
 export function sparseTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {
-  sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, (N + 3) >> 2);
+  sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, (N + 7) >> 3);
 }
