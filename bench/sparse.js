@@ -1,5 +1,5 @@
 // The first layer's sparse products (assembly/sparse.ts) against the dense ones: `node bench/sparse.js
-// [--quick] [--baseline DIR]`. Kernels: W2's first layer (64 rows × 784 inputs × 128 units) on
+// [--quick] [--baseline DIR]`. Kernels: W2's first layer (64 rows × 784 inputs × 128 units), and W1's, on
 // inputs of each pixel density, on MNIST batches and on inverted MNIST (255 − x: no zeros), as
 // CPU time of this process per call (process.cpuUsage: a core the host gives to another process is
 // not counted), dense and sparse taking turns, the median of the per-round ratios. Training
@@ -39,12 +39,11 @@ function rounds(fns, n, minMs) {
 }
 const ratio = (a, b) => summary(a.map((x, i) => x / b[i])).median;
 
-async function kernels() {
+async function kernels(id, [B, K, N], densities) {
   const lib = await loadLibrary();
   const memory = new WebAssembly.Memory({ initial: 256 });
   const w = await lib.instantiateKernels(memory);
   const arena = new lib.Arena(memory, w.heapBase());
-  const [B, K, N] = [64, 784, 128];
   const x = padded(arena, 4 * B * K),
     W = padded(arena, 4 * N * K),
     b = padded(arena, 4 * N),
@@ -61,12 +60,12 @@ async function kernels() {
   ])
     F(p, n).forEach((_, i, a) => (a[i] = 2 * rand() - 1));
   const pixels = mnist.train.features,
-    inputs = [0.05, 0.1, 0.19, 0.3, 0.5, 0.75, 1].map((d) => ({
+    inputs = densities.map((d) => ({
       name: `random pixels, ${d * 100}%`,
       fill: (X) => X.forEach((_, i, a) => (a[i] = rand() < d ? (1 + Math.floor(rand() * 255)) / 255 : 0)),
     }));
   inputs.push(
-    { name: 'MNIST, rows 0–63', fill: (X) => X.forEach((_, i, a) => (a[i] = pixels[i] / 255)) },
+    { name: `MNIST, rows 0–${B - 1}`, fill: (X) => X.forEach((_, i, a) => (a[i] = pixels[i] / 255)) },
     { name: 'inverted MNIST (255 − x)', fill: (X) => X.forEach((_, i, a) => (a[i] = (255 - pixels[i]) / 255)) },
   );
   const inv = Math.fround(1 / B),
@@ -109,7 +108,7 @@ async function kernels() {
     log(`  ${input.name}`);
   }
   console.log(
-    `\nW2's first layer, ${B}×${K}×${N}: CPU µs per call (medians), dense/sparse (median of paired ratios)\n`,
+    `\n${id}'s first layer, ${B}×${K}×${N}: CPU µs per call (medians), dense/sparse (median of paired ratios)\n`,
   );
   console.log(
     table(
@@ -131,7 +130,7 @@ async function kernels() {
 }
 
 async function training() {
-  const W2 = WORKLOADS.find((x) => x.id === 'W2');
+  const W = (id) => WORKLOADS.find((x) => x.id === id);
   const train = mnist.train; // u8 pixels, gathered and scaled per batch as the CLI trains
   const inverted = { features: train.features.map((v) => 255 - v), labels: train.labels };
   const trees = [
@@ -142,7 +141,11 @@ async function training() {
   const samples = quick ? 20000 : 60000;
   const reps = quick ? 3 : 5;
   const rowsOut = [];
-  for (const threads of [1, 2])
+  for (const [wl, threads] of [
+    [W('W2'), 1],
+    [W('W2'), 2],
+    [W('W1'), 1],
+  ])
     for (const [dataName, d] of [
       ['MNIST', train],
       ['inverted MNIST', inverted],
@@ -150,8 +153,8 @@ async function training() {
       const sets = libs.map((lib) =>
         lib.Dataset.fromArrays(d.features.subarray(0, samples * 784), d.labels.subarray(0, samples), 784),
       );
-      const config = { inputs: 784, layers: W2.layers, loss: W2.loss, seed: 1, threads };
-      const fit = { epochs: 1, batchSize: W2.batchSize, optimizer: W2.optimizer };
+      const config = { inputs: 784, layers: wl.layers, loss: wl.loss, init: wl.init, seed: 1, threads };
+      const fit = { epochs: 1, batchSize: wl.batchSize, optimizer: wl.optimizer };
       const secs = libs.map(() => []);
       for (let r = 0; r < reps + 1; r++) {
         const order = r % 2 ? [1, 0] : [0, 1];
@@ -164,16 +167,17 @@ async function training() {
         }
       }
       const sps = (s) => Math.round(samples / summary(s).median).toLocaleString('en-US');
-      rowsOut.push([`${threads}`, dataName, sps(secs[0]), sps(secs[1]), ratio(secs[1], secs[0]).toFixed(2)]);
-      log(`  ${threads} thread(s), ${dataName}`);
+      rowsOut.push([wl.id, `${threads}`, dataName, sps(secs[0]), sps(secs[1]), ratio(secs[1], secs[0]).toFixed(2)]);
+      log(`  ${wl.id}, ${threads} thread(s), ${dataName}`);
     }
   console.log(
-    `\nW2 (${W2.title}), ${samples.toLocaleString('en-US')} samples an epoch, ${reps} paired epochs: samples/s (medians), speedup = median of baseline/this time\n`,
+    `\nW2 (${W('W2').title}) and W1 (${W('W1').title}), ${samples.toLocaleString('en-US')} samples an epoch, ${reps} paired epochs: samples/s (medians), speedup = median of baseline/this time\n`,
   );
-  console.log(table(['threads', 'data', 'this tree', 'baseline', 'speedup'], rowsOut));
+  console.log(table(['workload', 'threads', 'data', 'this tree', 'baseline', 'speedup'], rowsOut));
 }
 
 const cpu = (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1];
 console.log(`CPU: ${cpu}; Node ${process.version}`);
-await kernels();
+await kernels('W2', [64, 784, 128], [0.05, 0.1, 0.19, 0.3, 0.5, 0.75, 1]);
+await kernels('W1', [10, 784, 30], [0.05, 0.19]);
 if (baseline) await training();
