@@ -1,5 +1,6 @@
 // The three GEMM shapes as plain loops (the oracle for assembly/gemm.ts). Sums are kept in f64,
 // so the oracle is at least as accurate as any f32 kernel it checks.
+import { SPARSE_NT_PERCENT, SPARSE_TN_PERCENT } from '../ids.js';
 import type { View } from '../memory.js';
 
 function epilogue(
@@ -91,7 +92,6 @@ export function gemms(view: View) {
         }
       }
     },
-    ...sparse(view),
   };
 }
 
@@ -106,7 +106,13 @@ export function sparseLayout(rows: number, cols: number) {
   return { P, G4, blockCounts: rows, rowLists: rows + P, blockLists: rows + P + rows * G4 };
 }
 
-function sparse(view: View) {
+export function sparseGemms(view: View) {
+  const dense = gemms(view);
+  /** As assembly/sparse.ts sparseOn: at most `percent` of x's whole groups have a non-zero (the rest runs dense, as exec does). */
+  const on = (index: number, rows: number, cols: number, percent: number) => {
+    const I = new Int32Array(view.f32().buffer, index, rows);
+    return cols >> 2 > 0 && I.reduce((s, n) => s + n, 0) * 100 <= percent * rows * (cols >> 2);
+  };
   return {
     sparseIndex(x: number, rows: number, cols: number, index: number, percent: number): void {
       const F = view.f32(),
@@ -143,6 +149,7 @@ function sparse(view: View) {
       beta: number,
       index: number,
     ): void {
+      if (!on(index, M, K, SPARSE_NT_PERCENT)) return dense.gemmNT(c, a, b, bias, M, N, K, alpha, beta);
       const F = view.f32(),
         I = new Int32Array(F.buffer),
         at = index >>> 2,
@@ -173,6 +180,7 @@ function sparse(view: View) {
       beta: number,
       index: number,
     ): void {
+      if (!on(index, K, N, SPARSE_TN_PERCENT)) return dense.gemmTN(c, a, b, bias, M, N, K, alpha, beta);
       const F = view.f32(),
         I = new Int32Array(F.buffer),
         at = index >>> 2,
