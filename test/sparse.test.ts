@@ -53,14 +53,19 @@ test.each(cases)('rows=%i nIn=%i nOut=%i density=%f', (R, nIn, nOut, density) =>
     b = h.alloc(4 * nOut),
     bIn = h.alloc(4 * nIn),
     delta = h.alloc(4 * R * nOut),
-    idx = h.alloc(sparseIndexBytes(R, nIn)),
+    idx = h.alloc(sparseIndexBytes(R, nIn) + 64),
     idxJs = h.alloc(sparseIndexBytes(R, nIn));
   h.f32(x, R * nIn).set(inputs(R, nIn, density, 7 + R));
   fill(h.f32(W, nOut * nIn), 11);
   fill(h.f32(b, nOut), 13);
   fill(h.f32(bIn, nIn), 23);
   fill(h.f32(delta, R * nOut), 17);
+  const guard = new Uint32Array(h.memory.buffer, idx + sparseIndexBytes(R, nIn), 16).fill(0x7fc0dead);
   h.wasm.sparseIndex(x, R, nIn, idx, 100); // 100: by group too, whatever the density
+  expect(
+    guard.every((g) => g === 0x7fc0dead),
+    'the index stays within sparseIndexBytes',
+  ).toBe(true);
   h.js.sparseIndex(x, R, nIn, idxJs, 100);
   const index = lists(idx, R, nIn);
   expect(index).toEqual(lists(idxJs, R, nIn));

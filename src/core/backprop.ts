@@ -50,7 +50,7 @@ export interface Plan {
 
 /**
  * Bytes of the index of `rows` rows of `cols` inputs (assembly/sparse.ts): the counts, then per row
- * its whole groups of 4 columns, per block of 8 its rows; at most 1.25·rows·cols + 4·(rows + cols) bytes.
+ * its whole groups of 4 columns, per block of 8 its rows: about 1.5·rows·cols bytes.
  */
 export const sparseIndexBytes = (rows: number, cols: number) =>
   4 * (rows + ((cols + 7) >> 3) + rows * (cols >> 2) + ((cols + 7) >> 3) * rows);
