@@ -192,10 +192,11 @@ export const OPS = {
   }),
   /**
    * gemmNT with A indexed (the first layer's forward): skips A's zero groups while the batch's
-   * density is at most SPARSE_NT_PERCENT, else runs as gemmNT; the same bits either way.
+   * density is at most SPARSE_NT_PERCENT (split by rows of C), else runs as gemmNT (by its
+   * tiles); the same bits either way.
    */
   sparseNT: op({ id: id.OP_SPARSE_NT, args: [...GEMM, 'index:ptr'], split: 'tiles', cost: gemmCost }),
-  /** gemmTN with B indexed (the first layer's ∂C/∂W = Δᵀ·x): as sparseNT, at SPARSE_TN_PERCENT. */
+  /** gemmTN with B indexed (the first layer's ∂C/∂W = Δᵀ·x): as sparseNT, at SPARSE_TN_PERCENT (by blocks of 8 columns). */
   sparseTN: op({ id: id.OP_SPARSE_TN, args: [...GEMM, 'index:ptr'], split: 'tiles', cost: gemmCost }),
   /** No work: the records made beside end here (thread 0 waits for them here). */
   join: op({ id: id.OP_JOIN, args: [], split: 'one', noKernel: true }),
