@@ -19,13 +19,13 @@ import { loadN, storeN } from "./lanes";
 // acc + x·y: a multiply and an add (the same bits in every engine), or with the relaxed-SIMD build
 // one fused multiply-add (faster where the CPU has FMA throughput; results differ, and may differ
 // between CPUs: the fma builds are opt-in).
-@inline function madd(acc: v128, x: v128, y: v128): v128 {
+@inline export function madd(acc: v128, x: v128, y: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, y, acc);
   return f32x4.add(acc, f32x4.mul(x, y));
 }
 
 // C[0..n) = alpha·acc + beta·C + bias[j..j+n), in the reference's order of operations.
-@inline function epi(c: usize, acc: v128, bj: usize, n: i32, va: v128, vb: v128, readC: bool, hasBias: bool): void {
+@inline export function epi(c: usize, acc: v128, bj: usize, n: i32, va: v128, vb: v128, readC: bool, hasBias: bool): void {
   let v = f32x4.mul(acc, va);
   if (readC) v = f32x4.add(v, f32x4.mul(loadN(c, n), vb));
   if (hasBias) v = f32x4.add(v, loadN(bj, n));
@@ -111,7 +111,7 @@ function tn_4x4_simd(c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b: us
 // tiles of one row block of C pass over it: +10% on NN and +10–20% on TN at K = 784 (TN's A column
 // panel is strided too). Later blocks accumulate into C (beta = 1, no bias): C was written by the
 // first block, so a caller's beta = 0 still never reads the old C.
-const KC = id.PANEL_BYTES / 16;
+export const KC = id.PANEL_BYTES / 16;
 
 // TN's op(A) rows run down A's columns (stride 4·M): each k would touch a new cache line for 16
 // useful bytes. The 4 columns of a row block are packed here once per K block, k-major, so the
@@ -182,14 +182,14 @@ export function gemmTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32
 // per 8 multiply-adds), summed across lanes at the end; K mod 4 is finished on the sums.
 
 // [Σa, Σb, Σc, Σd]: four horizontal sums at once.
-@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+@inline export function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
   const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
   const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
   return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }
 
 // C[i,j] = alpha·acc + beta·C[i,j] + bias[j] (bj = &bias[j], or 0).
-@inline function store1(c: usize, bj: usize, acc: f32, alpha: f32, beta: f32): void {
+@inline export function store1(c: usize, bj: usize, acc: f32, alpha: f32, beta: f32): void {
   let v = alpha * acc;
   if (beta != 0) v += beta * load<f32>(c);
   if (bj) v += load<f32>(bj);

@@ -12,6 +12,7 @@ import { biasGradPart } from "./backprop";
 import { absSum, diagForward } from "./diagnostics";
 import { gemmNNPart, gemmNTPart, gemmTNPart, PANEL } from "./gemm";
 import { lossDelta } from "./loss";
+import { sparseIndex, sparseNTPart, sparseOn, sparseTNPart } from "./sparse";
 import { adam, momentum, sgd } from "./optimizer";
 import { dropoutPart, maxNormPart, scale } from "./regularize";
 import * as w from "./words";
@@ -37,6 +38,34 @@ export function partsOf(o: usize): i32 {
 // Where part `part` of `parts` of `units` work units starts: contiguous and balanced.
 @inline function lo(units: i32, part: i32, parts: i32): i32 { return <i32>(<i64>units * part / parts); }
 
+// gemmNT's record (or a sparseNT's: its words up to beta are gemmNT's), part `part` of `parts`:
+// tiles of C, 4 rows × 2 columns; the part along the side with more of them.
+function denseNT(o: usize, part: i32, parts: i32): void {
+  const M = i(o, w.gemmNT.M), N = i(o, w.gemmNT.N), mt = (M + 3) >> 2, nt = (N + 1) >> 1;
+  let i0 = 0, i1 = M, j0 = 0, j1 = N;
+  if (nt >= mt) { j0 = lo(nt, part, parts) << 1; j1 = min(N, lo(nt, part + 1, parts) << 1); }
+  else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
+  const c = p(o, w.gemmNT.c), a = p(o, w.gemmNT.a), b = p(o, w.gemmNT.b), bias = p(o, w.gemmNT.bias);
+  gemmNTPart(c, a, b, bias, M, N, i(o, w.gemmNT.K), f(o, w.gemmNT.alpha), f(o, w.gemmNT.beta), i0, i1, j0, j1);
+}
+
+// gemmNN's or gemmTN's record (or a sparseTN's), part `part` of `parts`: tiles of C, 4 rows × 8
+// columns; NN's and TN's records are alike (the table's GEMM).
+function denseXN(o: usize, part: i32, parts: i32, panel: usize, tn: bool): void {
+  const M = i(o, w.gemmNN.M), N = i(o, w.gemmNN.N), mt = (M + 3) >> 2, nt = (N + 7) >> 3;
+  let i0 = 0, i1 = M, j0 = 0, j1 = N;
+  // TN (∂C/∂W) by rows where each part gets a row tile: a thread then writes whole rows of
+  // ∂C/∂W, about the range its part of the update reads next, not half of every row from the
+  // other core's cache (W3's step in place: 1.73 → 1.79×).
+  const byRows = tn ? mt >= parts : nt < mt;
+  if (!byRows) { j0 = lo(nt, part, parts) << 3; j1 = min(N, lo(nt, part + 1, parts) << 3); }
+  else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
+  const c = p(o, w.gemmNN.c), a = p(o, w.gemmNN.a), b = p(o, w.gemmNN.b), bias = p(o, w.gemmNN.bias);
+  const K = i(o, w.gemmNN.K), alpha = f(o, w.gemmNN.alpha), beta = f(o, w.gemmNN.beta);
+  if (!tn) gemmNNPart(c, a, b, bias, M, N, K, alpha, beta, i0, i1, j0, j1, panel);
+  else gemmTNPart(c, a, b, bias, M, N, K, alpha, beta, i0, i1, j0, j1, panel);
+}
+
 /**
  * Part `part` (of `parts`) of record o; `panel` is the packing scratch of the thread running it. Returns false when the
  * record is a loss with `stop` whose cost was not finite (the program ends there).
@@ -61,29 +90,30 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       gatherTargets(y, p(o, w.gatherTargets.labels), idx, r1 - r0, k);
       break;
     }
-    case id.OP_GEMM_NT: { // tiles of C: 4 rows × 2 columns; the part along the side with more of them
-      const M = i(o, w.gemmNT.M), N = i(o, w.gemmNT.N), mt = (M + 3) >> 2, nt = (N + 1) >> 1;
-      let i0 = 0, i1 = M, j0 = 0, j1 = N;
-      if (nt >= mt) { j0 = lo(nt, part, parts) << 1; j1 = min(N, lo(nt, part + 1, parts) << 1); }
-      else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
-      const c = p(o, w.gemmNT.c), a = p(o, w.gemmNT.a), b = p(o, w.gemmNT.b), bias = p(o, w.gemmNT.bias);
-      gemmNTPart(c, a, b, bias, M, N, i(o, w.gemmNT.K), f(o, w.gemmNT.alpha), f(o, w.gemmNT.beta), i0, i1, j0, j1);
+    case id.OP_GEMM_NT:
+      denseNT(o, part, parts);
+      break;
+    case id.OP_GEMM_NN:
+    case id.OP_GEMM_TN:
+      denseXN(o, part, parts, panel, i(o, w.WORD_OP) == id.OP_GEMM_TN);
+      break;
+    case id.OP_SPARSE_INDEX:
+      sparseIndex(p(o, w.sparseIndex.x), i(o, w.sparseIndex.rows), i(o, w.sparseIndex.cols), p(o, w.sparseIndex.index), i(o, w.sparseIndex.percent));
+      break;
+    case id.OP_SPARSE_NT: { // by rows of C; a denser batch runs gemmNT's record (the same words before index)
+      const M = i(o, w.sparseNT.M), K = i(o, w.sparseNT.K), index = p(o, w.sparseNT.index);
+      if (!sparseOn(index, M, K, id.SPARSE_NT_PERCENT)) { denseNT(o, part, parts); break; }
+      const c = p(o, w.sparseNT.c), a = p(o, w.sparseNT.a), b = p(o, w.sparseNT.b), bias = p(o, w.sparseNT.bias);
+      const alpha = f(o, w.sparseNT.alpha), beta = f(o, w.sparseNT.beta);
+      sparseNTPart(c, a, b, bias, M, i(o, w.sparseNT.N), K, alpha, beta, index, lo(M, part, parts), lo(M, part + 1, parts));
       break;
     }
-    case id.OP_GEMM_NN:
-    case id.OP_GEMM_TN: { // tiles of C: 4 rows × 8 columns; NN's and TN's records are alike (the table's GEMM)
-      const M = i(o, w.gemmNN.M), N = i(o, w.gemmNN.N), mt = (M + 3) >> 2, nt = (N + 7) >> 3;
-      let i0 = 0, i1 = M, j0 = 0, j1 = N;
-      // TN (∂C/∂W) by rows where each part gets a row tile: a thread then writes whole rows of
-      // ∂C/∂W, about the range its part of the update reads next, not half of every row from the
-      // other core's cache (W3's step in place: 1.73 → 1.79×).
-      const tn = i(o, w.WORD_OP) == id.OP_GEMM_TN, byRows = tn ? mt >= parts : nt < mt;
-      if (!byRows) { j0 = lo(nt, part, parts) << 3; j1 = min(N, lo(nt, part + 1, parts) << 3); }
-      else { i0 = lo(mt, part, parts) << 2; i1 = min(M, lo(mt, part + 1, parts) << 2); }
-      const c = p(o, w.gemmNN.c), a = p(o, w.gemmNN.a), b = p(o, w.gemmNN.b), bias = p(o, w.gemmNN.bias);
-      const K = i(o, w.gemmNN.K), alpha = f(o, w.gemmNN.alpha), beta = f(o, w.gemmNN.beta);
-      if (!tn) gemmNNPart(c, a, b, bias, M, N, K, alpha, beta, i0, i1, j0, j1, panel);
-      else gemmTNPart(c, a, b, bias, M, N, K, alpha, beta, i0, i1, j0, j1, panel);
+    case id.OP_SPARSE_TN: { // by blocks of 8 columns of C; a denser batch runs gemmTN's record
+      const N = i(o, w.sparseTN.N), K = i(o, w.sparseTN.K), index = p(o, w.sparseTN.index), G = (N + 7) >> 3;
+      if (!sparseOn(index, K, N, id.SPARSE_TN_PERCENT)) { denseXN(o, part, parts, panel, true); break; }
+      const c = p(o, w.sparseTN.c), a = p(o, w.sparseTN.a), b = p(o, w.sparseTN.b), bias = p(o, w.sparseTN.bias);
+      const alpha = f(o, w.sparseTN.alpha), beta = f(o, w.sparseTN.beta);
+      sparseTNPart(c, a, b, bias, i(o, w.sparseTN.M), N, K, alpha, beta, index, lo(G, part, parts), lo(G, part + 1, parts));
       break;
     }
     case id.OP_ACTIVATE:

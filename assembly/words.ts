@@ -175,6 +175,37 @@ export namespace maxNorm {
   export const cols: i32 = 3;
   export const c: i32 = 4;
 }
+export namespace sparseIndex {
+  export const x: i32 = 1;
+  export const rows: i32 = 2;
+  export const cols: i32 = 3;
+  export const index: i32 = 4;
+  export const percent: i32 = 5;
+}
+export namespace sparseNT {
+  export const c: i32 = 1;
+  export const a: i32 = 2;
+  export const b: i32 = 3;
+  export const bias: i32 = 4;
+  export const M: i32 = 5;
+  export const N: i32 = 6;
+  export const K: i32 = 7;
+  export const alpha: i32 = 8;
+  export const beta: i32 = 9;
+  export const index: i32 = 10;
+}
+export namespace sparseTN {
+  export const c: i32 = 1;
+  export const a: i32 = 2;
+  export const b: i32 = 3;
+  export const bias: i32 = 4;
+  export const M: i32 = 5;
+  export const N: i32 = 6;
+  export const K: i32 = 7;
+  export const alpha: i32 = 8;
+  export const beta: i32 = 9;
+  export const index: i32 = 10;
+}
 export namespace join {}
 /** The ops exec never splits (split 'one': a sum or a count kept in order), one bit per op id. */
-export const ONE_PART: u64 = 0x23c200;
+export const ONE_PART: u64 = 0x63c200;

@@ -41,6 +41,16 @@ export const OP_DROPOUT = 18;
 export const OP_SCALE = 19;
 export const OP_MAX_NORM = 20;
 export const OP_JOIN = 21;
+export const OP_SPARSE_INDEX = 22;
+export const OP_SPARSE_NT = 23;
+export const OP_SPARSE_TN = 24;
+/**
+ * The first layer's products skip the input's all-zero groups of 4 columns (assembly/sparse.ts)
+ * while at most this percentage of a batch's groups have a non-zero; above it they run dense
+ * (the break-even measured by bench/sparse.js, rounded down: forward ≈ 55%, ∂C/∂W ≈ 35%).
+ */
+export const SPARSE_NT_PERCENT = 50;
+export const SPARSE_TN_PERCENT = 30;
 
 /** Elements per partial sum of an update's diagnostics (3 f64 each), however the update is split among threads. */
 export const DIAG_CHUNK = 1024;

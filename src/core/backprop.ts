@@ -5,6 +5,7 @@
 //   Δ_prev = (Δ·W) ⊙ σ'(Z_prev)                                     (BP2)
 //   ∂C/∂b = column-mean of Δ,  ∂C/∂W = Δᵀ·A_prev / rows             (BP3, BP4)
 // Pointers are byte offsets in the network's arena; `rows` is the batch's size, set when it runs.
+import { SPARSE_TN_PERCENT } from '../ids.js';
 import type { LossPlan } from '../losses.js';
 import type { Arg, Ops } from './program.js';
 
@@ -43,7 +44,16 @@ export interface Plan {
   out: number;
   /** Two f64: the batch's summed cost, and its count of correct rows. */
   results: number;
+  /** x's non-zero groups of 4 columns (sparseIndex), for the first layer's products. */
+  index: number;
 }
+
+/**
+ * Bytes of the index of `rows` rows of `cols` inputs (assembly/sparse.ts): the counts, then per row
+ * its whole groups of 4 columns, per block of 8 its rows: about 1.5·rows·cols bytes.
+ */
+export const sparseIndexBytes = (rows: number, cols: number) =>
+  4 * (rows + ((cols + 7) >> 3) + rows * (cols >> 2) + ((cols + 7) >> 3) * rows);
 
 export const cost = (plan: Plan) => plan.results;
 export const correct = (plan: Plan) => plan.results + 8;
@@ -55,8 +65,11 @@ const input = (plan: Plan, l: number, drops?: Drops) => (l === 0 ? plan.x : drop
 export function forward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, drops?: Drops): void {
   const d0 = drops?.[0];
   if (d0) k.dropout(plan.x, plan.x, rows, layers[0].nIn, d0.p, d0.key, 'step');
+  // The first layer reads x's zeros from the index (the same bits as gemmNT, faster on sparse rows).
+  k.sparseIndex(plan.x, rows, layers[0].nIn, plan.index, SPARSE_TN_PERCENT);
   layers.forEach((L, l) => {
-    k.gemmNT(plan.z[l], input(plan, l, drops), L.W, L.b, rows, L.nOut, L.nIn, 1, 0);
+    if (l === 0) k.sparseNT(plan.z[l], plan.x, L.W, L.b, rows, L.nOut, L.nIn, 1, 0, plan.index);
+    else k.gemmNT(plan.z[l], input(plan, l, drops), L.W, L.b, rows, L.nOut, L.nIn, 1, 0);
     k.activate(L.act, plan.z[l], plan.a[l], rows, L.nOut, L.p);
     const d = drops?.[l + 1];
     if (d) k.dropout(plan.a[l], plan.d[l], rows, L.nOut, d.p, d.key, 'step');
@@ -79,7 +92,9 @@ export function backward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, inv: Ar
     // Below the first layer, ∂C/∂b and ∂C/∂W read δ and a_prev only: beside BP2, which reads δ and W.
     const bp34 = () => {
       k.biasGrad(L.db, plan.delta[l], rows, L.nOut, inv); // BP3
-      k.gemmTN(L.dW, plan.delta[l], aPrev, 0, L.nOut, L.nIn, rows, inv, 0); // BP4
+      if (l === 0)
+        k.sparseTN(L.dW, plan.delta[l], plan.x, 0, L.nOut, L.nIn, rows, inv, 0, plan.index); // BP4
+      else k.gemmTN(L.dW, plan.delta[l], aPrev, 0, L.nOut, L.nIn, rows, inv, 0);
     };
     if (l === 0) bp34();
     else {

@@ -37,7 +37,17 @@ import {
   type Build,
   type WasmKernels,
 } from '../wasm.js';
-import { backward, correct, cost, forward, outputError, type Drops, type Layer, type Plan } from './backprop.js';
+import {
+  backward,
+  correct,
+  cost,
+  forward,
+  outputError,
+  sparseIndexBytes,
+  type Drops,
+  type Layer,
+  type Plan,
+} from './backprop.js';
 import { Optimizer, type Tensor } from './optimizer.js';
 import { Program, Programs, type Ops, type Pass, type ProgramKey } from './program.js';
 import { Residents, type Resident, type ResidentSlot } from './residents.js';
@@ -331,7 +341,8 @@ export class Core {
       row(this.outputs) +
       this.layers.reduce((s, L, l) => s + (this.drops?.[l + 1] ? 4 : 3) * row(L.nOut), 0) +
       row(1) +
-      16
+      16 +
+      align16(sparseIndexBytes(rows, this.config.inputs))
     );
   }
 
@@ -353,7 +364,10 @@ export class Core {
       delta.push(a.alloc(4 * rows * L.nOut));
       d.push(this.drops?.[l + 1] ? a.alloc(4 * rows * L.nOut) : 0);
     });
-    plan = { rows, x, y, z, a: act, delta, d, out: a.alloc(4 * rows), results: a.alloc(16) };
+    const out = a.alloc(4 * rows),
+      results = a.alloc(16),
+      index = a.alloc(sparseIndexBytes(rows, this.config.inputs));
+    plan = { rows, x, y, z, a: act, delta, d, out, results, index };
     this.plans.set(rows, plan);
     return plan;
   }

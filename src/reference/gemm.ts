@@ -1,5 +1,6 @@
 // The three GEMM shapes as plain loops (the oracle for assembly/gemm.ts). Sums are kept in f64,
 // so the oracle is at least as accurate as any f32 kernel it checks.
+import { SPARSE_NT_PERCENT, SPARSE_TN_PERCENT } from '../ids.js';
 import type { View } from '../memory.js';
 
 function epilogue(
@@ -88,6 +89,112 @@ export function gemms(view: View) {
           let acc = 0;
           for (let k = 0; k < K; k++) acc += F[A + k * M + i] * F[B + k * N + j];
           epilogue(F, bs, C + i * N + j, j, acc, alpha, beta);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The index of x (rows × cols) that assembly/sparse.ts builds, in the same layout: per row the
+ * whole groups of 4 columns that are not all zero, per block of 8 columns (the last may be
+ * partial) the rows where it is not (these only when at most `percent` of the groups are not zero).
+ */
+export function sparseLayout(rows: number, cols: number) {
+  const P = (cols + 7) >> 3,
+    G4 = cols >> 2;
+  return { P, G4, blockCounts: rows, rowLists: rows + P, blockLists: rows + P + rows * G4 };
+}
+
+export function sparseGemms(view: View) {
+  const dense = gemms(view);
+  /** As assembly/sparse.ts sparseOn: at most `percent` of x's whole groups have a non-zero (the rest runs dense, as exec does). */
+  const on = (index: number, rows: number, cols: number, percent: number) => {
+    const I = new Int32Array(view.f32().buffer, index, rows);
+    return cols >> 2 > 0 && I.reduce((s, n) => s + n, 0) * 100 <= percent * rows * (cols >> 2);
+  };
+  return {
+    sparseIndex(x: number, rows: number, cols: number, index: number, percent: number): void {
+      const F = view.f32(),
+        I = new Int32Array(F.buffer),
+        X = x >>> 2,
+        at = index >>> 2,
+        L = sparseLayout(rows, cols);
+      const nz = (r: number, k0: number, w: number) => {
+        for (let k = k0; k < Math.min(cols, k0 + w); k++) if (F[X + r * cols + k] !== 0) return true;
+        return false;
+      };
+      let total = 0;
+      for (let r = 0; r < rows; r++) {
+        let n = 0;
+        for (let g = 0; g < L.G4; g++) if (nz(r, 4 * g, 4)) I[at + L.rowLists + r * L.G4 + n++] = g;
+        total += I[at + r] = n;
+      }
+      if (percent < 100 && (L.G4 === 0 || total * 100 > percent * rows * L.G4)) return; // as assembly/sparse.ts: by group only then
+      I.fill(0, at + L.blockCounts, at + L.blockCounts + L.P);
+      for (let r = 0; r < rows; r++)
+        for (let q = 0; q < L.P; q++)
+          if (nz(r, 8 * q, 8)) I[at + L.blockLists + q * rows + I[at + L.blockCounts + q]++] = r;
+    },
+    /** gemmNT over A's non-zero groups (and its last K mod 4 columns): the oracle's sum without its zero terms. */
+    sparseNT(
+      c: number,
+      a: number,
+      b: number,
+      bias: number,
+      M: number,
+      N: number,
+      K: number,
+      alpha: number,
+      beta: number,
+      index: number,
+    ): void {
+      if (!on(index, M, K, SPARSE_NT_PERCENT)) return dense.gemmNT(c, a, b, bias, M, N, K, alpha, beta);
+      const F = view.f32(),
+        I = new Int32Array(F.buffer),
+        at = index >>> 2,
+        L = sparseLayout(M, K),
+        bs = bias ? F.subarray(bias >>> 2) : null;
+      for (let i = 0; i < M; i++) {
+        const ks: number[] = [];
+        for (let t = 0; t < I[at + i]; t++)
+          for (let k = 4 * I[at + L.rowLists + i * L.G4 + t], e = k + 4; k < e; k++) ks.push(k);
+        for (let k = 4 * L.G4; k < K; k++) ks.push(k);
+        for (let j = 0; j < N; j++) {
+          let acc = 0;
+          for (const k of ks) acc += F[(a >>> 2) + i * K + k] * F[(b >>> 2) + j * K + k];
+          epilogue(F, bs, (c >>> 2) + i * N + j, j, acc, alpha, beta);
+        }
+      }
+    },
+    /** gemmTN over the rows of B where each block of 8 columns is not all zero. */
+    sparseTN(
+      c: number,
+      a: number,
+      b: number,
+      bias: number,
+      M: number,
+      N: number,
+      K: number,
+      alpha: number,
+      beta: number,
+      index: number,
+    ): void {
+      if (!on(index, K, N, SPARSE_TN_PERCENT)) return dense.gemmTN(c, a, b, bias, M, N, K, alpha, beta);
+      const F = view.f32(),
+        I = new Int32Array(F.buffer),
+        at = index >>> 2,
+        L = sparseLayout(K, N),
+        bs = bias ? F.subarray(bias >>> 2) : null;
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          const q = j >> 3;
+          let acc = 0;
+          for (let t = 0; t < I[at + L.blockCounts + q]; t++) {
+            const r = I[at + L.blockLists + q * K + t];
+            acc += F[(a >>> 2) + r * M + i] * F[(b >>> 2) + r * N + j];
+          }
+          epilogue(F, bs, (c >>> 2) + i * N + j, j, acc, alpha, beta);
         }
       }
     },

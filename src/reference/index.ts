@@ -18,7 +18,7 @@ import {
 import type { Kernels } from '../kernels.js';
 import { view, type View } from '../memory.js';
 import { OP_BY_ID, recordArgs } from '../ops.js';
-import { gemms } from './gemm.js';
+import { gemms, sparseGemms } from './gemm.js';
 
 const EPS = 1e-7;
 
@@ -402,6 +402,7 @@ export function referenceKernels(memory: WebAssembly.Memory): Kernels {
   const v = view(memory);
   const k: Kernels = {
     ...gemms(v),
+    ...sparseGemms(v),
     ...layers(v),
     ...updates(v),
     ...batches(v),
