@@ -25,7 +25,7 @@ export async function benchSearch({ quick, jobs = [1, 2] }) {
     const data = join(dir, 't.csv');
     writeFileSync(data, text);
     const args = ['search', '--data', data, '--target', 'y', '--grid', GRID, '--folds', '3'];
-    args.push('--epochs', '150', '--early-stop', '1000', '--quiet');
+    args.push('--epochs', '600', '--early-stop', '1000', '--quiet');
     const runs = new Map(jobs.map((j) => [j, []]));
     for (let rep = 0; rep < (quick ? 3 : 5); rep++)
       for (const j of jobs) {
@@ -39,7 +39,7 @@ export async function benchSearch({ quick, jobs = [1, 2] }) {
       jobs: j,
       vsOneJob: summary(runs.get(j).map((x, i) => x / one[i])),
     }));
-    return { workload: '1,000 × 10 regression, 16 trials × 3 folds × 150 epochs', rows, ratios };
+    return { workload: '1,000 × 10 regression, 16 trials × 3 folds × 600 epochs', rows, ratios };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
