@@ -134,7 +134,7 @@ function reserve(
     ['buffers for validation batches', validation ? core.planBytes(Math.min(1000, validation.length)) : 0],
     ['the best epoch’s weights', settings.earlyStopping?.restoreBest ? core.bestBytes : 0],
     ['the programs of its passes', 1 << 16],
-    ['the diagnostics', every ? core.diagBytes() : 0],
+    ['the diagnostics', every ? core.diagnosis.bytes() : 0],
   ];
   const total = needs.reduce((s, [, b]) => s + b, 0);
   core.arena.reserve(
@@ -170,7 +170,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
       finite = step.resume();
     }
     const c = stepped(run, epoch, b, m, finite, sums);
-    if (step === run.diagnosed) core.addDiagnosed(m);
+    if (step === run.diagnosed) core.diagnosis.add(m);
     if (!run.onBatchEnd) continue;
     // Where the epoch is: a checkpoint made in onBatchEnd holds it, and a fit stopped here keeps it.
     const at = (): EpochProgress => {
@@ -207,7 +207,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
     samplesPerSec: sums.seen / took,
     learningRate,
   };
-  if (every && core.diagnostics!.batches) log.diagnostics = core.diagnostics!.result();
+  if (every && core.diagnosis.epoch!.batches) log.diagnostics = core.diagnosis.epoch!.result();
   return log;
 }
 
@@ -224,7 +224,7 @@ function startEpoch(run: Run, epoch: number) {
   const before = core.random.state;
   core.putOrder(run.r, shuffle);
   // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
-  if (every && !(p && core.diagnostics?.epoch === epoch)) core.startDiagnostics(epoch);
+  if (every && !(p && core.diagnosis.epoch?.epoch === epoch)) core.diagnosis.start(epoch);
   return { p, before, learningRate };
 }
 
@@ -254,7 +254,7 @@ function batchEnd(
   sums: Sums,
 ): boolean | Promise<boolean> {
   const { core, batches } = run;
-  const measured = diagnosed ? core.diagnostics!.last() : undefined;
+  const measured = diagnosed ? core.diagnosis.epoch!.last() : undefined;
   const answer = run.onBatchEnd!({
     epoch,
     batch: b + 1,

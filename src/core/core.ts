@@ -20,7 +20,7 @@ import {
 } from '../config.js';
 import { Dataset } from '../data/dataset.js';
 import { affineOf } from '../data/scaling.js';
-import { emptySums, EpochDiagnostics, saturationThreshold, type LayerSums } from '../diagnostics.js';
+import { saturationThreshold } from '../diagnostics.js';
 import * as id from '../ids.js';
 import type { Kernels } from '../kernels.js';
 import { lossPlan, type LossPlan } from '../losses.js';
@@ -38,6 +38,7 @@ import {
   type WasmKernels,
 } from '../wasm.js';
 import { backward, correct, cost, forward, outputError, type Drops, type Layer, type Plan } from './backprop.js';
+import { Diagnosis } from './diagnosis.js';
 import { Layout } from './layout.js';
 import { Optimizer } from './optimizer.js';
 import { Program, Programs, type Ops, type Pass, type ProgramKey } from './program.js';
@@ -48,20 +49,6 @@ import { ThreadPool } from './threads.js';
 export type { Resident, ResidentSlot };
 /** A training step's options (see Core.program). */
 type Step = { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean };
-
-/**
- * Where a diagnosed step leaves its sums (src/diagnostics.ts), per layer: the forward ones (3 f64),
- * Σ|δ| (f64), the update's (3 f64 per DIAG_CHUNK weights), and for relu and leaky-relu the units'
- * alive flags (i32 each; 0 elsewhere).
- */
-interface DiagBuffers {
-  forward: number[];
-  delta: number[];
-  update: number[];
-  alive: number[];
-  /** What diagSums reads them into, per layer (reused). */
-  sums: LayerSums[];
-}
 
 /** The passes a program can run; 'train' is a whole step (forward, BP1–BP4, the update). */
 
@@ -96,7 +83,6 @@ export class Core {
   #progress?: EpochProgress;
   #batchEnd?: () => EpochProgress;
   #fitting = false;
-  #diagnostics?: EpochDiagnostics;
   disposed = false;
 
   /** The scaling the first fit found (or a model file held): rows are scaled as they are copied in. */
@@ -106,8 +92,8 @@ export class Core {
 
   /** The worker threads, once the first fit has started them. */
   pool?: ThreadPool;
-  /** The diagnostics' buffers, once a fit has asked for them, and the sums of the epoch they measure. */
-  private diag?: DiagBuffers;
+  /** The diagnostics' buffers and the sums of the epoch they measure. */
+  readonly diagnosis: Diagnosis;
 
   private constructor(
     config: Required<NetworkConfig>,
@@ -132,6 +118,7 @@ export class Core {
     this.snapshot = new Snapshot(arena, this.params, layout.bytes);
     this.residents = new Residents(arena);
     this.layers = layout.layers(this.params, this.grads);
+    this.diagnosis = new Diagnosis(arena, this.layers, this.loss.id === id.MSE);
     const ps = [config.inputDropout, ...config.layers.map((l) => l.dropout ?? 0)];
     if (ps.some((p) => p > 0))
       this.drops = ps.map((p, i) =>
@@ -228,62 +215,6 @@ export class Core {
 
   check(): void {
     if (this.disposed) throw new Error('this network was disposed; create a new one');
-  }
-
-  private diagLayout() {
-    return this.layers.map((L) => ({
-      update: 24 * Math.ceil((L.nIn * L.nOut) / id.DIAG_CHUNK),
-      alive: L.act === id.RELU || L.act === id.LEAKY_RELU ? align16(4 * L.nOut) : 0,
-    }));
-  }
-
-  /** Bytes the diagnostics' buffers take (0 once they exist). */
-  diagBytes(): number {
-    return this.diag ? 0 : this.diagLayout().reduce((s, b) => s + 32 + align16(b.update) + b.alive, 0);
-  }
-
-  private diagBuffers(): DiagBuffers {
-    if (this.diag) return this.diag;
-    const a = this.arena;
-    a.reserve(this.diagBytes(), 'the diagnostics');
-    const d: DiagBuffers = { forward: [], delta: [], update: [], alive: [], sums: [] };
-    for (const [l, b] of this.diagLayout().entries()) {
-      const L = this.layers[l];
-      d.sums.push(emptySums(L.nIn * L.nOut, L.nOut));
-      d.forward.push(a.alloc(24));
-      d.delta.push(a.alloc(8));
-      d.update.push(a.alloc(b.update));
-      d.alive.push(b.alive ? a.alloc(b.alive) : 0);
-    }
-    return (this.diag = d);
-  }
-
-  /** The sums the last diagnosed step (of `rows` rows) left, per layer (the same objects each call). */
-  private diagSums(rows: number): LayerSums[] {
-    const d = this.diagBuffers(),
-      F = this.arena.view.f64(),
-      I = this.arena.view.i32(),
-      last = this.layers.length - 1;
-    this.layers.forEach((L, l) => {
-      const s = d.sums[l],
-        at = d.forward[l] >>> 3;
-      s.elements = rows * L.nOut;
-      s.saturated = F[at];
-      s.squares = F[at + 1];
-      if (l === last && this.loss.id === id.MSE) s.wrong = F[at + 2];
-      s.absDelta = F[d.delta[l] >>> 3];
-      s.dW2 = s.W2 = s.g2 = 0;
-      for (let c = 0, u = d.update[l] >>> 3; c < s.weights; c += id.DIAG_CHUNK, u += 3) {
-        s.dW2 += F[u];
-        s.W2 += F[u + 1];
-        s.g2 += F[u + 2];
-      }
-      if (d.alive[l]) {
-        s.deadUnits = 0;
-        for (let j = 0, a = d.alive[l] >>> 2; j < L.nOut; j++) s.deadUnits += I[a + j] ? 0 : 1;
-      }
-    });
-    return d.sums;
   }
 
   /** Bytes plan(rows) would allocate (0 once it exists). */
@@ -434,7 +365,7 @@ export class Core {
           else count();
         }
         if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows', drops);
-        const d = step?.diagnostics ? this.diagBuffers() : undefined;
+        const d = step?.diagnostics ? this.diagnosis.buffers() : undefined;
         if (d)
           layers.forEach((L, l) => {
             const y = l === last && this.loss.id === id.MSE ? plan.y : 0;
@@ -671,11 +602,6 @@ export class Core {
   get fitting(): boolean {
     return this.#fitting;
   }
-  /** The sums of the epoch the diagnostics measure, once a fit has asked for them. */
-  get diagnostics(): EpochDiagnostics | undefined {
-    return this.#diagnostics;
-  }
-
   /** A fit begins (refused while another runs), and ends, however it ends. */
   beginFit(): void {
     if (this.#fitting)
@@ -721,17 +647,6 @@ export class Core {
   }
   leaveBatchEnd(): void {
     this.#batchEnd = undefined;
-  }
-
-  /** Epoch `epoch`'s diagnostics start: no sums yet, and no unit seen alive. */
-  startDiagnostics(epoch: number): void {
-    this.#diagnostics = new EpochDiagnostics(epoch, this.layers.length);
-    const d = this.diagBuffers();
-    this.layers.forEach((L, l) => d.alive[l] && this.arena.i32(d.alive[l], L.nOut).fill(0));
-  }
-  /** The diagnosed step that just ran, on `rows` rows: its sums go into the epoch's. */
-  addDiagnosed(rows: number): void {
-    this.#diagnostics!.add(this.diagSums(rows));
   }
 
   /** The early-stopping rule's verdict on the history so far (undefined: go on). */
