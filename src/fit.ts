@@ -21,7 +21,7 @@ import { Optimizer } from './core/optimizer.js';
 import { POOL_WAITING } from './core/threads.js';
 import { Dataset } from './data/dataset.js';
 import { fitScaling } from './data/scaling.js';
-import { diagnosticsEvery, EpochDiagnostics } from './diagnostics.js';
+import { diagnosticsEvery } from './diagnostics.js';
 import { bytesText } from './memory.js';
 import { learningRateAt } from './schedule.js';
 import type { FitOptions } from './network.js';
@@ -29,9 +29,7 @@ import type { FitOptions } from './network.js';
 const now = () => performance.now();
 
 export async function fit(core: Core, data: Dataset, options: FitOptions): Promise<History> {
-  if (core.fitting)
-    throw new Error('this network is already training: another fit() of it is running; wait for it to end');
-  core.fitting = true;
+  core.beginFit();
   const before = { scaling: core.scaling, epochs: core.history.length };
   try {
     return await fitting(core, data, options);
@@ -41,7 +39,7 @@ export async function fit(core: Core, data: Dataset, options: FitOptions): Promi
       core.setScaling(before.scaling);
     throw e;
   } finally {
-    core.fitting = false;
+    core.endFit();
   }
 }
 
@@ -102,9 +100,7 @@ async function prepare(core: Core, data: Dataset, options: FitOptions) {
   if (earlyStopping?.restoreBest) core.reserveBest();
 
   core.saveSnapshot(); // as the network was: a throw before the first epoch ends comes back here
-  core.useOptimizer(optimizer);
-  core.lastFit = settings;
-  core.earlyStopped = undefined;
+  core.useFit(settings, optimizer);
   const programs = diagnosed ? [program, diagnosed] : [program];
   for (const p of programs) {
     core.useRows(p, r);
@@ -138,7 +134,7 @@ function reserve(
     ['buffers for validation batches', validation ? core.planBytes(Math.min(1000, validation.length)) : 0],
     ['the best epoch’s weights', settings.earlyStopping?.restoreBest ? core.bestBytes : 0],
     ['the programs of its passes', 1 << 16],
-    ['the diagnostics', every ? core.diagBytes() : 0],
+    ['the diagnostics', every ? core.diagnosis.bytes() : 0],
   ];
   const total = needs.reduce((s, [, b]) => s + b, 0);
   core.arena.reserve(
@@ -174,7 +170,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
       finite = step.resume();
     }
     const c = stepped(run, epoch, b, m, finite, sums);
-    if (step === run.diagnosed) core.diagnostics!.add(core.diagSums(m));
+    if (step === run.diagnosed) core.diagnosis.add(m);
     if (!run.onBatchEnd) continue;
     // Where the epoch is: a checkpoint made in onBatchEnd holds it, and a fit stopped here keeps it.
     const at = (): EpochProgress => {
@@ -182,16 +178,16 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
       const [batchSize, rows] = [run.rows, run.n];
       return { epoch, batch: b + 1, random: before, cost, correct, seen, seconds: seconds(), batchSize, rows };
     };
-    core.batchEnd = at;
+    core.enterBatchEnd(at);
     let go: boolean | Promise<boolean>;
     try {
       go = batchEnd(run, epoch, b, start + m, c / m, step === run.diagnosed, sums);
       if (go instanceof Promise) go = await go; // only then: a way to yield (or pause) mid-epoch at no cost otherwise
     } finally {
-      core.batchEnd = undefined;
+      core.leaveBatchEnd();
     }
     if (!go && b + 1 < batches) {
-      core.progress = at();
+      core.pauseEpoch(at());
       return 'paused';
     }
     if (!go) break;
@@ -211,7 +207,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
     samplesPerSec: sums.seen / took,
     learningRate,
   };
-  if (every && core.diagnostics!.batches) log.diagnostics = core.diagnostics!.result();
+  if (every && core.diagnosis.epoch!.batches) log.diagnostics = core.diagnosis.epoch!.result();
   return log;
 }
 
@@ -224,16 +220,11 @@ function startEpoch(run: Run, epoch: number) {
   const { epochs, schedule, shuffle, weightDecay = 0 } = settings;
   const learningRate = learningRateAt(schedule, optimizer.config.learningRate, epoch, epochs, core.history);
   for (const q of run.programs) optimizer.setLearningRate(q, learningRate, weightDecay);
-  const p = core.progress?.epoch === epoch ? core.progress : undefined;
-  core.progress = undefined;
-  if (p) core.random.state = p.random;
+  const p = core.continueEpoch(epoch);
   const before = core.random.state;
   core.putOrder(run.r, shuffle);
   // An epoch continued in this process goes on with its diagnostics; one continued elsewhere has only those after.
-  if (every && !(p && core.diagnostics?.epoch === epoch)) {
-    core.diagnostics = new EpochDiagnostics(epoch, core.layers.length);
-    core.clearAlive();
-  }
+  if (every && !(p && core.diagnosis.epoch?.epoch === epoch)) core.diagnosis.start(epoch);
   return { p, before, learningRate };
 }
 
@@ -263,7 +254,7 @@ function batchEnd(
   sums: Sums,
 ): boolean | Promise<boolean> {
   const { core, batches } = run;
-  const measured = diagnosed ? core.diagnostics!.last() : undefined;
+  const measured = diagnosed ? core.diagnosis.epoch!.last() : undefined;
   const answer = run.onBatchEnd!({
     epoch,
     batch: b + 1,
@@ -316,7 +307,9 @@ async function endEpoch(run: Run, log: EpochLog, history: History): Promise<bool
 
 /** Whether the early-stopping rule says stop (noted on the network). */
 function stopsEarly({ core, settings: { earlyStopping } }: Run): boolean {
-  return earlyStopping !== undefined && (core.earlyStopped = earlyStop(core, earlyStopping)) !== undefined;
+  if (earlyStopping === undefined) return false;
+  core.noteEarlyStop(earlyStop(core, earlyStopping));
+  return core.earlyStopped !== undefined;
 }
 const FIT_OPTIONS: (keyof FitOptions)[] = [
   'epochs',

@@ -416,9 +416,7 @@ export class Network {
     core.parametersView().set(sections.parameters!);
     core.setScaling(h.scaling);
     for (const e of h.history) core.history.push(e); // no spread: a history may be longer than the stack
-    core.lastFit = h.fit;
-    core.random.state = h.random;
-    core.progress = h.progress;
+    core.loadRun(h.fit, h.random, h.progress);
     if (h.optimizerState && h.fit) {
       const { steps, beta1Power: b1t, beta2Power: b2t } = h.optimizerState;
       const o = core.optimizerFor(h.fit.optimizer);

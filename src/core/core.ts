@@ -20,7 +20,7 @@ import {
 } from '../config.js';
 import { Dataset } from '../data/dataset.js';
 import { affineOf } from '../data/scaling.js';
-import { emptySums, saturationThreshold, type EpochDiagnostics, type LayerSums } from '../diagnostics.js';
+import { saturationThreshold } from '../diagnostics.js';
 import * as id from '../ids.js';
 import type { Kernels } from '../kernels.js';
 import { lossPlan, type LossPlan } from '../losses.js';
@@ -48,7 +48,9 @@ import {
   type Layer,
   type Plan,
 } from './backprop.js';
-import { Optimizer, type Tensor } from './optimizer.js';
+import { Diagnosis } from './diagnosis.js';
+import { Layout } from './layout.js';
+import { Optimizer } from './optimizer.js';
 import { Program, Programs, type Ops, type Pass, type ProgramKey } from './program.js';
 import { Residents, type Resident, type ResidentSlot } from './residents.js';
 import { Snapshot } from './snapshot.js';
@@ -58,20 +60,6 @@ export type { Resident, ResidentSlot };
 /** A training step's options (see Core.program). */
 type Step = { optimizer: Optimizer; withL2: boolean; diagnostics?: boolean; decay?: boolean; maxNorm?: boolean };
 
-/**
- * Where a diagnosed step leaves its sums (src/diagnostics.ts), per layer: the forward ones (3 f64),
- * Σ|δ| (f64), the update's (3 f64 per DIAG_CHUNK weights), and for relu and leaky-relu the units'
- * alive flags (i32 each; 0 elsewhere).
- */
-interface DiagBuffers {
-  forward: number[];
-  delta: number[];
-  update: number[];
-  alive: number[];
-  /** What diagSums reads them into, per layer (reused). */
-  sums: LayerSums[];
-}
-
 /** The passes a program can run; 'train' is a whole step (forward, BP1–BP4, the update). */
 
 /** Each Network's core, for tests that reach inside (a Network keeps its own private). */
@@ -80,16 +68,17 @@ export const cores = new WeakMap<object, Core>();
 export class Core {
   readonly config: Readonly<Required<NetworkConfig>>;
   readonly loss: LossPlan;
-  readonly layers: Layer[] = [];
+  /** Where each layer's W and b are in the parameter block (and its gradients, snapshot, moments). */
+  readonly layout: Layout;
+  readonly layers: Layer[];
   readonly outputs: number;
-  /** Parameter block [W¹ b¹ W² b² …], its gradients and a snapshot, with identical layouts. */
+  /** The parameter block and its gradients, each `paramBytes` of the layout above. */
   readonly params: number;
   readonly grads: number;
   private readonly snapshot: Snapshot;
   readonly paramBytes: number;
   /** Training passes' dropout (see Drops), each mask keyed by the seed and its place; undefined without any. */
   readonly drops?: Drops;
-  private readonly tensors: Tensor[] = [];
   private readonly plans = new Map<number, Plan>();
   private readonly programs = new Programs();
   private readonly residents: Residents;
@@ -98,16 +87,13 @@ export class Core {
   readonly random: Random;
   /** Every epoch this network has trained (kept in its model file). */
   readonly history: History = [];
-  /** The settings of the last fit(), kept in model files so a run can be continued. */
-  lastFit?: FitSettings;
-  earlyStopped?: EarlyStopped;
-  /** Set while an epoch is part done (a fit stopped mid-epoch): the next fit of that epoch continues it. */
-  progress?: EpochProgress;
-  /** While a fit's onBatchEnd runs: where its epoch is, for a checkpoint made there. */
-  batchEnd?: () => EpochProgress;
+  // A fit's facts, read through the getters below and changed by the methods that say what happened.
+  #lastFit?: FitSettings;
+  #earlyStopped?: EarlyStopped;
+  #progress?: EpochProgress;
+  #batchEnd?: () => EpochProgress;
+  #fitting = false;
   disposed = false;
-  /** True while a fit() runs (another is refused). */
-  fitting = false;
 
   /** The scaling the first fit found (or a model file held): rows are scaled as they are copied in. */
   scaling?: Scaling;
@@ -116,9 +102,8 @@ export class Core {
 
   /** The worker threads, once the first fit has started them. */
   pool?: ThreadPool;
-  /** The diagnostics' buffers, once a fit has asked for them, and the sums of the epoch they measure. */
-  private diag?: DiagBuffers;
-  diagnostics?: EpochDiagnostics;
+  /** The diagnostics' buffers and the sums of the epoch they measure. */
+  readonly diagnosis: Diagnosis;
 
   private constructor(
     config: Required<NetworkConfig>,
@@ -127,51 +112,23 @@ export class Core {
     readonly runtime: Runtime,
   ) {
     this.config = config;
-    let nIn = config.inputs;
-    let offset = 0;
-    const shapes = config.layers.map((spec, l) => {
-      const info = ACTIVATIONS[activationOf(config.layers, l)];
-      const shape = {
-        nIn,
-        nOut: spec.units,
-        info,
-        p: spec.alpha ?? info.param ?? 0,
-        wOff: offset,
-        bOff: offset + 4 * nIn * spec.units,
-      };
-      this.tensors.push(
-        { offset: shape.wOff, n: nIn * spec.units, decay: true },
-        { offset: shape.bOff, n: spec.units, decay: false },
-      );
-      offset = shape.bOff + 4 * spec.units;
-      nIn = spec.units;
-      return shape;
-    });
+    const layout = (this.layout = new Layout(config)),
+      nOut = layout.outputs;
     this.loss = lossPlan(config.loss, activationOf(config.layers, config.layers.length - 1));
-    this.outputs = nIn;
-    this.paramBytes = offset;
+    this.outputs = nOut;
+    this.paramBytes = layout.bytes;
     this.scaleAt = {
       inputs: arena.alloc(8 * config.inputs),
-      targets: arena.alloc(8 * nIn),
-      inverse: arena.alloc(8 * nIn),
-      sums: arena.alloc(40 * nIn),
+      targets: arena.alloc(8 * nOut),
+      inverse: arena.alloc(8 * nOut),
+      sums: arena.alloc(40 * nOut),
     };
-    this.params = arena.alloc(offset);
-    this.grads = arena.alloc(offset);
-    this.snapshot = new Snapshot(arena, this.params, offset);
+    this.params = arena.alloc(layout.bytes);
+    this.grads = arena.alloc(layout.bytes);
+    this.snapshot = new Snapshot(arena, this.params, layout.bytes);
     this.residents = new Residents(arena);
-    for (const s of shapes) {
-      this.layers.push({
-        nIn: s.nIn,
-        nOut: s.nOut,
-        act: s.info.id,
-        p: s.p,
-        W: this.params + s.wOff,
-        b: this.params + s.bOff,
-        dW: this.grads + s.wOff,
-        db: this.grads + s.bOff,
-      });
-    }
+    this.layers = layout.layers(this.params, this.grads);
+    this.diagnosis = new Diagnosis(arena, this.layers, this.loss.id === id.MSE);
     const ps = [config.inputDropout, ...config.layers.map((l) => l.dropout ?? 0)];
     if (ps.some((p) => p > 0))
       this.drops = ps.map((p, i) =>
@@ -268,68 +225,6 @@ export class Core {
 
   check(): void {
     if (this.disposed) throw new Error('this network was disposed; create a new one');
-  }
-
-  private diagLayout() {
-    return this.layers.map((L) => ({
-      update: 24 * Math.ceil((L.nIn * L.nOut) / id.DIAG_CHUNK),
-      alive: L.act === id.RELU || L.act === id.LEAKY_RELU ? align16(4 * L.nOut) : 0,
-    }));
-  }
-
-  /** Bytes the diagnostics' buffers take (0 once they exist). */
-  diagBytes(): number {
-    return this.diag ? 0 : this.diagLayout().reduce((s, b) => s + 32 + align16(b.update) + b.alive, 0);
-  }
-
-  private diagBuffers(): DiagBuffers {
-    if (this.diag) return this.diag;
-    const a = this.arena;
-    a.reserve(this.diagBytes(), 'the diagnostics');
-    const d: DiagBuffers = { forward: [], delta: [], update: [], alive: [], sums: [] };
-    for (const [l, b] of this.diagLayout().entries()) {
-      const L = this.layers[l];
-      d.sums.push(emptySums(L.nIn * L.nOut, L.nOut));
-      d.forward.push(a.alloc(24));
-      d.delta.push(a.alloc(8));
-      d.update.push(a.alloc(b.update));
-      d.alive.push(b.alive ? a.alloc(b.alive) : 0);
-    }
-    return (this.diag = d);
-  }
-
-  /** A new epoch of diagnostics: no unit has been seen alive yet. */
-  clearAlive(): void {
-    const d = this.diagBuffers();
-    this.layers.forEach((L, l) => d.alive[l] && this.arena.i32(d.alive[l], L.nOut).fill(0));
-  }
-
-  /** The sums the last diagnosed step (of `rows` rows) left, per layer (the same objects each call). */
-  diagSums(rows: number): LayerSums[] {
-    const d = this.diagBuffers(),
-      F = this.arena.view.f64(),
-      I = this.arena.view.i32(),
-      last = this.layers.length - 1;
-    this.layers.forEach((L, l) => {
-      const s = d.sums[l],
-        at = d.forward[l] >>> 3;
-      s.elements = rows * L.nOut;
-      s.saturated = F[at];
-      s.squares = F[at + 1];
-      if (l === last && this.loss.id === id.MSE) s.wrong = F[at + 2];
-      s.absDelta = F[d.delta[l] >>> 3];
-      s.dW2 = s.W2 = s.g2 = 0;
-      for (let c = 0, u = d.update[l] >>> 3; c < s.weights; c += id.DIAG_CHUNK, u += 3) {
-        s.dW2 += F[u];
-        s.W2 += F[u + 1];
-        s.g2 += F[u + 2];
-      }
-      if (d.alive[l]) {
-        s.deadUnits = 0;
-        for (let j = 0, a = d.alive[l] >>> 2; j < L.nOut; j++) s.deadUnits += I[a + j] ? 0 : 1;
-      }
-    });
-    return d.sums;
   }
 
   /** Bytes plan(rows) would allocate (0 once it exists). */
@@ -484,7 +379,7 @@ export class Core {
           else count();
         }
         if (has('gradients', 'train')) backward(k, layers, plan, 'rows', 'invRows', drops);
-        const d = step?.diagnostics ? this.diagBuffers() : undefined;
+        const d = step?.diagnostics ? this.diagnosis.buffers() : undefined;
         if (d)
           layers.forEach((L, l) => {
             const y = l === last && this.loss.id === id.MSE ? plan.y : 0;
@@ -493,10 +388,11 @@ export class Core {
             k.absSum(plan.delta[l], 'rows', L.nOut, d.delta[l]);
           });
         // With diagnostics, the weights' updates (tensors 0, 2, 4…) also leave their sums.
-        const stats = d && this.tensors.map((_, i) => (i % 2 ? 0 : d.update[i >> 1]));
+        const stats = d && this.layout.tensors.map((_, i) => (i % 2 ? 0 : d.update[i >> 1]));
         if (step) k.join(); // the gradients and the count made beside backprop are all there
-        if (step?.decay) for (const t of this.tensors) if (t.decay) k.scale(this.params + t.offset, t.n, 'decay'); // w ← (1 − ηλ)w
-        if (step) step.optimizer.update(k, this.params, this.grads, this.tensors, step.withL2, stats);
+        if (step?.decay)
+          for (const t of this.layout.tensors) if (t.decay) k.scale(this.params + t.offset, t.n, 'decay'); // w ← (1 − ηλ)w
+        if (step) step.optimizer.update(k, this.params, this.grads, this.layout.tensors, step.withL2, stats);
         if (step?.maxNorm) for (const L of layers) k.maxNorm(L.W, L.nOut, L.nIn, 'maxNorm'); // ‖w_j‖ ≤ c
       },
       this.pool,
@@ -700,6 +596,78 @@ export class Core {
     return this.parametersView().some((v) => !Number.isFinite(v)) || (this.optimizer?.nonFinite() ?? false);
   }
 
+  /** The settings of the last fit(), kept in model files so a run can be continued. */
+  get lastFit(): FitSettings | undefined {
+    return this.#lastFit;
+  }
+  /** What the early-stopping rule said when the last fit ended (undefined: it did not stop it). */
+  get earlyStopped(): EarlyStopped | undefined {
+    return this.#earlyStopped;
+  }
+  /** Set while an epoch is part done (a fit stopped mid-epoch): the next fit of that epoch continues it. */
+  get progress(): EpochProgress | undefined {
+    return this.#progress;
+  }
+  /** While a fit's onBatchEnd runs: where its epoch is, for a checkpoint made there. */
+  get batchEnd(): (() => EpochProgress) | undefined {
+    return this.#batchEnd;
+  }
+  /** True while a fit() runs (another is refused). */
+  get fitting(): boolean {
+    return this.#fitting;
+  }
+  /** A fit begins (refused while another runs), and ends, however it ends. */
+  beginFit(): void {
+    if (this.#fitting)
+      throw new Error('this network is already training: another fit() of it is running; wait for it to end');
+    this.#fitting = true;
+  }
+  endFit(): void {
+    this.#fitting = false;
+  }
+
+  /** A fit's settings and optimizer are in use from now on; the last fit's early stop is forgotten. */
+  useFit(settings: FitSettings, optimizer: Optimizer): void {
+    this.useOptimizer(optimizer);
+    this.#lastFit = settings;
+    this.#earlyStopped = undefined;
+  }
+
+  /** The run a model file holds: the last fit's settings, the shuffle stream, an epoch part done. */
+  loadRun(lastFit: FitSettings | undefined, random: number[], progress: EpochProgress | undefined): void {
+    this.#lastFit = lastFit;
+    this.random.state = random;
+    this.#progress = progress;
+  }
+
+  /**
+   * Where a fit stopped in epoch `epoch`, if one did, with the shuffle stream put back there; the
+   * epoch is no longer part done either way (this fit runs it now).
+   */
+  continueEpoch(epoch: number): EpochProgress | undefined {
+    const p = this.#progress?.epoch === epoch ? this.#progress : undefined;
+    this.#progress = undefined;
+    if (p) this.random.state = p.random;
+    return p;
+  }
+  /** The fit stopped part way through an epoch, at `p`: the next fit of that epoch continues it. */
+  pauseEpoch(p: EpochProgress): void {
+    this.#progress = p;
+  }
+
+  /** onBatchEnd is called, `at` saying where the epoch is (for a checkpoint made in it); and has returned. */
+  enterBatchEnd(at: () => EpochProgress): void {
+    this.#batchEnd = at;
+  }
+  leaveBatchEnd(): void {
+    this.#batchEnd = undefined;
+  }
+
+  /** The early-stopping rule's verdict on the history so far (undefined: go on). */
+  noteEarlyStop(stop: EarlyStopped | undefined): void {
+    this.#earlyStopped = stop;
+  }
+
   /**
    * A point to come back to: the parameters, the optimizer in use and its state, the shuffle
    * stream, and the last fit's settings and outcome. fit() saves one before it changes anything
@@ -715,9 +683,9 @@ export class Core {
     else this.optimizer = undefined;
     this.optimizer?.restore();
     this.random.state = s.random;
-    this.lastFit = s.lastFit;
-    this.earlyStopped = s.earlyStopped;
-    this.progress = s.progress;
+    this.#lastFit = s.lastFit;
+    this.#earlyStopped = s.earlyStopped;
+    this.#progress = s.progress;
   }
 
   /** Keep a copy of the parameters as epoch `epoch`'s, the best so far (early stopping), or put that copy back. */
@@ -828,14 +796,11 @@ const INIT_CHUNK = 1 << 20;
  * one of more layers than a model file holds.
  */
 function checkSize(c: Required<NetworkConfig>): void {
-  let nIn = c.inputs,
-    total = 0,
-    largest = { l: 0, bytes: 0, shape: '' };
-  c.layers.forEach((spec, l) => {
-    const bytes = 4 * (nIn * spec.units + spec.units);
-    total += bytes;
-    if (bytes > largest.bytes) largest = { l, bytes, shape: `${spec.units} × ${nIn}` };
-    nIn = spec.units;
+  const { slots, bytes: total } = new Layout(c);
+  let largest = { l: 0, bytes: 0, shape: '' };
+  slots.forEach(({ nIn, nOut }, l) => {
+    const bytes = 4 * (nIn * nOut + nOut);
+    if (bytes > largest.bytes) largest = { l, bytes, shape: `${nOut} × ${nIn}` };
   });
   const need = 3 * total + 4 * (INIT_CHUNK + 1) + 2 ** 20;
   if (need > MEMORY_LIMIT) {

@@ -156,6 +156,21 @@ const DENSE_KEYS = [
   'bias_initializer',
 ];
 
+/** An error from the import, saying what was wrong. */
+function fail(why: string): never {
+  throw new Error(`fromTfjs: ${why}`);
+}
+
+/** A Dense layer as read, before its weights: an activation layer after it may still set its activation. */
+interface DenseRead {
+  name: string;
+  units: number;
+  useBias: boolean;
+  activation: ActivationName;
+  alpha?: number;
+  set: boolean;
+}
+
 /**
  * The network config and parameters a TF.js layers model describes, every field checked; `weights`
  * is the concatenation of its weights files in manifest order. `loss` overrides the model's own.
@@ -165,9 +180,6 @@ export function decodeTfjs(
   weights: Uint8Array | ArrayBuffer,
   loss?: LossName,
 ): { config: NetworkConfig; parameters: Parameters[] } {
-  function fail(why: string): never {
-    throw new Error(`fromTfjs: ${why}`);
-  }
   if (typeof json === 'string') {
     try {
       json = JSON.parse(json) as TfjsModelJson;
@@ -183,6 +195,18 @@ export function decodeTfjs(
   if (!(weights instanceof Uint8Array || weights instanceof ArrayBuffer))
     fail(`expected the weights as a Uint8Array or an ArrayBuffer, got ${typeName(weights)}`);
   const bytes = weights instanceof Uint8Array ? weights : new Uint8Array(weights);
+  const read = readLayers(sequentialLayers(json));
+  const { inputs, parameters } = readWeights(json, bytes, read);
+  const layers: LayerSpec[] = read.dense.map((d) => ({
+    units: d.units,
+    activation: d.activation,
+    ...(d.alpha === undefined ? {} : { alpha: d.alpha }),
+  }));
+  return { config: { inputs, layers, loss: loss ?? modelLoss(json) }, parameters };
+}
+
+/** The layer list of model.json's Sequential topology. */
+function sequentialLayers(json: Record<string, unknown>): unknown[] {
   // A Keras model converted by tensorflowjs_converter nests its topology in model_config.
   const top = get(json.modelTopology, 'model_config') ?? json.modelTopology;
   if (!isObject(top)) return fail('model.json has no modelTopology object');
@@ -193,19 +217,15 @@ export function decodeTfjs(
   if (!Array.isArray(list) || list.length === 0) return fail('the Sequential model has no layers');
   if (list.length > 2 * MAX_LAYERS)
     fail(`the Sequential model has ${list.length} layers; wasmlp imports at most ${MAX_LAYERS} Dense layers`);
+  return list as unknown[];
+}
 
-  // Walk the layers: each Dense starts a wasmlp layer; an activation layer may follow a linear Dense.
+/** Walk the layers: each Dense starts a wasmlp layer; an activation layer may follow a linear Dense. */
+function readLayers(list: unknown[]): { inputs: number | undefined; dense: DenseRead[] } {
   let inputs: number | undefined;
-  const dense: {
-    name: string;
-    units: number;
-    useBias: boolean;
-    activation: ActivationName;
-    alpha?: number;
-    set: boolean;
-  }[] = [];
+  const dense: DenseRead[] = [];
   const names = new Map<string, number>();
-  (list as unknown[]).forEach((entry: unknown, i) => {
+  list.forEach((entry: unknown, i) => {
     const c = isObject(entry) && isObject(entry.config) ? entry.config : {};
     const what = `layer ${i + 1}${typeof c.name === 'string' ? ` ${show(c.name)}` : ''} (${isObject(entry) ? (typeof entry.class_name === 'string' ? entry.class_name.slice(0, 60) : show(entry.class_name)) : typeName(entry)})`;
     function refuse(why: string): never {
@@ -235,75 +255,95 @@ export function decodeTfjs(
       return;
     }
     if (kind === 'Dense') {
-      for (const [k, v] of Object.entries(c))
-        if (!DENSE_KEYS.includes(k) && v !== null)
-          refuse(
-            `has ${k} ${show(v)}, which wasmlp does not apply (it would train or compute differently); remove it before importing`,
-          );
-      if (typeof c.name !== 'string') refuse('has no name; its weights are found by it (name/kernel, name/bias)');
-      if (!isCount(c.units)) refuse(`has units ${show(c.units)}; expected an integer ≥ 1`);
-      const act = c.activation ?? 'linear';
-      if (typeof act !== 'string' || !Object.hasOwn(FROM_TFJS, act))
-        refuse(
-          `has activation ${show(act)}, which wasmlp does not have; expected one of ${Object.keys(FROM_TFJS).join(', ')}`,
-        );
-      if (c.use_bias !== undefined && typeof c.use_bias !== 'boolean')
-        refuse('has a use_bias that is not true or false');
-      dense.push({
-        name: c.name as string,
-        units: c.units as number,
-        useBias: c.use_bias !== false,
-        activation: FROM_TFJS[act as string],
-        set: act !== 'linear',
-      });
+      dense.push(denseLayer(c, refuse));
       return;
     }
     // An activation layer: the activation of the Dense before it, which must not have one yet.
+    const [activation, alpha] = activationLayer(kind, c, refuse);
     const last = dense.at(-1);
-    const set = (activation: ActivationName, alpha?: number) => {
-      if (!last) return refuse("comes before any Dense layer; wasmlp applies activations to a Dense layer's output");
-      if (last.set)
-        refuse(`follows "${last.name}", which already has the activation ${last.activation}; wasmlp layers have one`);
-      last.activation = activation;
-      last.alpha = alpha;
-      last.set = true;
-    };
-    const num = (k: string, dflt: number) => {
-      const v = c[k] ?? dflt;
-      if (typeof v !== 'number' || !Number.isFinite(v)) refuse(`has ${k} ${show(v)}; expected a number`);
-      return v as number;
-    };
-    if (kind === 'LeakyReLU')
-      set('leaky-relu', num('alpha', 0.3)); // TF.js's default slope
-    else if (kind === 'ELU') {
-      if (num('alpha', 1) !== 1) refuse(`has alpha ${c.alpha}; TensorFlow.js computes ELU with alpha 1 only`);
-      set('elu');
-    } else if (kind === 'ReLU') {
-      if (c.max_value !== undefined && c.max_value !== null)
-        refuse(`has max_value ${c.max_value}; wasmlp's relu has no cap`);
-      set('relu');
-    } else if (kind === 'Softmax') {
-      const axis = c.axis ?? -1;
-      if (axis !== -1 && axis !== 1 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1)))
-        refuse(`has axis ${show(axis)}; expected the last axis (-1)`);
-      set('softmax');
-    } else if (kind === 'Activation') {
-      const a = c.activation;
-      if (typeof a !== 'string' || !Object.hasOwn(FROM_TFJS, a))
-        refuse(
-          `has activation ${show(a)}, which wasmlp does not have; expected one of ${Object.keys(FROM_TFJS).join(', ')}`,
-        );
-      set(FROM_TFJS[a as string]);
-    } else
-      refuse(
-        'is not a layer wasmlp has; it imports Sequential models of Dense layers, each optionally followed by an Activation, ReLU, LeakyReLU, ELU or Softmax layer',
-      );
+    if (!last) return refuse("comes before any Dense layer; wasmlp applies activations to a Dense layer's output");
+    if (last.set)
+      refuse(`follows "${last.name}", which already has the activation ${last.activation}; wasmlp layers have one`);
+    last.activation = activation;
+    last.alpha = alpha;
+    last.set = true;
   });
   if (dense.length === 0) fail('the model has no Dense layer');
   if (dense.length > MAX_LAYERS)
     fail(`the model has ${dense.length} Dense layers; a network has at most ${MAX_LAYERS}`);
+  return { inputs, dense };
+}
 
-  // The weights: every entry of the manifest, in order, float32, used exactly once.
+/** A Dense layer's config, checked: only options that do not change what it computes. */
+function denseLayer(c: Record<string, unknown>, refuse: (why: string) => never): DenseRead {
+  for (const [k, v] of Object.entries(c))
+    if (!DENSE_KEYS.includes(k) && v !== null)
+      refuse(
+        `has ${k} ${show(v)}, which wasmlp does not apply (it would train or compute differently); remove it before importing`,
+      );
+  if (typeof c.name !== 'string') refuse('has no name; its weights are found by it (name/kernel, name/bias)');
+  if (!isCount(c.units)) refuse(`has units ${show(c.units)}; expected an integer ≥ 1`);
+  const act = c.activation ?? 'linear';
+  if (typeof act !== 'string' || !Object.hasOwn(FROM_TFJS, act))
+    refuse(
+      `has activation ${show(act)}, which wasmlp does not have; expected one of ${Object.keys(FROM_TFJS).join(', ')}`,
+    );
+  if (c.use_bias !== undefined && typeof c.use_bias !== 'boolean') refuse('has a use_bias that is not true or false');
+  return {
+    name: c.name as string,
+    units: c.units as number,
+    useBias: c.use_bias !== false,
+    activation: FROM_TFJS[act as string],
+    set: act !== 'linear',
+  };
+}
+
+/** The activation (and its parameter) an activation layer of class `kind` applies, checked. */
+function activationLayer(
+  kind: string,
+  c: Record<string, unknown>,
+  refuse: (why: string) => never,
+): [ActivationName, number?] {
+  const num = (k: string, dflt: number) => {
+    const v = c[k] ?? dflt;
+    if (typeof v !== 'number' || !Number.isFinite(v)) refuse(`has ${k} ${show(v)}; expected a number`);
+    return v as number;
+  };
+  if (kind === 'LeakyReLU') return ['leaky-relu', num('alpha', 0.3)]; // TF.js's default slope
+  if (kind === 'ELU') {
+    if (num('alpha', 1) !== 1) refuse(`has alpha ${c.alpha}; TensorFlow.js computes ELU with alpha 1 only`);
+    return ['elu'];
+  }
+  if (kind === 'ReLU') {
+    if (c.max_value !== undefined && c.max_value !== null)
+      refuse(`has max_value ${c.max_value}; wasmlp's relu has no cap`);
+    return ['relu'];
+  }
+  if (kind === 'Softmax') {
+    const axis = c.axis ?? -1;
+    if (axis !== -1 && axis !== 1 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1)))
+      refuse(`has axis ${show(axis)}; expected the last axis (-1)`);
+    return ['softmax'];
+  }
+  if (kind === 'Activation') {
+    const a = c.activation;
+    if (typeof a !== 'string' || !Object.hasOwn(FROM_TFJS, a))
+      refuse(
+        `has activation ${show(a)}, which wasmlp does not have; expected one of ${Object.keys(FROM_TFJS).join(', ')}`,
+      );
+    return [FROM_TFJS[a as string]];
+  }
+  return refuse(
+    'is not a layer wasmlp has; it imports Sequential models of Dense layers, each optionally followed by an Activation, ReLU, LeakyReLU, ELU or Softmax layer',
+  );
+}
+
+/** The weights: every entry of the manifest, in order, float32, used exactly once. */
+function readWeights(
+  json: Record<string, unknown>,
+  bytes: Uint8Array,
+  { inputs, dense }: { inputs: number | undefined; dense: DenseRead[] },
+): { inputs: number; parameters: Parameters[] } {
   const { weights: offsets, bytes: at } = tfjsManifest(json);
   if (at !== bytes.length)
     fail(`the weights manifest describes ${at} bytes, but the weights given are ${bytes.length} bytes`);
@@ -329,25 +369,20 @@ export function decodeTfjs(
   });
   const unused = [...offsets.keys()].filter((n) => !used.has(n));
   if (unused.length) fail(`the weights manifest has ${unused.join(', ')}, which no Dense layer uses`);
+  return { inputs: inputs!, parameters };
+}
 
-  // The loss: wasmlp's own record of it, else a compiled model's training config.
+/** The loss: wasmlp's own record of it, else a compiled model's training config. */
+function modelLoss(json: Record<string, unknown>): LossName {
   const named =
     get(get(json.userDefinedMetadata, 'wasmlp'), 'loss') ??
     get(json.trainingConfig, 'loss') ??
     get(get(json.modelTopology, 'training_config'), 'loss');
-  if (loss === undefined) {
-    if (named === undefined)
-      fail('the model does not say which loss it trains with; pass { loss: "mse" or "cross-entropy" }');
-    if (typeof named !== 'string' || !Object.hasOwn(LOSSES, named))
-      fail(`the model's loss ${show(named)} is not one wasmlp has; pass { loss: "mse" or "cross-entropy" }`);
-    loss = LOSSES[named as string];
-  }
-  const layers: LayerSpec[] = dense.map((d) => ({
-    units: d.units,
-    activation: d.activation,
-    ...(d.alpha === undefined ? {} : { alpha: d.alpha }),
-  }));
-  return { config: { inputs: inputs!, layers, loss }, parameters };
+  if (named === undefined)
+    fail('the model does not say which loss it trains with; pass { loss: "mse" or "cross-entropy" }');
+  if (typeof named !== 'string' || !Object.hasOwn(LOSSES, named))
+    fail(`the model's loss ${show(named)} is not one wasmlp has; pass { loss: "mse" or "cross-entropy" }`);
+  return LOSSES[named as string];
 }
 
 /**
@@ -361,9 +396,6 @@ export function tfjsManifest(json: unknown): {
   bytes: number;
   paths: unknown[];
 } {
-  function fail(why: string): never {
-    throw new Error(`fromTfjs: ${why}`);
-  }
   const manifest = get(json, 'weightsManifest');
   if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(get(g, 'weights'))))
     fail('model.json has no weightsManifest (a list of { paths, weights })');

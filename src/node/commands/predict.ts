@@ -103,11 +103,30 @@ export async function predict(argv: string[]): Promise<void> {
   const bytes = await readModelFile(file);
   refuseTableModel(bytes, file, pass);
   const net = await Network.fromBytes(bytes, { backend, name: file });
-  const sources: string[] = [],
-    rows: Uint8Array[] = [],
-    truth: (number | undefined)[] = [],
-    flipped: boolean[] = [],
-    scaled: boolean[] = [];
+  const inputs = [
+    ...(await readPictures(pictures, net, file, invert)),
+    ...(idx ? await readIdx(idx, labelsFile, limit, net, file) : []),
+  ];
+  report(rank(net, inputs, top), o.json);
+}
+
+/** An input to classify: where it came from, its pixels as the model takes them, its label if known. */
+interface Input {
+  source: string;
+  pixels: Uint8Array;
+  trueLabel?: number;
+  inverted: boolean;
+  scaled: boolean;
+}
+
+/** The pictures, each brought to the model's polarity and (for a 784-input model) MNIST's form. */
+async function readPictures(
+  pictures: string[],
+  net: Network,
+  file: string,
+  invert: 'auto' | 'yes' | 'no',
+): Promise<Input[]> {
+  const inputs: Input[] = [];
   for (const p of pictures) {
     const img = await readGreyImage(p);
     const exact = img.width * img.height === net.inputs;
@@ -129,35 +148,50 @@ export async function predict(argv: string[]): Promise<void> {
       throw new Error(
         `${p} is blank: no digit to classify${inverted ? ' (after inverting it: it has a light border)' : ''}`,
       );
-    sources.push(p);
-    rows.push(exact ? pixels : Uint8Array.from(digit as Float32Array, (v) => Math.round(v * 255)));
-    truth.push(undefined);
-    flipped.push(inverted);
-    scaled.push(!exact);
+    inputs.push({
+      source: p,
+      pixels: exact ? pixels : Uint8Array.from(digit as Float32Array, (v) => Math.round(v * 255)),
+      inverted,
+      scaled: !exact,
+    });
   }
-  if (idx) {
-    const images = await parseIdxImages(await readInput(idx, 'IDX images file'), idx);
-    if (images.rows * images.cols !== net.inputs)
-      throw new Error(`${idx} holds ${images.rows}×${images.cols} images, but ${file} takes ${net.inputs} inputs`);
-    const labels = labelsFile
-      ? await parseIdxLabels(await readInput(labelsFile, 'IDX labels file'), labelsFile)
-      : undefined;
-    if (labels && labels.length !== images.count)
-      throw new Error(`${idx} has ${images.count} images but ${labelsFile} has ${labels.length} labels`);
-    const n = Math.min(limit ?? images.count, images.count),
-      w = net.inputs;
-    for (let i = 0; i < n; i++) {
-      sources.push(`${basename(idx)}[${i}]`);
-      rows.push(images.pixels.subarray(i * w, (i + 1) * w));
-      truth.push(labels?.[i]);
-      flipped.push(false);
-    }
-  }
-  const features = new Uint8Array(rows.length * net.inputs);
-  rows.forEach((r, i) => features.set(r, i * net.inputs));
-  const data = Dataset.fromArrays(features, new Uint8Array(rows.length), net.inputs);
+  return inputs;
+}
+
+/** The first `limit` images of an IDX file, with their labels from `labelsFile` if given. */
+async function readIdx(
+  idx: string,
+  labelsFile: string | undefined,
+  limit: number | undefined,
+  net: Network,
+  file: string,
+): Promise<Input[]> {
+  const images = await parseIdxImages(await readInput(idx, 'IDX images file'), idx);
+  if (images.rows * images.cols !== net.inputs)
+    throw new Error(`${idx} holds ${images.rows}×${images.cols} images, but ${file} takes ${net.inputs} inputs`);
+  const labels = labelsFile
+    ? await parseIdxLabels(await readInput(labelsFile, 'IDX labels file'), labelsFile)
+    : undefined;
+  if (labels && labels.length !== images.count)
+    throw new Error(`${idx} has ${images.count} images but ${labelsFile} has ${labels.length} labels`);
+  const n = Math.min(limit ?? images.count, images.count),
+    w = net.inputs;
+  return Array.from({ length: n }, (_, i) => ({
+    source: `${basename(idx)}[${i}]`,
+    pixels: images.pixels.subarray(i * w, (i + 1) * w),
+    trueLabel: labels?.[i],
+    inverted: false,
+    scaled: false,
+  }));
+}
+
+/** Each input's predicted label and its `top` most probable labels. */
+function rank(net: Network, inputs: Input[], top: number): Prediction[] {
+  const features = new Uint8Array(inputs.length * net.inputs);
+  inputs.forEach((r, i) => features.set(r.pixels, i * net.inputs));
+  const data = Dataset.fromArrays(features, new Uint8Array(inputs.length), net.inputs);
   const { predicted, probabilities } = classify(net, data);
-  const predictions: Prediction[] = sources.map((source, i) => {
+  return inputs.map(({ source, inverted, scaled, trueLabel }, i) => {
     // Most probable first; of equals, the predicted class first, then by label.
     const first = (label: number) => (label === predicted[i] ? -1 : label);
     const ranked = probabilities[i]
@@ -165,14 +199,18 @@ export async function predict(argv: string[]): Promise<void> {
       .sort((a, b) => b.p - a.p || first(a.label) - first(b.label));
     const pr: Prediction = {
       source,
-      ...(flipped[i] ? { inverted: true } : {}),
-      ...(scaled[i] ? { scaled: true } : {}),
+      ...(inverted ? { inverted: true } : {}),
+      ...(scaled ? { scaled: true } : {}),
       label: predicted[i],
       top: ranked.slice(0, top),
     };
-    if (truth[i] !== undefined) pr.trueLabel = truth[i];
+    if (trueLabel !== undefined) pr.trueLabel = trueLabel;
     return pr;
   });
+}
+
+/** One line per prediction, the accuracy over the labelled ones, and with --json the JSON line. */
+function report(predictions: Prediction[], json: boolean | undefined): void {
   const shown = predictions.map((p) => {
     const notes = [p.inverted && 'inverted', p.scaled && 'scaled to 28×28'].filter(Boolean);
     return notes.length ? `${p.source} (${notes.join(', ')})` : p.source;
@@ -187,5 +225,5 @@ export async function predict(argv: string[]): Promise<void> {
   const judged = predictions.filter((p) => p.trueLabel !== undefined);
   const accuracy = judged.length ? judged.filter((p) => p.trueLabel === p.label).length / judged.length : undefined;
   if (accuracy !== undefined) log(`accuracy ${pct(accuracy)} on ${count(judged.length)} labelled images`);
-  if (o.json) log(JSON.stringify(accuracy === undefined ? { predictions } : { predictions, accuracy }));
+  if (json) log(JSON.stringify(accuracy === undefined ? { predictions } : { predictions, accuracy }));
 }

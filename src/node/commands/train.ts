@@ -485,59 +485,12 @@ async function trainRun(
   // A resumed run that had met the early-stopping rule has nothing left to train.
   const stoppedBefore = run.earlyStop ? earlyStopReached(net.history, run.earlyStop) : undefined;
   const curve = new BatchCurve(); // for the report
-  const progress = new Progress(
-    o.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',
-    fit.epochs,
-    data.train.length,
-  );
   const t0 = performance.now();
   let ran: History = [];
-  // Ctrl-C or SIGTERM: finish the batch, keep what was trained, say how to go on. fit yields to the
-  // event loop every ~100 ms so that the signal is seen mid-epoch; a second signal ends at once.
-  let interrupted: keyof typeof SIGNALS | undefined;
-  const onSignal = (signal: keyof typeof SIGNALS) => {
-    if (interrupted) process.exit(SIGNALS[signal]);
-    interrupted = signal;
-  };
-  let lastYield = performance.now();
   if (initialEpoch < fit.epochs && !stoppedBefore) {
-    for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(signal, onSignal);
-    try {
-      ran = await net.fit(data.all, {
-        ...fit,
-        initialEpoch,
-        ...(run.split === undefined ? { validationData: data.validation } : { validationSplit: run.split }),
-        earlyStopping: run.earlyStop ? { patience: run.earlyStop, restoreBest: true } : undefined,
-        diagnostics: Boolean(o.diagnostics),
-        onBatchEnd: (b) => {
-          progress.batch(b);
-          curve.add(b);
-          if (performance.now() - lastYield < 100) return interrupted ? false : undefined;
-          return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-            lastYield = performance.now();
-            return !interrupted;
-          });
-        },
-        onEpochEnd: async (e) => {
-          progress.clear();
-          log(epochLine(e, fit.epochs, fit.schedule !== undefined));
-          if (e.diagnostics) log(diagnosticsTable(c.layers, e.diagnostics));
-          if (checkpointDir) {
-            await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
-              checkpoint: true,
-              meta: { ...run.meta },
-            });
-            await removePartCheckpoints(checkpointDir, e.epoch);
-          }
-          progress.startEpoch();
-          return !interrupted;
-        },
-      });
-    } finally {
-      progress.clear();
-      for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.off(signal, onSignal);
-    }
-    if (interrupted) return stopAfterSignal(run, interrupted, out);
+    const fitted = await fitUntilSignal(run, o, initialEpoch, curve);
+    if (fitted.interrupted) return stopAfterSignal(run, fitted.interrupted, out);
+    ran = fitted.ran;
   } else {
     log(
       stoppedBefore
@@ -585,6 +538,68 @@ async function trainRun(
       model: out ?? null,
       ...(o.diagnostics && { diagnostics: net.history.at(-1)?.diagnostics ?? null }),
     });
+}
+
+/**
+ * The epochs left, with progress shown, a line and a checkpoint per epoch, and the batches kept in
+ * `curve`. Ctrl-C or SIGTERM: finish the batch, keep what was trained, say how to go on. fit yields
+ * to the event loop every ~100 ms so that the signal is seen mid-epoch; a second signal ends at once.
+ */
+async function fitUntilSignal(
+  run: Run,
+  o: Values,
+  initialEpoch: number,
+  curve: BatchCurve,
+): Promise<{ ran: History; interrupted?: keyof typeof SIGNALS }> {
+  const { net, data, fit, checkpointDir } = run;
+  const progress = new Progress(
+    o.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',
+    fit.epochs,
+    data.train.length,
+  );
+  let interrupted: keyof typeof SIGNALS | undefined;
+  const onSignal = (signal: keyof typeof SIGNALS) => {
+    if (interrupted) process.exit(SIGNALS[signal]);
+    interrupted = signal;
+  };
+  let lastYield = performance.now();
+  for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.on(signal, onSignal);
+  try {
+    const ran = await net.fit(data.all, {
+      ...fit,
+      initialEpoch,
+      ...(run.split === undefined ? { validationData: data.validation } : { validationSplit: run.split }),
+      earlyStopping: run.earlyStop ? { patience: run.earlyStop, restoreBest: true } : undefined,
+      diagnostics: Boolean(o.diagnostics),
+      onBatchEnd: (b) => {
+        progress.batch(b);
+        curve.add(b);
+        if (performance.now() - lastYield < 100) return interrupted ? false : undefined;
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          lastYield = performance.now();
+          return !interrupted;
+        });
+      },
+      onEpochEnd: async (e) => {
+        progress.clear();
+        log(epochLine(e, fit.epochs, fit.schedule !== undefined));
+        if (e.diagnostics) log(diagnosticsTable(net.config.layers, e.diagnostics));
+        if (checkpointDir) {
+          await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
+            checkpoint: true,
+            meta: { ...run.meta },
+          });
+          await removePartCheckpoints(checkpointDir, e.epoch);
+        }
+        progress.startEpoch();
+        return !interrupted;
+      },
+    });
+    return { ran, interrupted };
+  } finally {
+    progress.clear();
+    for (const signal of Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]) process.off(signal, onSignal);
+  }
 }
 
 /** After a signal: keep the run in a checkpoint (when it has a folder) and say how to go on; the exit code. */
