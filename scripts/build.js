@@ -3,11 +3,12 @@
 // Quiet unless something is wrong: one line says what it does, and only errors and warnings follow.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { loadTable, wordsSource } from './ops.js';
 
-console.log('wasmlp: building the WebAssembly kernels (asc) and dist/ (esbuild, tsc), about a minute');
+console.log('wasmlp: building the WebAssembly kernels (asc) and dist/ (esbuild, tsc), 20–60 s');
 
 // asc's --converge re-optimizes until the module stops shrinking; when the last round grew it, asc
 // says "Last converge was suboptimal." (the threaded builds, by ~30 bytes of 42 kB): a remark on
@@ -67,3 +68,10 @@ await esbuild.build({
   plugins: [library],
 });
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json']);
+
+// README's bundle size is the built file's, written here rather than typed (test/readme.test.ts checks it).
+const bundle = readFileSync('dist/index.js');
+const size = `${Math.round(bundle.length / 1000)} kB, ${Math.round(gzipSync(bundle, { level: 9 }).length / 1000)} kB gzipped`;
+const readme = readFileSync('README.md', 'utf8');
+const sized = readme.replace(/\d+ kB, \d+ kB gzipped/, size);
+if (sized !== readme) writeFileSync('README.md', sized);
