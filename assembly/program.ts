@@ -108,12 +108,13 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       sparseNTPart(c, a, b, bias, M, i(o, w.sparseNT.N), K, alpha, beta, index, lo(M, part, parts), lo(M, part + 1, parts));
       break;
     }
-    case id.OP_SPARSE_TN: { // by blocks of 8 columns of C; a denser batch runs gemmTN's record
-      const N = i(o, w.sparseTN.N), K = i(o, w.sparseTN.K), index = p(o, w.sparseTN.index), G = (N + 7) >> 3;
+    case id.OP_SPARSE_TN: { // by tiles of 8 units (whole rows of C, as denseXN), or groups of 4 columns; a denser batch runs gemmTN's record
+      const M = i(o, w.sparseTN.M), N = i(o, w.sparseTN.N), K = i(o, w.sparseTN.K), index = p(o, w.sparseTN.index);
       if (!sparseOn(index, K, N, id.SPARSE_TN_PERCENT)) { denseXN(o, part, parts, panel, true); break; }
       const c = p(o, w.sparseTN.c), a = p(o, w.sparseTN.a), b = p(o, w.sparseTN.b), bias = p(o, w.sparseTN.bias);
-      const alpha = f(o, w.sparseTN.alpha), beta = f(o, w.sparseTN.beta);
-      sparseTNPart(c, a, b, bias, i(o, w.sparseTN.M), N, K, alpha, beta, index, lo(G, part, parts), lo(G, part + 1, parts));
+      const alpha = f(o, w.sparseTN.alpha), beta = f(o, w.sparseTN.beta), mt = (M + 7) >> 3, G = (N + 3) >> 2;
+      if (mt >= parts) sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, min(M, lo(mt, part, parts) << 3), min(M, lo(mt, part + 1, parts) << 3), 0, G);
+      else sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, lo(G, part, parts), lo(G, part + 1, parts));
       break;
     }
     case id.OP_ACTIVATE:

@@ -1,29 +1,29 @@
 // The first layer's products when its input rows are mostly zeros (MNIST: 19% of pixels are not).
-// What is skipped: in the forward, a group of 4 input columns (k = 4q..4q+3) that is zero in a
-// row; in ∂C/∂W, a row where a block of 8 columns is zero. The dense kernels (./gemm.ts) hold
-// column k's terms in lane k mod 4 (NT) or add row r's terms in row order (TN), so leaving out
-// terms that are all products with an exact zero changes nothing. A sum starts at +0 and in round-to-nearest never becomes −0, and s + (±0) = s, so the
-// sparse kernels give the dense kernels' bits (while the other operand is finite: 0·∞ is NaN in
-// the dense sum, left out here; a non-finite weight ends training through the cost anyway).
+// What is skipped: a group of 4 input columns (k = 4g..4g+3) that is zero in a row, in the forward
+// and in ∂C/∂W. The dense kernels (./gemm.ts) hold column k's terms in lane k mod 4 (NT) or add row
+// r's terms in row order (TN), so leaving out terms that are all products with an exact zero
+// changes nothing. A sum starts at +0 and in round-to-nearest never becomes −0, and s + (±0) = s,
+// so the sparse kernels give the dense kernels' bits (while the other operand is finite: 0·∞ is NaN
+// in the dense sum, left out here; a non-finite weight ends training through the cost anyway).
 //
-// The index of a batch x (R rows × K columns; G4 = ⌊K/4⌋ whole groups, P = ⌈K/8⌉ blocks), i32 at
-// `index`: R row counts, P block counts, then per row the whole groups that are not all zero
-// (R × G4 words, each row's in increasing q), then per block the rows where it is not (P × R,
-// in increasing r; written only when sparseTN will read them). sparseIndexBytes
+// The index of a batch x (R rows × K columns; G4 = ⌊K/4⌋ whole groups, P = ⌈K/4⌉ groups, the last
+// maybe partial), i32 at `index`: R row counts, P group counts, then per row the whole groups that
+// are not all zero (R × G4 words, each row's in increasing g), then per group the rows where it is
+// not (P × R, in increasing r; written only when sparseTN will read them). sparseIndexBytes
 // (src/core/backprop.ts) is its size.
 import * as id from "../src/ids";
 import { epi, hsum4, KC, madd, store1 } from "./gemm";
 import { loadN } from "./lanes";
 
 @inline function rowLists(index: usize, R: i32, P: i32): usize { return index + (<usize>(R + P) << 2); }
-@inline function blockLists(index: usize, R: i32, P: i32, G4: i32): usize { return index + (<usize>(R + P + R * G4) << 2); }
+@inline function groupLists(index: usize, R: i32, P: i32, G4: i32): usize { return index + (<usize>(R + P + R * G4) << 2); }
 
-// index = the groups of x (rows × cols) that are not all zero, by row; and the rows by block when
+// index = the groups of x (rows × cols) that are not all zero, by row; and the rows by group when
 // at most `percent` of the groups are not, or always at 100 (a program passes SPARSE_TN_PERCENT:
 // on denser rows sparseTN does not run, and this second pass would be all cost).
 export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percent: i32): void {
-  const P = (cols + 7) >> 3, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
-  const byRow = rowLists(index, rows, P), byBlock = blockLists(index, rows, P, G4), counts = index + (<usize>rows << 2);
+  const P = (cols + 3) >> 2, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
+  const byRow = rowLists(index, rows, P), byGroup = groupLists(index, rows, P, G4), counts = index + (<usize>rows << 2);
   for (let r = 0; r < rows; r++) {
     const row = x + <usize>r * ld, list = byRow + (<usize>(r * G4) << 2);
     let n = 0;
@@ -37,22 +37,18 @@ export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percen
   memory.fill(counts, 0, <usize>P << 2);
   for (let r = 0; r < rows; r++) {
     const list = byRow + (<usize>(r * G4) << 2), n = load<i32>(index + (<usize>r << 2));
-    let last = -1; // the block r was last listed in: each row once per block, rows in order
-    for (let t = 0; t < n; t++) {
-      const b = load<i32>(list + (<usize>t << 2)) >> 1;
-      if (b != last) { last = b; addRow(byBlock, counts, rows, b, r); }
-    }
+    for (let t = 0; t < n; t++) addRow(byGroup, counts, rows, load<i32>(list + (<usize>t << 2)), r);
     // The last K mod 4 columns are in no row's list.
-    if ((cols & 3) && (G4 >> 1) != last && v128.any_true(f32x4.ne(loadN(x + <usize>r * ld + (<usize>G4 << 4), cols & 3), zero))) {
-      addRow(byBlock, counts, rows, G4 >> 1, r);
+    if ((cols & 3) && v128.any_true(f32x4.ne(loadN(x + <usize>r * ld + (<usize>G4 << 4), cols & 3), zero))) {
+      addRow(byGroup, counts, rows, G4, r);
     }
   }
 }
 
-@inline function addRow(byBlock: usize, counts: usize, rows: i32, b: i32, r: i32): void {
-  const cb = counts + (<usize>b << 2), m = load<i32>(cb);
-  store<i32>(byBlock + (<usize>(b * rows + m) << 2), r);
-  store<i32>(cb, m + 1);
+@inline function addRow(byGroup: usize, counts: usize, rows: i32, g: i32, r: i32): void {
+  const cg = counts + (<usize>g << 2), m = load<i32>(cg);
+  store<i32>(byGroup + (<usize>(g * rows + m) << 2), r);
+  store<i32>(cg, m + 1);
 }
 
 // Whether the batch's products take the sparse path: at most `percent` of its whole groups have a
@@ -98,67 +94,79 @@ export function sparseOn(index: usize, rows: i32, cols: i32, percent: i32): bool
 // gemmNT's C = alpha·A·Bᵀ + beta·C + bias for the rows [r0, r1) of C, A (M×K) indexed at `index`.
 export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
   index: usize, r0: i32, r1: i32): void {
-  const G4 = K >> 2, ld = <usize>K << 2, ldc = <usize>N << 2, lists = rowLists(index, M, (K + 7) >> 3);
-  for (let r = r0; r < r1; r++) {
-    const list = lists + (<usize>(r * G4) << 2), end = list + (<usize>load<i32>(index + (<usize>r << 2)) << 2);
-    const x = a + <usize>r * ld, cr = c + <usize>r * ldc;
-    for (let j = 0; j < N; j += 8) {
-      const nr = min(N - j, 8), w0 = b + <usize>j * ld;
-      const w1 = nr > 1 ? w0 + ld : w0, w2 = nr > 2 ? w1 + ld : w1, w3 = nr > 3 ? w2 + ld : w2, w4 = nr > 4 ? w3 + ld : w3;
-      const w5 = nr > 5 ? w4 + ld : w4, w6 = nr > 6 ? w5 + ld : w5, w7 = nr > 7 ? w6 + ld : w6;
-      nt_1x8(cr + (<usize>j << 2), x, w0, w1, w2, w3, w4, w5, w6, w7, list, end, bias ? bias + (<usize>j << 2) : 0, nr, K, alpha, beta);
+  const G4 = K >> 2, ld = <usize>K << 2, ldc = <usize>N << 2, lists = rowLists(index, M, (K + 3) >> 2);
+  for (let j = 0; j < N; j += 8) { // 8 rows of B (25 kB at K = 784) stay in cache while the rows pass
+    const nr = min(N - j, 8), w0 = b + <usize>j * ld, bj = bias ? bias + (<usize>j << 2) : 0;
+    const w1 = nr > 1 ? w0 + ld : w0, w2 = nr > 2 ? w1 + ld : w1, w3 = nr > 3 ? w2 + ld : w2, w4 = nr > 4 ? w3 + ld : w3;
+    const w5 = nr > 5 ? w4 + ld : w4, w6 = nr > 6 ? w5 + ld : w5, w7 = nr > 7 ? w6 + ld : w6;
+    for (let r = r0; r < r1; r++) {
+      const list = lists + (<usize>(r * G4) << 2), end = list + (<usize>load<i32>(index + (<usize>r << 2)) << 2);
+      nt_1x8(c + <usize>r * ldc + (<usize>j << 2), a + <usize>r * ld, w0, w1, w2, w3, w4, w5, w6, w7, list, end, bj, nr, K, alpha, beta);
     }
   }
 }
 
-// 4 rows of C (units i..i+3, mr valid) × one block of 8 columns (n0 + n1 valid, n1 = 0: half a
-// block): over the rows of B where the block is not zero (list[0..n)), each C element summed in
-// row order within gemmTN's K blocks, as its 4×8 tile does.
-@inline function tn_4x8(c: usize, a: usize, b: usize, bj: usize, list: usize, n: i32, mr: i32, n0: i32, n1: i32, K: i32,
+// The 4×4 transpose: rows [a b c d] become columns.
+@inline function transposed(a: v128, b: v128, c: v128, d: v128, lane: i32): v128 {
+  const ab = lane < 2 ? v128.shuffle<f32>(a, b, 0, 4, 1, 5) : v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const cd = lane < 2 ? v128.shuffle<f32>(c, d, 0, 4, 1, 5) : v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  return lane & 1 ? v128.shuffle<f32>(ab, cd, 2, 3, 6, 7) : v128.shuffle<f32>(ab, cd, 0, 1, 4, 5);
+}
+
+// Units i..i+3 of a tile (accumulators by column k0..k3, lanes by unit) through the epilogue, as rows of C.
+@inline function epi4(c: usize, k0: v128, k1: v128, k2: v128, k3: v128, bj: usize, mr: i32, nc: i32, ldc: usize, va: v128,
+  vb: v128, readC: bool, hasBias: bool): void {
+  epi(c, transposed(k0, k1, k2, k3, 0), bj, nc, va, vb, readC, hasBias);
+  if (mr > 1) epi(c + ldc, transposed(k0, k1, k2, k3, 1), bj, nc, va, vb, readC, hasBias);
+  if (mr > 2) epi(c + 2 * ldc, transposed(k0, k1, k2, k3, 2), bj, nc, va, vb, readC, hasBias);
+  if (mr > 3) epi(c + 3 * ldc, transposed(k0, k1, k2, k3, 3), bj, nc, va, vb, readC, hasBias);
+}
+
+// 8 rows of C (units i..i+7, mr valid) × one group of 4 columns (nc valid): over the rows of B where
+// the group is not zero (list[0..n)), each C element summed in row order within gemmTN's K blocks,
+// as its tiles do. Lanes run over units (8 of δ's row: two loads), each B value is broadcast.
+@inline function tn_8x4(c: usize, a: usize, b: usize, bj: usize, list: usize, n: i32, mr: i32, nc: i32, K: i32,
   lda: usize, ldb: usize, ldc: usize, va: v128, beta: f32): void {
-  const a1: usize = mr > 1 ? 4 : 0, a2: usize = mr > 2 ? 8 : a1, a3: usize = mr > 3 ? 12 : a2;
+  const o1: usize = nc > 1 ? 4 : 0, o2: usize = nc > 2 ? 8 : o1, o3: usize = nc > 3 ? 12 : o2;
   let t = 0, k0 = 0;
   do { // at least once, as gemmTN: K = 0 still gives C = beta·C + bias
     const stop = k0 + min(KC, K - k0), first = k0 == 0;
     const vb = f32x4.splat(first ? beta : 1), readC = !first || beta != 0, hasBias = first && bj != 0;
-    let e = t; // this K block's rows: list[t..e)
-    while (e < n && load<i32>(list + (<usize>e << 2)) < stop) e++;
-    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    for (; t < e; t++) {
-      const r = <usize>load<i32>(list + (<usize>t << 2)), br = b + r * ldb, ar = a + r * lda;
-      const b0 = loadN(br, n0), b1 = n1 > 0 ? loadN(br + 16, n1) : b0;
-      let x = v128.load32_splat(ar);
-      c00 = madd(c00, x, b0); c01 = madd(c01, x, b1);
-      x = v128.load32_splat(ar + a1);
-      c10 = madd(c10, x, b0); c11 = madd(c11, x, b1);
-      x = v128.load32_splat(ar + a2);
-      c20 = madd(c20, x, b0); c21 = madd(c21, x, b1);
-      x = v128.load32_splat(ar + a3);
-      c30 = madd(c30, x, b0); c31 = madd(c31, x, b1);
+    let e = n; // this K block's rows: list[t..e)
+    if (stop < K) for (e = t; e < n && load<i32>(list + (<usize>e << 2)) < stop;) e++;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    for (let q = list + (<usize>t << 2), end = list + (<usize>e << 2); q != end; q += 4) {
+      const r = <usize>load<i32>(q), ar = a + r * lda, br = b + r * ldb;
+      const u0 = loadN(ar, mr), u1 = mr > 4 ? loadN(ar + 16, mr - 4) : u0;
+      let x = v128.load32_splat(br);
+      a0 = madd(a0, u0, x); b0 = madd(b0, u1, x);
+      x = v128.load32_splat(br + o1);
+      a1 = madd(a1, u0, x); b1 = madd(b1, u1, x);
+      x = v128.load32_splat(br + o2);
+      a2 = madd(a2, u0, x); b2 = madd(b2, u1, x);
+      x = v128.load32_splat(br + o3);
+      a3 = madd(a3, u0, x); b3 = madd(b3, u1, x);
     }
-    const bj1 = bj ? bj + 16 : 0;
-    epi(c, c00, bj, n0, va, vb, readC, hasBias);
-    if (n1 > 0) epi(c + 16, c01, bj1, n1, va, vb, readC, hasBias);
-    if (mr > 1) { epi(c + ldc, c10, bj, n0, va, vb, readC, hasBias); if (n1 > 0) epi(c + ldc + 16, c11, bj1, n1, va, vb, readC, hasBias); }
-    if (mr > 2) { epi(c + 2 * ldc, c20, bj, n0, va, vb, readC, hasBias); if (n1 > 0) epi(c + 2 * ldc + 16, c21, bj1, n1, va, vb, readC, hasBias); }
-    if (mr > 3) { epi(c + 3 * ldc, c30, bj, n0, va, vb, readC, hasBias); if (n1 > 0) epi(c + 3 * ldc + 16, c31, bj1, n1, va, vb, readC, hasBias); }
+    epi4(c, a0, a1, a2, a3, bj, mr, nc, ldc, va, vb, readC, hasBias);
+    if (mr > 4) epi4(c + 4 * ldc, b0, b1, b2, b3, bj, mr - 4, nc, ldc, va, vb, readC, hasBias);
+    t = e;
     k0 += KC;
   } while (k0 < K);
 }
 
-// gemmTN's C = alpha·Aᵀ·B + beta·C + bias for the column blocks [p0, p1) of C (8 columns each),
-// B (K×N) indexed at `index`.
+// gemmTN's C = alpha·Aᵀ·B + beta·C + bias for the units [i0, i1) (multiples of 8, or M) × the
+// groups [g0, g1) of 4 columns of C, B (K×N) indexed at `index`.
 export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
-  index: usize, p0: i32, p1: i32): void {
-  const P = (N + 7) >> 3, lists = blockLists(index, K, P, N >> 2), va = f32x4.splat(alpha);
+  index: usize, i0: i32, i1: i32, g0: i32, g1: i32): void {
+  const P = (N + 3) >> 2, lists = groupLists(index, K, P, N >> 2), va = f32x4.splat(alpha);
   const lda = <usize>M << 2, ldb = <usize>N << 2, ldc = ldb, counts = index + (<usize>K << 2);
-  for (let q = p0; q < p1; q++) {
-    const n = load<i32>(counts + (<usize>q << 2)), list = lists + (<usize>(q * K) << 2), w = N - (q << 3);
-    const col = <usize>q << 5, bj = bias ? bias + col : 0, bq = b + col;
-    for (let i = 0; i < M; i += 4) {
-      const ci = c + <usize>i * ldc + col, ai = a + (<usize>i << 2), mr = min(M - i, 4);
-      if (w >= 8) tn_4x8(ci, ai, bq, bj, list, n, mr, 4, 4, K, lda, ldb, ldc, va, beta); // whole blocks: whole loads
-      else tn_4x8(ci, ai, bq, bj, list, n, mr, min(w, 4), w - 4, K, lda, ldb, ldc, va, beta);
+  for (let i = i0; i < i1; i += 8) { // a tile's 8 columns of A stay in cache while its groups pass
+    const ci = c + <usize>i * ldc, ai = a + (<usize>i << 2), mr = min(i1 - i, 8);
+    for (let g = g0; g < g1; g++) {
+      const n = load<i32>(counts + (<usize>g << 2)), list = lists + (<usize>(g * K) << 2), nc = min(N - (g << 2), 4);
+      const col = <usize>g << 4, bj = bias ? bias + col : 0, bg = b + col;
+      if (mr == 8 && nc == 4) tn_8x4(ci + col, ai, bg, bj, list, n, 8, 4, K, lda, ldb, ldc, va, beta); // whole tiles: whole loads
+      else tn_8x4(ci + col, ai, bg, bj, list, n, mr, nc, K, lda, ldb, ldc, va, beta);
     }
   }
 }
@@ -168,5 +176,5 @@ export function sparseNT(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i
 }
 
 export function sparseTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {
-  sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, (N + 7) >> 3);
+  sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, 0, (N + 3) >> 2);
 }

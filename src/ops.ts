@@ -196,7 +196,7 @@ export const OPS = {
    * tiles); the same bits either way.
    */
   sparseNT: op({ id: id.OP_SPARSE_NT, args: [...GEMM, 'index:ptr'], split: 'tiles', cost: gemmCost }),
-  /** gemmTN with B indexed (the first layer's ∂C/∂W = Δᵀ·x): as sparseNT, at SPARSE_TN_PERCENT (by blocks of 8 columns). */
+  /** gemmTN with B indexed (the first layer's ∂C/∂W = Δᵀ·x): as sparseNT, at SPARSE_TN_PERCENT (by tiles of 8 rows of C). */
   sparseTN: op({ id: id.OP_SPARSE_TN, args: [...GEMM, 'index:ptr'], split: 'tiles', cost: gemmCost }),
   /** No work: the records made beside end here (thread 0 waits for them here). */
   join: op({ id: id.OP_JOIN, args: [], split: 'one', noKernel: true }),

@@ -23,14 +23,14 @@ function inputs(rows: number, cols: number, density: number, seed: number): Floa
 
 const bits = (p: number, n: number) => [...new Uint32Array(h.memory.buffer, p, n)];
 
-/** The index at p as lists: each row's groups, each block's rows (the words past a list's count are not the index's). */
+/** The index at p as lists: each row's groups, each group's rows (the words past a list's count are not the index's). */
 function lists(p: number, R: number, cols: number) {
   const I = new Int32Array(h.memory.buffer, p),
-    P = (cols + 7) >> 3,
+    P = (cols + 3) >> 2,
     G4 = cols >> 2;
   const rows = Array.from({ length: R }, (_, r) => [...I.subarray(R + P + r * G4).subarray(0, I[r])]);
-  const blocks = Array.from({ length: P }, (_, q) => [...I.subarray(R + P + R * G4 + q * R).subarray(0, I[R + q])]);
-  return { rows, blocks };
+  const groups = Array.from({ length: P }, (_, g) => [...I.subarray(R + P + R * G4 + g * R).subarray(0, I[R + g])]);
+  return { rows, groups };
 }
 
 // (rows, nIn, nOut): the MLP's first layers (W2, W1), odd widths, nIn < 4, rows past gemmTN's K block (128).
@@ -69,11 +69,11 @@ test.each(cases)('rows=%i nIn=%i nOut=%i density=%f', (R, nIn, nOut, density) =>
   h.js.sparseIndex(x, R, nIn, idxJs, 100);
   const index = lists(idx, R, nIn);
   expect(index).toEqual(lists(idxJs, R, nIn));
-  // The oracle of the index: a group (a block) is listed where one of its 4 (8) columns is not zero.
+  // The oracle of the index: a group is listed where one of its 4 columns (the last: 1–4) is not zero.
   const X = h.f32(x, R * nIn),
     nz = (r: number, k: number, w: number) =>
       X.subarray(r * nIn + k, Math.min(r * nIn + nIn, r * nIn + k + w)).some((v) => v !== 0);
-  index.blocks.forEach((rs, q) => expect(rs).toEqual([...Array(R).keys()].filter((r) => nz(r, 8 * q, 8))));
+  index.groups.forEach((rs, g) => expect(rs).toEqual([...Array(R).keys()].filter((r) => nz(r, 4 * g, 4))));
   index.rows.forEach((gs, r) => expect(gs).toEqual([...Array(nIn >> 2).keys()].filter((g) => nz(r, 4 * g, 4))));
   if (R > 2 && nIn >= 4) expect(new Int32Array(h.memory.buffer, idx, R)[1]).toBe(0); // the all-zero row
   const abs = (p: number, n: number) => {

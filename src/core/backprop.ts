@@ -50,10 +50,10 @@ export interface Plan {
 
 /**
  * Bytes of the index of `rows` rows of `cols` inputs (assembly/sparse.ts): the counts, then per row
- * its whole groups of 4 columns, per block of 8 its rows: about 1.5·rows·cols bytes.
+ * its whole groups of 4 columns, per group its rows: about 2·rows·cols bytes.
  */
 export const sparseIndexBytes = (rows: number, cols: number) =>
-  4 * (rows + ((cols + 7) >> 3) + rows * (cols >> 2) + ((cols + 7) >> 3) * rows);
+  4 * (rows + ((cols + 3) >> 2) + rows * (cols >> 2) + ((cols + 3) >> 2) * rows);
 
 export const cost = (plan: Plan) => plan.results;
 export const correct = (plan: Plan) => plan.results + 8;

@@ -97,13 +97,13 @@ export function gemms(view: View) {
 
 /**
  * The index of x (rows × cols) that assembly/sparse.ts builds, in the same layout: per row the
- * whole groups of 4 columns that are not all zero, per block of 8 columns (the last may be
+ * whole groups of 4 columns that are not all zero, per group of 4 columns (the last may be
  * partial) the rows where it is not (these only when at most `percent` of the groups are not zero).
  */
 export function sparseLayout(rows: number, cols: number) {
-  const P = (cols + 7) >> 3,
+  const P = (cols + 3) >> 2,
     G4 = cols >> 2;
-  return { P, G4, blockCounts: rows, rowLists: rows + P, blockLists: rows + P + rows * G4 };
+  return { P, G4, groupCounts: rows, rowLists: rows + P, groupLists: rows + P + rows * G4 };
 }
 
 export function sparseGemms(view: View) {
@@ -131,10 +131,10 @@ export function sparseGemms(view: View) {
         total += I[at + r] = n;
       }
       if (percent < 100 && (L.G4 === 0 || total * 100 > percent * rows * L.G4)) return; // as assembly/sparse.ts: by group only then
-      I.fill(0, at + L.blockCounts, at + L.blockCounts + L.P);
+      I.fill(0, at + L.groupCounts, at + L.groupCounts + L.P);
       for (let r = 0; r < rows; r++)
-        for (let q = 0; q < L.P; q++)
-          if (nz(r, 8 * q, 8)) I[at + L.blockLists + q * rows + I[at + L.blockCounts + q]++] = r;
+        for (let g = 0; g < L.P; g++)
+          if (nz(r, 4 * g, 4)) I[at + L.groupLists + g * rows + I[at + L.groupCounts + g]++] = r;
     },
     /** gemmNT over A's non-zero groups (and its last K mod 4 columns): the oracle's sum without its zero terms. */
     sparseNT(
@@ -167,7 +167,7 @@ export function sparseGemms(view: View) {
         }
       }
     },
-    /** gemmTN over the rows of B where each block of 8 columns is not all zero. */
+    /** gemmTN over the rows of B where each group of 4 columns is not all zero. */
     sparseTN(
       c: number,
       a: number,
@@ -188,10 +188,10 @@ export function sparseGemms(view: View) {
         bs = bias ? F.subarray(bias >>> 2) : null;
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
-          const q = j >> 3;
+          const g = j >> 2;
           let acc = 0;
-          for (let t = 0; t < I[at + L.blockCounts + q]; t++) {
-            const r = I[at + L.blockLists + q * K + t];
+          for (let t = 0; t < I[at + L.groupCounts + g]; t++) {
+            const r = I[at + L.groupLists + g * K + t];
             acc += F[(a >>> 2) + r * M + i] * F[(b >>> 2) + r * N + j];
           }
           epilogue(F, bs, (c >>> 2) + i * N + j, j, acc, alpha, beta);
