@@ -100,17 +100,20 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
     case id.OP_SPARSE_INDEX:
       sparseIndex(p(o, w.sparseIndex.x), i(o, w.sparseIndex.rows), i(o, w.sparseIndex.cols), p(o, w.sparseIndex.index), i(o, w.sparseIndex.percent));
       break;
-    case id.OP_SPARSE_NT: { // by rows of C; a denser batch runs gemmNT's record (the same words before index)
-      const M = i(o, w.sparseNT.M), K = i(o, w.sparseNT.K), index = p(o, w.sparseNT.index);
-      if (!sparseOn(index, M, K, id.SPARSE_NT_PERCENT)) { denseNT(o, part, parts); break; }
+    case id.OP_SPARSE_NT: { // a denser batch runs gemmNT's record (the same words before index)
+      const M = i(o, w.sparseNT.M), N = i(o, w.sparseNT.N), K = i(o, w.sparseNT.K), index = p(o, w.sparseNT.index);
+      if (!sparseOn(index)) { denseNT(o, part, parts); break; }
       const c = p(o, w.sparseNT.c), a = p(o, w.sparseNT.a), b = p(o, w.sparseNT.b), bias = p(o, w.sparseNT.bias);
-      const alpha = f(o, w.sparseNT.alpha), beta = f(o, w.sparseNT.beta);
-      sparseNTPart(c, a, b, bias, M, i(o, w.sparseNT.N), K, alpha, beta, index, lo(M, part, parts), lo(M, part + 1, parts));
+      const alpha = f(o, w.sparseNT.alpha), beta = f(o, w.sparseNT.beta), nb = (N + 7) >> 3;
+      // By blocks of 8 units while there are enough: a thread then reads the rows of W its part of
+      // the update wrote (in its own cache), as gemmNT's split by columns does; else by rows.
+      if (nb >= parts) sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, min(N, lo(nb, part, parts) << 3), min(N, lo(nb, part + 1, parts) << 3));
+      else sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, lo(M, part, parts), lo(M, part + 1, parts), 0, N);
       break;
     }
     case id.OP_SPARSE_TN: { // by tiles of 8 units (whole rows of C, as denseXN), or groups of 4 columns; a denser batch runs gemmTN's record
       const M = i(o, w.sparseTN.M), N = i(o, w.sparseTN.N), K = i(o, w.sparseTN.K), index = p(o, w.sparseTN.index);
-      if (!sparseOn(index, K, N, id.SPARSE_TN_PERCENT)) { denseXN(o, part, parts, panel, true); break; }
+      if (!sparseOn(index)) { denseXN(o, part, parts, panel, true); break; }
       const c = p(o, w.sparseTN.c), a = p(o, w.sparseTN.a), b = p(o, w.sparseTN.b), bias = p(o, w.sparseTN.bias);
       const alpha = f(o, w.sparseTN.alpha), beta = f(o, w.sparseTN.beta), mt = (M + 7) >> 3, G = (N + 3) >> 2;
       if (mt >= parts) sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, min(M, lo(mt, part, parts) << 3), min(M, lo(mt, part + 1, parts) << 3), 0, G);

@@ -7,23 +7,28 @@
 // in the dense sum, left out here; a non-finite weight ends training through the cost anyway).
 //
 // The index of a batch x (R rows × K columns; G4 = ⌊K/4⌋ whole groups, P = ⌈K/4⌉ groups, the last
-// maybe partial), i32 at `index`: R row counts, P group counts, then per row the whole groups that
-// are not all zero (R × G4 words, each row's in increasing g), then per group the rows where it is
-// not (P × R, in increasing r; written only when sparseTN will read them). sparseIndexBytes
-// (src/core/backprop.ts) is its size.
+// maybe partial), i32 at `index`: the batch's count of non-zero whole groups (or −1: too dense, the
+// rest not written), R row counts, P group counts, then per row the whole groups that are not all
+// zero (R × G4 words, each row's in increasing g), then per group the rows where it is not (P × R,
+// in increasing r). sparseIndexBytes (src/core/backprop.ts) is its size.
 import * as id from "../src/ids";
 import { epi, hsum4, KC, madd, store1 } from "./gemm";
 import { loadN } from "./lanes";
 
-@inline function rowLists(index: usize, R: i32, P: i32): usize { return index + (<usize>(R + P) << 2); }
-@inline function groupLists(index: usize, R: i32, P: i32, G4: i32): usize { return index + (<usize>(R + P + R * G4) << 2); }
+@inline function rowCount(index: usize, r: i32): i32 { return load<i32>(index + (<usize>(1 + r) << 2)); }
+@inline function rowLists(index: usize, R: i32, P: i32): usize { return index + (<usize>(1 + R + P) << 2); }
+@inline function groupLists(index: usize, R: i32, P: i32, G4: i32): usize { return index + (<usize>(1 + R + P + R * G4) << 2); }
 
-// index = the groups of x (rows × cols) that are not all zero, by row; and the rows by group when
-// at most `percent` of the groups are not, or always at 100 (a program passes SPARSE_TN_PERCENT:
-// on denser rows sparseTN does not run, and this second pass would be all cost).
+// index = the groups of x (rows × cols) that are not all zero, by row and by group, when at most
+// `percent` of the whole groups are not, or always at 100. Past that a program's products run
+// dense (SPARSE_PERCENT), so the scan stops as soon as the count passes it: on rows without zeros
+// it reads half the batch and writes one word.
 export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percent: i32): void {
   const P = (cols + 3) >> 2, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
-  const byRow = rowLists(index, rows, P), byGroup = groupLists(index, rows, P, G4), counts = index + (<usize>rows << 2);
+  const byRow = rowLists(index, rows, P), byGroup = groupLists(index, rows, P, G4), counts = index + (<usize>(1 + rows) << 2);
+  const dense = percent < 100, limit = <i64>percent * rows * G4;
+  if (dense && G4 == 0) { store<i32>(index, -1); return; } // nothing to skip
+  let total: i64 = 0;
   for (let r = 0; r < rows; r++) {
     const row = x + <usize>r * ld, list = byRow + (<usize>(r * G4) << 2);
     let n = 0;
@@ -31,12 +36,14 @@ export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percen
       store<i32>(list + (<usize>n << 2), g);
       n += i32(v128.any_true(f32x4.ne(v128.load(row + (<usize>g << 4)), zero)));
     }
-    store<i32>(index + (<usize>r << 2), n);
+    store<i32>(index + (<usize>(1 + r) << 2), n);
+    total += n;
+    if (dense && total * 100 > limit) { store<i32>(index, -1); return; }
   }
-  if (percent < 100 && !sparseOn(index, rows, cols, percent)) return;
+  store<i32>(index, <i32>total);
   memory.fill(counts, 0, <usize>P << 2);
   for (let r = 0; r < rows; r++) {
-    const list = byRow + (<usize>(r * G4) << 2), n = load<i32>(index + (<usize>r << 2));
+    const list = byRow + (<usize>(r * G4) << 2), n = rowCount(index, r);
     for (let t = 0; t < n; t++) addRow(byGroup, counts, rows, load<i32>(list + (<usize>t << 2)), r);
     // The last K mod 4 columns are in no row's list.
     if ((cols & 3) && v128.any_true(f32x4.ne(loadN(x + <usize>r * ld + (<usize>G4 << 4), cols & 3), zero))) {
@@ -51,15 +58,9 @@ export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percen
   store<i32>(cg, m + 1);
 }
 
-// Whether the batch's products take the sparse path: at most `percent` of its whole groups have a
-// non-zero. From the data alone, so every thread and engine makes the same choice.
-export function sparseOn(index: usize, rows: i32, cols: i32, percent: i32): bool {
-  const G4 = cols >> 2;
-  if (G4 == 0) return false;
-  let n: i64 = 0;
-  for (let r = 0; r < rows; r++) n += load<i32>(index + (<usize>r << 2));
-  return n * 100 <= <i64>percent * rows * G4;
-}
+// Whether the batch's products take the sparse path (sparseIndex found it sparse enough). From the
+// data alone, so every thread and engine makes the same choice.
+export function sparseOn(index: usize): bool { return load<i32>(index) >= 0; }
 
 // C[0..n) of one row (n ≤ 4 lanes of s) through the dense epilogue.
 @inline function put4(c: usize, bj: usize, s: v128, n: i32, alpha: f32, beta: f32): void {
@@ -91,16 +92,17 @@ export function sparseOn(index: usize, rows: i32, cols: i32, percent: i32): bool
   if (nr > 4) put4(c + 16, bj ? bj + 16 : 0, s1, nr - 4, alpha, beta);
 }
 
-// gemmNT's C = alpha·A·Bᵀ + beta·C + bias for the rows [r0, r1) of C, A (M×K) indexed at `index`.
+// gemmNT's C = alpha·A·Bᵀ + beta·C + bias for the rows [r0, r1) × columns [j0, j1) of C (j0, j1
+// multiples of 8 or N), A (M×K) indexed at `index`.
 export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
-  index: usize, r0: i32, r1: i32): void {
+  index: usize, r0: i32, r1: i32, j0: i32, j1: i32): void {
   const G4 = K >> 2, ld = <usize>K << 2, ldc = <usize>N << 2, lists = rowLists(index, M, (K + 3) >> 2);
-  for (let j = 0; j < N; j += 8) { // 8 rows of B (25 kB at K = 784) stay in cache while the rows pass
-    const nr = min(N - j, 8), w0 = b + <usize>j * ld, bj = bias ? bias + (<usize>j << 2) : 0;
+  for (let j = j0; j < j1; j += 8) { // 8 rows of B (25 kB at K = 784) stay in cache while the rows pass
+    const nr = min(j1 - j, 8), w0 = b + <usize>j * ld, bj = bias ? bias + (<usize>j << 2) : 0;
     const w1 = nr > 1 ? w0 + ld : w0, w2 = nr > 2 ? w1 + ld : w1, w3 = nr > 3 ? w2 + ld : w2, w4 = nr > 4 ? w3 + ld : w3;
     const w5 = nr > 5 ? w4 + ld : w4, w6 = nr > 6 ? w5 + ld : w5, w7 = nr > 7 ? w6 + ld : w6;
     for (let r = r0; r < r1; r++) {
-      const list = lists + (<usize>(r * G4) << 2), end = list + (<usize>load<i32>(index + (<usize>r << 2)) << 2);
+      const list = lists + (<usize>(r * G4) << 2), end = list + (<usize>rowCount(index, r) << 2);
       nt_1x8(c + <usize>r * ldc + (<usize>j << 2), a + <usize>r * ld, w0, w1, w2, w3, w4, w5, w6, w7, list, end, bj, nr, K, alpha, beta);
     }
   }
@@ -159,7 +161,7 @@ export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
 export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
   index: usize, i0: i32, i1: i32, g0: i32, g1: i32): void {
   const P = (N + 3) >> 2, lists = groupLists(index, K, P, N >> 2), va = f32x4.splat(alpha);
-  const lda = <usize>M << 2, ldb = <usize>N << 2, ldc = ldb, counts = index + (<usize>K << 2);
+  const lda = <usize>M << 2, ldb = <usize>N << 2, ldc = ldb, counts = index + (<usize>(1 + K) << 2);
   for (let i = i0; i < i1; i += 8) { // a tile's 8 columns of A stay in cache while its groups pass
     const ci = c + <usize>i * ldc, ai = a + (<usize>i << 2), mr = min(i1 - i, 8);
     for (let g = g0; g < g1; g++) {
@@ -172,7 +174,7 @@ export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
 }
 
 export function sparseNT(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {
-  sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M);
+  sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, 0, N);
 }
 
 export function sparseTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {

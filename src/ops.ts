@@ -181,9 +181,9 @@ export const OPS = {
     cost: (a) => (a.rows * a.cols) / 4e3,
   }),
   /**
-   * The groups of 4 columns of x (rows × cols) that are not all zero, by row, and by group when
-   * at most `percent` of them are not, or always at 100 (what sparseTN reads: a program passes SPARSE_TN_PERCENT),
-   * as i32 at index (assembly/sparse.ts; sparseIndexBytes is its size).
+   * The groups of 4 columns of x (rows × cols) that are not all zero, by row and by group, when
+   * at most `percent` of them are not (a program passes SPARSE_PERCENT), or always at 100; else
+   * a mark that the batch runs dense. As i32 at index (assembly/sparse.ts; sparseIndexBytes is its size).
    */
   sparseIndex: op({
     id: id.OP_SPARSE_INDEX,
@@ -191,12 +191,12 @@ export const OPS = {
     split: 'one',
   }),
   /**
-   * gemmNT with A indexed (the first layer's forward): skips A's zero groups while the batch's
-   * density is at most SPARSE_NT_PERCENT (split by rows of C), else runs as gemmNT (by its
-   * tiles); the same bits either way.
+   * gemmNT with A indexed (the first layer's forward): skips A's zero groups when the index says
+   * the batch is sparse (split by rows of C), else runs as gemmNT (by its tiles); the same bits
+   * either way.
    */
   sparseNT: op({ id: id.OP_SPARSE_NT, args: [...GEMM, 'index:ptr'], split: 'tiles', cost: gemmCost }),
-  /** gemmTN with B indexed (the first layer's ∂C/∂W = Δᵀ·x): as sparseNT, at SPARSE_TN_PERCENT (by tiles of 8 rows of C). */
+  /** gemmTN with B indexed (the first layer's ∂C/∂W = Δᵀ·x): as sparseNT (by tiles of 8 rows of C). */
   sparseTN: op({ id: id.OP_SPARSE_TN, args: [...GEMM, 'index:ptr'], split: 'tiles', cost: gemmCost }),
   /** No work: the records made beside end here (thread 0 waits for them here). */
   join: op({ id: id.OP_JOIN, args: [], split: 'one', noKernel: true }),

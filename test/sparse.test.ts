@@ -7,6 +7,7 @@
 import { expect, test } from 'vitest';
 import { fill, harness } from './harness.js';
 import { sparseIndexBytes } from '../src/core/backprop.js';
+import { SPARSE_PERCENT } from '../src/ids.js';
 
 const h = await harness();
 const tolerance = (K: number) => (K + 5) * 2 ** -24;
@@ -23,14 +24,14 @@ function inputs(rows: number, cols: number, density: number, seed: number): Floa
 
 const bits = (p: number, n: number) => [...new Uint32Array(h.memory.buffer, p, n)];
 
-/** The index at p as lists: each row's groups, each group's rows (the words past a list's count are not the index's). */
+/** The index at p as lists: its total, each row's groups, each group's rows (the words past a list's count are not the index's). */
 function lists(p: number, R: number, cols: number) {
-  const I = new Int32Array(h.memory.buffer, p),
+  const I = new Int32Array(h.memory.buffer, p + 4),
     P = (cols + 3) >> 2,
     G4 = cols >> 2;
   const rows = Array.from({ length: R }, (_, r) => [...I.subarray(R + P + r * G4).subarray(0, I[r])]);
   const groups = Array.from({ length: P }, (_, g) => [...I.subarray(R + P + R * G4 + g * R).subarray(0, I[R + g])]);
-  return { rows, groups };
+  return { total: new Int32Array(h.memory.buffer, p, 1)[0], rows, groups };
 }
 
 // (rows, nIn, nOut): the MLP's first layers (W2, W1), odd widths, nIn < 4, rows past gemmTN's K block (128).
@@ -75,7 +76,8 @@ test.each(cases)('rows=%i nIn=%i nOut=%i density=%f', (R, nIn, nOut, density) =>
       X.subarray(r * nIn + k, Math.min(r * nIn + nIn, r * nIn + k + w)).some((v) => v !== 0);
   index.groups.forEach((rs, g) => expect(rs).toEqual([...Array(R).keys()].filter((r) => nz(r, 4 * g, 4))));
   index.rows.forEach((gs, r) => expect(gs).toEqual([...Array(nIn >> 2).keys()].filter((g) => nz(r, 4 * g, 4))));
-  if (R > 2 && nIn >= 4) expect(new Int32Array(h.memory.buffer, idx, R)[1]).toBe(0); // the all-zero row
+  expect(index.total).toBe(index.rows.reduce((s, gs) => s + gs.length, 0));
+  if (R > 2 && nIn >= 4) expect(index.rows[1]).toEqual([]); // the all-zero row
   const abs = (p: number, n: number) => {
     const q = h.alloc(4 * n);
     h.f32(q, n).set(h.f32(p, n).map(Math.abs));
@@ -158,5 +160,28 @@ test.each(cases)('rows=%i nIn=%i nOut=%i density=%f', (R, nIn, nOut, density) =>
       tol = tolerance(p.K);
     const off = [...got.keys()].filter((e) => !(Math.abs(got[e] - want[e]) <= tol * S[e]));
     expect(off.length, `${what}: elements off the oracle, first ${off[0]}`).toBe(0);
+  }
+});
+
+// A program's index (SPARSE_PERCENT) marks a batch with more non-zero groups dense, in both
+// engines, from the count alone: just over and just under the threshold, and a width under 4.
+test.each([
+  [64, 784],
+  [10, 17],
+  [3, 3],
+])('rows=%i cols=%i: sparse or dense at SPARSE_PERCENT', (R, cols) => {
+  const G4 = cols >> 2;
+  for (const groups of [Math.floor((SPARSE_PERCENT * R * G4) / 100), Math.floor((SPARSE_PERCENT * R * G4) / 100) + 1]) {
+    h.reset();
+    const x = h.alloc(4 * R * cols),
+      X = h.f32(x, R * cols).fill(0);
+    for (let g = 0; g < groups; g++) X[(g % R) * cols + 4 * Math.floor(g / R) + (g % 3)] = 0.5; // group ⌊g/R⌋ of row g mod R
+    const marks = (['wasm', 'js'] as const).map((engine) => {
+      const idx = h.alloc(sparseIndexBytes(R, cols));
+      h[engine].sparseIndex(x, R, cols, idx, SPARSE_PERCENT);
+      return new Int32Array(h.memory.buffer, idx, 1)[0];
+    });
+    const sparse = G4 > 0 && groups * 100 <= SPARSE_PERCENT * R * G4;
+    expect(marks, `${groups} of ${R * G4} groups`).toEqual(sparse ? [groups, groups] : [-1, -1]);
   }
 });

@@ -5,7 +5,7 @@
 //   Δ_prev = (Δ·W) ⊙ σ'(Z_prev)                                     (BP2)
 //   ∂C/∂b = column-mean of Δ,  ∂C/∂W = Δᵀ·A_prev / rows             (BP3, BP4)
 // Pointers are byte offsets in the network's arena; `rows` is the batch's size, set when it runs.
-import { SPARSE_TN_PERCENT } from '../ids.js';
+import { SPARSE_PERCENT } from '../ids.js';
 import type { LossPlan } from '../losses.js';
 import type { Arg, Ops } from './program.js';
 
@@ -49,11 +49,11 @@ export interface Plan {
 }
 
 /**
- * Bytes of the index of `rows` rows of `cols` inputs (assembly/sparse.ts): the counts, then per row
- * its whole groups of 4 columns, per group its rows: about 2·rows·cols bytes.
+ * Bytes of the index of `rows` rows of `cols` inputs (assembly/sparse.ts): the total, the counts,
+ * then per row its whole groups of 4 columns, per group its rows: about 2·rows·cols bytes.
  */
 export const sparseIndexBytes = (rows: number, cols: number) =>
-  4 * (rows + ((cols + 3) >> 2) + rows * (cols >> 2) + ((cols + 3) >> 2) * rows);
+  4 * (1 + rows + ((cols + 3) >> 2) + rows * (cols >> 2) + ((cols + 3) >> 2) * rows);
 
 export const cost = (plan: Plan) => plan.results;
 export const correct = (plan: Plan) => plan.results + 8;
@@ -66,7 +66,7 @@ export function forward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, drops?: 
   const d0 = drops?.[0];
   if (d0) k.dropout(plan.x, plan.x, rows, layers[0].nIn, d0.p, d0.key, 'step');
   // The first layer reads x's zeros from the index (the same bits as gemmNT, faster on sparse rows).
-  k.sparseIndex(plan.x, rows, layers[0].nIn, plan.index, SPARSE_TN_PERCENT);
+  k.sparseIndex(plan.x, rows, layers[0].nIn, plan.index, SPARSE_PERCENT);
   layers.forEach((L, l) => {
     if (l === 0) k.sparseNT(plan.z[l], plan.x, L.W, L.b, rows, L.nOut, L.nIn, 1, 0, plan.index);
     else k.gemmNT(plan.z[l], input(plan, l, drops), L.W, L.b, rows, L.nOut, L.nIn, 1, 0);

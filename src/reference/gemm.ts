@@ -1,6 +1,5 @@
 // The three GEMM shapes as plain loops (the oracle for assembly/gemm.ts). Sums are kept in f64,
 // so the oracle is at least as accurate as any f32 kernel it checks.
-import { SPARSE_NT_PERCENT, SPARSE_TN_PERCENT } from '../ids.js';
 import type { View } from '../memory.js';
 
 function epilogue(
@@ -96,23 +95,20 @@ export function gemms(view: View) {
 }
 
 /**
- * The index of x (rows × cols) that assembly/sparse.ts builds, in the same layout: per row the
+ * The index of x (rows × cols) that assembly/sparse.ts builds, in the same layout: the total, per row the
  * whole groups of 4 columns that are not all zero, per group of 4 columns (the last may be
  * partial) the rows where it is not (these only when at most `percent` of the groups are not zero).
  */
 export function sparseLayout(rows: number, cols: number) {
   const P = (cols + 3) >> 2,
     G4 = cols >> 2;
-  return { P, G4, groupCounts: rows, rowLists: rows + P, groupLists: rows + P + rows * G4 };
+  return { P, G4, rowCounts: 1, groupCounts: 1 + rows, rowLists: 1 + rows + P, groupLists: 1 + rows + P + rows * G4 };
 }
 
 export function sparseGemms(view: View) {
   const dense = gemms(view);
-  /** As assembly/sparse.ts sparseOn: at most `percent` of x's whole groups have a non-zero (the rest runs dense, as exec does). */
-  const on = (index: number, rows: number, cols: number, percent: number) => {
-    const I = new Int32Array(view.f32().buffer, index, rows);
-    return cols >> 2 > 0 && I.reduce((s, n) => s + n, 0) * 100 <= percent * rows * (cols >> 2);
-  };
+  /** As assembly/sparse.ts sparseOn: the index found the batch sparse (else it runs dense, as exec does). */
+  const on = (index: number) => new Int32Array(view.f32().buffer, index, 1)[0] >= 0;
   return {
     sparseIndex(x: number, rows: number, cols: number, index: number, percent: number): void {
       const F = view.f32(),
@@ -124,13 +120,16 @@ export function sparseGemms(view: View) {
         for (let k = k0; k < Math.min(cols, k0 + w); k++) if (F[X + r * cols + k] !== 0) return true;
         return false;
       };
+      const dense = percent < 100;
+      if (dense && L.G4 === 0) return void (I[at] = -1);
       let total = 0;
       for (let r = 0; r < rows; r++) {
         let n = 0;
         for (let g = 0; g < L.G4; g++) if (nz(r, 4 * g, 4)) I[at + L.rowLists + r * L.G4 + n++] = g;
-        total += I[at + r] = n;
+        total += I[at + L.rowCounts + r] = n;
+        if (dense && total * 100 > percent * rows * L.G4) return void (I[at] = -1); // stops where assembly/sparse.ts does
       }
-      if (percent < 100 && (L.G4 === 0 || total * 100 > percent * rows * L.G4)) return; // as assembly/sparse.ts: by group only then
+      I[at] = total;
       I.fill(0, at + L.groupCounts, at + L.groupCounts + L.P);
       for (let r = 0; r < rows; r++)
         for (let g = 0; g < L.P; g++)
@@ -149,7 +148,7 @@ export function sparseGemms(view: View) {
       beta: number,
       index: number,
     ): void {
-      if (!on(index, M, K, SPARSE_NT_PERCENT)) return dense.gemmNT(c, a, b, bias, M, N, K, alpha, beta);
+      if (!on(index)) return dense.gemmNT(c, a, b, bias, M, N, K, alpha, beta);
       const F = view.f32(),
         I = new Int32Array(F.buffer),
         at = index >>> 2,
@@ -157,7 +156,7 @@ export function sparseGemms(view: View) {
         bs = bias ? F.subarray(bias >>> 2) : null;
       for (let i = 0; i < M; i++) {
         const ks: number[] = [];
-        for (let t = 0; t < I[at + i]; t++)
+        for (let t = 0; t < I[at + L.rowCounts + i]; t++)
           for (let k = 4 * I[at + L.rowLists + i * L.G4 + t], e = k + 4; k < e; k++) ks.push(k);
         for (let k = 4 * L.G4; k < K; k++) ks.push(k);
         for (let j = 0; j < N; j++) {
@@ -180,7 +179,7 @@ export function sparseGemms(view: View) {
       beta: number,
       index: number,
     ): void {
-      if (!on(index, K, N, SPARSE_TN_PERCENT)) return dense.gemmTN(c, a, b, bias, M, N, K, alpha, beta);
+      if (!on(index)) return dense.gemmTN(c, a, b, bias, M, N, K, alpha, beta);
       const F = view.f32(),
         I = new Int32Array(F.buffer),
         at = index >>> 2,
