@@ -119,7 +119,8 @@ export const KC = id.PANEL_BYTES / 16;
 // pays from N > 32 on (+5–15% on BP4 shapes); below, too few column tiles share the panel.
 // The panel is scratch that a thread writes: the exported kernels use this static one; threads
 // running a program each get their own (assembly/threads.ts), as static data is shared by all.
-export const PANEL = memory.data(id.PANEL_BYTES, 16);
+// sparseNT's pack follows it (id.SCRATCH_BYTES in all).
+export const PANEL = memory.data(id.SCRATCH_BYTES, 16);
 
 function packA4(p: usize, a: usize, aK: usize, kc: i32, mr: i32): void {
   const end = a + <usize>kc * aK;

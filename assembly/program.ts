@@ -104,11 +104,13 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       const M = i(o, w.sparseNT.M), N = i(o, w.sparseNT.N), K = i(o, w.sparseNT.K), index = p(o, w.sparseNT.index);
       if (!sparseOn(index)) { denseNT(o, part, parts); break; }
       const c = p(o, w.sparseNT.c), a = p(o, w.sparseNT.a), b = p(o, w.sparseNT.b), bias = p(o, w.sparseNT.bias);
-      const alpha = f(o, w.sparseNT.alpha), beta = f(o, w.sparseNT.beta), nb = (N + 7) >> 3;
+      const alpha = f(o, w.sparseNT.alpha), beta = f(o, w.sparseNT.beta), nb = (N + 7) >> 3, pack = panel + id.PANEL_BYTES;
       // By blocks of 8 units while there are enough: a thread then reads the rows of W its part of
       // the update wrote (in its own cache), as gemmNT's split by columns does; else by rows.
-      if (nb >= parts) sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, min(N, lo(nb, part, parts) << 3), min(N, lo(nb, part + 1, parts) << 3));
-      else sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, lo(M, part, parts), lo(M, part + 1, parts), 0, N);
+      let r0 = 0, r1 = M, j0 = 0, j1 = N;
+      if (nb >= parts) { j0 = min(N, lo(nb, part, parts) << 3); j1 = min(N, lo(nb, part + 1, parts) << 3); }
+      else { r0 = lo(M, part, parts); r1 = lo(M, part + 1, parts); }
+      sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, r0, r1, j0, j1, pack);
       break;
     }
     case id.OP_SPARSE_TN: { // by tiles of 8 units (whole rows of C, as denseXN), or groups of 4 columns; a denser batch runs gemmTN's record

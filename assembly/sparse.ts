@@ -12,7 +12,7 @@
 // zero (R × G4 words, each row's in increasing g), then per group the rows where it is not (P × R,
 // in increasing r). sparseIndexBytes (src/core/backprop.ts) is its size.
 import * as id from "../src/ids";
-import { epi, hsum4, KC, madd, store1 } from "./gemm";
+import { epi, hsum4, KC, madd, PANEL, store1 } from "./gemm";
 import { loadN } from "./lanes";
 
 @inline function rowCount(index: usize, r: i32): i32 { return load<i32>(index + (<usize>(1 + r) << 2)); }
@@ -72,15 +72,25 @@ export function sparseOn(index: usize): bool { return load<i32>(index) >= 0; }
 
 // One row x of A·Bᵀ against 8 rows of B (w0..w7; past N they repeat, unstored): the non-zero groups
 // [list, end), lane k mod 4 as in gemmNT, summed across lanes as it does, then K mod 4 in order.
+// Packed, the groups are read from the pack (group g of row u at pack + 128g + 16u): one pointer
+// and fixed offsets, where eight row pointers left V8 short of registers (forward 1.2× faster).
 @inline function nt_1x8(c: usize, x: usize, w0: usize, w1: usize, w2: usize, w3: usize, w4: usize, w5: usize, w6: usize,
-  w7: usize, list: usize, end: usize, bj: usize, nr: i32, K: i32, alpha: f32, beta: f32): void {
+  w7: usize, list: usize, end: usize, bj: usize, nr: i32, K: i32, alpha: f32, beta: f32, pack: usize, packed: bool): void {
   let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
   for (let p = list; p != end; p += 4) {
-    const o = <usize>load<i32>(p) << 4, v = v128.load(x + o);
-    c0 = madd(c0, v, v128.load(w0 + o)); c1 = madd(c1, v, v128.load(w1 + o));
-    c2 = madd(c2, v, v128.load(w2 + o)); c3 = madd(c3, v, v128.load(w3 + o));
-    c4 = madd(c4, v, v128.load(w4 + o)); c5 = madd(c5, v, v128.load(w5 + o));
-    c6 = madd(c6, v, v128.load(w6 + o)); c7 = madd(c7, v, v128.load(w7 + o));
+    const g = <usize>load<i32>(p), o = g << 4, v = v128.load(x + o);
+    if (packed) {
+      const q = pack + (g << 7);
+      c0 = madd(c0, v, v128.load(q)); c1 = madd(c1, v, v128.load(q, 16));
+      c2 = madd(c2, v, v128.load(q, 32)); c3 = madd(c3, v, v128.load(q, 48));
+      c4 = madd(c4, v, v128.load(q, 64)); c5 = madd(c5, v, v128.load(q, 80));
+      c6 = madd(c6, v, v128.load(q, 96)); c7 = madd(c7, v, v128.load(q, 112));
+    } else {
+      c0 = madd(c0, v, v128.load(w0 + o)); c1 = madd(c1, v, v128.load(w1 + o));
+      c2 = madd(c2, v, v128.load(w2 + o)); c3 = madd(c3, v, v128.load(w3 + o));
+      c4 = madd(c4, v, v128.load(w4 + o)); c5 = madd(c5, v, v128.load(w5 + o));
+      c6 = madd(c6, v, v128.load(w6 + o)); c7 = madd(c7, v, v128.load(w7 + o));
+    }
   }
   let s0 = hsum4(c0, c1, c2, c3), s1 = hsum4(c4, c5, c6, c7);
   for (let o = <usize>(K & ~3) << 2; o < <usize>K << 2; o += 4) {
@@ -93,17 +103,27 @@ export function sparseOn(index: usize): bool { return load<i32>(index) >= 0; }
 }
 
 // gemmNT's C = alpha·A·Bᵀ + beta·C + bias for the rows [r0, r1) × columns [j0, j1) of C (j0, j1
-// multiples of 8 or N), A (M×K) indexed at `index`.
+// multiples of 8 or N), A (M×K) indexed at `index`; `pack` is id.PACK_BYTES of the thread's scratch.
 export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
-  index: usize, r0: i32, r1: i32, j0: i32, j1: i32): void {
+  index: usize, r0: i32, r1: i32, j0: i32, j1: i32, pack: usize): void {
   const G4 = K >> 2, ld = <usize>K << 2, ldc = <usize>N << 2, lists = rowLists(index, M, (K + 3) >> 2);
   for (let j = j0; j < j1; j += 8) { // 8 rows of B (25 kB at K = 784) stay in cache while the rows pass
     const nr = min(j1 - j, 8), w0 = b + <usize>j * ld, bj = bias ? bias + (<usize>j << 2) : 0;
     const w1 = nr > 1 ? w0 + ld : w0, w2 = nr > 2 ? w1 + ld : w1, w3 = nr > 3 ? w2 + ld : w2, w4 = nr > 4 ? w3 + ld : w3;
     const w5 = nr > 5 ? w4 + ld : w4, w6 = nr > 6 ? w5 + ld : w5, w7 = nr > 7 ? w6 + ld : w6;
+    const packed = G4 << 7 <= id.PACK_BYTES;
+    for (let g = 0; packed && g < G4; g++) { // the 8 rows' group g side by side
+      const o = <usize>g << 4, q = pack + (<usize>g << 7);
+      v128.store(q, v128.load(w0 + o)); v128.store(q, v128.load(w1 + o), 16);
+      v128.store(q, v128.load(w2 + o), 32); v128.store(q, v128.load(w3 + o), 48);
+      v128.store(q, v128.load(w4 + o), 64); v128.store(q, v128.load(w5 + o), 80);
+      v128.store(q, v128.load(w6 + o), 96); v128.store(q, v128.load(w7 + o), 112);
+    }
     for (let r = r0; r < r1; r++) {
-      const list = lists + (<usize>(r * G4) << 2), end = list + (<usize>rowCount(index, r) << 2);
-      nt_1x8(c + <usize>r * ldc + (<usize>j << 2), a + <usize>r * ld, w0, w1, w2, w3, w4, w5, w6, w7, list, end, bj, nr, K, alpha, beta);
+      const list = lists + (<usize>(r * G4) << 2), end = list + (<usize>rowCount(index, r) << 2), cr = c + <usize>r * ldc + (<usize>j << 2);
+      const x = a + <usize>r * ld;
+      if (packed) nt_1x8(cr, x, w0, w1, w2, w3, w4, w5, w6, w7, list, end, bj, nr, K, alpha, beta, pack, true);
+      else nt_1x8(cr, x, w0, w1, w2, w3, w4, w5, w6, w7, list, end, bj, nr, K, alpha, beta, 0, false);
     }
   }
 }
@@ -174,7 +194,7 @@ export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
 }
 
 export function sparseNT(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {
-  sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, 0, N);
+  sparseNTPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, 0, N, PANEL + id.PANEL_BYTES);
 }
 
 export function sparseTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {

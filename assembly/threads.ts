@@ -178,7 +178,7 @@ export function checkThreads(ctl: usize, n: i32, resume: bool): i32 {
 
 /** A worker thread's life: wait for an item, claim parts of it, again, until CMD_EXIT. Returns 0, or FAILURE. */
 export function worker(tid: i32, ctl: usize): i32 {
-  const panel = <usize>atomic.load<i32>(ctl + PANELS) + <usize>tid * id.PANEL_BYTES;
+  const panel = <usize>atomic.load<i32>(ctl + PANELS) + <usize>tid * id.SCRATCH_BYTES;
   // From the control block's first state, not its state now: thread 0 may already have opened an
   // item (it only waits for the workers' ready message, posted before this call).
   let seen = 0;

@@ -74,7 +74,7 @@ export const CTL_PARTS = 8;
 export const CTL_FAILED = 9;
 /** How long to spin before waiting (0 where threads outnumber cores). */
 export const CTL_SPINS = 10;
-/** Where the per-thread packing scratch starts: PANEL_BYTES each, thread tid's at PANELS + tid·PANEL_BYTES. */
+/** Where the per-thread scratch starts: SCRATCH_BYTES each, thread tid's at PANELS + tid·SCRATCH_BYTES. */
 export const CTL_PANELS = 11;
 /** Where thread 0 goes on after the item it returned to wait for, or (with STOPPED) what it returns then. */
 export const CTL_RESUME = 12;
@@ -88,5 +88,9 @@ export const CMD_EXIT = 1;
 /** What a threaded run returns besides a count of records: wait later (call again with resume), or a thread failed. */
 export const THREADS_WAITING = -1;
 export const THREADS_FAILURE = -2;
-/** One thread's packing scratch (assembly/gemm.ts): a K block of 128 rows of a 4-column strip, as f32x4. */
+/** gemmTN's packing panel (assembly/gemm.ts): a K block of 128 rows of a 4-column strip, as f32x4. */
 export const PANEL_BYTES = 2048;
+/** sparseNT's copy of 8 rows of W, group beside group (assembly/sparse.ts): inputs up to 1024 wide (wider: W read in place). */
+export const PACK_BYTES = 32768;
+/** One thread's scratch: the panel, then the pack. */
+export const SCRATCH_BYTES = PANEL_BYTES + PACK_BYTES;

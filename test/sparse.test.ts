@@ -34,8 +34,10 @@ function lists(p: number, R: number, cols: number) {
   return { total: new Int32Array(h.memory.buffer, p, 1)[0], rows, groups };
 }
 
-// (rows, nIn, nOut): the MLP's first layers (W2, W1), odd widths, nIn < 4, rows past gemmTN's K block (128).
+// (rows, nIn, nOut): the MLP's first layers (W2, W1), odd widths, nIn < 4, rows past gemmTN's K block (128),
+// and nIn past what sparseNT packs (1024: W read in place).
 const SHAPES = [
+  [5, 1031, 9],
   [64, 784, 128],
   [10, 784, 30],
   [7, 13, 9],

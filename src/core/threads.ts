@@ -84,7 +84,7 @@ export class ThreadPool {
     spin: boolean,
   ): Promise<ThreadPool> {
     const panels = CTL_BYTES + 16 * Math.ceil(size / 4); // the block, each thread's SEEN word, the panels
-    const ctl = arena.alloc(panels + size * id.PANEL_BYTES);
+    const ctl = arena.alloc(panels + size * id.SCRATCH_BYTES);
     const I = arena.view.i32();
     I.fill(0, ctl >> 2, (ctl + panels) >> 2);
     I[(ctl >> 2) + id.CTL_SPINS] = spin ? SPIN : 0;
