@@ -118,8 +118,10 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       if (!sparseOn(index)) { denseXN(o, part, parts, panel, true); break; }
       const c = p(o, w.sparseTN.c), a = p(o, w.sparseTN.a), b = p(o, w.sparseTN.b), bias = p(o, w.sparseTN.bias);
       const alpha = f(o, w.sparseTN.alpha), beta = f(o, w.sparseTN.beta), mt = (M + 7) >> 3, G = (N + 3) >> 2;
-      if (mt >= parts) sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, min(M, lo(mt, part, parts) << 3), min(M, lo(mt, part + 1, parts) << 3), 0, G);
-      else sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, lo(G, part, parts), lo(G, part + 1, parts));
+      let i0 = 0, i1 = M, g0 = 0, g1 = G;
+      if (mt >= parts) { i0 = min(M, lo(mt, part, parts) << 3); i1 = min(M, lo(mt, part + 1, parts) << 3); }
+      else { g0 = lo(G, part, parts); g1 = lo(G, part + 1, parts); }
+      sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, i0, i1, g0, g1, panel + id.PANEL_BYTES);
       break;
     }
     case id.OP_ACTIVATE:

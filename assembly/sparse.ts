@@ -177,17 +177,21 @@ export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
 }
 
 // gemmTN's C = alpha·Aᵀ·B + beta·C + bias for the units [i0, i1) (multiples of 8, or M) × the
-// groups [g0, g1) of 4 columns of C, B (K×N) indexed at `index`.
+// groups [g0, g1) of 4 columns of C, B (K×N) indexed at `index`; `pack` as sparseNTPart's.
 export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
-  index: usize, i0: i32, i1: i32, g0: i32, g1: i32): void {
+  index: usize, i0: i32, i1: i32, g0: i32, g1: i32, pack: usize): void {
   const P = (N + 3) >> 2, lists = groupLists(index, K, P, N >> 2), va = f32x4.splat(alpha);
   const lda = <usize>M << 2, ldb = <usize>N << 2, ldc = ldb, counts = index + (<usize>(1 + K) << 2);
   for (let i = i0; i < i1; i += 8) { // a tile's 8 columns of A stay in cache while its groups pass
-    const ci = c + <usize>i * ldc, ai = a + (<usize>i << 2), mr = min(i1 - i, 8);
+    const ci = c + <usize>i * ldc, ai = a + (<usize>i << 2), mr = min(i1 - i, 8), packed = mr == 8 && K << 5 <= id.PACK_BYTES;
+    for (let r = 0; packed && r < K; r++) { // the tile's 8 columns of A, row beside row (+5%)
+      const q = ai + <usize>r * lda, d = pack + (<usize>r << 5);
+      v128.store(d, v128.load(q)); v128.store(d, v128.load(q, 16), 16);
+    }
     for (let g = g0; g < g1; g++) {
       const n = load<i32>(counts + (<usize>g << 2)), list = lists + (<usize>(g * K) << 2), nc = min(N - (g << 2), 4);
       const col = <usize>g << 4, bj = bias ? bias + col : 0, bg = b + col;
-      if (mr == 8 && nc == 4) tn_8x4(ci + col, ai, bg, bj, list, n, 8, 4, K, lda, ldb, ldc, va, beta); // whole tiles: whole loads
+      if (packed && nc == 4) tn_8x4(ci + col, pack, bg, bj, list, n, 8, 4, K, 32, ldb, ldc, va, beta); // whole tiles: whole loads
       else tn_8x4(ci + col, ai, bg, bj, list, n, mr, nc, K, lda, ldb, ldc, va, beta);
     }
   }
@@ -198,5 +202,5 @@ export function sparseNT(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i
 }
 
 export function sparseTN(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32, index: usize): void {
-  sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, 0, (N + 3) >> 2);
+  sparseTNPart(c, a, b, bias, M, N, K, alpha, beta, index, 0, M, 0, (N + 3) >> 2, PANEL + id.PANEL_BYTES);
 }

@@ -35,9 +35,10 @@ function lists(p: number, R: number, cols: number) {
 }
 
 // (rows, nIn, nOut): the MLP's first layers (W2, W1), odd widths, nIn < 4, rows past gemmTN's K block (128),
-// and nIn past what sparseNT packs (1024: W read in place).
+// nIn past what sparseNT packs (1024: W read in place), rows past what sparseTN packs (1024: δ read in place).
 const SHAPES = [
   [5, 1031, 9],
+  [1030, 9, 17],
   [64, 784, 128],
   [10, 784, 30],
   [7, 13, 9],
