@@ -10,7 +10,7 @@ export { gatherU8, gatherF32, gatherTargets, countCorrect, argmaxRows, affine, t
 export { randn } from "./init";
 export { diagForward, absSum } from "./diagnostics";
 export { dropout, scale, maxNorm } from "./regularize";
-export { sparseIndex, sparseNT, sparseTN } from "./sparse";
+export { sparseIndex, sparseNT, sparseRows, sparseTN } from "./sparse";
 export { run } from "./program";
 
 // First byte above the module's static data (abort messages, constants): the arena starts here.

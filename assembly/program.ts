@@ -12,7 +12,7 @@ import { biasGradPart } from "./backprop";
 import { absSum, diagForward } from "./diagnostics";
 import { gemmNNPart, gemmNTPart, gemmTNPart, PANEL } from "./gemm";
 import { lossDelta } from "./loss";
-import { sparseIndex, sparseNTPart, sparseOn, sparseTNPart } from "./sparse";
+import { sparseIndex, sparseNTPart, sparseOn, sparseRowsPart, sparseTNPart } from "./sparse";
 import { adam, momentum, sgd } from "./optimizer";
 import { dropoutPart, maxNormPart, scale } from "./regularize";
 import * as w from "./words";
@@ -97,6 +97,11 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
     case id.OP_GEMM_TN:
       denseXN(o, part, parts, panel, i(o, w.WORD_OP) == id.OP_GEMM_TN);
       break;
+    case id.OP_SPARSE_ROWS: { // rows
+      const n = i(o, w.sparseRows.rows);
+      sparseRowsPart(p(o, w.sparseRows.x), n, i(o, w.sparseRows.cols), p(o, w.sparseRows.index), lo(n, part, parts), lo(n, part + 1, parts));
+      break;
+    }
     case id.OP_SPARSE_INDEX:
       sparseIndex(p(o, w.sparseIndex.x), i(o, w.sparseIndex.rows), i(o, w.sparseIndex.cols), p(o, w.sparseIndex.index), i(o, w.sparseIndex.percent));
       break;

@@ -8,7 +8,7 @@
 //
 // The index of a batch x (R rows × K columns; G4 = ⌊K/4⌋ whole groups, P = ⌈K/4⌉ groups, the last
 // maybe partial), i32 at `index`: the batch's count of non-zero whole groups (or −1: too dense, the
-// rest not written), R row counts, P group counts, then per row the whole groups that are not all
+// group lists not written), R row counts, P group counts, then per row the whole groups that are not all
 // zero (R × G4 words, each row's in increasing g), then per group the rows where it is not (P × R,
 // in increasing r). sparseIndexBytes (src/core/backprop.ts) is its size.
 import * as id from "../src/ids";
@@ -19,17 +19,11 @@ import { loadN } from "./lanes";
 @inline function rowLists(index: usize, R: i32, P: i32): usize { return index + (<usize>(1 + R + P) << 2); }
 @inline function groupLists(index: usize, R: i32, P: i32, G4: i32): usize { return index + (<usize>(1 + R + P + R * G4) << 2); }
 
-// index = the groups of x (rows × cols) that are not all zero, by row and by group, when at most
-// `percent` of the whole groups are not, or always at 100. Past that a program's products run
-// dense (SPARSE_PERCENT), so the scan stops as soon as the count passes it: on rows without zeros
-// it reads half the batch and writes one word.
-export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percent: i32): void {
-  const P = (cols + 3) >> 2, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
-  const byRow = rowLists(index, rows, P), byGroup = groupLists(index, rows, P, G4), counts = index + (<usize>(1 + rows) << 2);
-  const dense = percent < 100, limit = <i64>percent * rows * G4;
-  if (dense && G4 == 0) { store<i32>(index, -1); return; } // nothing to skip
-  let total: i64 = 0;
-  for (let r = 0; r < rows; r++) {
+// The index's first pass, for the rows [r0, r1) of x (rows × cols): each row's count and its whole
+// groups that are not all zero. By rows, so that threads share it (each reading the rows it gathered).
+export function sparseRowsPart(x: usize, rows: i32, cols: i32, index: usize, r0: i32, r1: i32): void {
+  const G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0), byRow = rowLists(index, rows, (cols + 3) >> 2);
+  for (let r = r0; r < r1; r++) {
     const row = x + <usize>r * ld, list = byRow + (<usize>(r * G4) << 2);
     let n = 0;
     for (let g = 0; g < G4; g++) {
@@ -37,9 +31,20 @@ export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percen
       n += i32(v128.any_true(f32x4.ne(v128.load(row + (<usize>g << 4)), zero)));
     }
     store<i32>(index + (<usize>(1 + r) << 2), n);
-    total += n;
-    if (dense && total * 100 > limit) { store<i32>(index, -1); return; }
   }
+}
+
+export function sparseRows(x: usize, rows: i32, cols: i32, index: usize): void { sparseRowsPart(x, rows, cols, index, 0, rows); }
+
+// The second pass, after sparseRows: the total; when at most `percent` of the whole groups have a
+// non-zero (or always at 100), per group the rows where it does; else the dense mark, where a
+// program's products run dense (SPARSE_PERCENT).
+export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percent: i32): void {
+  const P = (cols + 3) >> 2, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
+  const byRow = rowLists(index, rows, P), byGroup = groupLists(index, rows, P, G4), counts = index + (<usize>(1 + rows) << 2);
+  let total: i64 = 0;
+  for (let r = 0; r < rows; r++) total += rowCount(index, r);
+  if (percent < 100 && (G4 == 0 || total * 100 > <i64>percent * rows * G4)) { store<i32>(index, -1); return; }
   store<i32>(index, <i32>total);
   memory.fill(counts, 0, <usize>P << 2);
   for (let r = 0; r < rows; r++) {

@@ -175,6 +175,12 @@ export namespace maxNorm {
   export const cols: i32 = 3;
   export const c: i32 = 4;
 }
+export namespace sparseRows {
+  export const x: i32 = 1;
+  export const rows: i32 = 2;
+  export const cols: i32 = 3;
+  export const index: i32 = 4;
+}
 export namespace sparseIndex {
   export const x: i32 = 1;
   export const rows: i32 = 2;

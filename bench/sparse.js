@@ -74,6 +74,7 @@ async function kernels(id, [B, K, N], densities) {
   const rows = [];
   for (const input of inputs) {
     input.fill(F(x, B * K));
+    w.sparseRows(x, B, K, index);
     w.sparseIndex(x, B, K, index, 100);
     const groups = new Int32Array(memory.buffer, index, 1)[0] / (B * (K >> 2)); // the index's total
     gc();
@@ -83,7 +84,7 @@ async function kernels(id, [B, K, N], densities) {
         () => w.sparseNT(z, x, W, b, B, N, K, 1, 0, index),
         () => w.gemmTN(dW, delta, x, 0, N, K, B, inv, 0),
         () => w.sparseTN(dW, delta, x, 0, N, K, B, inv, 0, index),
-        () => w.sparseIndex(x, B, K, index, lib.ids.SPARSE_PERCENT), // as a program runs it
+        () => (w.sparseRows(x, B, K, index), w.sparseIndex(x, B, K, index, lib.ids.SPARSE_PERCENT)), // as a program runs it
       ],
       n,
       minMs,

@@ -44,6 +44,7 @@ export const OP_JOIN = 21;
 export const OP_SPARSE_INDEX = 22;
 export const OP_SPARSE_NT = 23;
 export const OP_SPARSE_TN = 24;
+export const OP_SPARSE_ROWS = 25;
 /**
  * The first layer's products skip the input's all-zero groups of 4 columns (assembly/sparse.ts)
  * while at most this percentage of a batch's whole groups have a non-zero; above it they run dense

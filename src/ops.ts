@@ -180,10 +180,17 @@ export const OPS = {
     split: 'rows',
     cost: (a) => (a.rows * a.cols) / 4e3,
   }),
+  /** The index's first pass: per row of x (rows × cols) its groups of 4 columns that are not all zero. */
+  sparseRows: op({
+    id: id.OP_SPARSE_ROWS,
+    args: ['x:ptr', 'rows:int', 'cols:int', 'index:ptr'],
+    split: 'rows',
+    cost: (a) => (a.rows * a.cols) / 4e3,
+  }),
   /**
-   * The groups of 4 columns of x (rows × cols) that are not all zero, by row and by group, when
-   * at most `percent` of them are not (a program passes SPARSE_PERCENT), or always at 100; else
-   * a mark that the batch runs dense. As i32 at index (assembly/sparse.ts; sparseIndexBytes is its size).
+   * The second pass: per group the rows where it is not all zero, when at most `percent` of the
+   * batch's groups are not (a program passes SPARSE_PERCENT), or always at 100; else a mark that
+   * the batch runs dense. As i32 at index (assembly/sparse.ts; sparseIndexBytes is its size).
    */
   sparseIndex: op({
     id: id.OP_SPARSE_INDEX,

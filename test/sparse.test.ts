@@ -65,11 +65,13 @@ test.each(cases)('rows=%i nIn=%i nOut=%i density=%f', (R, nIn, nOut, density) =>
   fill(h.f32(bIn, nIn), 23);
   fill(h.f32(delta, R * nOut), 17);
   const guard = new Uint32Array(h.memory.buffer, idx + sparseIndexBytes(R, nIn), 16).fill(0x7fc0dead);
+  h.wasm.sparseRows(x, R, nIn, idx);
   h.wasm.sparseIndex(x, R, nIn, idx, 100); // 100: by group too, whatever the density
   expect(
     guard.every((g) => g === 0x7fc0dead),
     'the index stays within sparseIndexBytes',
   ).toBe(true);
+  h.js.sparseRows(x, R, nIn, idxJs);
   h.js.sparseIndex(x, R, nIn, idxJs, 100);
   const index = lists(idx, R, nIn);
   expect(index).toEqual(lists(idxJs, R, nIn));
@@ -181,6 +183,7 @@ test.each([
     for (let g = 0; g < groups; g++) X[(g % R) * cols + 4 * Math.floor(g / R) + (g % 3)] = 0.5; // group ⌊g/R⌋ of row g mod R
     const marks = (['wasm', 'js'] as const).map((engine) => {
       const idx = h.alloc(sparseIndexBytes(R, cols));
+      h[engine].sparseRows(x, R, cols, idx);
       h[engine].sparseIndex(x, R, cols, idx, SPARSE_PERCENT);
       return new Int32Array(h.memory.buffer, idx, 1)[0];
     });

@@ -66,6 +66,7 @@ export function forward(k: Ops, layers: Layer[], plan: Plan, rows: Arg, drops?: 
   const d0 = drops?.[0];
   if (d0) k.dropout(plan.x, plan.x, rows, layers[0].nIn, d0.p, d0.key, 'step');
   // The first layer reads x's zeros from the index (the same bits as gemmNT, faster on sparse rows).
+  k.sparseRows(plan.x, rows, layers[0].nIn, plan.index);
   k.sparseIndex(plan.x, rows, layers[0].nIn, plan.index, SPARSE_PERCENT);
   layers.forEach((L, l) => {
     if (l === 0) k.sparseNT(plan.z[l], plan.x, L.W, L.b, rows, L.nOut, L.nIn, 1, 0, plan.index);

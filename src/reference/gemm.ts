@@ -107,28 +107,32 @@ export function sparseLayout(rows: number, cols: number) {
 
 export function sparseGemms(view: View) {
   const dense = gemms(view);
+  /** The index's words and x's test for a non-zero in row r's columns [k0, k0 + w). */
+  const indexing = (x: number, rows: number, cols: number, index: number) => {
+    const F = view.f32(),
+      X = x >>> 2;
+    const nz = (r: number, k0: number, w: number) => {
+      for (let k = k0; k < Math.min(cols, k0 + w); k++) if (F[X + r * cols + k] !== 0) return true;
+      return false;
+    };
+    return { F, I: new Int32Array(F.buffer), at: index >>> 2, L: sparseLayout(rows, cols), nz };
+  };
   /** As assembly/sparse.ts sparseOn: the index found the batch sparse (else it runs dense, as exec does). */
   const on = (index: number) => new Int32Array(view.f32().buffer, index, 1)[0] >= 0;
   return {
-    sparseIndex(x: number, rows: number, cols: number, index: number, percent: number): void {
-      const F = view.f32(),
-        I = new Int32Array(F.buffer),
-        X = x >>> 2,
-        at = index >>> 2,
-        L = sparseLayout(rows, cols);
-      const nz = (r: number, k0: number, w: number) => {
-        for (let k = k0; k < Math.min(cols, k0 + w); k++) if (F[X + r * cols + k] !== 0) return true;
-        return false;
-      };
-      const dense = percent < 100;
-      if (dense && L.G4 === 0) return void (I[at] = -1);
-      let total = 0;
+    sparseRows(x: number, rows: number, cols: number, index: number): void {
+      const { I, at, L, nz } = indexing(x, rows, cols, index);
       for (let r = 0; r < rows; r++) {
         let n = 0;
         for (let g = 0; g < L.G4; g++) if (nz(r, 4 * g, 4)) I[at + L.rowLists + r * L.G4 + n++] = g;
-        total += I[at + L.rowCounts + r] = n;
-        if (dense && total * 100 > percent * rows * L.G4) return void (I[at] = -1); // stops where assembly/sparse.ts does
+        I[at + L.rowCounts + r] = n;
       }
+    },
+    sparseIndex(x: number, rows: number, cols: number, index: number, percent: number): void {
+      const { I, at, L, nz } = indexing(x, rows, cols, index);
+      let total = 0;
+      for (let r = 0; r < rows; r++) total += I[at + L.rowCounts + r];
+      if (percent < 100 && (L.G4 === 0 || total * 100 > percent * rows * L.G4)) return void (I[at] = -1);
       I[at] = total;
       I.fill(0, at + L.groupCounts, at + L.groupCounts + L.P);
       for (let r = 0; r < rows; r++)
