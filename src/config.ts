@@ -592,6 +592,12 @@ export interface EpochLog {
   learningRate?: number;
   /** With fit({ diagnostics }): one entry per layer, from the first hidden layer to the output (src/diagnostics.ts). */
   diagnostics?: LayerDiagnostics[];
+  /**
+   * On worker threads: the parts of records each thread claimed over the epoch's steps (thread 0
+   * first; thread 0 runs the records not split by itself, uncounted), and with threads: 'auto',
+   * the steps it ran alone because that was faster (another process keeping a core busy).
+   */
+  threads?: { parts: number[]; alone?: number };
 }
 
 export type History = EpochLog[];

@@ -163,6 +163,7 @@ export class Core {
       this.arena,
       count,
       count <= coresAvailable(),
+      this.config.threads === 'auto',
     );
     this.programs.clear(); // built for one thread: build them again for all
   }
