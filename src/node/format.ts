@@ -1,10 +1,11 @@
 // What the commands print about networks and classifications: a network's one-line name, the
-// classes of a dataset as the model sees them, the confusion matrix as text, the diagnostics table.
+// classes of a dataset as the model sees them, the confusion matrix as text, the diagnostics table and thread counts.
 import {
   activationOf,
   classCount,
   classProbabilities,
   type Dataset,
+  type EpochLog,
   type LayerDiagnostics,
   type LayerSpec,
   type Network,
@@ -86,6 +87,12 @@ export function checkShape(net: Network, data: Dataset, file: string, what: stri
 }
 
 /** An epoch's diagnostics (README, "Diagnostics"), one row per layer, within 80 columns. */
+/** An epoch's thread counts (EpochLog.threads) as a line: "parts claimed per thread: 812 / 790". */
+export function threadsLine(t: NonNullable<EpochLog['threads']>): string {
+  const alone = t.alone === undefined ? '' : `; ${t.alone} steps on thread 0 alone (auto: where that was faster)`;
+  return `  parts claimed per thread: ${t.parts.join(' / ')}${alone}`;
+}
+
 export function diagnosticsTable(layers: LayerSpec[], d: LayerDiagnostics[]): string {
   const acts = activations(layers);
   const e = (x: number) => x.toExponential(1),
