@@ -262,7 +262,7 @@ export const POOL_WAITING = id.THREADS_WAITING;
  * soon costs little more than 1% of the time (the block on the other threads).
  */
 const BLOCK_MS = 10,
-  KEEP_MIN = 4,
+  KEEP_MIN = 8,
   KEEP_MAX = 64;
 
 /**
