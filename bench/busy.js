@@ -2,7 +2,7 @@
 // round (one run of each, moments apart, the order reversed every other round), on the machine as
 // it is and with one core kept busy by a child process spinning (`for (;;) {}`): what `auto` is
 // for (src/core/threads.ts, AutoThreads). Beside each run, the parts each thread claimed and the
-// steps auto ran on thread 0 alone (the epoch's log: threads).
+// steps auto ran on thread 0 alone (net.lastEpochThreads).
 import { spawn } from 'node:child_process';
 import { WORKLOADS } from './workloads.js';
 import { gc, log, now, othersLoad, summary } from './lib/util.js';
@@ -22,7 +22,12 @@ async function epoch(threads, train, warmMs) {
   gc();
   const others = othersLoad();
   const [e] = await net.fit(train, options);
-  const run = { samplesPerSec: e.samplesPerSec, othersCores: others(), threads: net.threads.count, ...e.threads };
+  const run = {
+    samplesPerSec: e.samplesPerSec,
+    othersCores: others(),
+    threads: net.threads.count,
+    ...net.lastEpochThreads,
+  };
   net.dispose();
   return run;
 }

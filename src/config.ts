@@ -592,12 +592,16 @@ export interface EpochLog {
   learningRate?: number;
   /** With fit({ diagnostics }): one entry per layer, from the first hidden layer to the output (src/diagnostics.ts). */
   diagnostics?: LayerDiagnostics[];
-  /**
-   * On worker threads: the parts of records each thread claimed over the epoch's steps (thread 0
-   * first; thread 0 runs the records not split by itself, uncounted), and with threads: 'auto',
-   * the steps it ran alone because that was faster (another process keeping a core busy).
-   */
-  threads?: { parts: number[]; alone?: number };
+}
+
+/**
+ * What the worker threads did over an epoch's steps: the parts of records each claimed (thread 0
+ * first; thread 0 runs the records not split by itself, uncounted), and with threads: 'auto', the
+ * steps thread 0 ran alone because that was faster (another process keeping a core busy).
+ */
+export interface ThreadCounts {
+  parts: number[];
+  alone?: number;
 }
 
 export type History = EpochLog[];

@@ -203,7 +203,8 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
     samplesPerSec: sums.seen / took,
     learningRate,
   };
-  if (core.pool) log.threads = { parts: core.pool.claimed(), ...(core.pool.auto && { alone: core.pool.auto.steps }) };
+  if (core.pool)
+    core.epochThreads = { parts: core.pool.claimed(), ...(core.pool.auto && { alone: core.pool.auto.steps }) };
   if (every && core.diagnosis.epoch!.batches) log.diagnostics = core.diagnosis.epoch!.result();
   return log;
 }

@@ -1,7 +1,7 @@
-// The parts each thread claimed (the control block's counts, in every epoch's log on threads), and
+// The parts each thread claimed (the control block's counts: net.lastEpochThreads), and
 // threads: 'auto' choosing thread 0 alone when the other threads make steps slower (AutoThreads).
 import { beforeAll, describe, expect, test } from 'vitest';
-import { Network, type Dataset, type NetworkConfig } from '../src/index.js';
+import { Network, type Dataset, type NetworkConfig, type ThreadCounts } from '../src/index.js';
 import { cores } from '../src/core/core.js';
 import { AutoThreads } from '../src/core/threads.js';
 import { loadMnist } from '../src/node/mnist.js';
@@ -43,15 +43,22 @@ describe('parts claimed per thread', () => {
     test(`${name}: each thread's count, summing to the parts the steps gave out`, async () => {
       for (const threads of [2, 3]) {
         const net = await Network.create({ ...config, threads });
-        const [e1, e2] = await net.fit(train, { epochs: 2, batchSize });
+        const seen: ThreadCounts[] = [];
+        const [e] = await net.fit(train, {
+          epochs: 2,
+          batchSize,
+          onEpochEnd: () => void seen.push(net.lastEpochThreads!),
+        });
         const pool = cores.get(net)!.pool!;
-        for (const e of [e1, e2]) {
-          expect(e.threads!.parts).toHaveLength(threads);
-          expect(e.threads!.alone, 'only auto runs steps alone').toBeUndefined();
-          for (const n of e.threads!.parts) expect(Number.isInteger(n) && n >= 0).toBe(true);
+        expect(seen[1]).toBe(net.lastEpochThreads);
+        for (const t of seen) {
+          expect(t.parts).toHaveLength(threads);
+          expect(t.alone, 'only auto runs steps alone').toBeUndefined();
+          for (const n of t.parts) expect(Number.isInteger(n) && n >= 0).toBe(true);
         }
+        expect(e).not.toHaveProperty('threads'); // never in the history: it changes run to run
         // The counts start again each epoch: the last one's sum to what its steps gave out.
-        const sum = e2.threads!.parts.reduce((s, n) => s + n, 0);
+        const sum = seen[1].parts.reduce((s, n) => s + n, 0);
         expect(pool.handedOut).toBeGreaterThan(0);
         expect(sum, `${threads} threads`).toBe(pool.handedOut);
         expect(pool.handedOut % Math.ceil(train.length / batchSize), 'the same parts every step').toBe(0);
@@ -62,13 +69,13 @@ describe('parts claimed per thread', () => {
   test('auto: the steps run alone are counted, the others claimed in parts; the same weights', async () => {
     const net = await Network.create({ ...W2, threads: 'auto' }),
       one = await Network.create({ ...W2, threads: 1 });
-    const [e] = await net.fit(train, { epochs: 1, batchSize: 64 });
+    await net.fit(train, { epochs: 1, batchSize: 64 });
     await one.fit(train, { epochs: 1, batchSize: 64 });
     expect(bytes(net).equals(bytes(one))).toBe(true);
     one.dispose();
-    if (net.threads.count === 1) expect(e.threads).toBeUndefined();
+    if (net.threads.count === 1) expect(net.lastEpochThreads).toBeUndefined();
     else {
-      const { parts, alone } = e.threads!;
+      const { parts, alone } = net.lastEpochThreads!;
       expect(parts).toHaveLength(net.threads.count);
       expect(Number.isInteger(alone) && alone! >= 0 && alone! <= 16).toBe(true);
       expect(parts.reduce((s, n) => s + n, 0)).toBe(cores.get(net)!.pool!.handedOut);
@@ -78,8 +85,8 @@ describe('parts claimed per thread', () => {
 
   test('a 1-thread network logs no thread counts', async () => {
     const net = await Network.create({ ...W2, threads: 1 });
-    const [e] = await net.fit(train.slice(0, 200), { epochs: 1, batchSize: 64 });
-    expect(e.threads).toBeUndefined();
+    await net.fit(train.slice(0, 200), { epochs: 1, batchSize: 64 });
+    expect(net.lastEpochThreads).toBeUndefined();
     net.dispose();
   });
 });

@@ -5,11 +5,11 @@ import {
   classCount,
   classProbabilities,
   type Dataset,
-  type EpochLog,
   type LayerDiagnostics,
   type LayerSpec,
   type Network,
   type Schedule,
+  type ThreadCounts,
 } from '../index.js';
 
 /** Every layer's activation, the library's defaults filled in. */
@@ -87,8 +87,8 @@ export function checkShape(net: Network, data: Dataset, file: string, what: stri
 }
 
 /** An epoch's diagnostics (README, "Diagnostics"), one row per layer, within 80 columns. */
-/** An epoch's thread counts (EpochLog.threads) as a line: "parts claimed per thread: 812 / 790". */
-export function threadsLine(t: NonNullable<EpochLog['threads']>): string {
+/** An epoch's thread counts (net.lastEpochThreads) as a line: "parts claimed per thread: 812 / 790". */
+export function threadsLine(t: ThreadCounts): string {
   const alone = t.alone === undefined ? '' : `; ${t.alone} steps on thread 0 alone (auto: where that was faster)`;
   return `  parts claimed per thread: ${t.parts.join(' / ')}${alone}`;
 }

@@ -550,7 +550,7 @@ async function trainRun(
       model: out ?? null,
       ...(o.diagnostics && {
         diagnostics: net.history.at(-1)?.diagnostics ?? null,
-        threads: net.history.at(-1)?.threads ?? null,
+        threads: net.lastEpochThreads ?? null,
       }),
     });
 }
@@ -599,7 +599,7 @@ async function fitUntilSignal(
         progress.clear();
         log(epochLine(e, fit.epochs, fit.schedule !== undefined));
         if (e.diagnostics) log(diagnosticsTable(net.config.layers, e.diagnostics));
-        if (o.diagnostics && e.threads) log(threadsLine(e.threads));
+        if (o.diagnostics && net.lastEpochThreads) log(threadsLine(net.lastEpochThreads));
         if (checkpointDir) {
           await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
             checkpoint: true,
