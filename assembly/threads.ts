@@ -25,6 +25,7 @@ const PANELS: usize = id.CTL_PANELS << 2;
 const RESUME: usize = id.CTL_RESUME << 2;
 const STOPPED: usize = id.CTL_STOPPED << 2;
 const SEEN: usize = id.CTL_SEEN << 2;
+const CLAIMED: usize = id.CTL_CLAIMED << 2;
 const WAITING = id.THREADS_WAITING;
 const FAILURE = id.THREADS_FAILURE;
 
@@ -81,11 +82,14 @@ function open(ctl: usize, o: usize, len: i32, parts: i32): void {
  * thread runs a part never changes its values; on 2 threads each starts at its own end, so that on
  * an idle machine each runs the half it ran the step before (its cache holds it).
  */
-function work(ctl: usize, g: i32, front: bool, panel: usize): void {
+function work(ctl: usize, g: i32, tid: i32, panel: usize): void {
+  const front = tid == 0, claimed = <usize>atomic.load<i32>(ctl + CLAIMED) + (<usize>tid << 2);
   for (;;) {
     const c = atomic.load<i64>(ctl + CLAIM), f = <i32>(c >>> 16) & 0xffff, b = <i32>c & 0xffff;
     if (<i32>(c >>> 32) != g || f >= b) return;
     if (atomic.cmpxchg<i64>(ctl + CLAIM, c, front ? c + 0x10000 : c - 1) != c) continue;
+    // Counted before the part is done: once thread 0 has seen every part done, the counts hold still.
+    atomic.store<i32>(claimed, atomic.load<i32>(claimed) + 1);
     const o = <usize>atomic.load<i32>(ctl + ITEM), len = atomic.load<i32>(ctl + ITEM_LEN), parts = atomic.load<i32>(ctl + PARTS);
     for (let j = 0; j < len; j++) exec(o + (<usize>j * id.OP_WORDS << 3), front ? f : b - 1, parts, panel);
     if (<i32>atomic.add<i64>(ctl + DONE, 1) + 1 == parts && !front) atomic.notify(ctl + DONE);
@@ -94,7 +98,7 @@ function work(ctl: usize, g: i32, front: bool, panel: usize): void {
 
 /** Thread 0: run what is left of the open item, and wait until it is done. 0, WAITING or FAILURE. */
 function finish(ctl: usize, panel: usize): i32 {
-  work(ctl, atomic.load<i32>(ctl + GEN), true, panel);
+  work(ctl, atomic.load<i32>(ctl + GEN), 0, panel);
   return waitDone(ctl);
 }
 
@@ -186,7 +190,7 @@ export function worker(tid: i32, ctl: usize): i32 {
     if (waitOpen(ctl, seen) == FAILURE) return FAILURE;
     seen = atomic.load<i32>(ctl + GEN);
     atomic.store<i32>(<usize>atomic.load<i32>(ctl + SEEN) + (<usize>tid << 2), seen);
-    if (atomic.load<i32>(ctl + CMD) != id.CMD_EXIT) work(ctl, seen, false, panel);
+    if (atomic.load<i32>(ctl + CMD) != id.CMD_EXIT) work(ctl, seen, tid, panel);
   }
   return 0;
 }

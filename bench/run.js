@@ -1,8 +1,9 @@
 // The bench suite (issue 3): `npm run bench` (full, ~15 min on 2 cores) or `npm run bench -- --quick`
 // (~2 min, fewer repetitions and shorter runs, labelled as such). Not a test: nothing here asserts a speed.
 //   --quick                 short pass
-//   --sections a,b          any of kernels, training, memory, search (default: all); gemm-threads: of the
-//                           kernels, only the GEMMs on threads
+//   --sections a,b          any of kernels, training, busy, memory, search (default: all); gemm-threads: of
+//                           the kernels, only the GEMMs on threads; busy: W2 on 1 thread, auto and every
+//                           core, idle and with a core kept busy (bench/busy.js)
 //   --workloads W1,W2       training workloads to run (default: W1, W2, W3, W0)
 //   --engines a,b           training engines (default: all; names as in the table; wasmlp-wasm brings
 //                           its thread, FMA and diagnostics variants: wasmlp-wasm-2t, wasmlp-fma,
@@ -20,6 +21,7 @@ import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, log, summary, table } from './lib/util.js';
+import { benchBusy, busyReport } from './busy.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const argv = process.argv.slice(2);
@@ -29,7 +31,7 @@ const option = (name) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const quick = flag('quick');
-const sections = (option('sections') ?? 'kernels,training,memory,search').split(',');
+const sections = (option('sections') ?? 'kernels,training,busy,memory,search').split(',');
 const workloads = option('workloads')?.split(',');
 const engineNames = option('engines')?.split(',');
 const out = option('out') ?? `${root}bench/results/latest.json`;
@@ -167,6 +169,10 @@ if (sections.includes('training')) {
   result.training.threads = threadScaling(result.training.rows);
   result.training.diagnostics = diagnosticsCost(result.training.rows);
   result.training.engines = engines.map((e) => ({ name: e.name, config: e.config }));
+}
+if (sections.includes('busy')) {
+  log('busy core…');
+  result.busy = await benchBusy({ quick, mnist, cores });
 }
 if (sections.includes('memory')) {
   log('memory…');
@@ -530,6 +536,7 @@ function report(r) {
     for (const u of r.training.unavailable.filter((x) => !noFma.includes(x)))
       parts.push(`${u.engine}: not available here (${u.reason})`);
   }
+  if (r.busy) parts.push(...busyReport(r.busy, { fmt, range, table }));
   if (r.memory) {
     const mm = r.memory;
     parts.push('', `Memory: W2 on wasmlp wasm, ${mm.epochs} epochs in one fit(), after a full GC (MiB)`);

@@ -594,6 +594,16 @@ export interface EpochLog {
   diagnostics?: LayerDiagnostics[];
 }
 
+/**
+ * What the worker threads did over an epoch's steps: the parts of records each claimed (thread 0
+ * first; thread 0 runs the records not split by itself, uncounted), and with threads: 'auto', the
+ * steps thread 0 ran alone because that was faster (another process keeping a core busy).
+ */
+export interface ThreadCounts {
+  parts: number[];
+  alone?: number;
+}
+
 export type History = EpochLog[];
 
 /**

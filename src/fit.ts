@@ -155,6 +155,8 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
   const { core, optimizer, every, batches } = run;
   const t0 = now();
   const { p, before, learningRate } = startEpoch(run, epoch);
+  core.pool?.resetClaimed();
+  if (core.pool?.auto) core.pool.auto.steps = 0;
   const sums: Sums = { cost: p?.cost ?? 0, correct: p?.correct ?? 0, seen: p?.seen ?? 0, waited: 0 };
   const seconds = () => (p?.seconds ?? 0) + (now() - t0 - sums.waited) / 1000;
   for (let b = p?.batch ?? 0; b < batches; b++) {
@@ -162,13 +164,7 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
       m = Math.min(run.rows, run.n - start);
     const step = run.diagnosed && b % every === 0 ? run.diagnosed : run.program;
     optimizer.next(step);
-    let finite = core.runBatch(step, run.r, start, m);
-    while (finite === 'waiting') {
-      await yieldToEvents();
-      core.check();
-      core.pool!.waited(); // throws after a minute of a worker there but not answering
-      finite = step.resume();
-    }
+    const finite = await runStep(run, step, start, m);
     const c = stepped(run, epoch, b, m, finite, sums);
     if (step === run.diagnosed) core.diagnosis.add(m);
     if (!run.onBatchEnd) continue;
@@ -207,8 +203,26 @@ async function runEpoch(run: Run, epoch: number): Promise<EpochLog | 'paused'> {
     samplesPerSec: sums.seen / took,
     learningRate,
   };
+  if (core.pool)
+    core.epochThreads = { parts: core.pool.claimed(), ...(core.pool.auto && { alone: core.pool.auto.steps }) };
   if (every && core.diagnosis.epoch!.batches) log.diagnostics = core.diagnosis.epoch!.result();
   return log;
+}
+
+/** One step on rows [start, start + m) of the order, on the threads AutoThreads chooses: whether its loss was finite. */
+async function runStep({ core, r }: Run, step: Run['program'], start: number, m: number): Promise<boolean> {
+  const auto = core.pool?.auto,
+    t = now();
+  auto?.before();
+  let finite = core.runBatch(step, r, start, m);
+  while (finite === 'waiting') {
+    await yieldToEvents();
+    core.check();
+    core.pool!.waited(); // throws after a minute of a worker there but not answering
+    finite = step.resume();
+  }
+  auto?.after(now() - t);
+  return finite;
 }
 
 /**

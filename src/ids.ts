@@ -82,6 +82,8 @@ export const CTL_RESUME = 12;
 export const CTL_STOPPED = 13;
 /** Where each thread's i32 says the last item it saw opened (after the block). */
 export const CTL_SEEN = 14;
+/** Where each thread's i32 count of the parts it claimed starts (after SEEN's; set to 0 from JavaScript between runs). */
+export const CTL_CLAIMED = 15;
 /** The block's length in i32 words (64 bytes). */
 export const CTL_WORDS = 16;
 export const CMD_RUN = 0;

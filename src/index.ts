@@ -27,6 +27,7 @@ export {
   type EpochProgress,
   type EarlyStopping,
   type EpochLog,
+  type ThreadCounts,
   type FitSettings,
   type History,
   type InitName,

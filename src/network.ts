@@ -11,6 +11,7 @@ import {
   type EarlyStopping,
   type Schedule,
   type EpochLog,
+  type ThreadCounts,
   type FitSettings,
   type History,
   type LayerSpec,
@@ -165,6 +166,14 @@ export class Network {
   /** Bytes of WebAssembly memory this network holds (0 once disposed). */
   get memoryBytes(): number {
     return this.#core?.arena.memory.buffer.byteLength ?? 0;
+  }
+  /**
+   * On worker threads, what they did over the last epoch's steps: the parts each claimed, thread 0
+   * first, and with threads: 'auto' the steps run on thread 0 alone; undefined on one thread or
+   * before a fit. Not kept in the history or model files: it changes from run to run, the weights do not.
+   */
+  get lastEpochThreads(): ThreadCounts | undefined {
+    return this.#core?.epochThreads;
   }
   /** The settings of the last fit(), kept in model files so a run can be continued. */
   get lastFit(): FitSettings | undefined {

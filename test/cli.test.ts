@@ -78,6 +78,44 @@ test('wasmlp train --diagnostics prints a per-layer table after each epoch and p
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('wasmlp train --diagnostics on threads prints the parts each thread claimed, and --json has them', () => {
+  const r = cli(
+    'train',
+    '--limit',
+    '2000',
+    '--epochs',
+    '2',
+    '--layers',
+    '64,10',
+    '--threads',
+    '2',
+    '--diagnostics',
+    '--json',
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const lines = r.stdout.trim().split('\n');
+  const counts = lines.filter((l) => l.startsWith('  parts claimed per thread:'));
+  expect(counts).toHaveLength(2); // one line per epoch
+  for (const l of counts) expect(l).toMatch(/^ {2}parts claimed per thread: \d+ \/ \d+$/); // no "alone": not auto
+  const { threads } = JSON.parse(lines.at(-1)!);
+  expect(counts[1]).toBe(`  parts claimed per thread: ${threads.parts.join(' / ')}`);
+  const one = cli(
+    'train',
+    '--limit',
+    '500',
+    '--epochs',
+    '1',
+    '--layers',
+    '16,10',
+    '--threads',
+    '1',
+    '--diagnostics',
+    '--json',
+  );
+  expect(one.stdout).not.toContain('parts claimed');
+  expect(lastJson(one.stdout).threads).toBeNull();
+});
+
 test('wasmlp train --json trains on an MNIST subset and ends with one JSON line', () => {
   const r = cli('train', '--limit', '3000', '--epochs', '2', '--layers', '32,10', '--batch', '32', '--json');
   expect(r.status).toBe(0);

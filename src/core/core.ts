@@ -17,6 +17,7 @@ import {
   type Parameters,
   type Evaluation,
   type Scaling,
+  type ThreadCounts,
 } from '../config.js';
 import { Dataset } from '../data/dataset.js';
 import { affineOf } from '../data/scaling.js';
@@ -102,6 +103,8 @@ export class Core {
 
   /** The worker threads, once the first fit has started them. */
   pool?: ThreadPool;
+  /** What they did over the last epoch's steps (never in the history: it changes run to run, the weights do not). */
+  epochThreads?: ThreadCounts;
   /** The diagnostics' buffers and the sums of the epoch they measure. */
   readonly diagnosis: Diagnosis;
 
@@ -163,6 +166,7 @@ export class Core {
       this.arena,
       count,
       count <= coresAvailable(),
+      this.config.threads === 'auto',
     );
     this.programs.clear(); // built for one thread: build them again for all
   }

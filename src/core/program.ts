@@ -45,6 +45,8 @@ export class Program {
     step: [],
   };
   private rows = -1;
+  /** The parts of records the threads claim in one run on the pool (the records not split, thread 0 runs uncounted). */
+  readonly parts: number;
   /** The pool when a record runs on more than one thread. */
   private readonly pool?: ThreadPool;
 
@@ -113,6 +115,8 @@ export class Program {
     });
     const parallel = parts.some((n) => n > 1) || side.includes(true);
     if (parallel) this.pool = pool;
+    // What threads claim in a run: each split record's parts, and each run beside as one.
+    this.parts = parts.reduce((sum, n, r) => sum + (side[r] ? (side[r - 1] ? 0 : 1) : n > 1 ? n : 0), 0);
   }
 
   set(slot: Slot, value: number): void {
@@ -135,7 +139,9 @@ export class Program {
    * letting events in, if you can: a worker gone away is noticed then).
    */
   run(): boolean | 'waiting' {
-    return this.status(this.pool ? this.pool.run(this.ptr, this.count) : this.k.run(this.ptr, this.count));
+    const all = this.pool && !this.pool.auto?.alone;
+    if (all) this.pool!.handedOut += this.parts;
+    return this.status(all ? this.pool!.run(this.ptr, this.count) : this.k.run(this.ptr, this.count));
   }
 
   resume(): boolean | 'waiting' {

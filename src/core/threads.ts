@@ -60,6 +60,10 @@ export class ThreadPool {
   /** The first failure a worker reported, or its going away. */
   failure?: string;
   private busy = false;
+  /** The parts the programs run on the pool since resetClaimed() gave out to claim (Program.parts: the check of claimed()). */
+  handedOut = 0;
+  /** With threads: 'auto', what says whether a run goes on thread 0 alone. */
+  readonly auto?: AutoThreads;
   /** Waits of ≈ 1 s (a WAITING answer) in a row before a worker that is there but does not answer is given up on. */
   patience = 60;
   private waits = 0;
@@ -70,11 +74,15 @@ export class ThreadPool {
     private readonly arena: Arena,
     private readonly ctl: number,
     private readonly workers: AnyWorker[],
-  ) {}
+    auto: boolean,
+  ) {
+    if (auto) this.auto = new AutoThreads();
+  }
 
   /**
    * Start `size − 1` workers on `module` over the arena's shared memory, and wait until each is
-   * ready. `spin`: whether threads may spin while they wait (not when they outnumber the cores).
+   * ready. `spin`: whether threads may spin while they wait (not when they outnumber the cores);
+   * `auto`: whether training steps may run on thread 0 alone when that is faster (AutoThreads).
    */
   static async start(
     module: WebAssembly.Module,
@@ -82,17 +90,20 @@ export class ThreadPool {
     arena: Arena,
     size: number,
     spin: boolean,
+    auto = false,
   ): Promise<ThreadPool> {
-    const panels = CTL_BYTES + 16 * Math.ceil(size / 4); // the block, each thread's SEEN word, the panels
+    const words = 16 * Math.ceil(size / 4); // one i32 a thread, 16-byte aligned
+    const panels = CTL_BYTES + 2 * words; // the block, each thread's SEEN and CLAIMED words, the scratch
     const ctl = arena.alloc(panels + size * id.SCRATCH_BYTES);
     const I = arena.view.i32();
     I.fill(0, ctl >> 2, (ctl + panels) >> 2);
     I[(ctl >> 2) + id.CTL_SPINS] = spin ? SPIN : 0;
     I[(ctl >> 2) + id.CTL_SEEN] = ctl + CTL_BYTES;
+    I[(ctl >> 2) + id.CTL_CLAIMED] = ctl + CTL_BYTES + words;
     I[(ctl >> 2) + id.CTL_PANELS] = ctl + panels;
     const workers: AnyWorker[] = [],
-      words = { gen: id.CTL_GEN, done: id.CTL_DONE, failed: id.CTL_FAILED };
-    const pool = new ThreadPool(size, k, arena, ctl, workers);
+      shared = { gen: id.CTL_GEN, done: id.CTL_DONE, failed: id.CTL_FAILED };
+    const pool = new ThreadPool(size, k, arena, ctl, workers, auto);
     const ready = Array.from({ length: size - 1 }, (_, i) => {
       const tid = i + 1;
       return new Promise<void>((resolve, reject) => {
@@ -108,7 +119,7 @@ export class ThreadPool {
           pool.flagFailure(tid);
           reject(new Error(pool.failure));
         };
-        workers.push(spawn({ module, memory: arena.memory, tid, ctl, words }, onMessage, onGone));
+        workers.push(spawn({ module, memory: arena.memory, tid, ctl, words: shared }, onMessage, onGone));
       });
     });
     try {
@@ -202,6 +213,23 @@ export class ThreadPool {
     this.after(id.THREADS_FAILURE);
   }
 
+  /**
+   * The parts of records each thread claimed (thread 0 first) since resetClaimed(): read between
+   * runs, as the control block holds them (a run that returned WAITING may still add to them).
+   */
+  claimed(): number[] {
+    const I = this.arena.view.i32(),
+      at = I[(this.ctl >> 2) + id.CTL_CLAIMED] >> 2;
+    return Array.from({ length: this.size }, (_, t) => Atomics.load(I, at + t));
+  }
+
+  resetClaimed(): void {
+    this.handedOut = 0;
+    const I = this.arena.view.i32(),
+      at = I[(this.ctl >> 2) + id.CTL_CLAIMED] >> 2;
+    for (let t = 0; t < this.size; t++) Atomics.store(I, at + t, 0);
+  }
+
   /** Tell the workers to exit, and end them. */
   dispose(): void {
     const I = this.arena.view.i32();
@@ -226,6 +254,65 @@ export class ThreadPool {
 }
 
 export const POOL_WAITING = id.THREADS_WAITING;
+
+/**
+ * A trial's blocks last at least BLOCK_MS each (several of the host's time slices); the choice is
+ * then kept for `keep` times the trial's time: KEEP_MIN after a change, doubling up to KEEP_MAX
+ * while trials agree, so that a trial that chose wrong costs little and one that chose right
+ * soon costs little more than 1% of the time (the block on the other threads).
+ */
+const BLOCK_MS = 10,
+  KEEP_MIN = 8,
+  KEEP_MAX = 64;
+
+/**
+ * threads: 'auto' on a machine whose other cores may be busy: a training step runs on every thread
+ * only while that is faster than on thread 0 alone. With a core kept busy by another process, the
+ * kernel deschedules a worker for a time slice (ms) now and then, often holding a part thread 0
+ * then waits for: W2 trained at 0.66–0.81× of 1 thread on 2. So a trial times a block of steps
+ * the other way between two blocks of the way chosen (first: on every thread), and the faster per
+ * step is kept a while, then tried again. Which thread runs a part never changes a bit, so timing
+ * may choose.
+ */
+export class AutoThreads {
+  /** Whether the next step runs on thread 0 alone (set by before()). */
+  alone = false;
+  /** Steps run alone since the count was set to 0. */
+  steps = 0;
+  private chosen = false;
+  /** The trial's block: 0 and 2 the way chosen, 1 the other; 3: keeping the choice for `left` ms. */
+  private block = 0;
+  private blockMs = 0;
+  /** Steps and ms of the trial's blocks: [the way chosen, the other]. */
+  private readonly n = [0, 0];
+  private readonly ms = [0, 0];
+  private keep = KEEP_MIN;
+  private left = 0;
+
+  /** Before a training step: on which threads it runs. */
+  before(): void {
+    this.alone = this.block === 1 ? !this.chosen : this.chosen;
+  }
+
+  /** After it: the ms it took. */
+  after(ms: number): void {
+    if (this.alone) this.steps++;
+    if (this.block === 3) {
+      if ((this.left -= ms) <= 0) this.block = this.n[0] = this.n[1] = this.ms[0] = this.ms[1] = 0;
+      return;
+    }
+    const way = this.block === 1 ? 1 : 0;
+    this.n[way]++;
+    this.ms[way] += ms;
+    if ((this.blockMs += ms) < BLOCK_MS) return;
+    this.blockMs = 0;
+    if (++this.block < 3) return;
+    const change = this.ms[1] / this.n[1] < this.ms[0] / this.n[0];
+    this.keep = change ? KEEP_MIN : Math.min(KEEP_MAX, 2 * this.keep);
+    if (change) this.chosen = !this.chosen;
+    this.left = this.keep * (this.ms[0] + this.ms[1]);
+  }
+}
 
 /** A worker running WORKER with `data`, in Node (worker_threads) or in a browser (a Web Worker from a Blob). */
 function spawn(data: unknown, onMessage: (m: Message) => void, onGone: (why: string) => void): AnyWorker {

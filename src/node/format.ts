@@ -1,5 +1,5 @@
 // What the commands print about networks and classifications: a network's one-line name, the
-// classes of a dataset as the model sees them, the confusion matrix as text, the diagnostics table.
+// classes of a dataset as the model sees them, the confusion matrix as text, the diagnostics table and thread counts.
 import {
   activationOf,
   classCount,
@@ -9,6 +9,7 @@ import {
   type LayerSpec,
   type Network,
   type Schedule,
+  type ThreadCounts,
 } from '../index.js';
 
 /** Every layer's activation, the library's defaults filled in. */
@@ -86,6 +87,12 @@ export function checkShape(net: Network, data: Dataset, file: string, what: stri
 }
 
 /** An epoch's diagnostics (README, "Diagnostics"), one row per layer, within 80 columns. */
+/** An epoch's thread counts (net.lastEpochThreads) as a line: "parts claimed per thread: 812 / 790". */
+export function threadsLine(t: ThreadCounts): string {
+  const alone = t.alone === undefined ? '' : `; ${t.alone} steps on thread 0 alone (auto: where that was faster)`;
+  return `  parts claimed per thread: ${t.parts.join(' / ')}${alone}`;
+}
+
 export function diagnosticsTable(layers: LayerSpec[], d: LayerDiagnostics[]): string {
   const acts = activations(layers);
   const e = (x: number) => x.toExponential(1),

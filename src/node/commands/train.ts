@@ -26,7 +26,15 @@ import {
 } from '../checkpoints.js';
 import { fingerprint, trainingData, type TrainingData } from '../data.js';
 import { checkWritable, readModelFile, saveModel, writeFileAtomic } from '../files.js';
-import { activations, checkShape, describe, diagnosticsTable, regularisationText, scheduleText } from '../format.js';
+import {
+  activations,
+  checkShape,
+  describe,
+  diagnosticsTable,
+  regularisationText,
+  scheduleText,
+  threadsLine,
+} from '../format.js';
 import { NETWORK_HELP, NETWORK_OPTIONS, networkFlags, type NetworkFlags } from '../network-flags.js';
 import { Progress } from '../progress.js';
 import { parseSchedule, scheduleFlag } from '../schedule-flag.js';
@@ -57,8 +65,9 @@ export const fitHelp = (images: number) => `  --optimizer NAME        ${OPTIMIZE
                           validation (default 1/6: ${count(Math.round(images * DEFAULT_SPLIT))} of ${count(images)}); 0 validates on the test
                           set after every epoch instead
   --backend NAME          wasm | js (js: the pure-JavaScript reference kernels; slow) (default wasm)
-  --threads N|auto        threads to train on (default auto: every core); any count gives the same
-                          weights, bit for bit
+  --threads N|auto        threads to train on (default auto: every core, each step on one thread
+                          while timed trials show that is faster, as when another process keeps a
+                          core busy); any count gives the same weights, bit for bit
   --fma                   fused multiply-adds in the matrix products where the engine has relaxed
                           SIMD (Node ≥ 22): faster on some CPUs, but the weights differ from the
                           default's and may differ between CPUs
@@ -96,13 +105,16 @@ ${TABLE_TRAIN_HELP}
 Seeing learning:
   --diagnostics           measure every layer on every batch and print a table after each epoch:
                           saturated units, dead units, gradient norm, mean |δ|, update ratio, and
-                          the RMS of weights and activations (README, "Diagnostics"); the weights
+                          the RMS of weights and activations (README, "Diagnostics"); on threads,
+                          the parts of the step each thread claimed ("parts claimed per thread:
+                          812 / 790") and with --threads auto the steps run alone; the weights
                           are the same as without
 
 Output:
   --json                  make the last line of stdout one JSON object:
                           { "testAccuracy", "testLoss", "epochs", "samplesPerSec", "stoppedEarly", "model" },
-                          and with --diagnostics "diagnostics": the last epoch's, one object per layer;
+                          and with --diagnostics "diagnostics": the last epoch's, one object per layer,
+                          and "threads": its { parts, alone } (null on one thread);
                           a table: { "task", "accuracy" or "mse", "mae", "r2", "loss", "evaluatedOn",
                           "rows", "epochs", "stoppedEarly", "model" }
   --quiet                 no progress display on stderr (a bar on a terminal, else a line per quarter epoch)
@@ -536,7 +548,10 @@ async function trainRun(
       samplesPerSec,
       stoppedEarly: Boolean(stopped),
       model: out ?? null,
-      ...(o.diagnostics && { diagnostics: net.history.at(-1)?.diagnostics ?? null }),
+      ...(o.diagnostics && {
+        diagnostics: net.history.at(-1)?.diagnostics ?? null,
+        threads: net.lastEpochThreads ?? null,
+      }),
     });
 }
 
@@ -584,6 +599,7 @@ async function fitUntilSignal(
         progress.clear();
         log(epochLine(e, fit.epochs, fit.schedule !== undefined));
         if (e.diagnostics) log(diagnosticsTable(net.config.layers, e.diagnostics));
+        if (o.diagnostics && net.lastEpochThreads) log(threadsLine(net.lastEpochThreads));
         if (checkpointDir) {
           await saveModel(net, join(checkpointDir, checkpointName(e.epoch)), {
             checkpoint: true,
