@@ -117,10 +117,11 @@ export const KC = id.PANEL_BYTES / 16;
 // useful bytes. The 4 columns of a row block are packed here once per K block, k-major, so the
 // micro-kernel reads them as one contiguous stream (aK = 16) across every column tile. Packing
 // pays from N > 32 on (+5–15% on BP4 shapes); below, too few column tiles share the panel.
-// The panel is scratch that a thread writes: the exported kernels use this static one; threads
-// running a program each get their own (assembly/threads.ts), as static data is shared by all.
-// sparseNT's pack follows it (id.SCRATCH_BYTES in all).
-export const PANEL = memory.data(id.SCRATCH_BYTES, 16);
+// The panel is scratch that a thread writes: the exported kernels (and a one-thread program) use
+// this one; threads running a program each get their own (assembly/threads.ts). sparseNT's pack
+// follows it (id.SCRATCH_BYTES in all). It lies just above the static data, not in it (zeros there
+// would be in every build in the bundle), and heapBase() puts the arena above it.
+export const PANEL: usize = (__heap_base + 15) & ~15;
 
 function packA4(p: usize, a: usize, aK: usize, kc: i32, mr: i32): void {
   const end = a + <usize>kc * aK;
