@@ -63,17 +63,21 @@ async function pairedEpochs(libs, d, wl, threads, samples, reps) {
   );
   const config = { inputs: 784, layers: wl.layers, loss: wl.loss, init: wl.init, seed: 1, threads };
   const fit = { epochs: 1, batchSize: wl.batchSize, optimizer: wl.optimizer };
-  const secs = libs.map(() => []);
+  const secs = libs.map(() => []),
+    cpu = libs.map(() => []);
   for (let r = 0; r < reps + 1; r++) {
     for (const i of r % 2 ? [1, 0] : [0, 1]) {
       const net = await libs[i].Network.create(config);
       gc();
+      const t0 = process.cpuUsage();
       const [h] = await net.fit(sets[i], fit);
+      const t = process.cpuUsage(t0);
       net.dispose();
       if (r > 0) secs[i].push(h.seconds); // round 0 warms up
+      if (r > 0) cpu[i].push(t.user + t.system);
     }
   }
-  return secs;
+  return { secs, cpu };
 }
 
 async function training() {
@@ -93,7 +97,7 @@ async function training() {
     ...[data[0], data[2]].map((d) => [W('W1'), 1, d]),
   ];
   for (const [wl, threads, d] of runs) {
-    const secs = await pairedEpochs(libs, d, wl, threads, samples, reps);
+    const { secs, cpu } = await pairedEpochs(libs, d, wl, threads, samples, reps);
     const sps = (s) => Math.round(samples / summary(s).median).toLocaleString('en-US');
     rowsOut.push([
       wl.id,
@@ -104,16 +108,20 @@ async function training() {
       sps(secs[0]),
       sps(secs[1]),
       ratio(secs[1], secs[0]).toFixed(2),
+      ratio(cpu[1], cpu[0]).toFixed(2),
     ]);
     log(`  ${wl.id}, ${threads} thread(s), ${d.name}`);
   }
   console.log(
-    `\nTraining, ${samples.toLocaleString('en-US')} samples an epoch, ${reps} paired epochs after a warm-up pair: samples/s (medians of wall-clock epoch times, history[0].seconds), speedup = median of baseline/this time per pair\n`,
+    `\nTraining, ${samples.toLocaleString('en-US')} samples an epoch, ${reps} paired epochs after a warm-up pair: samples/s (medians of wall-clock epoch times, history[0].seconds), speedup = median of baseline/this time per pair; CPU = the same of the process's CPU time over fit (all its threads: on 2, the workers' spinning too), which a core the host gives to another process does not inflate\n`,
   );
   for (const id of ['W1', 'W2', 'W3']) console.log(`  ${id}: ${W(id).title}`);
   console.log(`  baseline: ${baseline}\n`);
   console.log(
-    table(['workload', 'threads', 'data', 'pixels ≠ 0', 'groups ≠ 0', 'this tree', 'baseline', 'speedup'], rowsOut),
+    table(
+      ['workload', 'threads', 'data', 'pixels ≠ 0', 'groups ≠ 0', 'this tree', 'baseline', 'speedup', 'CPU'],
+      rowsOut,
+    ),
   );
 }
 
