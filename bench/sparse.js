@@ -1,11 +1,14 @@
 // The first layer's sparse products (assembly/sparse.ts) against the dense ones: `node bench/sparse.js
 // [--quick] [--baseline DIR]`. Kernels: W2's first layer (64 rows × 784 inputs × 128 units), and W1's, on
-// inputs of each pixel density, on MNIST batches and on inverted MNIST (255 − x: no zeros), as
-// CPU time of this process per call (process.cpuUsage: a core the host gives to another process is
-// not counted), dense and sparse taking turns, the median of the per-round ratios. Training
-// (with --baseline, a built tree of the commit before, e.g. made by `git archive`): W2 for an
-// epoch of MNIST and of inverted MNIST on 1 and 2 threads, this tree and the baseline taking turns.
-import { loadLibrary, padded } from './lib/library.js';
+// inputs of each pixel density, on MNIST batches, Fashion-like ones and inverted MNIST (255 − x: no
+// zeros), as CPU time of this process per call (process.cpuUsage: a core the host gives to another
+// process is not counted), dense and sparse taking turns, the median of the per-round ratios.
+// Training (with --baseline, a built tree of another commit, e.g. the last dense one made by `git
+// archive`): W2 and W3 for an epoch of MNIST, of Fashion-like MNIST and of inverted MNIST on 1 and 2
+// threads, and W1 on 1, this tree and the baseline taking turns, as wall-clock epoch times.
+// Fashion-like: MNIST through a 5 × 5 max filter (bench/lib/sparsity.js), about half its pixels non-zero.
+import { ratio, sparseKernels } from './lib/sparse-kernels.js';
+import { dilate, nonZeroFractions } from './lib/sparsity.js';
 import { gc, log, rng, summary, table } from './lib/util.js';
 import { WORKLOADS } from './workloads.js';
 
@@ -14,126 +17,71 @@ const quick = args.includes('--quick');
 const baseline = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined;
 const { loadMnist } = await import('../dist/node/index.js');
 const mnist = await loadMnist();
-
-/** CPU ms per call of fn: repeated for ≥ minMs of CPU time. */
-function cpuMsPerCall(fn, minMs) {
-  const t0 = process.cpuUsage();
-  let n = 0,
-    ms = 0;
-  do {
-    fn();
-    n++;
-    const t = process.cpuUsage(t0);
-    ms = (t.user + t.system) / 1e3;
-  } while (ms < minMs);
-  return ms / n;
-}
-
-/** Per round each fn in turn (order reversed every other round); per fn its times. */
-function rounds(fns, n, minMs) {
-  for (const f of fns) cpuMsPerCall(f, minMs);
-  const times = fns.map(() => []);
-  const order = fns.map((_, i) => i);
-  for (let r = 0; r < n; r++, order.reverse()) for (const i of order) times[i].push(cpuMsPerCall(fns[i], minMs));
-  return times;
-}
-const ratio = (a, b) => summary(a.map((x, i) => x / b[i])).median;
+const FASHION = 'MNIST, 5 × 5 max filter';
 
 async function kernels(id, [B, K, N], densities) {
-  const lib = await loadLibrary();
-  const memory = new WebAssembly.Memory({ initial: 256 });
-  const w = await lib.instantiateKernels(memory);
-  const arena = new lib.Arena(memory, w.heapBase());
-  const x = padded(arena, 4 * B * K),
-    W = padded(arena, 4 * N * K),
-    b = padded(arena, 4 * N),
-    z = padded(arena, 4 * B * N),
-    delta = padded(arena, 4 * B * N),
-    dW = padded(arena, 4 * N * K),
-    index = padded(arena, 4 * (B + 2 * B * K));
   const rand = rng(5),
-    F = (p, n) => new Float32Array(memory.buffer, p, n);
-  for (const [p, n] of [
-    [W, N * K],
-    [b, N],
-    [delta, B * N],
-  ])
-    F(p, n).forEach((_, i, a) => (a[i] = 2 * rand() - 1));
-  const pixels = mnist.train.features,
+    pixels = mnist.train.features,
     inputs = densities.map((d) => ({
       name: `random pixels, ${d * 100}%`,
       fill: (X) => X.forEach((_, i, a) => (a[i] = rand() < d ? (1 + Math.floor(rand() * 255)) / 255 : 0)),
     }));
   inputs.push(
     { name: `MNIST, rows 0–${B - 1}`, fill: (X) => X.forEach((_, i, a) => (a[i] = pixels[i] / 255)) },
+    {
+      name: `Fashion-like, rows 0–${B - 1}`,
+      fill: (X) => dilate(pixels.subarray(0, B * K), 28, 2).forEach((v, i) => (X[i] = v / 255)),
+    },
     { name: 'inverted MNIST (255 − x)', fill: (X) => X.forEach((_, i, a) => (a[i] = (255 - pixels[i]) / 255)) },
   );
-  const inv = Math.fround(1 / B),
-    minMs = quick ? 5 : 20,
-    n = quick ? 5 : 11;
-  const rows = [];
-  for (const input of inputs) {
-    input.fill(F(x, B * K));
-    w.sparseRows(x, B, K, index);
-    w.sparseIndex(x, B, K, index, 100);
-    const groups = new Int32Array(memory.buffer, index, 1)[0] / (B * (K >> 2)); // the index's total
-    gc();
-    const [nt, snt, tn, stn, ix] = rounds(
-      [
-        () => w.gemmNT(z, x, W, b, B, N, K, 1, 0),
-        () => w.sparseNT(z, x, W, b, B, N, K, 1, 0, index),
-        () => w.gemmTN(dW, delta, x, 0, N, K, B, inv, 0),
-        () => w.sparseTN(dW, delta, x, 0, N, K, B, inv, 0, index),
-        () => (w.sparseRows(x, B, K, index), w.sparseIndex(x, B, K, index, lib.ids.SPARSE_PERCENT)), // as a program runs it
-      ],
-      n,
-      minMs,
-    );
-    const us = (t) => (summary(t).median * 1e3).toFixed(0);
-    const step = ratio(
-      nt.map((t, i) => t + tn[i]),
-      snt.map((t, i) => t + stn[i] + ix[i]),
-    );
-    rows.push([
-      input.name,
-      `${(groups * 100).toFixed(0)}%`,
-      us(nt),
-      us(snt),
-      ratio(nt, snt).toFixed(2),
-      us(tn),
-      us(stn),
-      ratio(tn, stn).toFixed(2),
-      us(ix),
-      step.toFixed(2),
-    ]);
-    log(`  ${input.name}`);
-  }
+  const out = await sparseKernels([B, K, N], inputs, { quick });
   console.log(
     `\n${id}'s first layer, ${B}×${K}×${N}: CPU µs per call (medians), dense/sparse (median of paired ratios)\n`,
   );
-  console.log(
-    table(
-      [
-        'input',
-        'groups ≠ 0',
-        'gemmNT',
-        'sparseNT',
-        'NT ×',
-        'gemmTN',
-        'sparseTN',
-        'TN ×',
-        'index',
-        '(NT+TN) / (sparse + index)',
-      ],
-      rows,
-    ),
+  console.log(out);
+}
+
+/** The training inputs: MNIST's u8 pixels, the Fashion-like transform of them, and inverted MNIST. */
+function trainingSets() {
+  const train = mnist.train; // u8 pixels, gathered and scaled per batch as the CLI trains
+  return [
+    ['MNIST', train.features],
+    [`Fashion-like (${FASHION})`, dilate(train.features, 28, 2)],
+    ['inverted MNIST', train.features.map((v) => 255 - v)],
+  ].map(([name, features]) => ({
+    name,
+    features,
+    labels: train.labels,
+    nz: nonZeroFractions(features, train.length, 784),
+  }));
+}
+
+/** Samples/s of one epoch, this tree and the baseline taking turns (order reversed every other round), after a warm-up round. */
+async function pairedEpochs(libs, d, wl, threads, samples, reps) {
+  const sets = libs.map((lib) =>
+    lib.Dataset.fromArrays(d.features.subarray(0, samples * 784), d.labels.subarray(0, samples), 784),
   );
+  const config = { inputs: 784, layers: wl.layers, loss: wl.loss, init: wl.init, seed: 1, threads };
+  const fit = { epochs: 1, batchSize: wl.batchSize, optimizer: wl.optimizer };
+  const secs = libs.map(() => []),
+    cpu = libs.map(() => []);
+  for (let r = 0; r < reps + 1; r++) {
+    for (const i of r % 2 ? [1, 0] : [0, 1]) {
+      const net = await libs[i].Network.create(config);
+      gc();
+      const t0 = process.cpuUsage();
+      const [h] = await net.fit(sets[i], fit);
+      const t = process.cpuUsage(t0);
+      net.dispose();
+      if (r > 0) secs[i].push(h.seconds); // round 0 warms up
+      if (r > 0) cpu[i].push(t.user + t.system);
+    }
+  }
+  return { secs, cpu };
 }
 
 async function training() {
   const W = (id) => WORKLOADS.find((x) => x.id === id);
-  const train = mnist.train; // u8 pixels, gathered and scaled per batch as the CLI trains
-  const inverted = { features: train.features.map((v) => 255 - v), labels: train.labels };
   const trees = [
     ['this tree', '../dist/index.js'],
     ['baseline', new URL(`file://${baseline}/dist/index.js`).href],
@@ -141,40 +89,40 @@ async function training() {
   const libs = await Promise.all(trees.map(([, p]) => import(p)));
   const samples = quick ? 20000 : 60000;
   const reps = quick ? 3 : 5;
+  const data = trainingSets();
+  const pct = (f) => `${(f * 100).toFixed(0)}%`;
   const rowsOut = [];
-  for (const [wl, threads] of [
-    [W('W2'), 1],
-    [W('W2'), 2],
-    [W('W1'), 1],
-  ])
-    for (const [dataName, d] of [
-      ['MNIST', train],
-      ['inverted MNIST', inverted],
-    ]) {
-      const sets = libs.map((lib) =>
-        lib.Dataset.fromArrays(d.features.subarray(0, samples * 784), d.labels.subarray(0, samples), 784),
-      );
-      const config = { inputs: 784, layers: wl.layers, loss: wl.loss, init: wl.init, seed: 1, threads };
-      const fit = { epochs: 1, batchSize: wl.batchSize, optimizer: wl.optimizer };
-      const secs = libs.map(() => []);
-      for (let r = 0; r < reps + 1; r++) {
-        const order = r % 2 ? [1, 0] : [0, 1];
-        for (const i of order) {
-          const net = await libs[i].Network.create(config);
-          gc();
-          const [h] = await net.fit(sets[i], fit);
-          net.dispose();
-          if (r > 0) secs[i].push(h.seconds); // round 0 warms up
-        }
-      }
-      const sps = (s) => Math.round(samples / summary(s).median).toLocaleString('en-US');
-      rowsOut.push([wl.id, `${threads}`, dataName, sps(secs[0]), sps(secs[1]), ratio(secs[1], secs[0]).toFixed(2)]);
-      log(`  ${wl.id}, ${threads} thread(s), ${dataName}`);
-    }
+  const runs = [
+    ...['W2', 'W3'].flatMap((id) => [1, 2].flatMap((threads) => data.map((d) => [W(id), threads, d]))),
+    ...[data[0], data[2]].map((d) => [W('W1'), 1, d]),
+  ];
+  for (const [wl, threads, d] of runs) {
+    const { secs, cpu } = await pairedEpochs(libs, d, wl, threads, samples, reps);
+    const sps = (s) => Math.round(samples / summary(s).median).toLocaleString('en-US');
+    rowsOut.push([
+      wl.id,
+      `${threads}`,
+      d.name,
+      pct(d.nz.values),
+      pct(d.nz.groups4),
+      sps(secs[0]),
+      sps(secs[1]),
+      ratio(secs[1], secs[0]).toFixed(2),
+      ratio(cpu[1], cpu[0]).toFixed(2),
+    ]);
+    log(`  ${wl.id}, ${threads} thread(s), ${d.name}`);
+  }
   console.log(
-    `\nW2 (${W('W2').title}) and W1 (${W('W1').title}), ${samples.toLocaleString('en-US')} samples an epoch, ${reps} paired epochs: samples/s (medians), speedup = median of baseline/this time\n`,
+    `\nTraining, ${samples.toLocaleString('en-US')} samples an epoch, ${reps} paired epochs after a warm-up pair: samples/s (medians of wall-clock epoch times, history[0].seconds), speedup = median of baseline/this time per pair; CPU = the same of the process's CPU time over fit (all its threads: on 2, the workers' spinning too), which a core the host gives to another process does not inflate\n`,
   );
-  console.log(table(['workload', 'threads', 'data', 'this tree', 'baseline', 'speedup'], rowsOut));
+  for (const id of ['W1', 'W2', 'W3']) console.log(`  ${id}: ${W(id).title}`);
+  console.log(`  baseline: ${baseline}\n`);
+  console.log(
+    table(
+      ['workload', 'threads', 'data', 'pixels ≠ 0', 'groups ≠ 0', 'this tree', 'baseline', 'speedup', 'CPU'],
+      rowsOut,
+    ),
+  );
 }
 
 const cpu = (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1];

@@ -16,5 +16,6 @@ export { referenceKernels } from '../../src/reference/index.js';
 export { default as benchModule } from '../../build/wasmlp-bench.wasm';
 // bench/step.js times a training step's records in place, on the core itself.
 export { Core } from '../../src/core/core.js';
+export { sparseIndexBytes } from '../../src/core/backprop.js';
 export { Dataset } from '../../src/data/dataset.js';
 export * as ids from '../../src/ids.js';
