@@ -114,4 +114,16 @@ describe('AutoThreads', () => {
     expect(drive(auto, 1.2, 0.8, 20_000, 10_000)).toBeGreaterThan(0.95);
     expect(drive(auto, 0.5, 0.8, 40_000, 10_000)).toBeLessThan(0.05);
   });
+
+  test("a new one starts from the last trial's choice (a fresh one on every thread), and checks it", () => {
+    const first = new AutoThreads();
+    first.before();
+    expect(first.alone).toBe(false);
+    drive(new AutoThreads(), 1.2, 0.8, 2_000, 1);
+    expect(AutoThreads.last).toBe(true);
+    const next = new AutoThreads(AutoThreads.last);
+    next.before();
+    expect(next.alone).toBe(true);
+    expect(drive(next, 0.5, 0.8, 40_000, 10_000)).toBeLessThan(0.05);
+  });
 });

@@ -76,7 +76,7 @@ export class ThreadPool {
     private readonly workers: AnyWorker[],
     auto: boolean,
   ) {
-    if (auto) this.auto = new AutoThreads();
+    if (auto) this.auto = new AutoThreads(AutoThreads.last);
   }
 
   /**
@@ -272,14 +272,17 @@ const BLOCK_MS = 10,
  * then waits for: W2 trained at 0.66–0.81× of 1 thread on 2. So a trial times a block of steps
  * the other way between two blocks of the way chosen (first: on every thread), and the faster per
  * step is kept a while, then tried again. Which thread runs a part never changes a bit, so timing
- * may choose.
+ * may choose. A network starts from what the last trial in this process found (the machine's
+ * other load outlives a network; its first trial checks that choice at once).
  */
 export class AutoThreads {
+  /** The choice of the last trial that ended, in any network of this process. */
+  static last?: boolean;
   /** Whether the next step runs on thread 0 alone (set by before()). */
   alone = false;
   /** Steps run alone since the count was set to 0. */
   steps = 0;
-  private chosen = false;
+  private chosen: boolean;
   /** The trial's block: 0 and 2 the way chosen, 1 the other; 3: keeping the choice for `left` ms. */
   private block = 0;
   private blockMs = 0;
@@ -288,6 +291,11 @@ export class AutoThreads {
   private readonly ms = [0, 0];
   private keep = KEEP_MIN;
   private left = 0;
+
+  /** chosen: the first choice (a trial's noise can agree wrongly, so the keep starts over at KEEP_MIN). */
+  constructor(chosen = false) {
+    this.chosen = chosen;
+  }
 
   /** Before a training step: on which threads it runs. */
   before(): void {
@@ -311,6 +319,7 @@ export class AutoThreads {
     this.keep = change ? KEEP_MIN : Math.min(KEEP_MAX, 2 * this.keep);
     if (change) this.chosen = !this.chosen;
     this.left = this.keep * (this.ms[0] + this.ms[1]);
+    AutoThreads.last = this.chosen;
   }
 }
 
