@@ -12,7 +12,7 @@ import { biasGradPart } from "./backprop";
 import { absSum, diagForward } from "./diagnostics";
 import { gemmNNPart, gemmNTPart, gemmTNPart, PANEL } from "./gemm";
 import { lossDelta } from "./loss";
-import { sparseIndex, sparseNTPart, sparseOn, sparseRowsPart, sparseTNPart } from "./sparse";
+import { sparseIndexPart, sparseNTPart, sparseOn, sparseRowsPart, sparseTNPart } from "./sparse";
 import { adam, momentum, sgd } from "./optimizer";
 import { dropoutPart, maxNormPart, scale } from "./regularize";
 import * as w from "./words";
@@ -102,9 +102,12 @@ export function exec(o: usize, part: i32, parts: i32, panel: usize): bool {
       sparseRowsPart(p(o, w.sparseRows.x), n, i(o, w.sparseRows.cols), p(o, w.sparseRows.index), lo(n, part, parts), lo(n, part + 1, parts));
       break;
     }
-    case id.OP_SPARSE_INDEX:
-      sparseIndex(p(o, w.sparseIndex.x), i(o, w.sparseIndex.rows), i(o, w.sparseIndex.cols), p(o, w.sparseIndex.index), i(o, w.sparseIndex.percent));
+    case id.OP_SPARSE_INDEX: { // groups of 4 columns
+      const cols = i(o, w.sparseIndex.cols), P = (cols + 3) >> 2;
+      sparseIndexPart(p(o, w.sparseIndex.x), i(o, w.sparseIndex.rows), cols, p(o, w.sparseIndex.index), i(o, w.sparseIndex.percent),
+        lo(P, part, parts), lo(P, part + 1, parts));
       break;
+    }
     case id.OP_SPARSE_NT: { // a denser batch runs gemmNT's record (the same words before index)
       const M = i(o, w.sparseNT.M), N = i(o, w.sparseNT.N), K = i(o, w.sparseNT.K), index = p(o, w.sparseNT.index);
       if (!sparseOn(index)) { denseNT(o, part, parts); break; }

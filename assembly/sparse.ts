@@ -10,7 +10,9 @@
 // maybe partial), i32 at `index`: the batch's count of non-zero whole groups (or −1: too dense, the
 // group lists not written), R row counts, P group counts, then per row the whole groups that are not all
 // zero (R × G4 words, each row's in increasing g), then per group the rows where it is not (P × R,
-// in increasing r). sparseIndexBytes (src/core/backprop.ts) is its size.
+// in increasing r), then per group beside its list the group's 4 values in each of those rows
+// (P × R × 4 f32; the partial group's past K zero): ∂C/∂W reads them in order, not down x's
+// columns (17% of its time). sparseIndexBytes (src/core/backprop.ts) is its size.
 import * as id from "../src/ids";
 import { epi, hsum4, KC, madd, PANEL, store1 } from "./gemm";
 import { loadN } from "./lanes";
@@ -18,6 +20,7 @@ import { loadN } from "./lanes";
 @inline function rowCount(index: usize, r: i32): i32 { return load<i32>(index + (<usize>(1 + r) << 2)); }
 @inline function rowLists(index: usize, R: i32, P: i32): usize { return index + (<usize>(1 + R + P) << 2); }
 @inline function groupLists(index: usize, R: i32, P: i32, G4: i32): usize { return index + (<usize>(1 + R + P + R * G4) << 2); }
+@inline function groupValues(index: usize, R: i32, P: i32, G4: i32): usize { return groupLists(index, R, P, G4) + (<usize>(P * R) << 2); }
 
 // The index's first pass, for the rows [r0, r1) of x (rows × cols): each row's count and its whole
 // groups that are not all zero. By rows, so that threads share it (each reading the rows it gathered).
@@ -46,34 +49,65 @@ export function sparseRowsPart(x: usize, rows: i32, cols: i32, index: usize, r0:
 }
 
 // Per 4-bit mask, the swizzle that moves the i32 lanes it has to the front, in order.
-const COMPACT = memory.data<u8>([128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], 16);
+const COMPACT = memory.data<u8>([
+  128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128,
+  8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128,
+  4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128,
+  12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
+  4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128,
+  8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+], 16);
 
 export function sparseRows(x: usize, rows: i32, cols: i32, index: usize): void { sparseRowsPart(x, rows, cols, index, 0, rows); }
 
-// The second pass, after sparseRows: the total; when at most `percent` of the whole groups have a
-// non-zero (or always at 100), per group the rows where it does; else the dense mark, where a
-// program's products run dense (SPARSE_PERCENT).
-export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percent: i32): void {
+// The second pass, after sparseRows, for the groups [g0, g1): the total; when at most `percent` of
+// the whole groups have a non-zero (or always at 100), per group the rows where it does, and their
+// values; else the dense mark, where a program's products run dense (SPARSE_PERCENT). By groups,
+// so that threads share it: each finds its groups in a row's list by bisection.
+export function sparseIndexPart(x: usize, rows: i32, cols: i32, index: usize, percent: i32, g0: i32, g1: i32): void {
   const P = (cols + 3) >> 2, G4 = cols >> 2, ld = <usize>cols << 2, zero = f32x4.splat(0);
   const byRow = rowLists(index, rows, P), byGroup = groupLists(index, rows, P, G4), counts = index + (<usize>(1 + rows) << 2);
+  const values = groupValues(index, rows, P, G4);
   let total: i64 = 0;
   for (let r = 0; r < rows; r++) total += rowCount(index, r);
-  if (percent < 100 && (G4 == 0 || total * 100 > <i64>percent * rows * G4)) { store<i32>(index, -1); return; }
-  store<i32>(index, <i32>total);
-  memory.fill(counts, 0, <usize>P << 2);
+  const dense = percent < 100 && (G4 == 0 || total * 100 > <i64>percent * rows * G4);
+  if (g0 == 0) store<i32>(index, dense ? -1 : <i32>total); // every part decides the same; one writes it
+  if (dense) return;
+  memory.fill(counts + (<usize>g0 << 2), 0, <usize>(g1 - g0) << 2);
   for (let r = 0; r < rows; r++) {
-    const list = byRow + (<usize>(r * G4) << 2), n = rowCount(index, r);
-    for (let t = 0; t < n; t++) addRow(byGroup, counts, rows, load<i32>(list + (<usize>t << 2)), r);
-    // The last K mod 4 columns are in no row's list.
-    if ((cols & 3) && v128.any_true(f32x4.ne(loadN(x + <usize>r * ld + (<usize>G4 << 4), cols & 3), zero))) {
-      addRow(byGroup, counts, rows, G4, r);
+    const list = byRow + (<usize>(r * G4) << 2), n = rowCount(index, r), row = x + <usize>r * ld;
+    let lo = 0, hi = n; // the first of the row's groups ≥ g0
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (load<i32>(list + (<usize>mid << 2)) < g0) lo = mid + 1; else hi = mid; }
+    for (let t = lo; t < n; t++) {
+      const g = load<i32>(list + (<usize>t << 2));
+      if (g >= g1) break;
+      addRow(byGroup, values, counts, rows, g, r, v128.load(row + (<usize>g << 4)));
     }
+    // The last K mod 4 columns are in no row's list.
+    const last = (cols & 3) && g1 == P ? loadN(row + (<usize>G4 << 4), cols & 3) : zero;
+    if (v128.any_true(f32x4.ne(last, zero))) addRow(byGroup, values, counts, rows, G4, r, last);
   }
 }
 
-@inline function addRow(byGroup: usize, counts: usize, rows: i32, g: i32, r: i32): void {
-  const cg = counts + (<usize>g << 2), m = load<i32>(cg);
-  store<i32>(byGroup + (<usize>(g * rows + m) << 2), r);
+export function sparseIndex(x: usize, rows: i32, cols: i32, index: usize, percent: i32): void {
+  sparseIndexPart(x, rows, cols, index, percent, 0, (cols + 3) >> 2);
+}
+
+// Row r, with its values v of group g, onto g's list.
+@inline function addRow(byGroup: usize, values: usize, counts: usize, rows: i32, g: i32, r: i32, v: v128): void {
+  const cg = counts + (<usize>g << 2), m = load<i32>(cg), e = <usize>(g * rows + m);
+  store<i32>(byGroup + (e << 2), r);
+  v128.store(values + (e << 4), v);
   store<i32>(cg, m + 1);
 }
 
@@ -165,9 +199,10 @@ export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
 
 // 8 rows of C (units i..i+7, mr valid) × one group of 4 columns (nc valid): over the rows of B where
 // the group is not zero (list[0..n)), each C element summed in row order within gemmTN's K blocks,
-// as its tiles do. Lanes run over units (8 of δ's row: two loads), each B value is broadcast.
-@inline function tn_8x4(c: usize, a: usize, b: usize, bj: usize, list: usize, n: i32, mr: i32, nc: i32, K: i32,
-  lda: usize, ldb: usize, ldc: usize, va: v128, beta: f32): void {
+// as its tiles do. Lanes run over units (8 of δ's row: two loads), each B value is broadcast, from
+// the group's values beside the list (vals).
+@inline function tn_8x4(c: usize, a: usize, vals: usize, bj: usize, list: usize, n: i32, mr: i32, nc: i32, K: i32,
+  lda: usize, ldc: usize, va: v128, beta: f32): void {
   const o1: usize = nc > 1 ? 4 : 0, o2: usize = nc > 2 ? 8 : o1, o3: usize = nc > 3 ? 12 : o2;
   let t = 0, k0 = 0;
   do { // at least once, as gemmTN: K = 0 still gives C = beta·C + bias
@@ -176,8 +211,9 @@ export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
     let e = n; // this K block's rows: list[t..e)
     if (stop < K) for (e = t; e < n && load<i32>(list + (<usize>e << 2)) < stop;) e++;
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    for (let q = list + (<usize>t << 2), end = list + (<usize>e << 2); q != end; q += 4) {
-      const r = <usize>load<i32>(q), ar = a + r * lda, br = b + r * ldb;
+    let br = vals + (<usize>t << 4);
+    for (let q = list + (<usize>t << 2), end = list + (<usize>e << 2); q != end; q += 4, br += 16) {
+      const r = <usize>load<i32>(q), ar = a + r * lda;
       const u0 = loadN(ar, mr), u1 = mr > 4 ? loadN(ar + 16, mr - 4) : u0;
       let x = v128.load32_splat(br);
       a0 = madd(a0, u0, x); b0 = madd(b0, u1, x);
@@ -199,8 +235,8 @@ export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
 // groups [g0, g1) of 4 columns of C, B (K×N) indexed at `index`; `pack` as sparseNTPart's.
 export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
   index: usize, i0: i32, i1: i32, g0: i32, g1: i32, pack: usize): void {
-  const P = (N + 3) >> 2, lists = groupLists(index, K, P, N >> 2), va = f32x4.splat(alpha);
-  const lda = <usize>M << 2, ldb = <usize>N << 2, ldc = ldb, counts = index + (<usize>(1 + K) << 2);
+  const P = (N + 3) >> 2, lists = groupLists(index, K, P, N >> 2), values = groupValues(index, K, P, N >> 2), va = f32x4.splat(alpha);
+  const lda = <usize>M << 2, ldc = <usize>N << 2, counts = index + (<usize>(1 + K) << 2);
   for (let i = i0; i < i1; i += 8) { // a tile's 8 columns of A stay in cache while its groups pass
     const ci = c + <usize>i * ldc, ai = a + (<usize>i << 2), mr = min(i1 - i, 8), packed = mr == 8 && K << 5 <= id.PACK_BYTES;
     for (let r = 0; packed && r < K; r++) { // the tile's 8 columns of A, row beside row (+5%)
@@ -209,9 +245,9 @@ export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
     }
     for (let g = g0; g < g1; g++) {
       const n = load<i32>(counts + (<usize>g << 2)), list = lists + (<usize>(g * K) << 2), nc = min(N - (g << 2), 4);
-      const col = <usize>g << 4, bj = bias ? bias + col : 0, bg = b + col;
-      if (packed && nc == 4) tn_8x4(ci + col, pack, bg, bj, list, n, 8, 4, K, 32, ldb, ldc, va, beta); // whole tiles: whole loads
-      else tn_8x4(ci + col, ai, bg, bj, list, n, mr, nc, K, lda, ldb, ldc, va, beta);
+      const col = <usize>g << 4, bj = bias ? bias + col : 0, vg = values + (<usize>(g * K) << 4);
+      if (packed && nc == 4) tn_8x4(ci + col, pack, vg, bj, list, n, 8, 4, K, 32, ldc, va, beta); // whole tiles: whole loads
+      else tn_8x4(ci + col, ai, vg, bj, list, n, mr, nc, K, lda, ldc, va, beta);
     }
   }
 }

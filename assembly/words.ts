@@ -214,4 +214,4 @@ export namespace sparseTN {
 }
 export namespace join {}
 /** The ops exec never splits (split 'one': a sum or a count kept in order), one bit per op id. */
-export const ONE_PART: u64 = 0x63c200;
+export const ONE_PART: u64 = 0x23c200;

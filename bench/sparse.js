@@ -1,5 +1,5 @@
 // The first layer's sparse products (assembly/sparse.ts) against the dense ones: `node bench/sparse.js
-// [--quick] [--baseline DIR]`. Kernels: W2's first layer (64 rows × 784 inputs × 128 units), and W1's, on
+// [--quick] [--baseline DIR] [--only W1|W2|W3]` (--only: that workload's training rows, no kernels). Kernels: W2's first layer (64 rows × 784 inputs × 128 units), and W1's, on
 // inputs of each pixel density, on MNIST batches, Fashion-like ones and inverted MNIST (255 − x: no
 // zeros), as CPU time of this process per call (process.cpuUsage: a core the host gives to another
 // process is not counted), dense and sparse taking turns, the median of the per-round ratios.
@@ -15,6 +15,7 @@ import { WORKLOADS } from './workloads.js';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const baseline = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined;
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const { loadMnist } = await import('../dist/node/index.js');
 const mnist = await loadMnist();
 const FASHION = 'MNIST, 5 × 5 max filter';
@@ -96,7 +97,7 @@ async function training() {
     ...['W2', 'W3'].flatMap((id) => [1, 2].flatMap((threads) => data.map((d) => [W(id), threads, d]))),
     ...[data[0], data[2]].map((d) => [W('W1'), 1, d]),
   ];
-  for (const [wl, threads, d] of runs) {
+  for (const [wl, threads, d] of runs.filter(([wl]) => !only || wl.id === only)) {
     const { secs, cpu } = await pairedEpochs(libs, d, wl, threads, samples, reps);
     const sps = (s) => Math.round(samples / summary(s).median).toLocaleString('en-US');
     rowsOut.push([
@@ -127,6 +128,6 @@ async function training() {
 
 const cpu = (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1];
 console.log(`CPU: ${cpu}; Node ${process.version}`);
-await kernels('W2', [64, 784, 128], [0.05, 0.1, 0.19, 0.3, 0.5, 0.75, 1]);
-await kernels('W1', [10, 784, 30], [0.05, 0.19]);
+if (!only) await kernels('W2', [64, 784, 128], [0.05, 0.1, 0.19, 0.3, 0.5, 0.75, 1]);
+if (!only) await kernels('W1', [10, 784, 30], [0.05, 0.19]);
 if (baseline) await training();

@@ -188,14 +188,15 @@ export const OPS = {
     cost: (a) => (a.rows * a.cols) / 4e3,
   }),
   /**
-   * The second pass: per group the rows where it is not all zero, when at most `percent` of the
-   * batch's groups are not (a program passes SPARSE_PERCENT), or always at 100; else a mark that
-   * the batch runs dense. As i32 at index (assembly/sparse.ts; sparseIndexBytes is its size).
+   * The second pass: per group the rows where it is not all zero and its values there, when at most
+   * `percent` of the batch's groups are not (a program passes SPARSE_PERCENT), or always at 100;
+   * else a mark that the batch runs dense. As i32 at index (assembly/sparse.ts; sparseIndexBytes is its size).
    */
   sparseIndex: op({
     id: id.OP_SPARSE_INDEX,
     args: ['x:ptr', 'rows:int', 'cols:int', 'index:ptr', 'percent:int'],
-    split: 'one',
+    split: 'columns',
+    cost: (a) => (a.rows * a.cols) / 6e3,
   }),
   /**
    * gemmNT with A indexed (the first layer's forward): skips A's zero groups when the index says

@@ -24,14 +24,16 @@ function inputs(rows: number, cols: number, density: number, seed: number): Floa
 
 const bits = (p: number, n: number) => [...new Uint32Array(h.memory.buffer, p, n)];
 
-/** The index at p as lists: its total, each row's groups, each group's rows (the words past a list's count are not the index's). */
+/** The index at p as lists: its total, each row's groups, each group's rows and their values (the words past a list's count are not the index's). */
 function lists(p: number, R: number, cols: number) {
   const I = new Int32Array(h.memory.buffer, p + 4),
     P = (cols + 3) >> 2,
     G4 = cols >> 2;
   const rows = Array.from({ length: R }, (_, r) => [...I.subarray(R + P + r * G4).subarray(0, I[r])]);
   const groups = Array.from({ length: P }, (_, g) => [...I.subarray(R + P + R * G4 + g * R).subarray(0, I[R + g])]);
-  return { total: new Int32Array(h.memory.buffer, p, 1)[0], rows, groups };
+  const F = new Float32Array(h.memory.buffer, p + 4 * (1 + R + P + R * G4 + P * R));
+  const values = groups.map((rs, g) => [...F.subarray(4 * g * R, 4 * (g * R + rs.length))]);
+  return { total: new Int32Array(h.memory.buffer, p, 1)[0], rows, groups, values };
 }
 
 // (rows, nIn, nOut): the MLP's first layers (W2, W1), odd widths, nIn < 4, rows past gemmTN's K block (128),
@@ -80,6 +82,10 @@ test.each(cases)('rows=%i nIn=%i nOut=%i density=%f', (R, nIn, nOut, density) =>
     nz = (r: number, k: number, w: number) =>
       X.subarray(r * nIn + k, Math.min(r * nIn + nIn, r * nIn + k + w)).some((v) => v !== 0);
   index.groups.forEach((rs, g) => expect(rs).toEqual([...Array(R).keys()].filter((r) => nz(r, 4 * g, 4))));
+  const value = (r: number, k: number) => (k < nIn ? X[r * nIn + k] : 0);
+  index.values.forEach((vs, g) =>
+    expect(vs).toEqual(index.groups[g].flatMap((r) => [0, 1, 2, 3].map((i) => value(r, 4 * g + i)))),
+  );
   index.rows.forEach((gs, r) => expect(gs).toEqual([...Array(nIn >> 2).keys()].filter((g) => nz(r, 4 * g, 4))));
   expect(index.total).toBe(index.rows.reduce((s, gs) => s + gs.length, 0));
   if (R > 2 && nIn >= 4) expect(index.rows[1]).toEqual([]); // the all-zero row

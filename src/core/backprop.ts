@@ -50,10 +50,10 @@ export interface Plan {
 
 /**
  * Bytes of the index of `rows` rows of `cols` inputs (assembly/sparse.ts): the total, the counts,
- * then per row its whole groups of 4 columns, per group its rows: about 2·rows·cols bytes.
+ * then per row its whole groups of 4 columns, per group its rows and their values: about 6·rows·cols bytes.
  */
 export const sparseIndexBytes = (rows: number, cols: number) =>
-  4 * (1 + rows + ((cols + 3) >> 2) + rows * (cols >> 2) + ((cols + 3) >> 2) * rows);
+  4 * (1 + rows + ((cols + 3) >> 2) + rows * (cols >> 2) + 5 * ((cols + 3) >> 2) * rows);
 
 export const cost = (plan: Plan) => plan.results;
 export const correct = (plan: Plan) => plan.results + 8;

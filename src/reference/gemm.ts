@@ -97,12 +97,22 @@ export function gemms(view: View) {
 /**
  * The index of x (rows × cols) that assembly/sparse.ts builds, in the same layout: the total, per row the
  * whole groups of 4 columns that are not all zero, per group of 4 columns (the last may be
- * partial) the rows where it is not (these only when at most `percent` of the groups are not zero).
+ * partial) the rows where it is not, and its 4 values in each (these only when at most `percent`
+ * of the groups are not zero).
  */
 export function sparseLayout(rows: number, cols: number) {
   const P = (cols + 3) >> 2,
     G4 = cols >> 2;
-  return { P, G4, rowCounts: 1, groupCounts: 1 + rows, rowLists: 1 + rows + P, groupLists: 1 + rows + P + rows * G4 };
+  const groupLists = 1 + rows + P + rows * G4;
+  return {
+    P,
+    G4,
+    rowCounts: 1,
+    groupCounts: 1 + rows,
+    rowLists: 1 + rows + P,
+    groupLists,
+    groupValues: groupLists + P * rows,
+  };
 }
 
 export function sparseGemms(view: View) {
@@ -129,15 +139,21 @@ export function sparseGemms(view: View) {
       }
     },
     sparseIndex(x: number, rows: number, cols: number, index: number, percent: number): void {
-      const { I, at, L, nz } = indexing(x, rows, cols, index);
+      const { F, I, at, L, nz } = indexing(x, rows, cols, index),
+        X = x >>> 2;
       let total = 0;
       for (let r = 0; r < rows; r++) total += I[at + L.rowCounts + r];
       if (percent < 100 && (L.G4 === 0 || total * 100 > percent * rows * L.G4)) return void (I[at] = -1);
       I[at] = total;
       I.fill(0, at + L.groupCounts, at + L.groupCounts + L.P);
       for (let r = 0; r < rows; r++)
-        for (let g = 0; g < L.P; g++)
-          if (nz(r, 4 * g, 4)) I[at + L.groupLists + g * rows + I[at + L.groupCounts + g]++] = r;
+        for (let g = 0; g < L.P; g++) {
+          if (!nz(r, 4 * g, 4)) continue;
+          const e = g * rows + I[at + L.groupCounts + g]++;
+          I[at + L.groupLists + e] = r;
+          for (let k = 0; k < 4; k++)
+            F[at + L.groupValues + 4 * e + k] = 4 * g + k < cols ? F[X + r * cols + 4 * g + k] : 0;
+        }
     },
     /** gemmNT over A's non-zero groups (and its last K mod 4 columns): the oracle's sum without its zero terms. */
     sparseNT(
