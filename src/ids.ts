@@ -48,9 +48,10 @@ export const OP_SPARSE_ROWS = 25;
 /**
  * The first layer's products skip the input's all-zero groups of 4 columns (assembly/sparse.ts)
  * while at most this percentage of a batch's whole groups have a non-zero; above it they run dense
- * (the break-even measured by bench/sparse.js, rounded down: ≈ 75% for the forward and ∂C/∂W).
+ * (the break-even measured by bench/sparse.js, rounded down: ≈ 90% for the forward and ∂C/∂W
+ * with the index, the forward alone ≈ 88%).
  */
-export const SPARSE_PERCENT = 65;
+export const SPARSE_PERCENT = 80;
 
 /** Elements per partial sum of an update's diagnostics (3 f64 each), however the update is split among threads. */
 export const DIAG_CHUNK = 1024;
