@@ -232,7 +232,8 @@ export function sparseNTPart(c: usize, a: usize, b: usize, bias: usize, M: i32, 
 }
 
 // gemmTN's C = alpha·Aᵀ·B + beta·C + bias for the units [i0, i1) (multiples of 8, or M) × the
-// groups [g0, g1) of 4 columns of C, B (K×N) indexed at `index`; `pack` as sparseNTPart's.
+// groups [g0, g1) of 4 columns of C, B (K×N) indexed at `index` and read only through the index's
+// values (b is gemmTN's argument, unused here); `pack` as sparseNTPart's.
 export function sparseTNPart(c: usize, a: usize, b: usize, bias: usize, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
   index: usize, i0: i32, i1: i32, g0: i32, g1: i32, pack: usize): void {
   const P = (N + 3) >> 2, lists = groupLists(index, K, P, N >> 2), values = groupValues(index, K, P, N >> 2), va = f32x4.splat(alpha);
